@@ -1,0 +1,50 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PORTFOLIO_OFFICE = "office", "项目办（发改局）"
+    DEPARTMENT = "department", "责任单位用户"
+    LEADER = "leader", "包保领导"
+    VIEWER = "viewer", "只读用户"
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.VIEWER)
+    department = models.ForeignKey(
+        "organization.Department",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    leader = models.OneToOneField(
+        "organization.Leader",
+        verbose_name="对应领导岗位",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+    )
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                name="user_department_role_has_department",
+                condition=~models.Q(role="department") | models.Q(department__isnull=False),
+                violation_error_message="责任单位用户必须指定所属单位。",
+            ),
+            models.CheckConstraint(
+                name="user_leader_role_has_leader",
+                condition=~models.Q(role="leader") | models.Q(leader__isnull=False),
+                violation_error_message="包保领导用户必须指定对应的领导岗位。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username

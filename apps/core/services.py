@@ -1,0 +1,37 @@
+"""Helpers every service uses to write a row: validate, record the author, save."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+M = TypeVar("M", bound=models.Model)
+
+
+def save_validated(instance: M, *, actor: models.Model | None, exclude: list[str] | None = None) -> M:
+    """full_clean (fields, clean(), constraints) then save, with `actor` as the history author.
+
+    A constraint the database still rejects (a race between two writers) comes back as the
+    same ValidationError, never as an IntegrityError, so callers show one Chinese message.
+    """
+    instance.full_clean(exclude=exclude)
+    if actor is not None:
+        instance._history_user = actor  # read by django-simple-history
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationError(f"保存失败：数据与已有记录冲突或不满足约束（{exc.__class__.__name__}）。") from exc
+    return instance
+
+
+def apply_fields(instance: M, data: dict, *, allowed: set[str]) -> M:
+    """Copy `data` onto `instance`; unknown keys are an error, not silently ignored."""
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(f"不允许修改的字段：{'、'.join(sorted(unknown))}。")
+    for key, value in data.items():
+        setattr(instance, key, value)
+    return instance

@@ -1,0 +1,31 @@
+"""Land acquisition (征地拆迁) figures."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.core.services import apply_fields, save_validated
+from apps.projects.models import Project
+
+from .models import LandAcquisition
+
+LAND_FIELDS = {
+    f.name
+    for f in LandAcquisition._meta.get_fields()
+    if getattr(f, "concrete", False) and not f.auto_created and f.name not in {"project", "updated_at"}
+}
+
+
+@transaction.atomic
+def land_acquisition_create(*, actor, project: Project, data: dict) -> LandAcquisition:
+    """Open a land-acquisition task for a parcel of the project."""
+    land = apply_fields(LandAcquisition(project=project), data, allowed=LAND_FIELDS)
+    return save_validated(land, actor=actor)
+
+
+@transaction.atomic
+def land_acquisition_update(*, actor, land: LandAcquisition, data: dict) -> LandAcquisition:
+    """Update the figures; acquired never above required, signed never above total."""
+    land = LandAcquisition.objects.select_for_update().get(pk=land.pk)
+    apply_fields(land, data, allowed=LAND_FIELDS)
+    return save_validated(land, actor=actor)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import WarningRule
+
+
+@admin.register(WarningRule)
+class WarningRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "due_soon_working_days", "yellow_gap_points", "red_gap_points", "enabled", "updated_at")
+    list_editable = ("enabled",)
+    search_fields = ("name", "code")
+    list_filter = ("enabled",)

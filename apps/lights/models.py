@@ -1,0 +1,42 @@
+from django.db import models
+from django.db.models import F, Q
+
+
+class RuleCode(models.TextChoices):
+    MILESTONE_DUE = "milestone_due", "要件/节点到期"
+    PROBLEM_DUE = "problem_due", "问题解决时限"
+    PROJECT_INVESTMENT = "project_investment", "投资进度与序时进度"
+
+
+class WarningRule(models.Model):
+    """红黄绿灯阈值，项目办在后台调整；代码里的默认值只在没有规则行时使用."""
+
+    code = models.CharField("规则", max_length=30, choices=RuleCode.choices, unique=True)
+    name = models.CharField("名称", max_length=60)
+    due_soon_working_days = models.PositiveSmallIntegerField(
+        "临期预警窗口（工作日）", default=7, help_text="到期日在今天起N个工作日之内（含）且未完成时亮黄灯。"
+    )
+    yellow_gap_points = models.DecimalField(
+        "黄灯：落后序时进度（百分点）", max_digits=5, decimal_places=2, default=10, help_text="落后达到此值亮黄灯。"
+    )
+    red_gap_points = models.DecimalField(
+        "红灯：落后序时进度超过（百分点）", max_digits=5, decimal_places=2, default=30, help_text="落后超过此值亮红灯。"
+    )
+    enabled = models.BooleanField("启用", default=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "预警规则"
+        verbose_name_plural = "红黄绿灯预警规则"
+        ordering = ("code",)
+        constraints = [
+            models.CheckConstraint(
+                name="warning_rule_gap_order",
+                condition=Q(red_gap_points__gte=F("yellow_gap_points")) & Q(yellow_gap_points__gte=0),
+                violation_error_message="红灯阈值不能小于黄灯阈值，且阈值不能为负数。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,137 @@
+"""Milestones: generation from the approval templates, working-day deadlines, completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.services import apply_fields, save_validated
+from apps.projects.models import Project
+from apps.workcalendar.services import add_working_days
+
+from .models import ApprovalTemplate, Milestone, MilestoneKind, MilestoneStatus, OffsetBase
+
+MILESTONE_FIELDS = {
+    "kind",
+    "seq",
+    "stage",
+    "name",
+    "issuing_dept_name",
+    "responsible_dept",
+    "responsible_person",
+    "planned_date",
+    "after",
+    "after_working_days",
+    "status",
+    "valid_until",
+    "remarks",
+}
+
+
+def _derived_date(milestone: Milestone) -> dt.date | None:
+    """N working days after the predecessor's actual date, or its planned date while it is open."""
+    if milestone.after_id is None or milestone.after_working_days is None:
+        return milestone.planned_date
+    base = milestone.after.actual_date or milestone.after.planned_date
+    if base is None:
+        return None
+    return add_working_days(start=base, days=milestone.after_working_days)
+
+
+def _cascade(milestone: Milestone, *, actor, seen: set[int] | None = None) -> None:
+    """Move the planned dates of every milestone that counts from this one."""
+    seen = seen or {milestone.pk}
+    for follower in milestone.followers.select_related("after").all():
+        if follower.pk in seen:
+            raise ValidationError("前置节点形成了循环依赖。")
+        seen.add(follower.pk)
+        new_date = _derived_date(follower)
+        if new_date != follower.planned_date:
+            follower.planned_date = new_date
+            save_validated(follower, actor=actor)
+        _cascade(follower, actor=actor, seen=seen)
+
+
+@transaction.atomic
+def milestone_generate_from_template(*, actor, project: Project, template: ApprovalTemplate | None = None) -> list[Milestone]:
+    """Create the approval milestones of the template for the project's investment mode.
+
+    Running it again adds only the items the project does not have yet. Planned dates count
+    from the project's planned start or finish (calendar-day offsets) or, where the item says so,
+    N working days after its predecessor.
+    """
+    template = template or ApprovalTemplate.objects.filter(investment_mode=project.investment_mode).first()
+    if template is None:
+        raise ValidationError(f"没有适用于“{project.get_investment_mode_display()}”的审批要件模板。")
+    existing = {m.template_item_id: m for m in project.milestones.filter(template_item__template=template)}
+    created: list[Milestone] = []
+    by_item: dict[int, Milestone] = dict(existing)
+    for item in template.items.select_related("after_item").order_by("seq"):
+        if item.pk in existing:
+            continue
+        milestone = Milestone(
+            project=project,
+            template_item=item,
+            kind=MilestoneKind.APPROVAL,
+            seq=item.seq,
+            stage=item.stage,
+            name=item.name,
+            issuing_dept_name=item.issuing_dept_name,
+        )
+        predecessor = by_item.get(item.after_item_id) if item.after_item_id else None
+        if predecessor is not None and item.after_working_days is not None:
+            milestone.after = predecessor
+            milestone.after_working_days = item.after_working_days
+            milestone.planned_date = _derived_date(milestone)
+        else:
+            base = project.planned_finish if item.offset_base == OffsetBase.PLANNED_FINISH else project.planned_start
+            if base is not None:
+                milestone.planned_date = base + dt.timedelta(days=item.offset_days)
+        save_validated(milestone, actor=actor)
+        by_item[item.pk] = milestone
+        created.append(milestone)
+    return created
+
+
+@transaction.atomic
+def milestone_create(*, actor, project: Project, data: dict) -> Milestone:
+    """Add a milestone (e.g. a construction node) to a project."""
+    milestone = apply_fields(Milestone(project=project), data, allowed=MILESTONE_FIELDS)
+    if milestone.after_id:
+        if milestone.after.project_id != project.pk:
+            raise ValidationError({"after": "前置节点必须属于同一项目。"})
+        milestone.planned_date = _derived_date(milestone)
+    return save_validated(milestone, actor=actor)
+
+
+@transaction.atomic
+def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
+    """Change a milestone; dates that count from it move with it."""
+    milestone = Milestone.objects.select_for_update().select_related("after").get(pk=milestone.pk)
+    apply_fields(milestone, data, allowed=MILESTONE_FIELDS)
+    if milestone.after_id:
+        if milestone.after.project_id != milestone.project_id:
+            raise ValidationError({"after": "前置节点必须属于同一项目。"})
+        milestone.planned_date = _derived_date(milestone)
+    save_validated(milestone, actor=actor)
+    _cascade(milestone, actor=actor)
+    return milestone
+
+
+@transaction.atomic
+def milestone_complete(*, actor, milestone: Milestone, actual_date: dt.date, doc_number: str = "", attachment=None) -> Milestone:
+    """Mark a milestone done with its date and 文号; the date may not lie in the future."""
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if actual_date > timezone.localdate():
+        raise ValidationError({"actual_date": "实际完成日期不能晚于今天。"})
+    milestone.status = MilestoneStatus.DONE
+    milestone.actual_date = actual_date
+    milestone.doc_number = doc_number or milestone.doc_number
+    if attachment is not None:
+        milestone.attachment = attachment
+    save_validated(milestone, actor=actor)
+    _cascade(milestone, actor=actor)
+    return milestone

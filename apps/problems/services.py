@@ -1,0 +1,72 @@
+"""Problems (问题清单): raise, resolve, close (销号) with evidence; supervision notices."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.services import apply_fields, save_validated
+
+from .models import NoticeStatus, Problem, ProblemStatus, SupervisionNotice
+
+PROBLEM_FIELDS = {
+    "project",
+    "category",
+    "description",
+    "source",
+    "raised_on",
+    "responsible_dept",
+    "responsible_person",
+    "coordinating_leader",
+    "deadline",
+    "status",
+    "escalation_level",
+}
+
+
+@transaction.atomic
+def problem_create(*, actor, data: dict) -> Problem:
+    """Put a problem on the list with its department and deadline."""
+    problem = apply_fields(Problem(), data, allowed=PROBLEM_FIELDS)
+    problem.raised_by = actor
+    if problem.status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED):
+        raise ValidationError({"status": "新问题不能直接设为已办结或已销号。"})
+    return save_validated(problem, actor=actor)
+
+
+@transaction.atomic
+def problem_resolve(*, actor, problem: Problem, resolution: str) -> Problem:
+    """The department reports the problem solved (已办结，待销号)."""
+    problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    if problem.status == ProblemStatus.CLOSED:
+        raise ValidationError("问题已销号，不能再次办结。", code="invalid_transition")
+    if not (resolution or "").strip():
+        raise ValidationError({"resolution": "请填写解决情况。"})
+    problem.status = ProblemStatus.RESOLVED
+    problem.resolution = resolution.strip()
+    return save_validated(problem, actor=actor)
+
+
+@transaction.atomic
+def problem_close(*, actor, problem: Problem, evidence=None) -> Problem:
+    """The office closes (销号) a resolved problem."""
+    problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    if problem.status != ProblemStatus.RESOLVED:
+        raise ValidationError(f"问题当前状态为“{problem.get_status_display()}”，办结后才能销号。", code="invalid_transition")
+    problem.status = ProblemStatus.CLOSED
+    problem.closed_at = timezone.now()
+    if evidence is not None:
+        problem.evidence = evidence
+    return save_validated(problem, actor=actor)
+
+
+@transaction.atomic
+def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionNotice:
+    """Issue a 交办/提醒/督办 notice about projects and problems."""
+    allowed = {"notice_type", "number", "issued_on", "target_dept", "target_person", "content", "reply_deadline"}
+    notice = apply_fields(SupervisionNotice(status=NoticeStatus.ISSUED), data, allowed=allowed)
+    save_validated(notice, actor=actor)
+    notice.projects.set(projects)
+    notice.problems.set(problems)
+    return notice

@@ -1,0 +1,102 @@
+"""The monthly report and its workflow: draft → submitted → approved, or → returned → submitted.
+
+Approved reports are read-only. Every transition not in TRANSITIONS is refused with a Chinese
+message and changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.services import apply_fields, save_validated
+from apps.projects.models import Project
+
+from .models import ProgressReport, ReportStatus
+
+EDITABLE_FIELDS = {"period_completed", "image_progress_text", "image_progress_pct", "problems_text", "next_plan"}
+EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # action: (allowed from, to, Chinese verb)
+    "submit": ((ReportStatus.DRAFT, ReportStatus.RETURNED), ReportStatus.SUBMITTED, "提交"),
+    "approve": ((ReportStatus.SUBMITTED,), ReportStatus.APPROVED, "审核通过"),
+    "return": ((ReportStatus.SUBMITTED,), ReportStatus.RETURNED, "退回"),
+}
+
+
+def _check_transition(report: ProgressReport, action: str) -> str:
+    allowed, target, verb = TRANSITIONS[action]
+    if report.status not in allowed:
+        raise ValidationError(f"月报当前状态为“{report.get_status_display()}”，不能执行“{verb}”。", code="invalid_transition")
+    return target
+
+
+def _check_period(year: int, month: int) -> None:
+    today = timezone.localdate()
+    if not 1 <= month <= 12:
+        raise ValidationError({"month": "月份应在1至12之间。"})
+    if (year, month) > (today.year, today.month):
+        raise ValidationError({"month": f"不能填报未来报告期（{year}年{month}月）的月报。"})
+
+
+@transaction.atomic
+def progress_report_create(*, actor, project: Project, year: int, month: int, data: dict) -> ProgressReport:
+    """Start the report of (project, year, month) as a draft; one report per project and period."""
+    _check_period(year, month)
+    if ProgressReport.objects.filter(project=project, year=year, month=month).exists():
+        raise ValidationError(f"该项目{year}年{month}月已有月报，请修改原报告。", code="duplicate_period")
+    report = apply_fields(ProgressReport(project=project, year=year, month=month), data, allowed=EDITABLE_FIELDS)
+    report.created_by = actor
+    return save_validated(report, actor=actor)
+
+
+@transaction.atomic
+def progress_report_update(*, actor, report: ProgressReport, data: dict) -> ProgressReport:
+    """Edit a draft or returned report; submitted and approved reports are read-only."""
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if report.status not in EDITABLE_STATUSES:
+        raise ValidationError(f"月报当前状态为“{report.get_status_display()}”，不能修改。", code="read_only")
+    apply_fields(report, data, allowed=EDITABLE_FIELDS)
+    return save_validated(report, actor=actor)
+
+
+@transaction.atomic
+def progress_report_submit(*, actor, report: ProgressReport) -> ProgressReport:
+    """Send a draft or returned report for review."""
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    report.status = _check_transition(report, "submit")
+    report.submitted_by = actor
+    report.submitted_at = timezone.now()
+    return save_validated(report, actor=actor)
+
+
+@transaction.atomic
+def progress_report_approve(*, actor, report: ProgressReport) -> ProgressReport:
+    """Accept a submitted report; its figures then count in every statistic."""
+    report = ProgressReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    report.status = _check_transition(report, "approve")
+    report.reviewed_by = actor
+    report.reviewed_at = timezone.now()
+    save_validated(report, actor=actor)
+    project = report.project
+    latest = ProgressReport.objects.filter(project=project, status=ReportStatus.APPROVED).order_by("-year", "-month").first()
+    if latest is not None and latest.pk == report.pk and report.image_progress_text:
+        project.latest_image_progress = report.image_progress_text[:255]
+        save_validated(project, actor=actor)
+    return report
+
+
+@transaction.atomic
+def progress_report_return(*, actor, report: ProgressReport, reason: str) -> ProgressReport:
+    """Send a submitted report back with the reviewer's reason (required)."""
+    if not (reason or "").strip():
+        raise ValidationError({"return_reason": "退回时必须填写退回意见。"})
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    report.status = _check_transition(report, "return")
+    report.return_reason = reason.strip()
+    report.return_count += 1
+    report.reviewed_by = actor
+    report.reviewed_at = timezone.now()
+    return save_validated(report, actor=actor)

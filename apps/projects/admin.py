@@ -1,0 +1,173 @@
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.lights.admin_utils import LightListFilter, render_light, request_light_context
+from apps.lights.selectors import annotate_project_lights
+from apps.milestones.services import milestone_generate_from_template
+from apps.organization.models import Leader
+
+from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectResponsibility, ResponsibilityRole
+
+
+@admin.register(ProjectCategory)
+class ProjectCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "sort_order")
+    search_fields = ("name", "code")
+
+
+class ResponsibilityInline(admin.TabularInline):
+    model = ProjectResponsibility
+    fk_name = "project"
+    extra = 0
+    autocomplete_fields = ("leader", "department", "reports_to_leader")
+
+
+class AnnualPlanInline(admin.TabularInline):
+    model = AnnualPlan
+    extra = 0
+    fields = ("year", "annual_role", "annual_plan", "planned_start_month", "planned_finish_month", "resume_date", "annual_goal")
+    show_change_link = True
+
+
+class LeaderListFilter(admin.SimpleListFilter):
+    title = "包保领导"
+    parameter_name = "leader"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), position) for pk, position in Leader.objects.values_list("pk", "position")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(
+                    ProjectResponsibility.objects.filter(
+                        project=OuterRef("pk"), role=ResponsibilityRole.LEAD_LEADER, leader_id=self.value()
+                    )
+                )
+            )
+        return queryset
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "name",
+        "light_display",
+        "primary_code",
+        "category",
+        "region",
+        "total_investment",
+        "build_status",
+        "pool_stage",
+        "investment_mode",
+        "code_flag",
+        "updated_at",
+    )
+    list_filter = (
+        LightListFilter,
+        "category",
+        "build_status",
+        "pool_stage",
+        "investment_mode",
+        "region",
+        LeaderListFilter,
+        "is_provincial",
+        "is_municipal",
+        "code_is_legacy",
+    )
+    search_fields = ("name", "short_name", "primary_code", "owner_unit")
+    list_select_related = ("category", "region")
+    autocomplete_fields = ("parent", "region")
+    readonly_fields = ("code_warning", "created_by", "created_at", "updated_at")
+    inlines = (ResponsibilityInline, AnnualPlanInline)
+    actions = ("generate_milestones",)
+    history_list_display = ("build_status", "total_investment")
+    fieldsets = (
+        ("基本信息", {"fields": ("name", "short_name", ("primary_code", "code_is_legacy"), "code_warning", "parent", "category")}),
+        ("级别", {"fields": (("is_national", "is_provincial", "is_municipal", "is_county"),)}),
+        (
+            "性质与主体",
+            {
+                "fields": (
+                    "industry",
+                    "construction_nature",
+                    "investment_mode",
+                    "investor_type",
+                    "owner_unit",
+                    "owner_credit_code",
+                    ("owner_contact", "owner_phone"),
+                )
+            },
+        ),
+        ("地点与规模", {"fields": ("region", "location_text", "scale_content", "land_area_mu")}),
+        (
+            "进度与投资",
+            {
+                "fields": (
+                    ("start_year", "end_year"),
+                    ("planned_start", "planned_finish"),
+                    ("actual_start", "actual_finish", "operation_date"),
+                    ("build_status", "pool_stage"),
+                    ("total_investment", "fixed_asset_investment", "carry_over_completed"),
+                    "latest_image_progress",
+                )
+            },
+        ),
+        ("其他", {"fields": ("remarks", "archived_at", "created_by", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return annotate_project_lights(qs, request_light_context(request))
+
+    @admin.display(description="预警灯", ordering="light_rank")
+    def light_display(self, obj):
+        return render_light(getattr(obj, "light", None))
+
+    @admin.display(description="代码", boolean=False)
+    def code_flag(self, obj):
+        if obj.code_is_legacy:
+            return "旧编码⚠"
+        return "—" if not obj.primary_code else "规范"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if obj.code_warning:
+            messages.warning(request, obj.code_warning)
+
+    @admin.action(description="按投资管理方式生成审批要件")
+    def generate_milestones(self, request, queryset):
+        total = 0
+        for project in queryset:
+            try:
+                total += len(milestone_generate_from_template(actor=request.user, project=project))
+            except Exception as exc:  # noqa: BLE001 - show every project's reason, keep going
+                messages.error(request, f"{project}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}")
+        messages.success(request, f"已生成{total}个要件。")
+
+
+class MonthlyTargetInline(admin.TabularInline):
+    model = MonthlyTarget
+    extra = 0
+
+
+@admin.register(AnnualPlan)
+class AnnualPlanAdmin(admin.ModelAdmin):
+    list_display = ("project", "year", "annual_role", "annual_plan", "planned_start_month", "resume_date")
+    list_filter = ("year", "annual_role", "project__category")
+    search_fields = ("project__name", "project__short_name", "project__primary_code")
+    list_select_related = ("project",)
+    autocomplete_fields = ("project",)
+    inlines = (MonthlyTargetInline,)
+
+
+@admin.register(ProjectResponsibility)
+class ProjectResponsibilityAdmin(admin.ModelAdmin):
+    list_display = ("project", "role", "leader", "department", "person_name", "phone", "is_primary")
+    list_filter = ("role", "leader", "department")
+    search_fields = ("project__name", "person_name", "department__name", "leader__position")
+    list_select_related = ("project", "leader", "department")
+    autocomplete_fields = ("project", "leader", "department", "reports_to_leader")

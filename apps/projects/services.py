@@ -1,0 +1,75 @@
+"""Writes to the project ledger. Every function takes the acting user as `actor`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.services import apply_fields, save_validated
+
+from .models import AnnualPlan, MonthlyTarget, Project, ProjectResponsibility
+
+PROJECT_FIELDS = {
+    f.name
+    for f in Project._meta.get_fields()
+    if getattr(f, "concrete", False)
+    and not f.auto_created
+    and f.name not in {"created_at", "updated_at", "created_by", "code_warning", "archived_at"}
+}
+
+
+@dataclass
+class ProjectResult:
+    project: Project
+    warnings: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def project_create(*, actor, data: dict) -> ProjectResult:
+    """Register a project; a legacy code is accepted only with `code_is_legacy` and comes back as a warning."""
+    project = apply_fields(Project(), data, allowed=PROJECT_FIELDS)
+    project.created_by = actor
+    save_validated(project, actor=actor)
+    return ProjectResult(project=project, warnings=[project.code_warning] if project.code_warning else [])
+
+
+@transaction.atomic
+def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
+    """Change ledger fields; nothing is saved when any field is invalid."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    apply_fields(project, data, allowed=PROJECT_FIELDS)
+    save_validated(project, actor=actor)
+    return ProjectResult(project=project, warnings=[project.code_warning] if project.code_warning else [])
+
+
+@transaction.atomic
+def project_archive(*, actor, project: Project) -> Project:
+    """Take a project off the ledger (退库/归档) without deleting its history."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.archived_at is None:
+        project.archived_at = timezone.now()
+        save_validated(project, actor=actor)
+    return project
+
+
+def responsibility_assign(*, actor, project: Project, data: dict) -> ProjectResponsibility:
+    """Add one responsibility (包保领导, 牵头单位, 联络员…) to a project."""
+    allowed = {"role", "leader", "department", "person_name", "phone", "is_primary", "reports_to_leader"}
+    item = apply_fields(ProjectResponsibility(project=project), data, allowed=allowed)
+    return save_validated(item, actor=actor)
+
+
+@transaction.atomic
+def annual_plan_set(*, actor, project: Project, year: int, data: dict, monthly: dict[int, dict] | None = None) -> AnnualPlan:
+    """Create or replace the plan of (project, year), with optional monthly targets {month: {...}}."""
+    allowed = {"annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date"}
+    plan = AnnualPlan.objects.filter(project=project, year=year).first() or AnnualPlan(project=project, year=year)
+    apply_fields(plan, data, allowed=allowed)
+    save_validated(plan, actor=actor)
+    for month, values in (monthly or {}).items():
+        target = MonthlyTarget.objects.filter(plan=plan, month=month).first() or MonthlyTarget(plan=plan, month=month)
+        apply_fields(target, values, allowed={"plan_investment", "node_target"})
+        save_validated(target, actor=actor)
+    return plan

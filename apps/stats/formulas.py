@@ -1,0 +1,63 @@
+"""The figures of DOMAIN.md §11, as pure functions over Decimals.
+
+Rounding is a parameter: published bulletins sometimes round half up (206/255 → 80.8 %) and
+sometimes truncate (97.2 % − 10/12 → "13.8 个百分点"; 44/65 → "67.6 %").
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+HUNDRED = Decimal("100")
+
+
+def quantize(value: Decimal, places: int = 1, rounding: str = ROUND_HALF_UP) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+
+
+def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
+    """numerator / denominator as an exact Decimal, or None when the denominator is 0."""
+    if not denominator:
+        return None
+    return Decimal(numerator) / Decimal(denominator)
+
+
+def percent(numerator: Decimal | int, denominator: Decimal | int, *, places: int = 1, rounding: str = ROUND_HALF_UP) -> Decimal | None:
+    """A rate in per cent, rounded for display."""
+    r = ratio(numerator, denominator)
+    return None if r is None else quantize(r * HUNDRED, places, rounding)
+
+
+def time_progress(month: int) -> Decimal:
+    """序时进度 = month / 12 (month-based, as the published bulletins use it)."""
+    if not 0 <= month <= 12:
+        raise ValueError("月份应在0至12之间。")
+    return Decimal(month) / 12
+
+
+def completion_rate(ytd_completed: Decimal, annual_plan: Decimal) -> Decimal | None:
+    """年度投资完成率 = year-to-date completed / annual plan."""
+    return ratio(ytd_completed, annual_plan)
+
+
+def schedule_gap_points(ytd_completed: Decimal, annual_plan: Decimal, month: int) -> Decimal | None:
+    """超（欠）序时进度百分点 = (ytd / plan − month / 12) × 100; negative means behind."""
+    rate = completion_rate(ytd_completed, annual_plan)
+    if rate is None:
+        return None
+    return (rate - time_progress(month)) * HUNDRED
+
+
+def start_rate(started: int, planned: int) -> Decimal | None:
+    """开工率 = started among planned new starts / planned new starts."""
+    return ratio(started, planned)
+
+
+def start_resume_rate(new_started: int, continuing_resumed: int, new_planned: int, continuing: int) -> Decimal | None:
+    """开复工率 = (new starts begun + continuing resumed) / (new starts planned + continuing)."""
+    return ratio(new_started + continuing_resumed, new_planned + continuing)
+
+
+def to_yi(wan: Decimal) -> Decimal:
+    """万元 → 亿元."""
+    return Decimal(wan) / Decimal("10000")

@@ -1,0 +1,25 @@
+"""Idempotent writes for seeds: a row is saved only when something differs, so a second run
+changes nothing — not even the history tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+def upsert(model: type[models.Model], lookup: dict[str, Any], defaults: dict[str, Any] | None = None) -> models.Model:
+    defaults = defaults or {}
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **defaults)
+        obj.full_clean()
+        obj.save()
+        return obj
+    changed = [key for key, value in defaults.items() if getattr(obj, key) != value]
+    if changed:
+        for key in changed:
+            setattr(obj, key, defaults[key])
+        obj.full_clean()
+        obj.save()
+    return obj
