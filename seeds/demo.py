@@ -240,7 +240,7 @@ def _milestones(project: Project, spec: dict, today: dt.date) -> int:
         if any(getattr(m, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(m, key, value)
-            m.full_clean()
+            m.full_clean(validate_constraints=False)
             m.save()
     lead = _dept(spec["lead"])
     for seq, (name, offset) in enumerate(spec.get("nodes", ()), start=30):
