@@ -110,7 +110,7 @@ def milestone_create(*, actor, project: Project, data: dict) -> Milestone:
 @transaction.atomic
 def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
     """Change a milestone; dates that count from it move with it."""
-    milestone = Milestone.objects.select_for_update().select_related("after").get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(of=("self",)).select_related("after").get(pk=milestone.pk)
     apply_fields(milestone, data, allowed=MILESTONE_FIELDS)
     if milestone.after_id:
         if milestone.after.project_id != milestone.project_id:

@@ -75,7 +75,7 @@ def progress_report_submit(*, actor, report: ProgressReport) -> ProgressReport:
 @transaction.atomic
 def progress_report_approve(*, actor, report: ProgressReport) -> ProgressReport:
     """Accept a submitted report; its figures then count in every statistic."""
-    report = ProgressReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+    report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
     report.status = _check_transition(report, "approve")
     report.reviewed_by = actor
     report.reviewed_at = timezone.now()
