@@ -2,9 +2,11 @@
 skip the test, unless REQUIRE_SERVICES=1 (set by .ci/run), where a missing service fails it —
 so CI can never pass on SQLite alone."""
 
+import datetime as dt
 import os
 import socket
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -53,3 +55,25 @@ def reference(db):
 @pytest.fixture
 def office_user(db):
     return UserFactory(username="office", role="office", is_staff=True, is_superuser=True)
+
+
+# 2026-11-27 10:00 in Asia/Shanghai: a Friday, after the year's last holiday, with 2027 unknown.
+FROZEN_NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def frozen_today():
+    """Time stands still at FROZEN_NOW."""
+    import time_machine
+
+    with time_machine.travel(FROZEN_NOW, tick=False):
+        yield FROZEN_NOW
+
+
+@pytest.fixture
+def moving_today():
+    """Starts at FROZEN_NOW and keeps ticking (history rows need distinct timestamps)."""
+    import time_machine
+
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield FROZEN_NOW

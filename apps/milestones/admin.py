@@ -32,6 +32,24 @@ class ApprovalTemplateAdmin(admin.ModelAdmin):
     inlines = (ApprovalTemplateItemInline,)
 
 
+@admin.register(ApprovalTemplateItem)
+class ApprovalTemplateItemAdmin(admin.ModelAdmin):
+    list_display = (
+        "template",
+        "seq",
+        "name",
+        "stage",
+        "issuing_dept_name",
+        "offset_base",
+        "offset_days",
+        "after_item",
+        "after_working_days",
+    )
+    list_filter = ("template", "stage", "is_required_for_start")
+    search_fields = ("name", "code", "issuing_dept_name")
+    list_select_related = ("template", "after_item")
+
+
 @admin.register(Milestone)
 class MilestoneAdmin(SimpleHistoryAdmin):
     list_display = ("name", "light_display", "project", "stage", "planned_date", "actual_date", "status", "responsible_dept", "doc_number")

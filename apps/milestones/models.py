@@ -119,7 +119,10 @@ class Milestone(models.Model):
         related_name="followers",
         help_text="设置后，计划日期 = 前置节点（实际或计划）完成日期之后N个工作日。",
     )
-    after_working_days = models.PositiveSmallIntegerField("前置节点后工作日数", null=True, blank=True)
+    after_date = models.DateField(
+        "起算日期", null=True, blank=True, help_text="不设前置节点时，计划日期 = 起算日期（如批复日期）之后N个工作日。"
+    )
+    after_working_days = models.PositiveSmallIntegerField("前置节点/起算日期后工作日数", null=True, blank=True)
     actual_date = models.DateField("实际完成日期", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.NOT_STARTED)
     doc_number = models.CharField("批复文号/证照编号", max_length=100, blank=True)
@@ -142,8 +145,13 @@ class Milestone(models.Model):
             ),
             models.CheckConstraint(
                 name="milestone_after_needs_days",
-                condition=Q(after__isnull=True) | Q(after_working_days__isnull=False),
-                violation_error_message="设置前置节点时必须填写工作日数。",
+                condition=(Q(after__isnull=True) & Q(after_date__isnull=True)) | Q(after_working_days__isnull=False),
+                violation_error_message="设置前置节点或起算日期时必须填写工作日数。",
+            ),
+            models.CheckConstraint(
+                name="milestone_after_node_or_date",
+                condition=Q(after__isnull=True) | Q(after_date__isnull=True),
+                violation_error_message="前置节点和起算日期只能设置其中一个。",
             ),
             models.CheckConstraint(
                 name="milestone_not_after_itself",

@@ -24,6 +24,7 @@ MILESTONE_FIELDS = {
     "responsible_person",
     "planned_date",
     "after",
+    "after_date",
     "after_working_days",
     "status",
     "valid_until",
@@ -32,9 +33,13 @@ MILESTONE_FIELDS = {
 
 
 def _derived_date(milestone: Milestone) -> dt.date | None:
-    """N working days after the predecessor's actual date, or its planned date while it is open."""
-    if milestone.after_id is None or milestone.after_working_days is None:
+    """N working days after a start date, or after the predecessor's actual date (its planned date while open)."""
+    if milestone.after_working_days is None:
         return milestone.planned_date
+    if milestone.after_id is None:
+        if milestone.after_date is None:
+            return milestone.planned_date
+        return add_working_days(start=milestone.after_date, days=milestone.after_working_days)
     base = milestone.after.actual_date or milestone.after.planned_date
     if base is None:
         return None
@@ -100,10 +105,9 @@ def milestone_generate_from_template(*, actor, project: Project, template: Appro
 def milestone_create(*, actor, project: Project, data: dict) -> Milestone:
     """Add a milestone (e.g. a construction node) to a project."""
     milestone = apply_fields(Milestone(project=project), data, allowed=MILESTONE_FIELDS)
-    if milestone.after_id:
-        if milestone.after.project_id != project.pk:
-            raise ValidationError({"after": "前置节点必须属于同一项目。"})
-        milestone.planned_date = _derived_date(milestone)
+    if milestone.after_id and milestone.after.project_id != project.pk:
+        raise ValidationError({"after": "前置节点必须属于同一项目。"})
+    milestone.planned_date = _derived_date(milestone)
     return save_validated(milestone, actor=actor)
 
 
@@ -112,10 +116,9 @@ def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
     """Change a milestone; dates that count from it move with it."""
     milestone = Milestone.objects.select_for_update(of=("self",)).select_related("after").get(pk=milestone.pk)
     apply_fields(milestone, data, allowed=MILESTONE_FIELDS)
-    if milestone.after_id:
-        if milestone.after.project_id != milestone.project_id:
-            raise ValidationError({"after": "前置节点必须属于同一项目。"})
-        milestone.planned_date = _derived_date(milestone)
+    if milestone.after_id and milestone.after.project_id != milestone.project_id:
+        raise ValidationError({"after": "前置节点必须属于同一项目。"})
+    milestone.planned_date = _derived_date(milestone)
     save_validated(milestone, actor=actor)
     _cascade(milestone, actor=actor)
     return milestone

@@ -164,6 +164,14 @@ class AnnualPlanAdmin(admin.ModelAdmin):
     inlines = (MonthlyTargetInline,)
 
 
+@admin.register(MonthlyTarget)
+class MonthlyTargetAdmin(admin.ModelAdmin):
+    list_display = ("plan", "month", "plan_investment", "node_target")
+    list_filter = ("plan__year", "month")
+    search_fields = ("plan__project__name", "node_target")
+    list_select_related = ("plan__project",)
+
+
 @admin.register(ProjectResponsibility)
 class ProjectResponsibilityAdmin(admin.ModelAdmin):
     list_display = ("project", "role", "leader", "department", "person_name", "phone", "is_primary")

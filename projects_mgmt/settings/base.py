@@ -6,6 +6,7 @@ Every value that differs between machines comes from the environment (see .env.e
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -43,7 +44,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,7 +84,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Chinese whatever the browser asks for: no LocaleMiddleware, one language.
 LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -135,7 +137,7 @@ CELERY_BEAT_SCHEDULE = {
     # (the State Council publishes it each winter; a missing year falls back to Mon–Fri).
     "check-calendar-coverage": {
         "task": "apps.workcalendar.tasks.check_calendar_coverage_task",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=8, minute=0),
         "options": {"expires": 60 * 60},
     },
 }

@@ -122,3 +122,9 @@ def test_milestone_list_shows_lights(client_office):
     assert "light-red" in page
     assert Milestone.objects.count() == 1
     assert Project.objects.count() == 1
+
+
+def test_the_admin_is_chinese_even_for_an_english_browser(client_office):
+    page = client_office.get(reverse("admin:projects_project_changelist"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "选择 重点项目 来修改" in page or "选择重点项目来修改" in page
+    assert "Select 重点项目" not in page

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from apps.land.services import land_acquisition_create, land_acquisition_update
 from apps.milestones.services import milestone_complete, milestone_create
@@ -13,13 +12,7 @@ from apps.progress.services import progress_report_create, progress_report_submi
 from apps.projects.services import project_update
 from tests.factories import DepartmentFactory, ProjectFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _frozen_today():
-    with time_machine.travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("moving_today")]
 
 
 def _last_change(obj):

@@ -1,7 +1,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from apps.milestones.models import Milestone, MilestoneStatus
@@ -10,13 +9,7 @@ from apps.workcalendar.services import calendar_load_from_package
 from seeds.reference import load_reference
 from tests.factories import ProjectFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _frozen_today():
-    with time_machine.travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 
 @pytest.fixture
@@ -125,3 +118,24 @@ def test_a_cycle_of_predecessors_is_refused(actor):
 def test_no_template_for_the_mode_is_a_clear_error(actor):
     with pytest.raises(ValidationError, match="没有适用于"):
         milestone_generate_from_template(actor=actor, project=ProjectFactory())
+
+
+def test_a_deadline_can_count_working_days_from_a_date(actor):
+    calendar_load_from_package()
+    m = milestone_create(
+        actor=actor,
+        project=ProjectFactory(),
+        data={"name": "施工许可", "stage": "construction_permit", "after_date": dt.date(2025, 9, 30), "after_working_days": 3},
+    )
+    assert m.planned_date == dt.date(2025, 10, 11)  # 9, 10 Oct and the make-up Saturday 11 Oct
+
+
+def test_a_predecessor_and_a_start_date_together_are_refused(actor):
+    project = ProjectFactory()
+    a = milestone_create(actor=actor, project=project, data={"name": "甲", "stage": "construction", "planned_date": dt.date(2026, 3, 2)})
+    with pytest.raises(ValidationError, match="只能设置其中一个"):
+        milestone_create(
+            actor=actor,
+            project=project,
+            data={"name": "乙", "stage": "construction", "after": a, "after_date": dt.date(2026, 3, 1), "after_working_days": 2},
+        )

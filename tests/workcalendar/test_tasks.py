@@ -23,3 +23,11 @@ def test_check_calendar_coverage_task_warns_about_next_year(caplog):
 def test_check_calendar_coverage_task_is_quiet_when_both_years_are_known(caplog):
     calendar_load_from_package()
     assert check_calendar_coverage_task.apply().get()["missing"] == []
+
+
+def test_the_beat_schedule_is_static_and_every_entry_expires():
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["options"]["expires"] > 0, name
