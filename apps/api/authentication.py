@@ -1,0 +1,38 @@
+"""`Authorization: Token <key>` (or `Bearer <key>`) for other systems."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from .models import ApiToken, hash_key
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower().decode(errors="ignore") not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("令牌格式错误，应为：Authorization: Token <令牌>。")
+        try:
+            key = header[1].decode()
+        except UnicodeError as exc:
+            raise exceptions.AuthenticationFailed("令牌包含非法字符。") from exc
+        token = ApiToken.objects.select_related("user", "user__department").filter(key_hash=hash_key(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("令牌无效。")
+        if not token.is_active:
+            raise exceptions.AuthenticationFailed("令牌已过期或已被吊销。")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("令牌所属用户已停用。")
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            # Throttled write: at most once a minute per token, so reads stay reads.
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return "Token"

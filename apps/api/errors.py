@@ -1,0 +1,86 @@
+"""One error shape for the whole API: {"code": ..., "message": "中文", "errors": {field: [中文…]}}."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+MESSAGES = {
+    status.HTTP_400_BAD_REQUEST: "请求数据有误。",
+    status.HTTP_401_UNAUTHORIZED: "未登录或令牌无效。",
+    status.HTTP_403_FORBIDDEN: "没有权限执行此操作。",
+    status.HTTP_404_NOT_FOUND: "未找到。",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "不支持该请求方法。",
+    status.HTTP_406_NOT_ACCEPTABLE: "不支持请求的响应格式。",
+    status.HTTP_409_CONFLICT: "数据冲突。",
+    status.HTTP_412_PRECONDITION_FAILED: "数据已被他人修改，请刷新后重试。",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "请求数据过大。",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "不支持的请求数据格式。",
+    status.HTTP_429_TOO_MANY_REQUESTS: "请求过于频繁，请稍后再试。",
+}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = MESSAGES[413]
+    default_code = "payload_too_large"
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for v in detail.values() for m in _flatten(v)]
+    if isinstance(detail, list):
+        return [m for v in detail for m in _flatten(v)]
+    return [str(detail)]
+
+
+def _field_errors(detail) -> dict[str, list[str]]:
+    if not isinstance(detail, dict):
+        return {}
+    return {str(k): _flatten(v) for k, v in detail.items() if k not in ("non_field_errors", "__all__", "detail")}
+
+
+def exception_handler(exc, context):
+    """Convert every error to the one JSON shape; Django's ValidationError becomes a 400."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(MESSAGES[404])
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(MESSAGES[403])
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    fields = _field_errors(detail)
+    general = []
+    if isinstance(detail, dict):
+        general = _flatten({k: v for k, v in detail.items() if k in ("non_field_errors", "__all__", "detail")})
+    else:
+        general = _flatten(detail)
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        if isinstance(codes, str):
+            code = codes
+    message = (
+        general[0] if general else (MESSAGES.get(response.status_code, "请求失败。") if not fields else "提交的数据有误，请检查各字段。")
+    )
+    body = {"code": code, "message": message, "errors": fields}
+    extra = getattr(exc, "extra", None)
+    if extra:
+        body.update(extra)
+    return Response(
+        body,
+        status=response.status_code,
+        headers={k: v for k, v in response.items() if k.lower() in ("retry-after", "www-authenticate", "allow", "etag")},
+    )

@@ -1,0 +1,33 @@
+"""/api/v1/ — one DRF router for every app's viewsets. Changes inside v1 are additive only."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter(trailing_slash=True)
+
+# Each app registers its viewsets in its own api/urls.py `register(router)`; listed here so the
+# whole API surface is visible in one place.
+API_APPS = (
+    "apps.organization",
+    "apps.workcalendar",
+    "apps.projects",
+    "apps.milestones",
+    "apps.progress",
+    "apps.land",
+    "apps.problems",
+    "apps.stats",
+    "apps.reminders",
+)
+
+
+def build_urls():
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    extra = []
+    for app in API_APPS:
+        if find_spec(f"{app}.api.urls") is None:
+            continue
+        module = import_module(f"{app}.api.urls")
+        module.register(router)
+        extra += getattr(module, "urlpatterns", [])
+    return extra + router.urls
