@@ -14,6 +14,7 @@ API_APPS = (
     "apps.progress",
     "apps.land",
     "apps.problems",
+    "apps.lights",
     "apps.stats",
     "apps.reminders",
 )

@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 def _ensure_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     # The filesystem transport does not create its folders; a fresh clone has none.
     options = sender.conf.broker_transport_options or {}
-    folders = [options.get(key) for key in ("data_folder_in", "data_folder_out", "processed_folder")]
+    folders = [options.get(key) for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")]
     backend = str(sender.conf.result_backend or "")
     if backend.startswith("file://"):
         folders.append(backend[len("file://") :])

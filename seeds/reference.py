@@ -31,6 +31,12 @@ WARNING_RULES = [
         {"yellow_gap_points": 10, "red_gap_points": 30},
         "年度完成率落后序时进度10至30个百分点亮黄灯，超过30个百分点亮红灯。",
     ),
+    (
+        RuleCode.REPORT_FILING,
+        "月报报送",
+        {"due_soon_working_days": 3, "report_due_day": 5},
+        "次月5日前报送上月月报；逾期未报亮红灯，截止前3个工作日亮黄灯。",
+    ),
 ]
 
 A, V, F = InvestmentMode.GOV_APPROVAL, InvestmentMode.ENT_VERIFY, InvestmentMode.ENT_FILING

@@ -5,3 +5,6 @@ class ApiConfig(AppConfig):
     name = "apps.api"
     label = "api"
     verbose_name = "接口与令牌"
+
+    def ready(self) -> None:
+        from . import schema  # noqa: F401 - registers the OpenAPI extension

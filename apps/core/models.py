@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -14,6 +15,8 @@ class MoneyField(models.DecimalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
+        # A field-level twin of the CHECK constraints, so the error names the field.
+        kwargs.setdefault("validators", [MinValueValidator(0, message="金额不能为负数。")])
         super().__init__(*args, **kwargs)
 
 

@@ -6,6 +6,7 @@ class RuleCode(models.TextChoices):
     MILESTONE_DUE = "milestone_due", "要件/节点到期"
     PROBLEM_DUE = "problem_due", "问题解决时限"
     PROJECT_INVESTMENT = "project_investment", "投资进度与序时进度"
+    REPORT_FILING = "report_filing", "月报报送"
 
 
 class WarningRule(models.Model):
@@ -22,6 +23,9 @@ class WarningRule(models.Model):
     red_gap_points = models.DecimalField(
         "红灯：落后序时进度超过（百分点）", max_digits=5, decimal_places=2, default=30, help_text="落后超过此值亮红灯。"
     )
+    report_due_day = models.PositiveSmallIntegerField(
+        "月报报送截止日", default=5, help_text="次月几日前报送上月月报（仅“月报报送”规则使用）。"
+    )
     enabled = models.BooleanField("启用", default=True)
     note = models.CharField("说明", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -35,6 +39,11 @@ class WarningRule(models.Model):
                 name="warning_rule_gap_order",
                 condition=Q(red_gap_points__gte=F("yellow_gap_points")) & Q(yellow_gap_points__gte=0),
                 violation_error_message="红灯阈值不能小于黄灯阈值，且阈值不能为负数。",
+            ),
+            models.CheckConstraint(
+                name="warning_rule_due_day_range",
+                condition=Q(report_due_day__gte=1, report_due_day__lte=28),
+                violation_error_message="月报报送截止日应在1至28日之间。",
             ),
         ]
 

@@ -46,6 +46,7 @@ DEFAULTS = {
     RuleCode.MILESTONE_DUE: {"name": "要件/节点到期", "due_soon_working_days": 7},
     RuleCode.PROBLEM_DUE: {"name": "问题解决时限", "due_soon_working_days": 7},
     RuleCode.PROJECT_INVESTMENT: {"name": "投资进度与序时进度", "yellow_gap_points": Decimal("10"), "red_gap_points": Decimal("30")},
+    RuleCode.REPORT_FILING: {"name": "月报报送", "due_soon_working_days": 3, "report_due_day": 5},
 }
 
 
@@ -55,6 +56,7 @@ class Thresholds:
     due_soon_working_days: int
     yellow_gap_points: Decimal
     red_gap_points: Decimal
+    report_due_day: int = 5
 
 
 def rule_thresholds(code: str) -> Thresholds:
@@ -67,6 +69,7 @@ def rule_thresholds(code: str) -> Thresholds:
         due_soon_working_days=rule.due_soon_working_days,
         yellow_gap_points=Decimal(rule.yellow_gap_points),
         red_gap_points=Decimal(rule.red_gap_points),
+        report_due_day=rule.report_due_day,
     )
 
 

@@ -7,7 +7,7 @@ from apps.lights.selectors import annotate_project_lights
 from apps.milestones.services import milestone_generate_from_template
 from apps.organization.models import Leader
 
-from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectResponsibility, ResponsibilityRole
+from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectComment, ProjectResponsibility, ResponsibilityRole
 
 
 @admin.register(ProjectCategory)
@@ -179,3 +179,12 @@ class ProjectResponsibilityAdmin(admin.ModelAdmin):
     search_fields = ("project__name", "person_name", "department__name", "leader__position")
     list_select_related = ("project", "leader", "department")
     autocomplete_fields = ("project", "leader", "department", "reports_to_leader")
+
+
+@admin.register(ProjectComment)
+class ProjectCommentAdmin(admin.ModelAdmin):
+    list_display = ("project", "kind", "author", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("project__name", "text")
+    list_select_related = ("project", "author")
+    autocomplete_fields = ("project",)

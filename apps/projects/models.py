@@ -375,3 +375,26 @@ class MonthlyTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.month}月"
+
+
+class CommentKind(models.TextChoices):
+    COMMENT = "comment", "意见"
+    INSTRUCTION = "instruction", "批示"
+
+
+class ProjectComment(models.Model):
+    """领导对项目的意见或批示；项目办和包保领导可写."""
+
+    project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作者", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类型", max_length=12, choices=CommentKind.choices, default=CommentKind.COMMENT)
+    text = models.TextField("内容")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "领导意见/批示"
+        verbose_name_plural = "领导意见/批示"
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.project}｜{self.get_kind_display()}"

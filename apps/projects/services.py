@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.core.services import apply_fields, save_validated
 
-from .models import AnnualPlan, MonthlyTarget, Project, ProjectResponsibility
+from .models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility
 
 PROJECT_FIELDS = {
     f.name
@@ -73,3 +73,9 @@ def annual_plan_set(*, actor, project: Project, year: int, data: dict, monthly: 
         apply_fields(target, values, allowed={"plan_investment", "node_target"})
         save_validated(target, actor=actor)
     return plan
+
+
+def project_comment_add(*, actor, project: Project, kind: str, text: str) -> ProjectComment:
+    """A leader's comment or instruction (批示) on a project."""
+    comment = ProjectComment(project=project, author=actor, kind=kind, text=(text or "").strip())
+    return save_validated(comment, actor=actor)

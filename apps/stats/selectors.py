@@ -117,3 +117,43 @@ def portfolio_figures(
     by_light = Counter(annotate_project_lights(projects, ctx).values_list("light", flat=True))
     f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
     return f
+
+
+def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | None = None):
+    """(key, label, figures) per category, lead department, region or lead leader."""
+    from apps.organization.models import Department, Leader, Region
+    from apps.projects.models import ProjectCategory, ProjectResponsibility, ResponsibilityRole
+
+    base = active_projects()
+    if group_by == "category":
+        groups = [(c.code, c.name, base.filter(category=c)) for c in ProjectCategory.objects.all()]
+    elif group_by == "region":
+        groups = [(r.pk, r.name, base.filter(Q(region=r) | Q(region__parent=r))) for r in Region.objects.filter(parent__isnull=False)]
+    elif group_by == "department":
+        groups = [
+            (
+                d.pk,
+                d.name,
+                base.filter(
+                    pk__in=ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_DEPT, department=d).values("project_id")
+                ),
+            )
+            for d in Department.objects.all()
+        ]
+    elif group_by == "leader":
+        groups = [
+            (
+                leader.pk,
+                leader.position,
+                base.filter(
+                    pk__in=ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader=leader).values("project_id")
+                ),
+            )
+            for leader in Leader.objects.all()
+        ]
+    else:
+        raise ValueError("分组方式应为 category、department、region 或 leader。")
+    for key, label, projects in groups:
+        figures = portfolio_figures(year=year, month=month, projects=projects, today=today)
+        if figures.project_count:
+            yield key, label, figures

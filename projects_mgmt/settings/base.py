@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from projects_mgmt.spectacular_enums import ENUM_NAME_OVERRIDES
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -119,6 +121,7 @@ else:
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
+        "control_folder": str(CELERY_DATA_DIR / "control"),
         "store_processed": False,
     }
 # Results only for the few tasks that ask for them (ignore_result=False): Redis in production,
@@ -196,5 +199,5 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }

@@ -34,7 +34,7 @@ def test_land_figures_and_rates():
     [
         ({"acquired_area_mu": Decimal("120")}, "已征收面积不能大于应征收面积。"),
         ({"land_households_total": 5, "land_households_signed": 6}, "已签征地协议户数不能大于涉及户数。"),
-        ({"compensation_paid": Decimal("-1")}, "补偿资金不能为负数。"),
+        ({"compensation_paid": Decimal("-1")}, "金额不能为负数。"),
     ],
 )
 def test_impossible_land_figures_are_refused_and_change_nothing(data, message):

@@ -65,7 +65,7 @@ def test_negative_investment_is_refused(actor, data):
     data["total_investment"] = Decimal("-1")
     with pytest.raises(ValidationError) as exc:
         project_create(actor=actor, data=data)
-    assert "计划总投资不能为负数。" in exc.value.messages
+    assert exc.value.message_dict == {"total_investment": ["金额不能为负数。"]}
     assert not Project.objects.exists()
 
 
@@ -129,7 +129,7 @@ def test_one_plan_per_project_and_year(actor):
 
 
 def test_negative_annual_plan_is_refused(actor):
-    with pytest.raises(ValidationError, match="年度计划投资不能为负数"):
+    with pytest.raises(ValidationError, match="金额不能为负数"):
         annual_plan_set(actor=actor, project=ProjectFactory(), year=2026, data={"annual_role": "new", "annual_plan": Decimal("-3")})
     assert not AnnualPlan.objects.exists()
 

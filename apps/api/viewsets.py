@@ -1,0 +1,178 @@
+"""The base of every /api/v1/ viewset: one selector for reads, one service per write, ETags,
+the size limit, and a cursor-paginated `sync` action with tombstones."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .errors import MESSAGES, PayloadTooLarge
+from .pagination import SyncCursorPagination
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = MESSAGES[412]
+    default_code = "precondition_failed"
+
+    def __init__(self, current: dict, etag: str):
+        super().__init__()
+        self.extra = {"current": current, "etag": etag}
+
+
+def etag_of(data) -> str:
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return '"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
+
+
+class TombstoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="对象ID")
+    deleted_at = serializers.DateTimeField(help_text="归档或删除时间；同步方据此删除本地副本")
+
+
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since", str, required=False, description="只返回此时间（ISO 8601，含时区）之后更新的对象，例如 2026-11-01T00:00:00+08:00"
+)
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Reads come from `selector(user)`; serializers: `output_serializer_class` (detail and list),
+    `list_serializer_class` (optional), `input_serializer_class` (create/update)."""
+
+    output_serializer_class: type[serializers.Serializer]
+    list_serializer_class: type[serializers.Serializer] | None = None
+    input_serializer_class: type[serializers.Serializer] | None = None
+    update_serializer_class: type[serializers.Serializer] | None = None
+    write_roles: tuple = ()
+    action_roles: dict = {}
+
+    def selector(self, user):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no database access
+            return self.queryset
+        return self.selector(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list" and self.list_serializer_class is not None:
+            return self.list_serializer_class
+        if self.action in ("create",) and self.input_serializer_class is not None:
+            return self.input_serializer_class
+        if self.action in ("update", "partial_update"):
+            return self.update_serializer_class or self.input_serializer_class or self.output_serializer_class
+        return self.output_serializer_class
+
+    def initial(self, request, *args, **kwargs):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise PayloadTooLarge()
+        super().initial(request, *args, **kwargs)
+
+    # --- representation and ETag ---------------------------------------------------------
+
+    def represent(self, instance) -> dict:
+        instance = self.get_queryset().get(pk=instance.pk)
+        return self.output_serializer_class(instance, context=self.get_serializer_context()).data
+
+    def respond(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
+        data = self.represent(instance)
+        return Response(data, status=status_code, headers={"ETag": etag_of(data)})
+
+    def check_if_match(self, instance) -> None:
+        header = self.request.headers.get("If-Match")
+        if not header:
+            return
+        current = self.output_serializer_class(instance, context=self.get_serializer_context()).data
+        etag = etag_of(current)
+        candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        if "*" not in candidates and etag not in candidates:
+            raise PreconditionFailed(current, etag)
+
+    def write_object(self):
+        """The object for a write: visible, writable by this user, and matching If-Match."""
+        instance = self.get_object()
+        self.check_if_match(instance)
+        return instance
+
+    def validated(self, serializer_class, *, partial: bool = False, instance=None) -> dict:
+        serializer = serializer_class(instance=instance, data=self.request.data, partial=partial, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class ReadMixin(mixins.ListModelMixin):
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return self.respond(instance)
+
+
+class CreateMixin:
+    def create_object(self, data: dict):
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(self.input_serializer_class)
+        with transaction.atomic():
+            instance = self.create_object(data)
+        return self.respond(instance, status_code=status.HTTP_201_CREATED)
+
+
+class UpdateMixin:
+    def update_object(self, instance, data: dict):
+        raise NotImplementedError
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        with transaction.atomic():
+            instance = self.write_object()
+            serializer_class = self.update_serializer_class or self.input_serializer_class
+            data = self.validated(serializer_class, partial=partial, instance=instance)
+            instance = self.update_object(instance, data)
+        return self.respond(instance)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class SyncMixin:
+    """`GET <resource>/sync/?updated_since=…`: cursor pages ordered by (updated_at, id), archived
+    objects as tombstones. Deleted objects: `GET /api/v1/deletions/`."""
+
+    tombstone_field: str | None = None  # e.g. "archived_at"
+
+    def sync_queryset(self):
+        return self.selector(self.request.user, include_archived=True) if self.tombstone_field else self.get_queryset()
+
+    @extend_schema(parameters=[UPDATED_SINCE], summary="增量同步（游标分页，按更新时间和ID排序）")
+    @action(detail=False, methods=["get"], pagination_class=SyncCursorPagination, filter_backends=[])
+    def sync(self, request):
+        qs = self.sync_queryset()
+        since = request.query_params.get("updated_since")
+        if since:
+            moment = parse_datetime(since.replace(" ", "+"))
+            if moment is None or moment.tzinfo is None:
+                raise exceptions.ValidationError({"updated_since": ["时间格式应为带时区的 ISO 8601，例如 2026-11-01T00:00:00+08:00。"]})
+            qs = qs.filter(updated_at__gt=moment)
+        page = self.paginate_queryset(qs)
+        out = []
+        for obj in page:
+            deleted = getattr(obj, self.tombstone_field) if self.tombstone_field else None
+            if deleted is not None:
+                out.append({"id": obj.pk, "deleted_at": serializers.DateTimeField().to_representation(deleted)})
+            else:
+                out.append(self.output_serializer_class(obj, context=self.get_serializer_context()).data)
+        return self.get_paginated_response(out)
+
+
+def django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    return exceptions.ValidationError(detail)

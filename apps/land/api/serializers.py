@@ -1,0 +1,38 @@
+from rest_framework import serializers
+
+from apps.land.models import LandAcquisition
+
+RATE = {"max_digits": 6, "decimal_places": 1, "read_only": True, "allow_null": True}
+
+
+class LandAcquisitionSerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True, help_text="项目名称")
+    acquisition_rate = serializers.DecimalField(**RATE, help_text="征收完成率（%）")
+    signing_rate = serializers.DecimalField(**RATE, help_text="签约率（%）")
+    payment_rate = serializers.DecimalField(**RATE, help_text="资金拨付率（%）")
+
+    class Meta:
+        model = LandAcquisition
+        fields = (
+            "id",
+            "project",
+            "project_name",
+            *(f.name for f in LandAcquisition._meta.concrete_fields if f.name not in ("id", "project")),
+            "acquisition_rate",
+            "signing_rate",
+            "payment_rate",
+        )
+
+
+class LandAcquisitionWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LandAcquisition
+        fields = tuple(f.name for f in LandAcquisition._meta.concrete_fields if f.name not in ("id", "updated_at"))
+        validators: list = []
+
+
+class LandAcquisitionUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LandAcquisition
+        fields = tuple(f.name for f in LandAcquisition._meta.concrete_fields if f.name not in ("id", "updated_at", "project"))
+        validators: list = []

@@ -1,0 +1,28 @@
+from rest_framework import serializers
+
+from apps.core.models import Light
+from apps.lights.overdue import ItemType
+
+
+class OverdueItemSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ItemType.CHOICES, help_text="事项类型：milestone 要件/节点、problem 问题、report 月报未报送")
+    id = serializers.IntegerField(help_text="事项ID（月报未报送时为项目ID）")
+    title = serializers.CharField(help_text="事项")
+    project_id = serializers.IntegerField(allow_null=True, help_text="项目ID")
+    project_name = serializers.CharField(allow_null=True, help_text="项目名称")
+    department_id = serializers.IntegerField(allow_null=True, help_text="责任单位ID")
+    department_name = serializers.CharField(allow_null=True, help_text="责任单位")
+    leader_id = serializers.IntegerField(allow_null=True, help_text="包保（协调）领导ID")
+    leader_position = serializers.CharField(allow_null=True, help_text="包保（协调）领导职务")
+    due_date = serializers.DateField(help_text="到期日")
+    days_overdue = serializers.IntegerField(help_text="逾期自然日数（负数表示还有几天到期）")
+    working_days_overdue = serializers.IntegerField(help_text="逾期工作日数（负数表示还有几个工作日到期）")
+    light = serializers.ChoiceField(choices=Light.choices, help_text="预警灯")
+
+
+class OverdueQuerySerializer(serializers.Serializer):
+    leader = serializers.IntegerField(required=False, min_value=1, help_text="包保领导ID")
+    department = serializers.IntegerField(required=False, min_value=1, help_text="责任单位ID")
+    region = serializers.IntegerField(required=False, min_value=1, help_text="区划ID（含下级）")
+    light = serializers.ChoiceField(choices=Light.choices, required=False, help_text="预警灯")
+    type = serializers.ChoiceField(choices=ItemType.CHOICES, required=False, help_text="事项类型")

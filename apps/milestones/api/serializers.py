@@ -1,0 +1,73 @@
+from rest_framework import serializers
+
+from apps.core.models import Light
+from apps.milestones.models import Milestone
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True, help_text="项目名称")
+    responsible_dept_name = serializers.CharField(
+        source="responsible_dept.name", default=None, read_only=True, allow_null=True, help_text="责任单位"
+    )
+    light = serializers.ChoiceField(choices=Light.choices, read_only=True, help_text="预警灯")
+
+    class Meta:
+        model = Milestone
+        fields = (
+            "id",
+            "project",
+            "project_name",
+            "kind",
+            "seq",
+            "stage",
+            "name",
+            "issuing_dept_name",
+            "responsible_dept",
+            "responsible_dept_name",
+            "responsible_person",
+            "planned_date",
+            "after",
+            "after_date",
+            "after_working_days",
+            "actual_date",
+            "status",
+            "doc_number",
+            "attachment",
+            "valid_until",
+            "remarks",
+            "light",
+            "updated_at",
+        )
+
+
+class MilestoneWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = (
+            "project",
+            "kind",
+            "seq",
+            "stage",
+            "name",
+            "issuing_dept_name",
+            "responsible_dept",
+            "responsible_person",
+            "planned_date",
+            "after",
+            "after_date",
+            "after_working_days",
+            "status",
+            "valid_until",
+            "remarks",
+        )
+
+
+class MilestoneUpdateSerializer(MilestoneWriteSerializer):
+    class Meta(MilestoneWriteSerializer.Meta):
+        fields = tuple(f for f in MilestoneWriteSerializer.Meta.fields if f != "project")
+
+
+class MilestoneCompleteSerializer(serializers.Serializer):
+    actual_date = serializers.DateField(help_text="实际完成（取得批复）日期，不能晚于今天")
+    doc_number = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="批复文号/证照编号")
+    attachment = serializers.FileField(required=False, allow_null=True, help_text="批复文件扫描件（multipart 上传）")

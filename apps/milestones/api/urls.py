@@ -1,0 +1,5 @@
+from .views import MilestoneViewSet
+
+
+def register(router) -> None:
+    router.register("milestones", MilestoneViewSet, basename="milestone")

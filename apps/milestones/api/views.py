@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import Role
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin
+from apps.milestones.filters import MilestoneFilter
+from apps.milestones.models import Milestone
+from apps.milestones.selectors import milestone_is_own, milestone_list
+from apps.milestones.services import milestone_complete, milestone_create, milestone_update
+from apps.projects.selectors import project_is_own
+
+from .serializers import MilestoneCompleteSerializer, MilestoneSerializer, MilestoneUpdateSerializer, MilestoneWriteSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="要件/节点列表"),
+    retrieve=extend_schema(summary="要件/节点详情"),
+    create=extend_schema(summary="新增要件/节点", responses={201: MilestoneSerializer}),
+    update=extend_schema(summary="修改要件/节点", responses=MilestoneSerializer),
+    partial_update=extend_schema(summary="修改要件/节点（部分字段）", responses=MilestoneSerializer),
+    sync=extend_schema(responses=MilestoneSerializer(many=True)),
+)
+class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
+    queryset = Milestone.objects.none()
+    output_serializer_class = MilestoneSerializer
+    input_serializer_class = MilestoneWriteSerializer
+    update_serializer_class = MilestoneUpdateSerializer
+    filterset_class = MilestoneFilter
+    ordering_fields = ("planned_date", "updated_at", "light_rank", "id")
+    ordering = ("planned_date", "id")
+    write_roles = (Role.PORTFOLIO_OFFICE, Role.DEPARTMENT)
+    parser_classes = (JSONParser, MultiPartParser, FormParser)
+
+    def selector(self, user) -> QuerySet[Milestone]:
+        return milestone_list(user=user)
+
+    def can_write_object(self, user, obj: Milestone) -> bool:
+        return milestone_is_own(user, obj)
+
+    def create_object(self, data: dict) -> Milestone:
+        project = data.pop("project")
+        if not project_is_own(self.request.user, project):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("只能为本单位负责的项目新增节点。")
+        return milestone_create(actor=self.request.user, project=project, data=data)
+
+    def update_object(self, instance: Milestone, data: dict) -> Milestone:
+        return milestone_update(actor=self.request.user, milestone=instance, data=data)
+
+    @extend_schema(summary="办结要件（填写日期、文号，可上传批复文件）", request=MilestoneCompleteSerializer, responses=MilestoneSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk=None) -> Response:
+        milestone = self.write_object()
+        data = self.validated(MilestoneCompleteSerializer)
+        milestone = milestone_complete(
+            actor=request.user,
+            milestone=milestone,
+            actual_date=data["actual_date"],
+            doc_number=data.get("doc_number", ""),
+            attachment=data.get("attachment"),
+        )
+        return self.respond(milestone)

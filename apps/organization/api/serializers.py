@@ -1,0 +1,21 @@
+from rest_framework import serializers
+
+from apps.organization.models import Department, Leader, Region
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ("id", "code", "name", "kind", "parent", "sort_order")
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ("id", "name", "short_name", "kind", "region", "is_portfolio_office", "contact_phone", "sort_order")
+
+
+class LeaderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Leader
+        fields = ("id", "position", "portfolio", "is_principal", "is_active", "sort_order")

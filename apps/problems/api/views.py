@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import Role
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin
+from apps.core.services import apply_fields, save_validated
+from apps.problems.filters import ProblemFilter, SupervisionNoticeFilter
+from apps.problems.models import Problem, SupervisionNotice
+from apps.problems.selectors import notice_list, problem_is_own, problem_list
+from apps.problems.services import PROBLEM_FIELDS, notice_issue, problem_close, problem_create, problem_resolve
+from apps.projects.selectors import project_is_own
+
+from .serializers import (
+    ProblemCloseSerializer,
+    ProblemResolveSerializer,
+    ProblemSerializer,
+    ProblemWriteSerializer,
+    SupervisionNoticeSerializer,
+    SupervisionNoticeWriteSerializer,
+)
+
+OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
+
+
+@extend_schema_view(
+    list=extend_schema(summary="问题清单"),
+    retrieve=extend_schema(summary="问题详情"),
+    create=extend_schema(summary="新增问题", responses={201: ProblemSerializer}),
+    update=extend_schema(summary="修改问题", responses=ProblemSerializer),
+    partial_update=extend_schema(summary="修改问题（部分字段）", responses=ProblemSerializer),
+    sync=extend_schema(responses=ProblemSerializer(many=True)),
+)
+class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
+    queryset = Problem.objects.none()
+    output_serializer_class = ProblemSerializer
+    input_serializer_class = ProblemWriteSerializer
+    filterset_class = ProblemFilter
+    ordering_fields = ("deadline", "updated_at", "light_rank", "id")
+    ordering = ("deadline", "id")
+    write_roles = (OFFICE, DEPT)
+    action_roles = {"close": (OFFICE,)}
+    parser_classes = (JSONParser, MultiPartParser, FormParser)
+
+    def selector(self, user) -> QuerySet[Problem]:
+        return problem_list(user=user)
+
+    def can_write_object(self, user, obj: Problem) -> bool:
+        return problem_is_own(user, obj)
+
+    def create_object(self, data: dict) -> Problem:
+        user = self.request.user
+        project = data.get("project")
+        own = (project is not None and project_is_own(user, project)) or data["responsible_dept"].pk == user.department_id
+        if not own and user.role != OFFICE and not user.is_superuser:
+            raise PermissionDenied("只能为本单位负责的项目或事项登记问题。")
+        return problem_create(actor=user, data=data)
+
+    def update_object(self, instance: Problem, data: dict) -> Problem:
+        if data.get("status") in ("resolved", "closed") and data.get("status") != instance.status:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"status": ["请使用“办结”或“销号”操作改变为该状态。"]})
+        problem = apply_fields(Problem.objects.select_for_update().get(pk=instance.pk), data, allowed=PROBLEM_FIELDS)
+        return save_validated(problem, actor=self.request.user)
+
+    @extend_schema(summary="办结问题（填写解决情况，待项目办销号）", request=ProblemResolveSerializer, responses=ProblemSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk=None) -> Response:
+        problem = self.write_object()
+        data = self.validated(ProblemResolveSerializer)
+        return self.respond(problem_resolve(actor=request.user, problem=problem, resolution=data["resolution"]))
+
+    @extend_schema(summary="销号（项目办对已办结问题销号，可附佐证材料）", request=ProblemCloseSerializer, responses=ProblemSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk=None) -> Response:
+        problem = self.write_object()
+        data = self.validated(ProblemCloseSerializer)
+        return self.respond(problem_close(actor=request.user, problem=problem, evidence=data.get("evidence")))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="督办文书列表（交办/提醒/督办/约谈）"),
+    retrieve=extend_schema(summary="督办文书详情"),
+    create=extend_schema(summary="发出督办文书", responses={201: SupervisionNoticeSerializer}),
+    update=extend_schema(summary="修改督办文书（如登记回复）", responses=SupervisionNoticeSerializer),
+    partial_update=extend_schema(summary="修改督办文书（部分字段）", responses=SupervisionNoticeSerializer),
+)
+class SupervisionNoticeViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
+    queryset = SupervisionNotice.objects.none()
+    output_serializer_class = SupervisionNoticeSerializer
+    input_serializer_class = SupervisionNoticeWriteSerializer
+    filterset_class = SupervisionNoticeFilter
+    ordering_fields = ("issued_on", "updated_at", "id")
+    ordering = ("-issued_on", "-id")
+    write_roles = (OFFICE,)
+
+    def selector(self, user) -> QuerySet[SupervisionNotice]:
+        return notice_list(user=user)
+
+    def create_object(self, data: dict) -> SupervisionNotice:
+        projects = data.pop("projects", [])
+        problems = data.pop("problems", [])
+        for key in ("reply_text", "replied_on", "status"):
+            data.pop(key, None)
+        return notice_issue(actor=self.request.user, data=data, projects=projects, problems=problems)
+
+    def update_object(self, instance: SupervisionNotice, data: dict) -> SupervisionNotice:
+        projects = data.pop("projects", None)
+        problems = data.pop("problems", None)
+        notice = apply_fields(instance, data, allowed=set(SupervisionNoticeWriteSerializer.Meta.fields))
+        save_validated(notice, actor=self.request.user)
+        if projects is not None:
+            notice.projects.set(projects)
+        if problems is not None:
+            notice.problems.set(problems)
+        return notice

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import Role
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin
+from apps.progress.filters import ProgressReportFilter
+from apps.progress.models import ProgressReport
+from apps.progress.selectors import progress_report_is_own, progress_report_list
+from apps.progress.services import (
+    progress_report_approve,
+    progress_report_create,
+    progress_report_return,
+    progress_report_submit,
+    progress_report_update,
+)
+from apps.projects.selectors import project_is_own
+
+from .serializers import (
+    ProgressReportCreateSerializer,
+    ProgressReportReturnSerializer,
+    ProgressReportSerializer,
+    ProgressReportUpdateSerializer,
+)
+
+OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
+
+
+@extend_schema_view(
+    list=extend_schema(summary="月度进度报告列表"),
+    retrieve=extend_schema(summary="月报详情"),
+    create=extend_schema(summary="新建月报（草稿）", responses={201: ProgressReportSerializer}),
+    update=extend_schema(summary="修改月报（仅草稿或退回状态）", responses=ProgressReportSerializer),
+    partial_update=extend_schema(summary="修改月报（部分字段）", responses=ProgressReportSerializer),
+    sync=extend_schema(responses=ProgressReportSerializer(many=True)),
+)
+class ProgressReportViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
+    queryset = ProgressReport.objects.none()
+    output_serializer_class = ProgressReportSerializer
+    input_serializer_class = ProgressReportCreateSerializer
+    update_serializer_class = ProgressReportUpdateSerializer
+    filterset_class = ProgressReportFilter
+    ordering_fields = ("year", "month", "updated_at", "period_completed", "id")
+    ordering = ("-year", "-month", "id")
+    write_roles = (OFFICE, DEPT)
+    action_roles = {"approve": (OFFICE,), "return_report": (OFFICE,)}
+
+    def selector(self, user) -> QuerySet[ProgressReport]:
+        return progress_report_list(user=user)
+
+    def can_write_object(self, user, obj: ProgressReport) -> bool:
+        return progress_report_is_own(user, obj)
+
+    def create_object(self, data: dict) -> ProgressReport:
+        project = data.pop("project")
+        if not project_is_own(self.request.user, project):
+            raise PermissionDenied("只能为本单位负责的项目填报月报。")
+        return progress_report_create(actor=self.request.user, project=project, year=data.pop("year"), month=data.pop("month"), data=data)
+
+    def update_object(self, instance: ProgressReport, data: dict) -> ProgressReport:
+        return progress_report_update(actor=self.request.user, report=instance, data=data)
+
+    @extend_schema(summary="提交月报（草稿或退回 → 已提交）", request=None, responses=ProgressReportSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk=None) -> Response:
+        return self.respond(progress_report_submit(actor=request.user, report=self.write_object()))
+
+    @extend_schema(summary="审核通过（已提交 → 审核通过，之后只读）", request=None, responses=ProgressReportSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk=None) -> Response:
+        return self.respond(progress_report_approve(actor=request.user, report=self.write_object()))
+
+    @extend_schema(
+        summary="退回修改（已提交 → 退回，须填写意见）", request=ProgressReportReturnSerializer, responses=ProgressReportSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_report(self, request: Request, pk=None) -> Response:
+        report = self.write_object()
+        data = self.validated(ProgressReportReturnSerializer)
+        return self.respond(progress_report_return(actor=request.user, report=report, reason=data["reason"]))

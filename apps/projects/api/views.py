@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.models import Role
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, TombstoneSerializer, UpdateMixin
+from apps.projects.filters import AnnualPlanFilter, ProjectFilter
+from apps.projects.models import AnnualPlan, Project
+from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_is_own, project_list
+from apps.projects.services import annual_plan_set, project_archive, project_comment_add, project_create, project_update
+
+from .serializers import (
+    AnnualPlanSerializer,
+    AnnualPlanWriteSerializer,
+    ProjectCommentSerializer,
+    ProjectCommentWriteSerializer,
+    ProjectDetailSerializer,
+    ProjectListSerializer,
+    ProjectWriteSerializer,
+)
+
+OFFICE, DEPT, LEADER = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT, Role.LEADER
+
+
+@extend_schema_view(
+    list=extend_schema(summary="项目列表", description="重点项目台账，含预警灯、包保领导和牵头单位；支持筛选、搜索和排序。"),
+    retrieve=extend_schema(summary="项目详情", description="响应带 ETag；修改时以 If-Match 回传，过期的版本返回 412。"),
+    create=extend_schema(summary="登记项目", responses={201: ProjectDetailSerializer}),
+    update=extend_schema(summary="修改项目（整体）", responses=ProjectDetailSerializer),
+    partial_update=extend_schema(summary="修改项目（部分字段）", responses=ProjectDetailSerializer),
+    sync=extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="ProjectSyncItem",
+            serializers=[ProjectDetailSerializer, TombstoneSerializer],
+            resource_type_field_name=None,
+            many=True,
+        )
+    ),
+)
+class ProjectViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
+    queryset = Project.objects.none()
+    output_serializer_class = ProjectDetailSerializer
+    list_serializer_class = ProjectListSerializer
+    input_serializer_class = ProjectWriteSerializer
+    filterset_class = ProjectFilter
+    ordering_fields = ("total_investment", "updated_at", "name", "light_rank", "planned_start", "id")
+    ordering = ("-total_investment", "id")
+    write_roles = (OFFICE, DEPT)
+    action_roles = {"create": (OFFICE,), "archive": (OFFICE,), "comments": (OFFICE, LEADER)}
+    tombstone_field = "archived_at"
+
+    def selector(self, user, include_archived: bool = False) -> QuerySet[Project]:
+        if self.action == "list":
+            return project_list(user=user, include_archived=include_archived)
+        return project_detail_queryset(user=user)
+
+    def can_write_object(self, user, obj: Project) -> bool:
+        return project_is_own(user, obj)
+
+    def create_object(self, data: dict) -> Project:
+        result = project_create(actor=self.request.user, data=data)
+        self._warnings = result.warnings
+        return result.project
+
+    def update_object(self, instance: Project, data: dict) -> Project:
+        result = project_update(actor=self.request.user, project=instance, data=data)
+        self._warnings = result.warnings
+        return result.project
+
+    def respond(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
+        response = super().respond(instance, status_code=status_code)
+        if getattr(self, "_warnings", None):
+            # The Chinese text is in the body's code_warning; the header flags it for machines.
+            response["Warning"] = '199 - "legacy-project-code"'
+
+        return response
+
+    @extend_schema(summary="归档（退库）项目", request=None, responses=ProjectDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, pk=None) -> Response:
+        project = self.write_object()
+        project = project_archive(actor=request.user, project=project)
+        return self.respond(project)
+
+    @extend_schema(
+        summary="领导意见/批示",
+        request=ProjectCommentWriteSerializer,
+        responses={200: ProjectCommentSerializer(many=True), 201: ProjectCommentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def comments(self, request: Request, pk=None) -> Response:
+        if request.method == "GET":
+            project = self.get_object()
+            return Response(ProjectCommentSerializer(project.comments.select_related("author"), many=True).data)
+        project = self.write_object()
+        data = self.validated(ProjectCommentWriteSerializer)
+        comment = project_comment_add(actor=request.user, project=project, kind=data.get("kind", "comment"), text=data["text"])
+        return Response(ProjectCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="年度计划列表"),
+    retrieve=extend_schema(summary="年度计划详情"),
+    create=extend_schema(summary="设定年度计划（同一项目同一年度只有一条，重复提交即覆盖）", responses={201: AnnualPlanSerializer}),
+    update=extend_schema(summary="修改年度计划", responses=AnnualPlanSerializer),
+    partial_update=extend_schema(summary="修改年度计划（部分字段）", responses=AnnualPlanSerializer),
+)
+class AnnualPlanViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
+    queryset = AnnualPlan.objects.none()
+    output_serializer_class = AnnualPlanSerializer
+    input_serializer_class = AnnualPlanWriteSerializer
+    filterset_class = AnnualPlanFilter
+    ordering_fields = ("year", "annual_plan", "id")
+    ordering = ("-year", "id")
+    write_roles = (OFFICE,)
+
+    def selector(self, user) -> QuerySet[AnnualPlan]:
+        return annual_plan_list(user=user)
+
+    def _save(self, data: dict, instance: AnnualPlan | None = None) -> AnnualPlan:
+        monthly = {t["month"]: {k: v for k, v in t.items() if k != "month"} for t in data.pop("monthly_targets", [])}
+        project = data.pop("project", None) or instance.project
+        year = data.pop("year", None) or instance.year
+        if instance is not None and (project.pk != instance.project_id or year != instance.year):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"year": ["不能修改年度计划所属的项目或年度，请新建。"]})
+        if instance is not None:
+            base = {
+                f: getattr(instance, f)
+                for f in ("annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date")
+            }
+            data = base | data
+        return annual_plan_set(actor=self.request.user, project=project, year=year, data=data, monthly=monthly)
+
+    def create_object(self, data: dict) -> AnnualPlan:
+        return self._save(data)
+
+    def update_object(self, instance: AnnualPlan, data: dict) -> AnnualPlan:
+        return self._save(data, instance)

@@ -1,0 +1,79 @@
+"""Filters of the project list, shared by the API and (later) the HTML list page."""
+
+from __future__ import annotations
+
+import django_filters as df
+from django.db.models import Exists, OuterRef, Q
+
+from apps.core.models import Light
+
+from .models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
+
+LEVELS = (("national", "国家重大项目"), ("provincial", "省重点项目"), ("municipal", "市重点项目"), ("county", "县（区）重点项目"))
+
+
+class ProjectFilter(df.FilterSet):
+    category = df.CharFilter(field_name="category__code", lookup_expr="exact", label="项目类别编码（如 infra）")
+    level = df.ChoiceFilter(choices=LEVELS, method="filter_level", label="项目级别")
+    pool_stage = df.ChoiceFilter(field_name="pool_stage", choices=PoolStage.choices, label="项目库阶段")
+    build_status = df.ChoiceFilter(field_name="build_status", choices=BuildStatus.choices, label="建设状态")
+    investment_mode = df.ChoiceFilter(field_name="investment_mode", choices=InvestmentMode.choices, label="投资管理方式")
+    department = df.NumberFilter(method="filter_department", label="责任单位ID（牵头、配合或属地）")
+    leader = df.NumberFilter(method="filter_leader", label="包保领导ID")
+    region = df.NumberFilter(method="filter_region", label="区划ID（含下级）")
+    year = df.NumberFilter(method="filter_year", label="年度（有该年度计划的项目）")
+    total_investment_min = df.NumberFilter(field_name="total_investment", lookup_expr="gte", label="计划总投资下限（万元）")
+    total_investment_max = df.NumberFilter(field_name="total_investment", lookup_expr="lte", label="计划总投资上限（万元）")
+    light = df.ChoiceFilter(choices=Light.choices, field_name="light", label="预警灯")
+    overdue = df.BooleanFilter(method="filter_overdue", label="有逾期要件或问题")
+    search = df.CharFilter(method="filter_search", label="搜索：项目名称、简称或项目代码")
+    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
+
+    class Meta:
+        model = Project
+        fields: list[str] = []
+
+    def filter_level(self, qs, name, value):
+        return qs.filter(**{f"is_{value}": True})
+
+    def filter_department(self, qs, name, value):
+        return qs.filter(
+            Exists(
+                ProjectResponsibility.objects.filter(
+                    project=OuterRef("pk"),
+                    department_id=value,
+                    role__in=(ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP),
+                )
+            )
+        )
+
+    def filter_leader(self, qs, name, value):
+        return qs.filter(
+            Exists(ProjectResponsibility.objects.filter(project=OuterRef("pk"), role=ResponsibilityRole.LEAD_LEADER, leader_id=value))
+        )
+
+    def filter_region(self, qs, name, value):
+        return qs.filter(Q(region_id=value) | Q(region__parent_id=value))
+
+    def filter_year(self, qs, name, value):
+        return qs.filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=value)))
+
+    def filter_overdue(self, qs, name, value):
+        overdue = Q(milestone_rank=2) | Q(problem_rank=2)
+        return qs.filter(overdue) if value else qs.exclude(overdue)
+
+    def filter_search(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(primary_code__icontains=value))
+
+
+class AnnualPlanFilter(df.FilterSet):
+    project = df.NumberFilter(field_name="project_id", label="项目ID")
+    year = df.NumberFilter(field_name="year", label="年度")
+    annual_role = df.CharFilter(field_name="annual_role", label="年度属性")
+
+    class Meta:
+        model = AnnualPlan
+        fields: list[str] = []

@@ -1,0 +1,79 @@
+"""Reads of the ledger. Who may see and change what is decided here (and in apps/api/permissions).
+
+Everyone signed in reads the whole portfolio (DESIGN.md §1: leaders and other systems read all).
+A department user changes only its "own" projects: those where its department holds a 牵头,
+配合 or 属地 responsibility; and items (milestones, problems) its department is responsible for.
+A leader's own projects are those where it is the 包保 leader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import Role
+from apps.lights.selectors import annotate_project_lights, light_context
+
+from .models import AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
+
+DEPT_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP)
+
+
+def is_office(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.role == Role.PORTFOLIO_OFFICE))
+
+
+def own_projects_q(user, prefix: str = "") -> Q:
+    """A Q on Project (or on a model with `project` when prefix="project__") for the user's own projects."""
+    if is_office(user):
+        return Q()
+    if user.role == Role.DEPARTMENT and user.department_id:
+        ids = ProjectResponsibility.objects.filter(role__in=DEPT_ROLES, department_id=user.department_id).values("project_id")
+        return Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": ids})
+    if user.role == Role.LEADER and user.leader_id:
+        ids = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id=user.leader_id).values("project_id")
+        return Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": ids})
+    return Q(pk__in=[])
+
+
+def project_is_own(user, project: Project) -> bool:
+    if is_office(user):
+        return True
+    return Project.objects.filter(own_projects_q(user), pk=project.pk).exists()
+
+
+def _lead(role: str, field: str):
+    return ProjectResponsibility.objects.filter(project=OuterRef("pk"), role=role).values(field)[:1]
+
+
+def project_list(*, user, today: dt.date | None = None, include_archived: bool = False) -> QuerySet[Project]:
+    """Projects with their light, category, region, lead leader and lead department, in a constant number of queries."""
+    qs = Project.objects.select_related("category", "region")
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    ctx = light_context(today=today or timezone.localdate())
+    qs = annotate_project_lights(qs, ctx)
+    return qs.prefetch_related(
+        Prefetch(
+            "responsibilities",
+            queryset=ProjectResponsibility.objects.select_related("leader", "department", "reports_to_leader"),
+        )
+    )
+
+
+def project_detail_queryset(*, user, include_archived: bool = True) -> QuerySet[Project]:
+    return project_list(user=user, include_archived=include_archived).prefetch_related(
+        Prefetch("annual_plans", queryset=AnnualPlan.objects.order_by("-year"))
+    )
+
+
+def projects_of_leader(leader_id: int) -> QuerySet[Project]:
+    return Project.objects.filter(
+        Exists(ProjectResponsibility.objects.filter(project=OuterRef("pk"), role=ResponsibilityRole.LEAD_LEADER, leader_id=leader_id))
+    )
+
+
+def annual_plan_list(*, user) -> QuerySet[AnnualPlan]:
+    return AnnualPlan.objects.select_related("project").prefetch_related("monthly_targets")
