@@ -7,6 +7,7 @@ router = DefaultRouter(trailing_slash=True)
 # Each app registers its viewsets in its own api/urls.py `register(router)`; listed here so the
 # whole API surface is visible in one place.
 API_APPS = (
+    "apps.api",
     "apps.organization",
     "apps.workcalendar",
     "apps.projects",

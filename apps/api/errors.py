@@ -45,6 +45,19 @@ def _field_errors(detail) -> dict[str, list[str]]:
     return {str(k): _flatten(v) for k, v in detail.items() if k not in ("non_field_errors", "__all__", "detail")}
 
 
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _fallback(exc, status_code: int) -> str:
+    # A few DRF and parser messages have no Chinese translation; users still read Chinese.
+    if isinstance(exc, exceptions.ParseError):
+        return "请求数据不是合法的 JSON。"
+    if status_code == 400:
+        return "请求数据有误或为空。"
+    return MESSAGES.get(status_code, "请求失败。")
+
+
 def exception_handler(exc, context):
     """Convert every error to the one JSON shape; Django's ValidationError becomes a 400."""
     if isinstance(exc, DjangoValidationError):
@@ -67,6 +80,7 @@ def exception_handler(exc, context):
         general = _flatten({k: v for k, v in detail.items() if k in ("non_field_errors", "__all__", "detail")})
     else:
         general = _flatten(detail)
+    general = [m if _is_chinese(m) else _fallback(exc, response.status_code) for m in general]
     code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()

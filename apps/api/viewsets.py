@@ -15,6 +15,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.accounts.models import Role
+
 from .errors import MESSAGES, PayloadTooLarge
 from .pagination import SyncCursorPagination
 
@@ -52,7 +54,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     list_serializer_class: type[serializers.Serializer] | None = None
     input_serializer_class: type[serializers.Serializer] | None = None
     update_serializer_class: type[serializers.Serializer] | None = None
-    write_roles: tuple = ()
+    write_roles: tuple = (Role.PORTFOLIO_OFFICE,)  # who may write; object checks in can_write_object
     action_roles: dict = {}
 
     def selector(self, user):

@@ -50,4 +50,5 @@ class SummaryView(generics.GenericAPIView):
         if group_by:
             for key, label, figures in portfolio_groups(group_by=group_by, year=year, month=month, today=today):
                 groups.append({"key": str(key), "label": label, **_out(figures)})
-        return Response({"year": year, "month": month, "total": _out(total), "group_by": group_by, "groups": groups})
+        data = {"year": year, "month": month, "total": _out(total), "group_by": group_by, "groups": groups}
+        return Response(SummarySerializer(data).data)

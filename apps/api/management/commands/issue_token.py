@@ -1,0 +1,30 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.api.models import ApiToken, TokenScope
+
+
+class Command(BaseCommand):
+    help = "为对接系统签发接口令牌：--user 用户名 --name 用途 [--scope read|read_write] [--days 有效天数]。令牌只显示一次。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", required=True, help="令牌所属用户（决定角色与可见范围）")
+        parser.add_argument("--name", required=True, help="用途或对接系统名称，如“统计局数据平台”")
+        parser.add_argument("--scope", choices=TokenScope.values, default=TokenScope.READ, help="read 只读（默认）或 read_write 读写")
+        parser.add_argument("--days", type=int, default=None, help="有效天数；不填为长期有效")
+
+    def handle(self, *args, user: str, name: str, scope: str, days: int | None, **options):
+        owner = User.objects.filter(username=user).first()
+        if owner is None:
+            raise CommandError(f"用户“{user}”不存在。")
+        if days is not None and days <= 0:
+            raise CommandError("有效天数必须大于0。")
+        expires = timezone.now() + dt.timedelta(days=days) if days else None
+        token, key = ApiToken.issue(user=owner, name=name, scope=scope, expires_at=expires)
+        self.stdout.write(key)
+        self.stderr.write(
+            f"已签发“{name}”（{token.get_scope_display()}，{'长期有效' if not expires else '有效期至' + timezone.localtime(expires).strftime('%Y-%m-%d %H:%M')}）。令牌只显示这一次。"
+        )
