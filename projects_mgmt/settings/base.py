@@ -147,6 +147,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
         "options": {"expires": 60 * 60},
     },
+    # Every 5 minutes: the reminder sweep over milestones, problems and planned starts. It writes
+    # nothing outside each rule's office hours and working days, and catches up after an outage.
+    # Expires before the next run so a backlog never stacks sweeps.
+    "sweep-reminders": {
+        "task": "apps.reminders.tasks.sweep_reminders_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    # Every day at 09:05: monthly-report reminders before the deadline day and 催报 after it
+    # (day-granular, so once a morning is enough; non-working days are skipped by the rule).
+    "chase-monthly-reports": {
+        "task": "apps.reminders.tasks.chase_monthly_reports_task",
+        "schedule": crontab(hour=9, minute=5),
+        "options": {"expires": 60 * 60},
+    },
+    # Every morning at 09:00: the 包保 leaders' weekly digest. It is sent only on the week's first
+    # working day — Monday, or the next working day when Monday is a holiday — once per week.
+    "leader-digests": {
+        "task": "apps.reminders.tasks.send_leader_digests_task",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 2 * 60 * 60},
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------
@@ -201,3 +223,40 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }
+
+# --- Reminders ----------------------------------------------------------------------------
+# Reminders and escalation (apps.reminders, DESIGN.md §5). E-mail defaults to the console
+# backend so nothing leaves a developer machine; production sets the EMAIL_* variables.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="重点项目清单化管理系统 <noreply@localhost>")
+# Absolute links in e-mails and robot messages.
+REMINDERS_SITE_URL = env("REMINDERS_SITE_URL", default="http://127.0.0.1:8000")
+# Queue of the send tasks ("celery" is what bin/run's worker consumes; a dedicated worker can take
+# "reminders" apart from exports).
+REMINDERS_QUEUE = env("REMINDERS_QUEUE", default="celery")
+# Items read and written per transaction by the sweep.
+REMINDERS_SWEEP_BATCH_SIZE = env.int("REMINDERS_SWEEP_BATCH_SIZE", default=2000)
+# Pending rows older than this are re-enqueued by the sweep (their message was lost: broker down,
+# worker killed). Longer than a normal queue wait, shorter than a working day.
+REMINDERS_REQUEUE_AFTER_SECONDS = env.int("REMINDERS_REQUEUE_AFTER_SECONDS", default=600)
+REMINDERS_REQUEUE_LIMIT = env.int("REMINDERS_REQUEUE_LIMIT", default=20000)
+# Attempts per delivery before it is marked failed (visible in the admin and the API, resendable).
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=5)
+REMINDERS_RETRY_BASE_SECONDS = env.int("REMINDERS_RETRY_BASE_SECONDS", default=30)
+# Generic webhooks are signed with HMAC-SHA256; an endpoint without its own secret uses this one.
+REMINDERS_WEBHOOK_SECRET = env("REMINDERS_WEBHOOK_SECRET", default="dev-webhook-secret-change-me")
+# Optional: one endpoint from the environment (seeded as a WebhookEndpoint row by `manage.py seed`).
+REMINDERS_WEBHOOK_URL = env("REMINDERS_WEBHOOK_URL", default="")
+REMINDERS_WEBHOOK_FLAVOR = env("REMINDERS_WEBHOOK_FLAVOR", default="generic")
+REMINDERS_WEBHOOK_TIMEOUT = env.int("REMINDERS_WEBHOOK_TIMEOUT", default=10)
+# SMS gateway class with send(*, phone, text, delivery_id); the default only writes the log.
+REMINDERS_SMS_BACKEND = env("REMINDERS_SMS_BACKEND", default="apps.reminders.channels.sms.LogSmsBackend")
+# Reply deadline of an automatic 督办函, in working days from its issue.
+REMINDERS_NOTICE_REPLY_WORKING_DAYS = env.int("REMINDERS_NOTICE_REPLY_WORKING_DAYS", default=5)

@@ -1,0 +1,138 @@
+"""Admin: the office edits rules (with their steps inline), watches deliveries and resends failures."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .models import (
+    Channel,
+    ChannelPreference,
+    DeliveryStatus,
+    Notification,
+    RecipientRole,
+    ReminderDelivery,
+    ReminderRule,
+    ReminderStep,
+    SweepRun,
+    WebhookEndpoint,
+)
+from .services import delivery_resend
+
+
+class ReminderRuleForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(label="发送渠道", choices=Channel.choices, widget=forms.CheckboxSelectMultiple, required=False)
+
+    class Meta:
+        model = ReminderRule
+        fields = (
+            "code",
+            "name",
+            "subject",
+            "enabled",
+            "channels",
+            "working_days_only",
+            "send_from",
+            "send_until",
+            "report_due_day",
+            "due_soon_working_days",
+            "note",
+        )
+
+
+class ReminderStepForm(forms.ModelForm):
+    recipients = forms.MultipleChoiceField(
+        label="接收人（责任角色）", choices=RecipientRole.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ReminderStep
+        fields = ("kind", "working_days", "repeat_every_working_days", "recipients", "issue_supervision_notice")
+
+
+class ReminderStepInline(admin.TabularInline):
+    model = ReminderStep
+    form = ReminderStepForm
+    extra = 0
+    fields = ("kind", "working_days", "repeat_every_working_days", "recipients", "issue_supervision_notice")
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    form = ReminderRuleForm
+    inlines = [ReminderStepInline]
+    list_display = ("name", "subject", "enabled", "working_days_only", "send_from", "send_until", "channel_labels", "updated_at")
+    list_editable = ("enabled",)
+    list_filter = ("subject", "enabled")
+    search_fields = ("name", "code")
+
+    @admin.display(description="发送渠道")
+    def channel_labels(self, obj: ReminderRule) -> str:
+        return "、".join(Channel(c).label for c in obj.channels if c in Channel.values)
+
+
+@admin.action(description="重新发送选中的失败/已取消记录")
+def resend_deliveries(modeladmin, request, queryset):
+    done = 0
+    for delivery in queryset.exclude(status=DeliveryStatus.SENT):
+        try:
+            delivery_resend(actor=request.user, delivery=delivery)
+            done += 1
+        except ValidationError:
+            continue
+    modeladmin.message_user(request, f"已重新排队 {done} 条提醒。", messages.SUCCESS)
+
+
+@admin.register(ReminderDelivery)
+class ReminderDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "step_label", "subject", "project", "due_date", "recipient", "channel", "status", "attempts", "sent_at")
+    list_filter = ("status", "channel", "subject", "rule")
+    search_fields = ("step_label", "project__name", "user__username", "last_error")
+    date_hierarchy = "fire_date"
+    list_select_related = ("project", "user", "endpoint")
+    actions = [resend_deliveries]
+    readonly_fields = [f.name for f in ReminderDelivery._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # rows come from the sweep only
+
+    @admin.display(description="接收方")
+    def recipient(self, obj: ReminderDelivery) -> str:
+        return str(obj.user or obj.endpoint or obj.recipient_key)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "title", "read_at")
+    list_filter = ("read_at",)
+    search_fields = ("title", "user__username")
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "delivery", "project")
+
+
+@admin.register(ChannelPreference)
+class ChannelPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "in_app", "email", "sms", "updated_at")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("name", "flavor", "department", "enabled", "updated_at")
+    # Robot URLs are https; say so now rather than rely on Django 5's http default (changes in 6.0).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_filter = ("flavor", "enabled")
+    list_select_related = ("department",)
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "kind", "items", "created", "requeued", "skipped_steps", "notices", "finished_at")
+    list_filter = ("kind",)
+    readonly_fields = [f.name for f in SweepRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,48 @@
+"""Print what the sweep would send on a date, without writing or sending anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from apps.reminders.models import Channel
+from apps.reminders.services import leader_digests_send, reminders_sweep
+from apps.reminders.services.common import load_calendar
+
+
+class Command(BaseCommand):
+    help = "预览某日的提醒扫描结果（不写库、不发送）：python manage.py reminders_preview --date 2025-10-09"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--date", required=True, help="预览日期，格式 YYYY-MM-DD。")
+        parser.add_argument("--time", default="10:00", help="当日时刻（北京时间，默认 10:00，须在发送时段内）。")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            day = dt.date.fromisoformat(options["date"])
+            at = dt.time.fromisoformat(options["time"])
+        except ValueError as exc:
+            raise CommandError("日期应为 YYYY-MM-DD，时刻应为 HH:MM。") from exc
+        now = timezone.make_aware(dt.datetime.combine(day, at))
+        if not load_calendar(today=day).is_working_day(day):
+            self.stdout.write(f"{day:%Y-%m-%d} 不是工作日：按默认规则（仅工作日发送）不发送任何提醒。")
+        result = reminders_sweep(now=now, dry_run=True)
+        digest = leader_digests_send(now=now, dry_run=True)
+        planned = result.planned + digest.planned
+        self.stdout.write(
+            f"{day:%Y-%m-%d} {at:%H:%M} 预计发送 {len(planned)} 条（检查事项 {result.items} 个，生成督办函 {result.notices} 份）："
+        )
+        for p in sorted(
+            planned, key=lambda p: (p.subject, p.context.get("project", ""), p.object_id, p.step_key, p.recipient_key, p.channel)
+        ):
+            what = p.context.get("title") or p.context.get("leader", "")
+            self.stdout.write(
+                f"  [{Channel(p.channel).label}] {p.recipient_key:<10} {p.step_label}｜{p.context.get('project', '')}｜{what}"
+                f"｜到期 {p.due_date:%Y-%m-%d}"
+            )
+        by_channel = Counter(Channel(p.channel).label for p in planned)
+        if by_channel:
+            self.stdout.write("按渠道：" + "，".join(f"{k} {v} 条" for k, v in sorted(by_channel.items())))

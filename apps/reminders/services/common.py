@@ -1,0 +1,152 @@
+"""Pieces the sweep, the digest and the send task share: the sending window, the per-rule lease
+lock, and writing planned deliveries (UNIQUE-guarded) with their enqueue after commit."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.workcalendar.services import WorkCalendar
+
+from ..models import ReminderDelivery, ReminderRule, SweepLock
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlannedDelivery:
+    rule_id: int
+    subject: str
+    object_id: int
+    due_date: dt.date
+    project_id: int | None
+    step_key: str
+    step_label: str
+    occurrence: int
+    fire_date: dt.date
+    recipient_key: str
+    user_id: int | None
+    endpoint_id: int | None
+    channel: str
+    context: dict
+
+    def row(self, *, batch: uuid.UUID, now: dt.datetime) -> ReminderDelivery:
+        return ReminderDelivery(
+            rule_id=self.rule_id,
+            subject=self.subject,
+            object_id=self.object_id,
+            due_date=self.due_date,
+            project_id=self.project_id,
+            step_key=self.step_key,
+            step_label=self.step_label,
+            occurrence=self.occurrence,
+            fire_date=self.fire_date,
+            recipient_key=self.recipient_key,
+            user_id=self.user_id,
+            endpoint_id=self.endpoint_id,
+            channel=self.channel,
+            context=self.context,
+            batch=batch,
+            enqueued_at=now,
+        )
+
+
+@dataclass
+class SweepResult:
+    ran: bool = True
+    items: int = 0
+    created: int = 0
+    requeued: int = 0
+    skipped_steps: int = 0
+    notices: int = 0
+    unaddressed: int = 0
+    notes: list[str] = field(default_factory=list)
+    planned: list[PlannedDelivery] = field(default_factory=list)  # filled on dry runs only
+
+    def add(self, other: SweepResult) -> None:
+        for name in ("items", "created", "requeued", "skipped_steps", "notices", "unaddressed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.notes += other.notes
+        self.planned += other.planned
+
+
+def rule_window_open(rule: ReminderRule, local_now: dt.datetime, calendar: WorkCalendar | None = None) -> bool:
+    """Reminders go out on working days (make-up Saturdays included) inside the rule's office hours."""
+    day = local_now.date()
+    if rule.working_days_only:
+        cal = calendar or WorkCalendar.load(day.year, day.year)
+        if not cal.is_working_day(day):
+            return False
+    return rule.send_from <= local_now.time() <= rule.send_until
+
+
+def load_calendar(*, today: dt.date) -> WorkCalendar:
+    """Every special day from 2000 to next year in one query, shared by a whole sweep (so a
+    missing year is warned about once per sweep, not once per rule)."""
+    return WorkCalendar.load(2000, today.year + 1)
+
+
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@contextlib.contextmanager
+def lease_lock(name: str, *, ttl: dt.timedelta = dt.timedelta(minutes=15)) -> Iterator[bool]:
+    """Yields True when this process holds the lease `name`. A crashed holder's lease expires after `ttl`.
+
+    A conditional UPDATE is atomic on PostgreSQL (the row lock re-checks the condition) and on
+    SQLite (one writer at a time), so two sweeps never both see True.
+    """
+    now = timezone.now()
+    with contextlib.suppress(IntegrityError), transaction.atomic():
+        SweepLock.objects.get_or_create(name=name)
+    holder = f"{HOLDER}:{uuid.uuid4().hex[:8]}"
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    acquired = SweepLock.objects.filter(free, name=name).update(holder=holder, locked_until=now + ttl) == 1
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            SweepLock.objects.filter(name=name, holder=holder).update(locked_until=None, holder="")
+
+
+def persist_deliveries(planned: list[PlannedDelivery], *, now: dt.datetime) -> list[int]:
+    """Insert the planned rows (a row that exists already is left alone) and return the new ids.
+
+    Call inside the caller's transaction; the new rows are enqueued only after it commits.
+    """
+    if not planned:
+        return []
+    batch = uuid.uuid4()
+    ReminderDelivery.objects.bulk_create([p.row(batch=batch, now=now) for p in planned], ignore_conflicts=True, batch_size=500)
+    ids = list(ReminderDelivery.objects.filter(batch=batch).values_list("id", flat=True))
+    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    return ids
+
+
+# Publishing must fail fast when the broker is down: the rows are safe in the database and the
+# next sweep re-enqueues them, so waiting here would only hold up the sweep (and an API write).
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+
+def enqueue_deliveries(ids: list[int]) -> int:
+    """Publish one send task per delivery id; stops at the first broker error and returns how many went out."""
+    from ..tasks import send_delivery_task
+
+    for sent, pk in enumerate(ids):
+        try:
+            send_delivery_task.apply_async(args=[pk], queue=settings.REMINDERS_QUEUE, retry=True, retry_policy=PUBLISH_RETRY)
+        except Exception as exc:  # any broker/transport error: the rows wait for the next sweep
+            logger.warning("提醒任务入队失败（%s）：%d 条发送记录保持“待发送”，下一轮扫描会重新入队。", exc, len(ids) - sent)
+            return sent
+    return len(ids)

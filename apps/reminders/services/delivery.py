@@ -1,0 +1,105 @@
+"""Sending one delivery: lock the row, check its status, send, record the outcome (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.milestones.models import CLOSED_STATUSES, Milestone
+from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
+from apps.progress.models import ProgressReport
+from apps.projects.models import BuildStatus, Project
+
+from ..channels import ChannelError, get_channel
+from ..channels.message import render_message
+from ..models import DeliveryStatus, ReminderDelivery, Subject
+from ..selectors import FILED_REPORT_STATUSES
+from .common import enqueue_deliveries, rule_window_open
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: str  # sent, failed, cancelled, deferred, skipped, or "retry"
+    retry_in: int | None = None
+
+
+def retry_delay(attempt: int) -> int:
+    """Exponential backoff with jitter, in seconds: 30 s, 60 s, 120 s … capped at 30 min."""
+    base = min(settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** (attempt - 1), 1800)
+    return int(base + random.uniform(0, base / 2))  # noqa: S311 - jitter, not cryptography
+
+
+def item_is_settled(delivery: ReminderDelivery) -> bool:
+    """Whether the item was done, or its deadline moved, since the row was written: the reminder is moot."""
+    pk, due = delivery.object_id, delivery.due_date
+    if delivery.subject == Subject.MILESTONE:
+        return not Milestone.objects.filter(pk=pk, planned_date=due).exclude(status__in=CLOSED_STATUSES).exists()
+    if delivery.subject == Subject.PROBLEM:
+        return not Problem.objects.filter(pk=pk, deadline=due).exclude(status__in=PROBLEM_CLOSED_STATUSES).exists()
+    if delivery.subject == Subject.START:
+        return not Project.objects.filter(pk=pk, planned_start=due, build_status=BuildStatus.NOT_STARTED, archived_at__isnull=True).exists()
+    if delivery.subject == Subject.REPORT:
+        period = due.replace(day=1) - dt.timedelta(days=1)
+        return ProgressReport.objects.filter(project_id=pk, year=period.year, month=period.month, status__in=FILED_REPORT_STATUSES).exists()
+    return False
+
+
+def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> SendOutcome:
+    """Send one delivery exactly once: a second call, a retried task or a duplicate message finds
+    the row sent (or locked by the first) and does nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("rule", "user", "endpoint")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if row is None:
+            return SendOutcome("skipped")  # locked by another worker right now, or deleted
+        if row.status != DeliveryStatus.PENDING:
+            return SendOutcome("skipped")
+        if not rule_window_open(row.rule, timezone.localtime(now)):
+            return SendOutcome("deferred")  # stays pending; the sweep re-enqueues it inside the window
+        if item_is_settled(row):
+            row.status = DeliveryStatus.CANCELLED
+            row.save(update_fields=["status", "updated_at"])
+            return SendOutcome(row.status)
+        row.attempts += 1
+        try:
+            with transaction.atomic():  # a failing in-app insert must not poison the outer transaction
+                get_channel(row.channel).send(row, render_message(row))
+        except ChannelError as exc:
+            row.last_error = str(exc)[:2000]
+            final = exc.permanent or row.attempts >= settings.REMINDERS_MAX_ATTEMPTS
+            row.status = DeliveryStatus.FAILED if final else DeliveryStatus.PENDING
+            row.save(update_fields=["status", "attempts", "last_error", "updated_at"])
+            return SendOutcome(row.status) if final else SendOutcome("retry", retry_delay(row.attempts))
+        row.status = DeliveryStatus.SENT
+        row.sent_at = now
+        row.last_error = ""
+        row.save(update_fields=["status", "attempts", "sent_at", "last_error", "updated_at"])
+        return SendOutcome(row.status)
+
+
+def delivery_resend(*, actor, delivery: ReminderDelivery) -> ReminderDelivery:
+    """Put a failed (or cancelled) delivery back in the queue; a sent one is never sent twice."""
+    with transaction.atomic():
+        row = ReminderDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if row.status == DeliveryStatus.SENT:
+            raise ValidationError("该提醒已发送，不能重发。")
+        if row.status == DeliveryStatus.PENDING and row.attempts == 0:
+            raise ValidationError("该提醒正在等待发送。")
+        row.status = DeliveryStatus.PENDING
+        row.attempts = 0
+        row.last_error = f"由{actor}于{timezone.localtime():%Y-%m-%d %H:%M}重发。" if actor else ""
+        row.enqueued_at = timezone.now()
+        row.save(update_fields=["status", "attempts", "last_error", "enqueued_at", "updated_at"])
+        transaction.on_commit(lambda: enqueue_deliveries([row.pk]))
+    return row

@@ -1,0 +1,115 @@
+"""The weekly digest of each 包保 leader: overdue first (oldest first), then due soon, grouped by
+project; one message per leader per week, none when there is nothing to report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ReminderRule, Subject, SweepRun
+from ..schedule import WorkdayIndex
+from ..selectors import DigestItem, Directory, digest_recipients, leader_digest_items
+from .common import SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
+from .sweep import expand_channels
+
+DIGEST_STEP = "digest:weekly"
+
+
+def _groups(items: list[DigestItem], *, today: dt.date, index: WorkdayIndex, overdue: bool) -> list[dict]:
+    groups: OrderedDict[str, dict] = OrderedDict()
+    for item in sorted(items, key=lambda i: (i.due, i.project_name, i.title)):
+        group = groups.setdefault(item.project_name, {"project": item.project_name, "project_id": item.project_id, "items": []})
+        days = index.count(today) - index.count(item.due) if overdue else index.count(item.due) - index.count(today)
+        group["items"].append(
+            {
+                "kind": item.kind,
+                "title": item.title,
+                "due_date": item.due.isoformat(),
+                "overdue_days" if overdue else "remaining_days": max(0, days),
+                "dept": item.dept_name,
+                "link": item.link,
+            }
+        )
+    return list(groups.values())
+
+
+def is_first_working_day_of_week(day: dt.date, index: WorkdayIndex) -> bool:
+    monday = day - dt.timedelta(days=day.weekday())
+    earlier = (monday + dt.timedelta(days=i) for i in range(day.weekday()))
+    return index.is_working_day(day) and not any(index.is_working_day(d) for d in earlier)
+
+
+def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False, force: bool = False) -> SweepResult:
+    """Write this week's digest deliveries on the week's first working day (Monday, or the day after
+    a Monday holiday); the (leader, week) key makes a second run a no-op."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    today = local.date()
+    result = SweepResult()
+    rule = ReminderRule.objects.filter(subject=Subject.DIGEST, enabled=True).order_by("id").first()
+    calendar = load_calendar(today=today)
+    if rule is None or not rule_window_open(rule, local, calendar):
+        result.ran = False
+        return result
+    index = WorkdayIndex(today - dt.timedelta(days=400), today + dt.timedelta(days=3 * rule.due_soon_working_days + 30), calendar)
+    if not force and not is_first_working_day_of_week(today, index):
+        result.ran = False
+        result.notes.append("今天不是本周第一个工作日，不发送周报。")
+        return result
+    monday = today - dt.timedelta(days=today.weekday())
+    horizon = index.horizon(today, rule.due_soon_working_days)
+    users = list(digest_recipients().values_list("id", "leader_id", "leader__position"))
+    items_by_leader = leader_digest_items(leader_ids=[leader for _, leader, _ in users], horizon=horizon)
+    earliest = min((i.due for items in items_by_leader.values() for i in items), default=today)
+    if earliest < index.first:
+        index = WorkdayIndex(earliest - dt.timedelta(days=30), index.last, calendar)
+    directory = Directory.load()
+    planned = []
+    for user_id, leader_id, position in users:
+        items = items_by_leader.get(leader_id, [])
+        if not items:
+            continue  # nothing overdue or due soon: no message at all
+        result.items += len(items)
+        overdue = _groups([i for i in items if i.due < today], today=today, index=index, overdue=True)
+        due_soon = _groups([i for i in items if i.due >= today], today=today, index=index, overdue=False)
+        context = {
+            "subject": Subject.DIGEST,
+            "leader": position,
+            "today": today.isoformat(),
+            "overdue_count": sum(len(g["items"]) for g in overdue),
+            "due_soon_count": sum(len(g["items"]) for g in due_soon),
+            "due_soon_days": rule.due_soon_working_days,
+            "overdue_groups": overdue,
+            "due_soon_groups": due_soon,
+            "link": "/admin/",
+        }
+        common = {
+            "rule_id": rule.pk,
+            "subject": Subject.DIGEST,
+            "object_id": leader_id,
+            "due_date": monday,
+            "project_id": None,
+            "step_key": DIGEST_STEP,
+            "step_label": "包保项目周报",
+            "occurrence": 1,
+            "fire_date": today,
+            "context": context,
+        }
+        # Personal: in-app, e-mail or SMS to the leader, never a group robot.
+        planned += expand_channels([c for c in rule.channels if c != "webhook"], [user_id], set(), directory, common)
+    if dry_run:
+        result.planned, result.created = planned, len(planned)
+        return result
+    with lease_lock(f"reminder-rule:{rule.pk}") as acquired:
+        if not acquired:
+            result.ran = False
+            return result
+        run = SweepRun.objects.create(kind="digest", started_at=now)
+        with transaction.atomic():
+            result.created = len(persist_deliveries(planned, now=now))
+        run.items, run.created, run.finished_at = result.items, result.created, timezone.now()
+        run.save()
+    return result

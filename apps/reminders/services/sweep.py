@@ -1,0 +1,285 @@
+"""The reminder sweep (DESIGN.md §5): read what is due from the database, write one delivery row
+per (item, step, recipient, channel, occurrence) under a UNIQUE constraint, enqueue after commit.
+
+Nothing is scheduled ahead: each run looks at today's state, so a deadline moved or a milestone
+completed between two runs simply changes what the next run finds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.organization.models import Department
+from apps.problems.models import NoticeType
+from apps.problems.services import notice_issue
+from apps.projects.models import ResponsibilityRole
+from apps.workcalendar.services import WorkCalendar
+
+from ..models import Channel, RecipientRole, ReminderCursor, ReminderDelivery, ReminderRule, StepKind, Subject, SweepRun
+from ..schedule import DueStep, ItemTiming, WorkdayIndex, item_timing
+from ..selectors import ADMIN_LINKS, Directory, Responsibilities, earliest_due, iter_pages, reminder_sources
+from .common import PlannedDelivery, SweepResult, enqueue_deliveries, lease_lock, load_calendar, persist_deliveries, rule_window_open
+
+logger = logging.getLogger(__name__)
+
+# The every-few-minutes sweep; monthly reports are day-granular and swept by their own morning
+# entry (催报), see CELERY_BEAT_SCHEDULE.
+ITEM_SUBJECTS = (Subject.MILESTONE, Subject.PROBLEM, Subject.START)
+DEPT_ROLES = {
+    RecipientRole.LEAD_DEPT: ResponsibilityRole.LEAD_DEPT,
+    RecipientRole.COOP_DEPT: ResponsibilityRole.COOP_DEPT,
+    RecipientRole.TOWNSHIP: ResponsibilityRole.TOWNSHIP,
+    RecipientRole.LIAISON: ResponsibilityRole.LIAISON,
+}
+
+
+def reminders_sweep(
+    *,
+    now: dt.datetime | None = None,
+    subjects: Iterable[str] | None = None,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    requeue_after: dt.timedelta | None = None,
+) -> SweepResult:
+    """One sweep over the enabled rules of `subjects` (all item subjects by default): create the
+    due deliveries, issue automatic 督办 notices, and re-enqueue rows whose message was lost."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    wanted = set(subjects or (*ITEM_SUBJECTS, Subject.REPORT)) - {Subject.DIGEST}
+    rules = list(ReminderRule.objects.filter(enabled=True, subject__in=wanted).prefetch_related("steps").order_by("id"))
+    batch_size = batch_size or settings.REMINDERS_SWEEP_BATCH_SIZE
+    result = SweepResult()
+    directory = Directory.load()
+    calendar = load_calendar(today=local.date())
+    run = None if dry_run else SweepRun.objects.create(kind="sweep:" + ",".join(sorted(wanted)), started_at=now)
+    for rule in rules:
+        if not rule_window_open(rule, local, calendar):
+            continue
+        if dry_run:
+            result.add(_sweep_rule(rule, local=local, directory=directory, calendar=calendar, batch_size=batch_size, dry_run=True))
+            continue
+        with lease_lock(f"reminder-rule:{rule.pk}") as acquired:
+            if not acquired:
+                result.notes.append(f"规则“{rule.name}”正由另一轮扫描处理，本轮跳过。")
+                continue
+            result.add(_sweep_rule(rule, local=local, directory=directory, calendar=calendar, batch_size=batch_size, dry_run=False))
+    if not dry_run:
+        # Every rule in its window, digest and 催报 included: a lost message waits at most one sweep.
+        open_rules = [r.pk for r in ReminderRule.objects.filter(enabled=True) if rule_window_open(r, local, calendar)]
+        result.requeued = deliveries_requeue_stale(
+            now=now, rule_ids=open_rules, older_than=requeue_after or dt.timedelta(seconds=settings.REMINDERS_REQUEUE_AFTER_SECONDS)
+        )
+        _finish(run, result)
+    return result
+
+
+def _finish(run: SweepRun | None, result: SweepResult) -> None:
+    if run is None:
+        return
+    for name in ("items", "created", "requeued", "skipped_steps", "notices"):
+        setattr(run, name, getattr(result, name))
+    run.note = "\n".join(result.notes)[:2000]
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def deliveries_requeue_stale(*, now: dt.datetime, rule_ids: list[int], older_than: dt.timedelta, limit: int | None = None) -> int:
+    """Re-enqueue pending rows whose message was lost (broker down at enqueue, worker killed):
+    the send task's status guard makes a duplicate message harmless."""
+    limit = limit or settings.REMINDERS_REQUEUE_LIMIT
+    with transaction.atomic():
+        stale = ReminderDelivery.objects.filter(status="pending", rule_id__in=rule_ids, enqueued_at__lt=now - older_than)
+        ids = list(stale.order_by("id").values_list("id", flat=True)[:limit])
+        if ids:
+            ReminderDelivery.objects.filter(id__in=ids).update(enqueued_at=now)
+            transaction.on_commit(lambda: enqueue_deliveries(ids))
+    return len(ids)
+
+
+def _sweep_rule(
+    rule: ReminderRule, *, local: dt.datetime, directory: Directory, calendar: WorkCalendar, batch_size: int, dry_run: bool
+) -> SweepResult:
+    today = local.date()
+    steps = list(rule.steps.all())
+    result = SweepResult()
+    if not steps:
+        return result
+    days_before = max((s.working_days for s in steps if s.kind == StepKind.BEFORE), default=0)
+    index = WorkdayIndex.around(today, None, days_before, calendar)
+    horizon = index.horizon(today, days_before)
+    sources = reminder_sources(rule, today=today, horizon=horizon)
+    first_due = earliest_due(sources)
+    if first_due is not None and first_due - dt.timedelta(days=2 * days_before + 30) < index.first:
+        index = WorkdayIndex.around(today, first_due, days_before, calendar)
+    for source in sources:
+        for page in iter_pages(source, batch_size):
+            result.add(_sweep_page(rule, steps, page, today=today, index=index, directory=directory, dry_run=dry_run, now=local))
+    return result
+
+
+def _sweep_page(rule, steps, page: list[dict], *, today, index: WorkdayIndex, directory: Directory, dry_run: bool, now) -> SweepResult:
+    result = SweepResult(items=len(page))
+    resp = Responsibilities.load({row["project_ref"] for row in page if row["project_ref"]})
+    planned: list[PlannedDelivery] = []
+    cursors: list[ReminderCursor] = []
+    notices: list[tuple[dict, DueStep, ItemTiming]] = []
+    for row in page:
+        timing = item_timing(steps, due=row["due"], today=today, index=index, after=row["cursor_fire"])
+        due_steps: list[DueStep] = []
+        fire = row["cursor_fire"]
+        if timing.reminder and (fire is None or timing.reminder.fire_date > fire):
+            due_steps.append(timing.reminder)
+            result.skipped_steps += timing.skipped
+            fire = timing.reminder.fire_date
+        escalated = row["cursor_esc"] or 0
+        new_escalations = [e for e in timing.escalations if e.step.working_days > escalated]
+        due_steps += new_escalations
+        if not due_steps:
+            continue
+        escalated = max([escalated, *(e.step.working_days for e in new_escalations)])
+        cursors.append(
+            ReminderCursor(rule=rule, object_id=row["id"], due_date=row["due"], reminder_fire_date=fire, escalated_days=escalated)
+        )
+        item = _item_context(rule, row, resp, directory, timing)
+        for due_step in due_steps:
+            context = {**item, "kind": due_step.step.kind, "step_label": due_step.label}
+            if due_step.step.issue_supervision_notice:
+                context["notice_number"] = _notice_number(rule, row, today)
+                notices.append((row | {"dept_id": item["dept_id"]}, due_step, timing))
+            rows = list(_expand(rule, row, due_step, context, resp, directory))
+            result.unaddressed += not rows
+            planned += rows
+    if dry_run:
+        result.planned = planned
+        result.created = len(planned)
+        result.notices = len(notices)
+        return result
+    with transaction.atomic():
+        result.created = len(persist_deliveries(planned, now=now))
+        ReminderCursor.objects.bulk_create(
+            cursors,
+            update_conflicts=True,
+            unique_fields=["rule", "object_id", "due_date"],
+            update_fields=["reminder_fire_date", "escalated_days", "updated_at"],
+        )
+        for row, due_step, timing in notices:
+            result.notices += _issue_notice(rule, row, due_step, timing, today=today, index=index, result=result)
+    return result
+
+
+def _item_context(rule: ReminderRule, row: dict, resp: Responsibilities, directory: Directory, timing: ItemTiming) -> dict:
+    dept_id = row["dept_id"]
+    if dept_id is None and row["project_ref"]:
+        leads = resp.depts.get((row["project_ref"], ResponsibilityRole.LEAD_DEPT))
+        dept_id = leads[0] if leads else None
+    return {
+        "subject": rule.subject,
+        "subject_label": Subject(rule.subject).label,
+        "title": row["title"],
+        "project": row["project_name"] or "跨项目",
+        "project_id": row["project_ref"],
+        "due_date": row["due"].isoformat(),
+        "remaining_days": max(0, timing.remaining),
+        "overdue_days": timing.overdue,
+        "dept_id": dept_id,
+        "dept": directory.dept_names.get(dept_id, "") if dept_id else "",
+        "link": ADMIN_LINKS[Subject(rule.subject)].format(
+            row["id"] if rule.subject in (Subject.MILESTONE, Subject.PROBLEM) else row["project_ref"]
+        ),
+    }
+
+
+def _recipients(roles: list[str], row: dict, dept_id: int | None, resp: Responsibilities, d: Directory) -> tuple[set[int], set[int]]:
+    users: set[int] = set()
+    depts: set[int] = set()
+    project = row["project_ref"]
+    for role in roles:
+        if role == RecipientRole.LEADER:
+            leaders = list(resp.leaders.get(project, ())) + ([row["leader_ref"]] if row["leader_ref"] else [])
+            users.update(d.user_by_leader[lid] for lid in leaders if lid in d.user_by_leader)
+            continue
+        if role == RecipientRole.OFFICE:
+            users.update(d.office_users)
+            continue
+        if role == RecipientRole.RESPONSIBLE_DEPT:
+            ids = [dept_id] if dept_id else []
+        else:
+            ids = list(resp.depts.get((project, DEPT_ROLES[RecipientRole(role)]), ()))
+        depts.update(ids)
+        for i in ids:
+            users.update(d.users_by_dept.get(i, ()))
+    return users, depts
+
+
+def _expand(rule, row: dict, due_step: DueStep, context: dict, resp: Responsibilities, d: Directory):
+    users, depts = _recipients(due_step.step.recipients, row, context["dept_id"], resp, d)
+    common = {
+        "rule_id": rule.pk,
+        "subject": rule.subject,
+        "object_id": row["id"],
+        "due_date": row["due"],
+        "project_id": row["project_ref"],
+        "step_key": due_step.key,
+        "step_label": due_step.label,
+        "occurrence": due_step.occurrence,
+        "fire_date": due_step.fire_date,
+        "context": context,
+    }
+    yield from expand_channels(rule.channels, users, depts, d, common)
+
+
+def expand_channels(channels: list[str], users: Iterable[int], depts: set[int], d: Directory, common: dict):
+    """One planned row per user and channel they accept, plus one per matching webhook endpoint."""
+    for uid in sorted(users):
+        in_app, email, sms = d.pref(uid)
+        address, phone = d.contacts.get(uid, ("", ""))
+        wanted = {Channel.IN_APP: in_app, Channel.EMAIL: email and bool(address), Channel.SMS: sms and bool(phone)}
+        for channel in channels:
+            if wanted.get(channel):
+                yield PlannedDelivery(**common, recipient_key=f"user:{uid}", user_id=uid, endpoint_id=None, channel=channel)
+    if Channel.WEBHOOK in channels:
+        for endpoint_id, dept_id in d.endpoints:
+            if dept_id is None or dept_id in depts:
+                yield PlannedDelivery(
+                    **common, recipient_key=f"hook:{endpoint_id}", user_id=None, endpoint_id=endpoint_id, channel=Channel.WEBHOOK
+                )
+
+
+def _notice_number(rule: ReminderRule, row: dict, today: dt.date) -> str:
+    # Deterministic: the same item, due date and rule can never get two automatic notices.
+    return f"项目办督〔{today.year}〕R{rule.pk}-{row['id']}-{row['due']:%Y%m%d}号"
+
+
+def _issue_notice(rule, row: dict, due_step: DueStep, timing: ItemTiming, *, today, index: WorkdayIndex, result: SweepResult) -> int:
+    """The automatic 督办函 of an escalation step (a problems.SupervisionNotice of type 督办)."""
+    from apps.problems.models import SupervisionNotice
+
+    number = _notice_number(rule, row, today)
+    if SupervisionNotice.objects.filter(number=number).exists():
+        return 0
+    if row["dept_id"] is None:
+        result.notes.append(f"{row['title']}：没有责任单位，未生成督办函。")
+        return 0
+    subject = Subject(rule.subject).label
+    content = (
+        f"{row['project_name'] or '跨项目'}的{subject}“{row['title']}”应于{row['due']:%Y年%m月%d日}完成，"
+        f"至今已逾期{timing.overdue}个工作日（{due_step.label}）。请于限期内书面回复办理情况。"
+    )
+    data = {
+        "notice_type": NoticeType.SUPERVISE,
+        "number": number,
+        "issued_on": today,
+        "target_dept": Department.objects.get(pk=row["dept_id"]),
+        "content": content,
+        "reply_deadline": index.day(index.count(today) + settings.REMINDERS_NOTICE_REPLY_WORKING_DAYS),
+    }
+    projects = [row["project_ref"]] if row["project_ref"] else []
+    problems = [row["id"]] if rule.subject == Subject.PROBLEM else []
+    notice_issue(actor=None, data=data, projects=projects, problems=problems)
+    return 1
