@@ -238,3 +238,30 @@ def test_a_dry_run_writes_nothing(world):
     assert result.created == 2
     assert {p.step_key for p in result.planned} == {"overdue:1"}
     assert ReminderDelivery.objects.count() == 0
+
+
+def test_an_unfiled_monthly_report_is_chased_after_the_deadline_and_stops_once_filed(world):
+    from apps.progress.models import ReportStatus
+    from apps.reminders.services import delivery_send
+    from tests.factories import AnnualPlanFactory, ProgressReportFactory
+
+    AnnualPlanFactory(project=world.project, year=2025)
+    # the September report is due 2025-10-05, a holiday: "due today" goes out on 09-30
+    sweep_on(D(2025, 9, 30), subjects=["report"])
+    assert _keys(subject="report", due_date=D(2025, 10, 5)) == {("before:0", 1)}
+    assert ("overdue:1", 9) in _keys(subject="report", due_date=D(2025, 9, 5))  # August's is chased too
+    sweep_on(D(2025, 10, 9), subjects=["report"])  # first working day after the holiday
+    row = ReminderDelivery.objects.get(subject="report", step_key="overdue:1", due_date=D(2025, 10, 5), channel="in_app")
+    assert (row.user.username, row.due_date, row.context["title"]) == ("zjj", D(2025, 10, 5), "2025年9月月报填报")
+    ProgressReportFactory(project=world.project, year=2025, month=9, status=ReportStatus.SUBMITTED)
+    assert delivery_send(delivery_id=row.pk, now=at(D(2025, 10, 9))).status == "cancelled"
+    assert sweep_on(D(2025, 10, 14), subjects=["report"]).created == 0
+
+
+def test_a_planned_start_that_passes_without_a_start_is_reminded_to_the_lead_department(world):
+    world.project.planned_start = D(2025, 10, 13)
+    world.project.end_year = 2026
+    world.project.save()
+    sweep_on(D(2025, 10, 14), subjects=["start"])
+    row = ReminderDelivery.objects.get(subject="start", channel="in_app")
+    assert (row.step_key, row.user.username, row.context["title"]) == ("overdue:1", "zjj", "计划开工")
