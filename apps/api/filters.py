@@ -3,19 +3,58 @@
 from __future__ import annotations
 
 import django_filters as df
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from apps.core.models import Light
 from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(df.NumberFilter):
+    """An object id: a positive integer that fits the database, else a 400 (never an overflow 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class YearFilter(IdFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1900)
+        kwargs.setdefault("max_value", 2200)
+        super().__init__(*args, **kwargs)
+
+
+class MonthFilter(IdFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 12)
+        super().__init__(*args, **kwargs)
+
+
+class AmountFilter(df.NumberFilter):
+    """An amount in 万元 within what the ledger can hold (14 digits, 2 decimals)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(10**12))
+        kwargs.setdefault("max_value", 10**12)
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
 
 class ProjectItemFilter(df.FilterSet):
     """Filters by the owning project: its id, category, leader, region, and free text on it."""
 
-    project = df.NumberFilter(field_name="project_id", label="项目ID")
+    project = IdFilter(field_name="project_id", label="项目ID")
     category = df.CharFilter(field_name="project__category__code", label="项目类别编码")
-    leader = df.NumberFilter(method="filter_leader", label="包保领导ID")
-    region = df.NumberFilter(method="filter_region", label="区划ID（含下级）")
+    leader = IdFilter(method="filter_leader", label="包保领导ID")
+    region = IdFilter(method="filter_region", label="区划ID（含下级）")
     updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
 
     def filter_leader(self, qs, name, value):

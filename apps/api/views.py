@@ -24,6 +24,7 @@ class DeletionsView(generics.GenericAPIView):
 
     @extend_schema(
         summary="已删除对象（墓碑）",
+        responses=DeletionSerializer(many=True),
         parameters=[
             OpenApiParameter("resource", str, required=True, enum=sorted(RESOURCES), description="资源"),
             OpenApiParameter("updated_since", str, description="只返回此时间之后的删除（ISO 8601，含时区）"),

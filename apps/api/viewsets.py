@@ -46,6 +46,21 @@ UPDATED_SINCE = OpenApiParameter(
 )
 
 
+def cursor_page(item, name: str):
+    """The OpenAPI shape of one sync page: {next, previous, results[]} (no count: cursor pagination)."""
+    many = item(many=True) if isinstance(item, type) else item
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True, help_text="下一页地址（无则为 null）"),
+            "previous": serializers.URLField(allow_null=True, help_text="上一页地址"),
+            "results": many,
+            "__module__": __name__,
+        },
+    )
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     """Reads come from `selector(user)`; serializers: `output_serializer_class` (detail and list),
     `list_serializer_class` (optional), `input_serializer_class` (create/update)."""

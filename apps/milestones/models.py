@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -74,7 +75,9 @@ class ApprovalTemplateItem(models.Model):
         related_name="+",
         help_text="设置后，计划日期按“前置要件之后N个工作日”计算。",
     )
-    after_working_days = models.PositiveSmallIntegerField("前置要件后工作日数", null=True, blank=True)
+    after_working_days = models.PositiveSmallIntegerField(
+        "前置要件后工作日数", null=True, blank=True, validators=[MaxValueValidator(1000, "工作日数不能超过1000天。")]
+    )
     validity_months = models.PositiveSmallIntegerField("有效期（月）", null=True, blank=True)
     is_required_for_start = models.BooleanField("开工前必须取得", default=False)
     applies_when = models.CharField("适用条件", max_length=200, blank=True)
@@ -122,7 +125,9 @@ class Milestone(models.Model):
     after_date = models.DateField(
         "起算日期", null=True, blank=True, help_text="不设前置节点时，计划日期 = 起算日期（如批复日期）之后N个工作日。"
     )
-    after_working_days = models.PositiveSmallIntegerField("前置节点/起算日期后工作日数", null=True, blank=True)
+    after_working_days = models.PositiveSmallIntegerField(
+        "前置节点/起算日期后工作日数", null=True, blank=True, validators=[MaxValueValidator(1000, "工作日数不能超过1000天。")]
+    )
     actual_date = models.DateField("实际完成日期", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.NOT_STARTED)
     doc_number = models.CharField("批复文号/证照编号", max_length=100, blank=True)

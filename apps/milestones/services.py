@@ -34,6 +34,13 @@ MILESTONE_FIELDS = {
 
 def _derived_date(milestone: Milestone) -> dt.date | None:
     """N working days after a start date, or after the predecessor's actual date (its planned date while open)."""
+    try:
+        return _derive(milestone)
+    except (ValueError, OverflowError) as exc:
+        raise ValidationError({"after_working_days": ["工作日数过大，推算的日期超出范围。"]}) from exc
+
+
+def _derive(milestone: Milestone) -> dt.date | None:
     if milestone.after_working_days is None:
         return milestone.planned_date
     if milestone.after_id is None:

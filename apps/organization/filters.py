@@ -1,12 +1,14 @@
 import django_filters as df
 from django.db.models import Q
 
+from apps.api.filters import IdFilter
+
 from .models import Department, DepartmentKind, Leader, Region, RegionKind
 
 
 class RegionFilter(df.FilterSet):
     kind = df.ChoiceFilter(field_name="kind", choices=RegionKind.choices, label="类型")
-    parent = df.NumberFilter(field_name="parent_id", label="上级区划ID")
+    parent = IdFilter(field_name="parent_id", label="上级区划ID")
     search = df.CharFilter(method="filter_search", label="搜索：名称或代码")
 
     class Meta:
@@ -19,7 +21,7 @@ class RegionFilter(df.FilterSet):
 
 class DepartmentFilter(df.FilterSet):
     kind = df.ChoiceFilter(field_name="kind", choices=DepartmentKind.choices, label="单位类型")
-    region = df.NumberFilter(field_name="region_id", label="区划ID")
+    region = IdFilter(field_name="region_id", label="区划ID")
     search = df.CharFilter(method="filter_search", label="搜索：名称或简称")
 
     class Meta:

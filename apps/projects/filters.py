@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as df
 from django.db.models import Exists, OuterRef, Q
 
+from apps.api.filters import AmountFilter, IdFilter, YearFilter
 from apps.core.models import Light
 
 from .models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
@@ -18,12 +19,12 @@ class ProjectFilter(df.FilterSet):
     pool_stage = df.ChoiceFilter(field_name="pool_stage", choices=PoolStage.choices, label="项目库阶段")
     build_status = df.ChoiceFilter(field_name="build_status", choices=BuildStatus.choices, label="建设状态")
     investment_mode = df.ChoiceFilter(field_name="investment_mode", choices=InvestmentMode.choices, label="投资管理方式")
-    department = df.NumberFilter(method="filter_department", label="责任单位ID（牵头、配合或属地）")
-    leader = df.NumberFilter(method="filter_leader", label="包保领导ID")
-    region = df.NumberFilter(method="filter_region", label="区划ID（含下级）")
-    year = df.NumberFilter(method="filter_year", label="年度（有该年度计划的项目）")
-    total_investment_min = df.NumberFilter(field_name="total_investment", lookup_expr="gte", label="计划总投资下限（万元）")
-    total_investment_max = df.NumberFilter(field_name="total_investment", lookup_expr="lte", label="计划总投资上限（万元）")
+    department = IdFilter(method="filter_department", label="责任单位ID（牵头、配合或属地）")
+    leader = IdFilter(method="filter_leader", label="包保领导ID")
+    region = IdFilter(method="filter_region", label="区划ID（含下级）")
+    year = YearFilter(method="filter_year", label="年度（有该年度计划的项目）")
+    total_investment_min = AmountFilter(field_name="total_investment", lookup_expr="gte", label="计划总投资下限（万元）")
+    total_investment_max = AmountFilter(field_name="total_investment", lookup_expr="lte", label="计划总投资上限（万元）")
     light = df.ChoiceFilter(choices=Light.choices, field_name="light", label="预警灯")
     overdue = df.BooleanFilter(method="filter_overdue", label="有逾期要件或问题")
     search = df.CharFilter(method="filter_search", label="搜索：项目名称、简称或项目代码")
@@ -70,8 +71,8 @@ class ProjectFilter(df.FilterSet):
 
 
 class AnnualPlanFilter(df.FilterSet):
-    project = df.NumberFilter(field_name="project_id", label="项目ID")
-    year = df.NumberFilter(field_name="year", label="年度")
+    project = IdFilter(field_name="project_id", label="项目ID")
+    year = YearFilter(field_name="year", label="年度")
     annual_role = df.CharFilter(field_name="annual_role", label="年度属性")
 
     class Meta:

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import PermissionDenied
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
 from apps.land.filters import LandAcquisitionFilter
 from apps.land.models import LandAcquisition
 from apps.land.selectors import land_acquisition_is_own, land_acquisition_list
@@ -21,7 +21,7 @@ from .serializers import LandAcquisitionSerializer, LandAcquisitionUpdateSeriali
     create=extend_schema(summary="新增征拆任务（地块）", responses={201: LandAcquisitionSerializer}),
     update=extend_schema(summary="更新征拆数据", responses=LandAcquisitionSerializer),
     partial_update=extend_schema(summary="更新征拆数据（部分字段）", responses=LandAcquisitionSerializer),
-    sync=extend_schema(responses=LandAcquisitionSerializer(many=True)),
+    sync=extend_schema(responses=cursor_page(LandAcquisitionSerializer, "LandAcquisitionSyncPage")),
 )
 class LandAcquisitionViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = LandAcquisition.objects.none()

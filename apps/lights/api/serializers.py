@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.api.filters import MAX_ID
 from apps.core.models import Light
 from apps.lights.overdue import ItemType
 
@@ -21,8 +22,8 @@ class OverdueItemSerializer(serializers.Serializer):
 
 
 class OverdueQuerySerializer(serializers.Serializer):
-    leader = serializers.IntegerField(required=False, min_value=1, help_text="包保领导ID")
-    department = serializers.IntegerField(required=False, min_value=1, help_text="责任单位ID")
-    region = serializers.IntegerField(required=False, min_value=1, help_text="区划ID（含下级）")
+    leader = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="包保领导ID")
+    department = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="责任单位ID")
+    region = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="区划ID（含下级）")
     light = serializers.ChoiceField(choices=Light.choices, required=False, help_text="预警灯")
     type = serializers.ChoiceField(choices=ItemType.CHOICES, required=False, help_text="事项类型")

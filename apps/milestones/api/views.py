@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
 from apps.milestones.filters import MilestoneFilter
 from apps.milestones.models import Milestone
 from apps.milestones.selectors import milestone_is_own, milestone_list
@@ -24,7 +24,7 @@ from .serializers import MilestoneCompleteSerializer, MilestoneSerializer, Miles
     create=extend_schema(summary="新增要件/节点", responses={201: MilestoneSerializer}),
     update=extend_schema(summary="修改要件/节点", responses=MilestoneSerializer),
     partial_update=extend_schema(summary="修改要件/节点（部分字段）", responses=MilestoneSerializer),
-    sync=extend_schema(responses=MilestoneSerializer(many=True)),
+    sync=extend_schema(responses=cursor_page(MilestoneSerializer, "MilestoneSyncPage")),
 )
 class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = Milestone.objects.none()

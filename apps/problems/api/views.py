@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
 from apps.core.services import apply_fields, save_validated
 from apps.problems.filters import ProblemFilter, SupervisionNoticeFilter
 from apps.problems.models import Problem, SupervisionNotice
@@ -35,7 +35,7 @@ OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
     create=extend_schema(summary="新增问题", responses={201: ProblemSerializer}),
     update=extend_schema(summary="修改问题", responses=ProblemSerializer),
     partial_update=extend_schema(summary="修改问题（部分字段）", responses=ProblemSerializer),
-    sync=extend_schema(responses=ProblemSerializer(many=True)),
+    sync=extend_schema(responses=cursor_page(ProblemSerializer, "ProblemSyncPage")),
 )
 class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = Problem.objects.none()

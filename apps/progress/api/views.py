@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
 from apps.progress.filters import ProgressReportFilter
 from apps.progress.models import ProgressReport
 from apps.progress.selectors import progress_report_is_own, progress_report_list
@@ -37,7 +37,7 @@ OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
     create=extend_schema(summary="新建月报（草稿）", responses={201: ProgressReportSerializer}),
     update=extend_schema(summary="修改月报（仅草稿或退回状态）", responses=ProgressReportSerializer),
     partial_update=extend_schema(summary="修改月报（部分字段）", responses=ProgressReportSerializer),
-    sync=extend_schema(responses=ProgressReportSerializer(many=True)),
+    sync=extend_schema(responses=cursor_page(ProgressReportSerializer, "ProgressReportSyncPage")),
 )
 class ProgressReportViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = ProgressReport.objects.none()

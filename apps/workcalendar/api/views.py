@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, UpdateMixin
 from apps.core.services import apply_fields, save_validated
+from apps.workcalendar.filters import CalendarDayFilter
 from apps.workcalendar.models import CalendarDay, DaySource
 from apps.workcalendar.services import add_working_days, is_working_day, known_years
 
@@ -30,7 +31,7 @@ from .serializers import (
 class CalendarDayViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     queryset = CalendarDay.objects.none()
     output_serializer_class = input_serializer_class = CalendarDaySerializer
-    filterset_fields = {"date": ["exact", "gte", "lte", "year"], "kind": ["exact"]}
+    filterset_class = CalendarDayFilter
     ordering_fields = ("date",)
     ordering = ("date",)
 
