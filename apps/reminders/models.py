@@ -319,7 +319,7 @@ class ChannelPreference(models.Model):
 class SweepRun(models.Model):
     """One run of the sweep, the digest or the 催报: when, how long, what it wrote."""
 
-    kind = models.CharField("类型", max_length=20)
+    kind = models.CharField("类型", max_length=80)
     started_at = models.DateTimeField("开始时间")
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     items = models.PositiveIntegerField("检查事项数", default=0)

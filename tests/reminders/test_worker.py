@@ -1,0 +1,244 @@
+"""Exactly once with a real Redis and a real worker process: a worker killed with SIGKILL in the
+middle of a batch, and Redis stopped while rows are written.
+
+Each test starts a private redis-server on a free port in a temporary folder (the shared Redis on
+6379 is never stopped) and points both the worker and this process's Celery app at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from apps.accounts.models import Role
+from apps.milestones.models import Milestone, Stage
+from apps.projects.models import ResponsibilityRole
+from apps.reminders.models import DeliveryStatus, Notification, ReminderDelivery, ReminderRule
+from apps.reminders.seeds import load_reminder_rules
+from apps.reminders.services import reminders_sweep
+from tests.conftest import need_service
+from tests.factories import DepartmentFactory, ProjectFactory, ProjectResponsibilityFactory, UserFactory
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+N = 1200
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+def _wait_until(predicate, timeout: float, what: str, interval: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"等待超时（{timeout}秒）：{what}")
+
+
+class PrivateRedis:
+    """A redis-server of this test's own: no persistence, so a restart starts empty like a crash."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603 - a fixed binary and our own arguments
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_until(self.ping, 10, "私有 redis-server 启动")
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if not Path(REDIS_SERVER).exists():
+        need_service("redis-server 可执行文件（/usr/bin/redis-server）")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_on(private_redis, settings):
+    """This process's Celery app publishes to the private Redis, on a queue of the test's own."""
+    from projects_mgmt.celery import app
+
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url = private_redis.url
+    app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    reset_pools()
+    settings.REMINDERS_QUEUE = f"test-reminders-{uuid.uuid4().hex[:8]}"
+    yield settings.REMINDERS_QUEUE
+    app.conf.broker_url, app.conf.broker_transport_options = saved
+    reset_pools()
+
+
+class Worker:
+    def __init__(self, queue: str, redis_url: str, folder: Path) -> None:
+        self.queue = queue
+        self.env = os.environ | {
+            "DJANGO_SETTINGS_MODULE": "projects_mgmt.settings.test",
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": redis_url,
+            "REMINDERS_QUEUE": queue,
+        }
+        self.proc: subprocess.Popen | None = None
+        self.log = open(folder / f"{queue}.log", "a+")  # noqa: SIM115 - closed in stop()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", "celery", "-A", "projects_mgmt", "worker", "--pool", "solo", "-Q", self.queue]
+            + ["--loglevel", "WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.seek(0)
+        print(self.log.read()[-5000:])  # shown when the test fails
+        self.log.close()
+
+
+@pytest.fixture
+def worker(transactional_db, celery_on, private_redis, tmp_path):
+    w = Worker(celery_on, private_redis.url, tmp_path)
+    yield w
+    w.stop()
+
+
+def _due_items(n: int, due: dt.date) -> None:
+    """N milestones due `due`, each reminding one department user in-app, at any hour of any day
+    (the worker runs on the real clock)."""
+    load_reminder_rules()
+    ReminderRule.objects.update(working_days_only=False, send_from=dt.time(0, 0), send_until=dt.time(23, 59, 59), channels=["in_app"])
+    dept = DepartmentFactory(name="住房和城乡建设局")
+    UserFactory(username="zjj", role=Role.DEPARTMENT, department=dept)
+    project = ProjectFactory(name="集成测试项目")
+    ProjectResponsibilityFactory(project=project, role=ResponsibilityRole.LEAD_DEPT, leader=None, department=dept)
+    Milestone.objects.bulk_create(
+        Milestone(project=project, name=f"节点{i}", stage=Stage.CONSTRUCTION, planned_date=due, responsible_dept=dept) for i in range(n)
+    )
+
+
+def _sent() -> int:
+    return ReminderDelivery.objects.filter(status=DeliveryStatus.SENT).count()
+
+
+def _assert_exactly_once(n: int) -> None:
+    assert ReminderDelivery.objects.count() == n
+    assert _sent() == n
+    assert Notification.objects.count() == n
+    assert Notification.objects.values("delivery").distinct().count() == n
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(worker, settings):
+    # given N due items and one sweep that wrote and enqueued N deliveries
+    _due_items(N, timezone.localdate())
+    result = reminders_sweep(subjects=["milestone"])
+    assert result.created == N
+    # when the worker is killed with SIGKILL in the middle of the batch
+    worker.start()
+    _wait_until(lambda: _sent() >= N // 4, 90, "worker 发出四分之一")
+    worker.kill()
+    sent_at_kill = _sent()
+    assert 0 < sent_at_kill < N
+    # and the next sweep runs (it re-enqueues every pending row: the one the dead worker held, whose
+    # message waits in Redis's unacked set for an hour, and the queued ones, now twice — harmless)
+    settings.REMINDERS_REQUEUE_AFTER_SECONDS = 0
+    again = reminders_sweep(subjects=["milestone"])
+    assert (again.created, again.requeued) == (0, N - sent_at_kill)
+    # and the worker is started again
+    worker.start()
+    _wait_until(lambda: _sent() == N, 120, f"全部 {N} 条发出")
+    # then every reminder went out exactly once
+    _assert_exactly_once(N)
+
+
+def test_writes_succeed_while_redis_is_down_and_reminders_go_out_once_it_is_back(worker, private_redis, settings):
+    n = 300
+    worker.start()
+    _wait_until(lambda: private_redis.ping(), 5, "Redis 可用")
+    # given Redis is down
+    private_redis.stop()
+    # when rows are written: items created, and a sweep writes their deliveries
+    started = time.monotonic()
+    _due_items(n, timezone.localdate())
+    result = reminders_sweep(subjects=["milestone"])
+    # then every write succeeded, quickly, and the deliveries wait in the database
+    assert result.created == n
+    assert time.monotonic() - started < 30
+    assert ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == n
+    # when Redis is back (empty: whatever it held is gone) and the next sweep runs
+    private_redis.start()
+    if not worker.alive():  # a worker may give up reconnecting; the service manager restarts it
+        worker.start()
+    settings.REMINDERS_REQUEUE_AFTER_SECONDS = 0
+    assert reminders_sweep(subjects=["milestone"]).requeued == n
+    # then the reminders go out, once each
+    _wait_until(lambda: _sent() == n, 90, f"Redis 恢复后 {n} 条发出")
+    _assert_exactly_once(n)
