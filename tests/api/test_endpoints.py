@@ -292,3 +292,33 @@ def test_problem_list_filters(world, office):
     assert office.get("/api/v1/problems/", {"overdue": "true"}).json()["count"] == 1
     assert office.get("/api/v1/problems/", {"search": "问题"}).json()["count"] >= 1
     assert Problem.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "projects",
+        "annual-plans",
+        "milestones",
+        "progress-reports",
+        "problems",
+        "land-acquisitions",
+        "supervision-notices",
+        "departments",
+        "leaders",
+        "regions",
+        "calendar/days",
+    ],
+)
+def test_every_resource_lists_and_details_with_an_etag(world, office, resource):
+    items_for(world.own, world.dept_a)
+    listing = office.get(f"/api/v1/{resource}/")
+    assert listing.status_code == 200
+    first = listing.json()["results"][0]
+    detail = office.get(f"/api/v1/{resource}/{first['id']}/")
+    assert detail.status_code == 200
+    assert detail["ETag"].startswith('"')
+    assert detail.json()["id"] == first["id"]
+    # A conditional write with the right ETag goes through; "*" always matches.
+    assert office.patch(f"/api/v1/{resource}/{first['id']}/", {}, format="json", HTTP_IF_MATCH=detail["ETag"]).status_code == 200
+    assert office.patch(f"/api/v1/{resource}/{first['id']}/", {}, format="json", HTTP_IF_MATCH="*").status_code == 200
