@@ -221,6 +221,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations by resource (projects, milestones, …) instead of one "v1" heap.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }
 
