@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -73,6 +74,11 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    # A refused write changes nothing: undo whatever the request did inside ApiViewSet.dispatch's
+    # transaction (only that innermost block is rolled back).
+    request = context.get("request")
+    if getattr(request, "_api_atomic", False) and transaction.get_connection().in_atomic_block:
+        transaction.set_rollback(True)
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
     fields = _field_errors(detail)
     general = []

@@ -7,7 +7,6 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -115,9 +114,25 @@ class ApiViewSet(viewsets.GenericViewSet):
         if "*" not in candidates and etag not in candidates:
             raise PreconditionFailed(current, etag)
 
+    def dispatch(self, request, *args, **kwargs):
+        # Every write runs in one transaction: the row is locked before its ETag is compared
+        # (see write_object), and an error rolls the whole request back (errors.exception_handler).
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return super().dispatch(request, *args, **kwargs)
+        request._api_atomic = True
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
+
     def write_object(self):
-        """The object for a write: visible, writable by this user, and matching If-Match."""
+        """The object for a write: visible, writable by this user, locked, and matching If-Match.
+
+        Locking first means two offices holding the same ETag cannot both pass the check: the
+        second waits for the first to commit, then sees the new version and gets 412.
+        """
         instance = self.get_object()
+        if transaction.get_connection().in_atomic_block:
+            type(instance).objects.select_for_update().filter(pk=instance.pk).exists()
+            instance = self.get_object()
         self.check_if_match(instance)
         return instance
 
@@ -139,8 +154,7 @@ class CreateMixin:
 
     def create(self, request, *args, **kwargs):
         data = self.validated(self.input_serializer_class)
-        with transaction.atomic():
-            instance = self.create_object(data)
+        instance = self.create_object(data)
         return self.respond(instance, status_code=status.HTTP_201_CREATED)
 
 
@@ -149,11 +163,10 @@ class UpdateMixin:
         raise NotImplementedError
 
     def update(self, request, *args, partial: bool = False, **kwargs):
-        with transaction.atomic():
-            instance = self.write_object()
-            serializer_class = self.update_serializer_class or self.input_serializer_class
-            data = self.validated(serializer_class, partial=partial, instance=instance)
-            instance = self.update_object(instance, data)
+        instance = self.write_object()
+        serializer_class = self.update_serializer_class or self.input_serializer_class
+        data = self.validated(serializer_class, partial=partial, instance=instance)
+        instance = self.update_object(instance, data)
         return self.respond(instance)
 
     def partial_update(self, request, *args, **kwargs):
@@ -188,8 +201,3 @@ class SyncMixin:
             else:
                 out.append(self.output_serializer_class(obj, context=self.get_serializer_context()).data)
         return self.get_paginated_response(out)
-
-
-def django_errors(exc: DjangoValidationError) -> exceptions.ValidationError:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    return exceptions.ValidationError(detail)
