@@ -143,10 +143,15 @@ def enqueue_deliveries(ids: list[int]) -> int:
     """Publish one send task per delivery id; stops at the first broker error and returns how many went out."""
     from ..tasks import send_delivery_task
 
-    for sent, pk in enumerate(ids):
-        try:
-            send_delivery_task.apply_async(args=[pk], queue=settings.REMINDERS_QUEUE, retry=True, retry_policy=PUBLISH_RETRY)
-        except Exception as exc:  # any broker/transport error: the rows wait for the next sweep
-            logger.warning("提醒任务入队失败（%s）：%d 条发送记录保持“待发送”，下一轮扫描会重新入队。", exc, len(ids) - sent)
-            return sent
-    return len(ids)
+    sent = 0
+    try:
+        # One producer (one broker connection) for the whole batch, not one pool round trip per message.
+        with send_delivery_task.app.producer_or_acquire() as producer:
+            for pk in ids:
+                send_delivery_task.apply_async(
+                    args=[pk], queue=settings.REMINDERS_QUEUE, producer=producer, retry=True, retry_policy=PUBLISH_RETRY
+                )
+                sent += 1
+    except Exception as exc:  # any broker/transport error: the rows wait for the next sweep
+        logger.warning("提醒任务入队失败（%s）：%d 条发送记录保持“待发送”，下一轮扫描会重新入队。", exc, len(ids) - sent)
+    return sent
