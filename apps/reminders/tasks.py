@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 @shared_task(
     bind=True,
     acks_late=True,
-    max_retries=None,  # channel failures are bounded by the row's attempts (REMINDERS_MAX_ATTEMPTS)
+    max_retries=10,  # database errors (a lock timeout, a failover); channel failures are bounded by the row's attempts
     autoretry_for=(DatabaseError,),
     retry_backoff=5,
     retry_backoff_max=300,
@@ -27,6 +27,7 @@ def send_delivery_task(self, delivery_id: int) -> str:
     """Send one reminder delivery; a channel failure comes back with backoff and jitter."""
     outcome = delivery_send(delivery_id=delivery_id)
     if outcome.retry_in is not None:
+        # The row counts the attempts (REMINDERS_MAX_ATTEMPTS), so Celery's own counter is not the bound here.
         raise self.retry(countdown=outcome.retry_in, max_retries=None)
     return outcome.status
 
