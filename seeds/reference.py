@@ -1,4 +1,4 @@
-"""Reference data: categories, approval templates (DOMAIN.md §8), default warning rules
+"""Reference data: categories, approval templates (DOMAIN.md §8), default warning and reminder rules
 (DESIGN.md §4), the work calendar, and the regions, departments and leader positions of the
 demo district. Loaded by `manage.py seed`."""
 
@@ -8,6 +8,7 @@ from apps.lights.models import RuleCode, WarningRule
 from apps.milestones.models import ApprovalTemplate, ApprovalTemplateItem, OffsetBase, Stage
 from apps.organization.models import Department, DepartmentKind, Leader, Region, RegionKind
 from apps.projects.models import InvestmentMode, ProjectCategory
+from apps.reminders.seeds import load_reminder_rules
 from apps.workcalendar.services import calendar_load_from_package
 
 from .upsert import upsert
@@ -380,4 +381,5 @@ def load_reference() -> dict[str, int]:
     for order, (position, portfolio, principal) in enumerate(LEADERS):
         upsert(Leader, {"position": position}, {"portfolio": portfolio, "is_principal": principal, "sort_order": order})
 
+    load_reminder_rules()
     return calendar_load_from_package()

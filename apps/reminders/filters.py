@@ -1,5 +1,7 @@
 import django_filters as df
 
+from apps.api.filters import IdFilter
+
 from .models import Channel, DeliveryStatus, Notification, ReminderDelivery, Subject
 
 
@@ -7,9 +9,9 @@ class ReminderDeliveryFilter(df.FilterSet):
     status = df.ChoiceFilter(field_name="status", choices=DeliveryStatus.choices, label="状态")
     channel = df.ChoiceFilter(field_name="channel", choices=Channel.choices, label="渠道")
     subject = df.ChoiceFilter(field_name="subject", choices=Subject.choices, label="事项类型")
-    project = df.NumberFilter(field_name="project_id", label="项目ID")
-    user = df.NumberFilter(field_name="user_id", label="接收用户ID")
-    rule = df.NumberFilter(field_name="rule_id", label="规则ID")
+    project = IdFilter(field_name="project_id", label="项目ID")
+    user = IdFilter(field_name="user_id", label="接收用户ID")
+    rule = IdFilter(field_name="rule_id", label="规则ID")
     fire_from = df.DateFilter(field_name="fire_date", lookup_expr="gte", label="应发日期起")
     fire_to = df.DateFilter(field_name="fire_date", lookup_expr="lte", label="应发日期止")
 
@@ -20,7 +22,7 @@ class ReminderDeliveryFilter(df.FilterSet):
 
 class NotificationFilter(df.FilterSet):
     unread = df.BooleanFilter(field_name="read_at", lookup_expr="isnull", label="只看未读（true）或已读（false）")
-    project = df.NumberFilter(field_name="project_id", label="项目ID")
+    project = IdFilter(field_name="project_id", label="项目ID")
 
     class Meta:
         model = Notification

@@ -199,6 +199,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "apps.api.metadata.PlainMetadata",
     "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.TokenRateThrottle", "apps.api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("API_TOKEN_RATE", default="600/min"),

@@ -80,6 +80,9 @@ class NotificationReadAllSerializer(serializers.Serializer):
 
 
 class ChannelPreferenceSerializer(serializers.ModelSerializer):
+    # A user who never saved preferences gets the defaults, with no update time yet.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="更新时间（从未修改过时为空）")
+
     class Meta:
         model = ChannelPreference
         fields = ("in_app", "email", "sms", "updated_at")
