@@ -9,7 +9,7 @@ import json
 from django.conf import settings
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -58,6 +58,28 @@ def cursor_page(item, name: str):
             "__module__": __name__,
         },
     )
+
+
+def crud_docs(*, list_: str, retrieve: str, create: str, update: str, output, sync: str | None = None):
+    """The OpenAPI summaries of a resource's list/detail/create/update (and sync) operations."""
+    views = {
+        "list": extend_schema(summary=list_),
+        "retrieve": extend_schema(summary=retrieve),
+        "create": extend_schema(summary=create, responses={201: output}),
+        "update": extend_schema(summary=update, responses=output),
+        "partial_update": extend_schema(summary=f"{update}（部分字段）", responses=output),
+    }
+    if sync:
+        views["sync"] = extend_schema(responses=cursor_page(output, sync))
+    return extend_schema_view(**views)
+
+
+def require_own_project(user, project, message: str) -> None:
+    """Departments add items only to their own projects (selectors decide what "own" means)."""
+    from apps.projects.selectors import project_is_own
+
+    if not project_is_own(user, project):
+        raise exceptions.PermissionDenied(message)
 
 
 class ApiViewSet(viewsets.GenericViewSet):

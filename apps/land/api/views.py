@@ -1,27 +1,24 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.exceptions import PermissionDenied
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs, require_own_project
 from apps.land.filters import LandAcquisitionFilter
 from apps.land.models import LandAcquisition
 from apps.land.selectors import land_acquisition_is_own, land_acquisition_list
 from apps.land.services import land_acquisition_create, land_acquisition_update
-from apps.projects.selectors import project_is_own
 
 from .serializers import LandAcquisitionSerializer, LandAcquisitionUpdateSerializer, LandAcquisitionWriteSerializer
 
 
-@extend_schema_view(
-    list=extend_schema(summary="征地拆迁列表"),
-    retrieve=extend_schema(summary="征地拆迁详情"),
-    create=extend_schema(summary="新增征拆任务（地块）", responses={201: LandAcquisitionSerializer}),
-    update=extend_schema(summary="更新征拆数据", responses=LandAcquisitionSerializer),
-    partial_update=extend_schema(summary="更新征拆数据（部分字段）", responses=LandAcquisitionSerializer),
-    sync=extend_schema(responses=cursor_page(LandAcquisitionSerializer, "LandAcquisitionSyncPage")),
+@crud_docs(
+    list_="征地拆迁列表",
+    retrieve="征地拆迁详情",
+    create="新增征拆任务（地块）",
+    update="更新征拆数据",
+    output=LandAcquisitionSerializer,
+    sync="LandAcquisitionSyncPage",
 )
 class LandAcquisitionViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = LandAcquisition.objects.none()
@@ -41,8 +38,7 @@ class LandAcquisitionViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, Api
 
     def create_object(self, data: dict) -> LandAcquisition:
         project = data.pop("project")
-        if not project_is_own(self.request.user, project):
-            raise PermissionDenied("只能为本单位负责的项目登记征拆数据。")
+        require_own_project(self.request.user, project, "只能为本单位负责的项目登记征拆数据。")
         return land_acquisition_create(actor=self.request.user, project=project, data=data)
 
     def update_object(self, instance: LandAcquisition, data: dict) -> LandAcquisition:

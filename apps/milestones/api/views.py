@@ -1,30 +1,29 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs, require_own_project
 from apps.milestones.filters import MilestoneFilter
 from apps.milestones.models import Milestone
 from apps.milestones.selectors import milestone_is_own, milestone_list
 from apps.milestones.services import milestone_complete, milestone_create, milestone_update
-from apps.projects.selectors import project_is_own
 
 from .serializers import MilestoneCompleteSerializer, MilestoneSerializer, MilestoneUpdateSerializer, MilestoneWriteSerializer
 
 
-@extend_schema_view(
-    list=extend_schema(summary="要件/节点列表"),
-    retrieve=extend_schema(summary="要件/节点详情"),
-    create=extend_schema(summary="新增要件/节点", responses={201: MilestoneSerializer}),
-    update=extend_schema(summary="修改要件/节点", responses=MilestoneSerializer),
-    partial_update=extend_schema(summary="修改要件/节点（部分字段）", responses=MilestoneSerializer),
-    sync=extend_schema(responses=cursor_page(MilestoneSerializer, "MilestoneSyncPage")),
+@crud_docs(
+    list_="要件/节点列表",
+    retrieve="要件/节点详情",
+    create="新增要件/节点",
+    update="修改要件/节点",
+    output=MilestoneSerializer,
+    sync="MilestoneSyncPage",
 )
 class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = Milestone.objects.none()
@@ -45,10 +44,7 @@ class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSe
 
     def create_object(self, data: dict) -> Milestone:
         project = data.pop("project")
-        if not project_is_own(self.request.user, project):
-            from rest_framework.exceptions import PermissionDenied
-
-            raise PermissionDenied("只能为本单位负责的项目新增节点。")
+        require_own_project(self.request.user, project, "只能为本单位负责的项目新增节点。")
         return milestone_create(actor=self.request.user, project=project, data=data)
 
     def update_object(self, instance: Milestone, data: dict) -> Milestone:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs
 from apps.core.services import apply_fields, save_validated
 from apps.problems.filters import ProblemFilter, SupervisionNoticeFilter
 from apps.problems.models import Problem, SupervisionNotice
@@ -29,13 +29,13 @@ from .serializers import (
 OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
 
 
-@extend_schema_view(
-    list=extend_schema(summary="问题清单"),
-    retrieve=extend_schema(summary="问题详情"),
-    create=extend_schema(summary="新增问题", responses={201: ProblemSerializer}),
-    update=extend_schema(summary="修改问题", responses=ProblemSerializer),
-    partial_update=extend_schema(summary="修改问题（部分字段）", responses=ProblemSerializer),
-    sync=extend_schema(responses=cursor_page(ProblemSerializer, "ProblemSyncPage")),
+@crud_docs(
+    list_="问题清单",
+    retrieve="问题详情",
+    create="新增问题",
+    update="修改问题",
+    output=ProblemSerializer,
+    sync="ProblemSyncPage",
 )
 class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = Problem.objects.none()
@@ -85,12 +85,12 @@ class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
         return self.respond(problem_close(actor=request.user, problem=problem, evidence=data.get("evidence")))
 
 
-@extend_schema_view(
-    list=extend_schema(summary="督办文书列表（交办/提醒/督办/约谈）"),
-    retrieve=extend_schema(summary="督办文书详情"),
-    create=extend_schema(summary="发出督办文书", responses={201: SupervisionNoticeSerializer}),
-    update=extend_schema(summary="修改督办文书（如登记回复）", responses=SupervisionNoticeSerializer),
-    partial_update=extend_schema(summary="修改督办文书（部分字段）", responses=SupervisionNoticeSerializer),
+@crud_docs(
+    list_="督办文书列表（交办/提醒/督办/约谈）",
+    retrieve="督办文书详情",
+    create="发出督办文书",
+    update="修改督办文书（如登记回复）",
+    output=SupervisionNoticeSerializer,
 )
 class SupervisionNoticeViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     queryset = SupervisionNotice.objects.none()

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, cursor_page
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs, require_own_project
 from apps.progress.filters import ProgressReportFilter
 from apps.progress.models import ProgressReport
 from apps.progress.selectors import progress_report_is_own, progress_report_list
@@ -19,7 +18,6 @@ from apps.progress.services import (
     progress_report_submit,
     progress_report_update,
 )
-from apps.projects.selectors import project_is_own
 
 from .serializers import (
     ProgressReportCreateSerializer,
@@ -31,13 +29,13 @@ from .serializers import (
 OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
 
 
-@extend_schema_view(
-    list=extend_schema(summary="月度进度报告列表"),
-    retrieve=extend_schema(summary="月报详情"),
-    create=extend_schema(summary="新建月报（草稿）", responses={201: ProgressReportSerializer}),
-    update=extend_schema(summary="修改月报（仅草稿或退回状态）", responses=ProgressReportSerializer),
-    partial_update=extend_schema(summary="修改月报（部分字段）", responses=ProgressReportSerializer),
-    sync=extend_schema(responses=cursor_page(ProgressReportSerializer, "ProgressReportSyncPage")),
+@crud_docs(
+    list_="月度进度报告列表",
+    retrieve="月报详情",
+    create="新建月报（草稿）",
+    update="修改月报（仅草稿或退回状态）",
+    output=ProgressReportSerializer,
+    sync="ProgressReportSyncPage",
 )
 class ProgressReportViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = ProgressReport.objects.none()
@@ -58,8 +56,7 @@ class ProgressReportViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiV
 
     def create_object(self, data: dict) -> ProgressReport:
         project = data.pop("project")
-        if not project_is_own(self.request.user, project):
-            raise PermissionDenied("只能为本单位负责的项目填报月报。")
+        require_own_project(self.request.user, project, "只能为本单位负责的项目填报月报。")
         return progress_report_create(actor=self.request.user, project=project, year=data.pop("year"), month=data.pop("month"), data=data)
 
     def update_object(self, instance: ProgressReport, data: dict) -> ProgressReport:

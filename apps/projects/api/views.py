@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, TombstoneSerializer, UpdateMixin
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, TombstoneSerializer, UpdateMixin, crud_docs
 from apps.projects.filters import AnnualPlanFilter, ProjectFilter
 from apps.projects.models import AnnualPlan, Project
 from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_is_own, project_list
@@ -103,12 +103,12 @@ class ProjectViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
         return Response(ProjectCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="年度计划列表"),
-    retrieve=extend_schema(summary="年度计划详情"),
-    create=extend_schema(summary="设定年度计划（同一项目同一年度只有一条，重复提交即覆盖）", responses={201: AnnualPlanSerializer}),
-    update=extend_schema(summary="修改年度计划", responses=AnnualPlanSerializer),
-    partial_update=extend_schema(summary="修改年度计划（部分字段）", responses=AnnualPlanSerializer),
+@crud_docs(
+    list_="年度计划列表",
+    retrieve="年度计划详情",
+    create="设定年度计划（同一项目同一年度只有一条，重复提交即覆盖）",
+    update="修改年度计划",
+    output=AnnualPlanSerializer,
 )
 class AnnualPlanViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     queryset = AnnualPlan.objects.none()
