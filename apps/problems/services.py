@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.core.services import apply_fields, save_validated
 
-from .models import NoticeStatus, Problem, ProblemStatus, SupervisionNotice
+from .models import NoticeStatus, NoticeType, Problem, ProblemStatus, SupervisionNotice
 
 PROBLEM_FIELDS = {
     "project",
@@ -61,12 +61,27 @@ def problem_close(*, actor, problem: Problem, evidence=None) -> Problem:
     return save_validated(problem, actor=actor)
 
 
+# The escalation ladder (DOMAIN.md §10.3): the level a problem reaches with each instrument.
+ESCALATION_LEVEL = {
+    NoticeType.ASSIGN: 1,
+    NoticeType.REMIND: 1,
+    NoticeType.SUPERVISE: 2,
+    NoticeType.INTERVIEW: 3,
+    NoticeType.BULLETIN: 3,
+    NoticeType.ACCOUNTABILITY: 4,
+}
+
+
 @transaction.atomic
 def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionNotice:
-    """Issue a 交办/提醒/督办 notice about projects and problems."""
+    """Issue a 交办/提醒/督办 notice; the problems it names climb to that rung of the ladder."""
     allowed = {"notice_type", "number", "issued_on", "target_dept", "target_person", "content", "reply_deadline"}
     notice = apply_fields(SupervisionNotice(status=NoticeStatus.ISSUED), data, allowed=allowed)
     save_validated(notice, actor=actor)
     notice.projects.set(projects)
     notice.problems.set(problems)
+    level = ESCALATION_LEVEL.get(notice.notice_type, 0)
+    for problem in Problem.objects.select_for_update().filter(pk__in=notice.problems.values("pk"), escalation_level__lt=level):
+        problem.escalation_level = level
+        save_validated(problem, actor=actor)
     return notice

@@ -66,3 +66,18 @@ def test_a_notice_links_projects_and_problems(problem):
         problems=[problem],
     )
     assert list(notice.problems.all()) == [problem]
+    problem.refresh_from_db()
+    assert problem.escalation_level == 2  # 督办函 is rung 2 of the ladder
+    notice_issue(
+        actor=None,
+        data={
+            "notice_type": "remind",
+            "number": "提〔2026〕1号",
+            "issued_on": dt.date(2026, 11, 21),
+            "target_dept": problem.responsible_dept,
+            "content": "提醒",
+        },
+        problems=[problem],
+    )
+    problem.refresh_from_db()
+    assert problem.escalation_level == 2  # never lowered
