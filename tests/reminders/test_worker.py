@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from apps.accounts.models import Role
 from apps.milestones.models import Milestone, Stage
-from apps.projects.models import ResponsibilityRole
+from apps.organization.models import Department
+from apps.projects.models import Project, ResponsibilityRole
 from apps.reminders.models import DeliveryStatus, Notification, ReminderDelivery, ReminderRule
 from apps.reminders.seeds import load_reminder_rules
 from apps.reminders.services import reminders_sweep
@@ -225,13 +227,27 @@ def test_writes_succeed_while_redis_is_down_and_reminders_go_out_once_it_is_back
     _wait_until(lambda: private_redis.ping(), 5, "Redis 可用")
     # given Redis is down
     private_redis.stop()
-    # when rows are written: items created, and a sweep writes their deliveries
+    # when the API takes writes: N milestones created and then rescheduled through /api/v1/
     started = time.monotonic()
-    _due_items(n, timezone.localdate())
+    _due_items(0, timezone.localdate())
+    api = APIClient()
+    api.force_authenticate(UserFactory(username="xmb", role=Role.PORTFOLIO_OFFICE))
+    project = Project.objects.get(name="集成测试项目")
+    dept = Department.objects.get(name="住房和城乡建设局")
+    for i in range(n):
+        created = api.post(
+            "/api/v1/milestones/",
+            {"project": project.pk, "name": f"节点{i}", "stage": "construction", "planned_date": "2000-01-01", "responsible_dept": dept.pk},
+            format="json",
+        )
+        assert created.status_code == 201, created.content[:200]
+        moved = api.patch(f"/api/v1/milestones/{created.json()['id']}/", {"planned_date": timezone.localdate().isoformat()}, format="json")
+        assert moved.status_code == 200, moved.content[:200]
+    # and a sweep writes their deliveries
     result = reminders_sweep(subjects=["milestone"])
     # then every write succeeded, quickly, and the deliveries wait in the database
     assert result.created == n
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60
     assert ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == n
     # when Redis is back (empty: whatever it held is gone) and the next sweep runs
     private_redis.start()
