@@ -8,6 +8,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.reminders.models import Channel
 from apps.reminders.services import leader_digests_send, reminders_sweep
 from apps.reminders.services.common import load_calendar
@@ -35,12 +36,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{day:%Y-%m-%d} {at:%H:%M} 预计发送 {len(planned)} 条（检查事项 {result.items} 个，生成督办函 {result.notices} 份）："
         )
+        # Show people as the office knows them (username and name), not as row ids.
+        users = {u.pk: f"{u.username}（{u}）" for u in User.objects.filter(pk__in={p.user_id for p in planned if p.user_id})}
         for p in sorted(
             planned, key=lambda p: (p.subject, p.context.get("project", ""), p.object_id, p.step_key, p.recipient_key, p.channel)
         ):
             what = p.context.get("title") or p.context.get("leader", "")
             self.stdout.write(
-                f"  [{Channel(p.channel).label}] {p.recipient_key:<10} {p.step_label}｜{p.context.get('project', '')}｜{what}"
+                f"  [{Channel(p.channel).label}] {users.get(p.user_id, p.recipient_key)} {p.step_label}｜{p.context.get('project', '')}｜{what}"
                 f"｜到期 {p.due_date:%Y-%m-%d}"
             )
         by_channel = Counter(Channel(p.channel).label for p in planned)
