@@ -9,12 +9,9 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from apps.accounts.models import Role
+from apps.projects.selectors import is_office
 
 SAFE = permissions.SAFE_METHODS
-
-
-def is_office(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role == Role.PORTFOLIO_OFFICE))
 
 
 def token_is_read_only(request) -> bool:

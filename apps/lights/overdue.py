@@ -45,12 +45,14 @@ class OverdueItem:
     light: str
 
 
-_RESP = Prefetch(
-    "project__responsibilities",
-    queryset=ProjectResponsibility.objects.filter(role__in=(ResponsibilityRole.LEAD_LEADER, ResponsibilityRole.LEAD_DEPT)).select_related(
-        "leader", "department"
-    ),
-)
+def _lead_responsibilities(path: str) -> Prefetch:
+    """The 包保 leader and 牵头 department of each row's project, in one extra query."""
+    return Prefetch(
+        path,
+        queryset=ProjectResponsibility.objects.filter(
+            role__in=(ResponsibilityRole.LEAD_LEADER, ResponsibilityRole.LEAD_DEPT)
+        ).select_related("leader", "department"),
+    )
 
 
 def _lead(project: Project | None) -> tuple:
@@ -117,7 +119,7 @@ def overdue_items(
             Milestone.objects.filter(project__archived_at__isnull=True, planned_date__lte=ctx.milestone_limit)
             .exclude(status__in=CLOSED_STATUSES)
             .select_related("project", "responsible_dept")
-            .prefetch_related(_RESP)
+            .prefetch_related(_lead_responsibilities("project__responsibilities"))
         )
         if leader:
             qs = qs.filter(_leader_q(leader, "project_id"))
@@ -147,7 +149,7 @@ def overdue_items(
             .filter(Q(project__isnull=True) | Q(project__archived_at__isnull=True))
             .exclude(status__in=PROBLEM_CLOSED_STATUSES)
             .select_related("project", "responsible_dept", "coordinating_leader")
-            .prefetch_related(_RESP)
+            .prefetch_related(_lead_responsibilities("project__responsibilities"))
         )
         if leader:
             qs = qs.filter(Q(coordinating_leader_id=leader) | _leader_q(leader, "project_id"))
@@ -183,14 +185,7 @@ def overdue_items(
                 Project.objects.filter(archived_at__isnull=True)
                 .filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=ctx.period_year)))
                 .exclude(Exists(filed))
-                .prefetch_related(
-                    Prefetch(
-                        "responsibilities",
-                        queryset=ProjectResponsibility.objects.filter(
-                            role__in=(ResponsibilityRole.LEAD_LEADER, ResponsibilityRole.LEAD_DEPT)
-                        ).select_related("leader", "department"),
-                    )
-                )
+                .prefetch_related(_lead_responsibilities("responsibilities"))
             )
             if leader:
                 qs = qs.filter(_leader_q(leader, "pk"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Role
@@ -31,10 +31,10 @@ def own_projects_q(user, prefix: str = "") -> Q:
         return Q()
     if user.role == Role.DEPARTMENT and user.department_id:
         ids = ProjectResponsibility.objects.filter(role__in=DEPT_ROLES, department_id=user.department_id).values("project_id")
-        return Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": ids})
+        return Q(**{f"{prefix}pk__in": ids})
     if user.role == Role.LEADER and user.leader_id:
         ids = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id=user.leader_id).values("project_id")
-        return Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": ids})
+        return Q(**{f"{prefix}pk__in": ids})
     return Q(pk__in=[])
 
 
@@ -42,10 +42,6 @@ def project_is_own(user, project: Project) -> bool:
     if is_office(user):
         return True
     return Project.objects.filter(own_projects_q(user), pk=project.pk).exists()
-
-
-def _lead(role: str, field: str):
-    return ProjectResponsibility.objects.filter(project=OuterRef("pk"), role=role).values(field)[:1]
 
 
 def project_list(*, user, today: dt.date | None = None, include_archived: bool = False) -> QuerySet[Project]:
@@ -66,12 +62,6 @@ def project_list(*, user, today: dt.date | None = None, include_archived: bool =
 def project_detail_queryset(*, user, include_archived: bool = True) -> QuerySet[Project]:
     return project_list(user=user, include_archived=include_archived).prefetch_related(
         Prefetch("annual_plans", queryset=AnnualPlan.objects.order_by("-year"))
-    )
-
-
-def projects_of_leader(leader_id: int) -> QuerySet[Project]:
-    return Project.objects.filter(
-        Exists(ProjectResponsibility.objects.filter(project=OuterRef("pk"), role=ResponsibilityRole.LEAD_LEADER, leader_id=leader_id))
     )
 
 
