@@ -28,5 +28,14 @@ def problem_is_own(user, problem: Problem) -> bool:
     return problem.project_id is not None and project_is_own(user, problem.project)
 
 
+def problem_can_raise(user, *, project, responsible_dept) -> bool:
+    """The office raises any problem; a department only on its own projects or for itself."""
+    if is_office(user):
+        return True
+    if project is not None and project_is_own(user, project):
+        return True
+    return user.role == "department" and responsible_dept.pk == user.department_id
+
+
 def notice_list(*, user) -> QuerySet[SupervisionNotice]:
     return SupervisionNotice.objects.select_related("target_dept").prefetch_related("projects", "problems")

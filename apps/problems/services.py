@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.core.services import apply_fields, save_validated
 
-from .models import NoticeStatus, NoticeType, Problem, ProblemStatus, SupervisionNotice
+from .models import PROBLEM_CLOSED_STATUSES, NoticeStatus, NoticeType, Problem, ProblemStatus, SupervisionNotice
 
 PROBLEM_FIELDS = {
     "project",
@@ -32,6 +32,16 @@ def problem_create(*, actor, data: dict) -> Problem:
     problem.raised_by = actor
     if problem.status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED):
         raise ValidationError({"status": "新问题不能直接设为已办结或已销号。"})
+    return save_validated(problem, actor=actor)
+
+
+@transaction.atomic
+def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
+    """Edit a problem; 办结 and 销号 go only through problem_resolve and problem_close."""
+    problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    if data.get("status") in PROBLEM_CLOSED_STATUSES and data["status"] != problem.status:
+        raise ValidationError({"status": ["请使用“办结”或“销号”操作改变为该状态。"]})
+    apply_fields(problem, data, allowed=PROBLEM_FIELDS)
     return save_validated(problem, actor=actor)
 
 
@@ -80,8 +90,40 @@ def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionN
     save_validated(notice, actor=actor)
     notice.projects.set(projects)
     notice.problems.set(problems)
+    _escalate_problems(notice, actor=actor)
+    return notice
+
+
+NOTICE_FIELDS = {
+    "notice_type",
+    "number",
+    "issued_on",
+    "target_dept",
+    "target_person",
+    "content",
+    "reply_deadline",
+    "reply_text",
+    "replied_on",
+    "status",
+}
+
+
+@transaction.atomic
+def notice_update(*, actor, notice: SupervisionNotice, data: dict, projects=None, problems=None) -> SupervisionNotice:
+    """Edit a notice (e.g. record the reply); new problems it names climb the ladder too."""
+    notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
+    apply_fields(notice, data, allowed=NOTICE_FIELDS)
+    save_validated(notice, actor=actor)
+    if projects is not None:
+        notice.projects.set(projects)
+    if problems is not None:
+        notice.problems.set(problems)
+        _escalate_problems(notice, actor=actor)
+    return notice
+
+
+def _escalate_problems(notice: SupervisionNotice, *, actor) -> None:
     level = ESCALATION_LEVEL.get(notice.notice_type, 0)
     for problem in Problem.objects.select_for_update().filter(pk__in=notice.problems.values("pk"), escalation_level__lt=level):
         problem.escalation_level = level
         save_validated(problem, actor=actor)
-    return notice

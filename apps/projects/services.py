@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +19,9 @@ PROJECT_FIELDS = {
     and not f.auto_created
     and f.name not in {"created_at", "updated_at", "created_by", "code_warning", "archived_at"}
 }
+
+
+PLAN_FIELDS = ("annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date")
 
 
 @dataclass
@@ -64,7 +68,7 @@ def responsibility_assign(*, actor, project: Project, data: dict) -> ProjectResp
 @transaction.atomic
 def annual_plan_set(*, actor, project: Project, year: int, data: dict, monthly: dict[int, dict] | None = None) -> AnnualPlan:
     """Create or replace the plan of (project, year), with optional monthly targets {month: {...}}."""
-    allowed = {"annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date"}
+    allowed = set(PLAN_FIELDS)
     plan = AnnualPlan.objects.filter(project=project, year=year).first() or AnnualPlan(project=project, year=year)
     apply_fields(plan, data, allowed=allowed)
     save_validated(plan, actor=actor)
@@ -73,6 +77,16 @@ def annual_plan_set(*, actor, project: Project, year: int, data: dict, monthly: 
         apply_fields(target, values, allowed={"plan_investment", "node_target"})
         save_validated(target, actor=actor)
     return plan
+
+
+@transaction.atomic
+def annual_plan_update(*, actor, plan: AnnualPlan, data: dict, monthly: dict[int, dict] | None = None) -> AnnualPlan:
+    """Change a plan's figures; its project and year are fixed (a new year is a new plan)."""
+    project, year = data.pop("project", plan.project), data.pop("year", plan.year)
+    if project.pk != plan.project_id or year != plan.year:
+        raise ValidationError({"year": ["不能修改年度计划所属的项目或年度，请新建。"]})
+    values = {f: getattr(plan, f) for f in PLAN_FIELDS} | data
+    return annual_plan_set(actor=actor, project=plan.project, year=plan.year, data=values, monthly=monthly)
 
 
 def project_comment_add(*, actor, project: Project, kind: str, text: str) -> ProjectComment:

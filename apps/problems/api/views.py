@@ -10,12 +10,10 @@ from rest_framework.response import Response
 
 from apps.accounts.models import Role
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs
-from apps.core.services import apply_fields, save_validated
 from apps.problems.filters import ProblemFilter, SupervisionNoticeFilter
 from apps.problems.models import Problem, SupervisionNotice
-from apps.problems.selectors import notice_list, problem_is_own, problem_list
-from apps.problems.services import PROBLEM_FIELDS, notice_issue, problem_close, problem_create, problem_resolve
-from apps.projects.selectors import project_is_own
+from apps.problems.selectors import notice_list, problem_can_raise, problem_is_own, problem_list
+from apps.problems.services import notice_issue, notice_update, problem_close, problem_create, problem_resolve, problem_update
 
 from .serializers import (
     ProblemCloseSerializer,
@@ -56,19 +54,12 @@ class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
 
     def create_object(self, data: dict) -> Problem:
         user = self.request.user
-        project = data.get("project")
-        own = (project is not None and project_is_own(user, project)) or data["responsible_dept"].pk == user.department_id
-        if not own and user.role != OFFICE and not user.is_superuser:
+        if not problem_can_raise(user, project=data.get("project"), responsible_dept=data["responsible_dept"]):
             raise PermissionDenied("只能为本单位负责的项目或事项登记问题。")
         return problem_create(actor=user, data=data)
 
     def update_object(self, instance: Problem, data: dict) -> Problem:
-        if data.get("status") in ("resolved", "closed") and data.get("status") != instance.status:
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError({"status": ["请使用“办结”或“销号”操作改变为该状态。"]})
-        problem = apply_fields(Problem.objects.select_for_update().get(pk=instance.pk), data, allowed=PROBLEM_FIELDS)
-        return save_validated(problem, actor=self.request.user)
+        return problem_update(actor=self.request.user, problem=instance, data=data)
 
     @extend_schema(summary="办结问题（填写解决情况，待项目办销号）", request=ProblemResolveSerializer, responses=ProblemSerializer)
     @action(detail=True, methods=["post"])
@@ -114,10 +105,4 @@ class SupervisionNoticeViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     def update_object(self, instance: SupervisionNotice, data: dict) -> SupervisionNotice:
         projects = data.pop("projects", None)
         problems = data.pop("problems", None)
-        notice = apply_fields(instance, data, allowed=set(SupervisionNoticeWriteSerializer.Meta.fields))
-        save_validated(notice, actor=self.request.user)
-        if projects is not None:
-            notice.projects.set(projects)
-        if problems is not None:
-            notice.problems.set(problems)
-        return notice
+        return notice_update(actor=self.request.user, notice=instance, data=data, projects=projects, problems=problems)

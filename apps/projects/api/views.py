@@ -12,7 +12,7 @@ from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, Tom
 from apps.projects.filters import AnnualPlanFilter, ProjectFilter
 from apps.projects.models import AnnualPlan, Project
 from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_is_own, project_list
-from apps.projects.services import annual_plan_set, project_archive, project_comment_add, project_create, project_update
+from apps.projects.services import annual_plan_set, annual_plan_update, project_archive, project_comment_add, project_create, project_update
 
 from .serializers import (
     AnnualPlanSerializer,
@@ -122,24 +122,15 @@ class AnnualPlanViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     def selector(self, user) -> QuerySet[AnnualPlan]:
         return annual_plan_list(user=user)
 
-    def _save(self, data: dict, instance: AnnualPlan | None = None) -> AnnualPlan:
-        monthly = {t["month"]: {k: v for k, v in t.items() if k != "month"} for t in data.pop("monthly_targets", [])}
-        project = data.pop("project", None) or instance.project
-        year = data.pop("year", None) or instance.year
-        if instance is not None and (project.pk != instance.project_id or year != instance.year):
-            from django.core.exceptions import ValidationError
-
-            raise ValidationError({"year": ["不能修改年度计划所属的项目或年度，请新建。"]})
-        if instance is not None:
-            base = {
-                f: getattr(instance, f)
-                for f in ("annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date")
-            }
-            data = base | data
-        return annual_plan_set(actor=self.request.user, project=project, year=year, data=data, monthly=monthly)
+    @staticmethod
+    def _monthly(data: dict) -> dict[int, dict]:
+        return {t["month"]: {k: v for k, v in t.items() if k != "month"} for t in data.pop("monthly_targets", [])}
 
     def create_object(self, data: dict) -> AnnualPlan:
-        return self._save(data)
+        monthly = self._monthly(data)
+        project, year = data.pop("project"), data.pop("year")
+        return annual_plan_set(actor=self.request.user, project=project, year=year, data=data, monthly=monthly)
 
     def update_object(self, instance: AnnualPlan, data: dict) -> AnnualPlan:
-        return self._save(data, instance)
+        monthly = self._monthly(data)
+        return annual_plan_update(actor=self.request.user, plan=instance, data=data, monthly=monthly)
