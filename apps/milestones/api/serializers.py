@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from apps.core.models import Light
 from apps.milestones.models import Milestone
+from apps.milestones.services import MILESTONE_FIELDS
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -43,23 +44,8 @@ class MilestoneSerializer(serializers.ModelSerializer):
 class MilestoneWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
-        fields = (
-            "project",
-            "kind",
-            "seq",
-            "stage",
-            "name",
-            "issuing_dept_name",
-            "responsible_dept",
-            "responsible_person",
-            "planned_date",
-            "after",
-            "after_date",
-            "after_working_days",
-            "status",
-            "valid_until",
-            "remarks",
-        )
+        # The fields a write may set are the service's to decide.
+        fields = ("project", *sorted(MILESTONE_FIELDS))
 
 
 class MilestoneUpdateSerializer(MilestoneWriteSerializer):
