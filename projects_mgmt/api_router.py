@@ -1,8 +1,16 @@
 """/api/v1/ — one DRF router for every app's viewsets. Changes inside v1 are additive only."""
 
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
+
+
+class ApiRootView(APIRootView):
+    """重点项目清单化管理系统 API 第 1 版的资源目录。接口文档见 /api/docs/ 和 /api/redoc/。"""
+
+    view_title = "接口目录"
+
 
 router = DefaultRouter(trailing_slash=True)
+router.APIRootView = ApiRootView
 
 # Each app registers its viewsets in its own api/urls.py `register(router)`; listed here so the
 # whole API surface is visible in one place.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -70,6 +70,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(MESSAGES[404])
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(MESSAGES[403])
+    elif isinstance(exc, IntegrityError):
+        # A race lost outside save_validated: the same Chinese message, never the class name.
+        from apps.core.services import CONFLICT_MESSAGE
+
+        exc = exceptions.ValidationError({"non_field_errors": [CONFLICT_MESSAGE]})
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -104,3 +109,18 @@ def exception_handler(exc, context):
         status=response.status_code,
         headers={k: v for k, v in response.items() if k.lower() in ("retry-after", "www-authenticate", "allow", "etag")},
     )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The one error shape, as documented in the OpenAPI schema."""
+
+    code = serializers.CharField(help_text="错误代码（英文，供程序判断），如 invalid、not_authenticated、permission_denied")
+    message = serializers.CharField(help_text="中文说明，可直接展示给用户")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="按字段（或查询参数）列出的中文错误；无则为空对象"
+    )
+
+
+class PreconditionFailedSerializer(ApiErrorSerializer):
+    current = serializers.DictField(help_text="对象的当前版本（与详情接口的响应相同）")
+    etag = serializers.CharField(help_text="当前版本的 ETag，修改后以 If-Match 回传")

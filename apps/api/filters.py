@@ -5,6 +5,10 @@ from __future__ import annotations
 import django_filters as df
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
+from rest_framework.filters import OrderingFilter
 
 from apps.core.models import Light
 from apps.projects.models import ProjectResponsibility, ResponsibilityRole
@@ -12,6 +16,7 @@ from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field(OpenApiTypes.INT64)
 class IdFilter(df.NumberFilter):
     """An object id: a positive integer that fits the database, else a 400 (never an overflow 500)."""
 
@@ -23,6 +28,7 @@ class IdFilter(df.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class YearFilter(IdFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1900)
@@ -30,6 +36,7 @@ class YearFilter(IdFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class MonthFilter(IdFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -85,3 +92,40 @@ class LightFilterMixin(df.FilterSet):
 
     def filter_overdue(self, qs, name, value):
         return qs.filter(light_rank=2) if value else qs.exclude(light_rank=2)
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`?ordering=a,-b` over the view's `ordering_fields`; an unknown term is a 400 naming it
+    (DRF's own filter drops it silently and returns the default order)."""
+
+    ordering_description = "排序字段，逗号分隔，前加“-”为降序"
+
+    def terms(self, view) -> list[str]:
+        return [str(item[0] if isinstance(item, list | tuple) else item) for item in getattr(view, "ordering_fields", None) or ()]
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None or not raw.strip():
+            return self.get_default_ordering(view)
+        fields = [term.strip() for term in raw.split(",")]
+        valid = set(self.terms(view))
+        unknown = [term for term in fields if term.removeprefix("-") not in valid]
+        if unknown:
+            accepted = "、".join(self.terms(view)) or "无"
+            message = f"不支持的排序字段：{'、'.join(unknown)}。可用：{accepted}（前加“-”为降序）。"
+            raise exceptions.ValidationError({"non_field_errors": [message], self.ordering_param: [message]})
+        return fields
+
+    def get_schema_operation_parameters(self, view):
+        terms = self.terms(view)
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"排序，逗号分隔，前加“-”为降序。可用：{'、'.join(terms)}",
+                "schema": {"type": "array", "items": {"type": "string", "enum": [p + t for t in terms for p in ("", "-")]}},
+                "style": "form",
+                "explode": False,
+            }
+        ]

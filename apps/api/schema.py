@@ -1,6 +1,11 @@
-"""drf-spectacular extensions: describe our token authentication in the OpenAPI schema."""
+"""drf-spectacular extensions: our token authentication, Chinese tags and the documented errors."""
+
+from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+
+from .strict import record_operation
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -14,3 +19,91 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "接口令牌：Authorization: Token <令牌>（在后台“接口令牌”或 manage.py issue_token 签发）。",
         }
+
+
+# --- Operations: Chinese tags, documented errors, and the query parameters the API accepts ----
+
+# One tag per resource, named in Chinese: the first path segment after /api/v1/ → (name, description).
+TAGS: dict[str, tuple[str, str]] = {
+    "projects": ("项目", "重点项目台账：登记、修改、归档、领导批示、增量同步。"),
+    "annual-plans": ("年度计划", "项目的年度投资计划和月度目标。"),
+    "milestones": ("要件与节点", "审批要件和建设节点：计划日期、办结、增量同步。"),
+    "progress-reports": ("月度进度报告", "月报的填报、提交、审核和退回。"),
+    "land-acquisitions": ("征地拆迁", "征拆任务（地块）及其进度。"),
+    "problems": ("问题清单", "项目推进中的问题：登记、办结、销号。"),
+    "supervision-notices": ("督办文书", "交办、提醒、督办、约谈文书。"),
+    "overdue": ("逾期与临期清单", "已逾期或即将到期的未完成事项。"),
+    "stats": ("统计汇总", "讲话口径的统计指标。"),
+    "regions": ("行政区划", "乡镇（街道）和县（区）。"),
+    "departments": ("责任单位", "牵头、配合和属地单位。"),
+    "leaders": ("县级领导", "包保领导及其逾期清单。"),
+    "calendar": ("工作日历", "法定节假日、调休日和工作日推算。"),
+    "deletions": ("已删除对象", "增量同步用的删除墓碑。"),
+    "reminder-deliveries": ("提醒发送记录", "提醒的发送、失败与重发。"),
+    "notifications": ("站内消息", "本人的站内消息和已读标记。"),
+    "notification-preferences": ("提醒渠道偏好", "本人接收提醒的渠道。"),
+}
+
+ERROR_DESCRIPTIONS = {
+    400: "请求有误：字段或查询参数不合法、含有不支持的字段/参数/排序字段，或违反业务规则（message 为中文说明，errors 按字段列出）",
+    401: "未登录或令牌无效",
+    403: "没有权限：角色、所属单位、包保关系或只读令牌不允许此操作",
+    404: "对象不存在或不可见，或页码/游标超出范围",
+    412: "If-Match 与当前版本不符：数据已被他人修改（响应含 current 和 etag）",
+}
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def add_tags(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: the tag list in resource order with Chinese descriptions."""
+    used = {tag for path in result.get("paths", {}).values() for op in path.values() for tag in op.get("tags", [])}
+    result["tags"] = [{"name": name, "description": text} for name, text in TAGS.values() if name in used]
+    return result
+
+
+class ApiAutoSchema(AutoSchema):
+    """Chinese tags, the error responses each operation can give, cursor parameters on `sync`, and
+    a record of each operation's query parameters for `strict.KnownQueryParameters`."""
+
+    def get_tags(self) -> list[str]:
+        tags = super().get_tags()
+        return [TAGS.get(tag, (tag, ""))[0] for tag in tags]
+
+    def _get_pagination_parameters(self):
+        params = super()._get_pagination_parameters()
+        if not params and self.method == "GET" and getattr(self.view, "action", None) == "sync":
+            paginator = self._get_paginator()
+            if paginator is not None:
+                params = paginator.get_schema_operation_parameters(self.view)
+        return params
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if not operation:
+            return operation
+        query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        record_operation(self.view, method, operation)
+        for code in self.error_codes(query):
+            if str(code) not in operation["responses"]:
+                operation["responses"][str(code)] = self.error_response(code)
+        return operation
+
+    def error_codes(self, query: set[str]) -> list[int]:
+        from .viewsets import ApiViewSet
+
+        codes = [400, 401, 403]
+        detail = "{" in self.path
+        if detail or query & {"page", "cursor"}:
+            codes.append(404)
+        if detail and self.method in WRITE_METHODS and isinstance(self.view, ApiViewSet):
+            codes.append(412)  # every detail write goes through ApiViewSet.write_object (If-Match)
+        return codes
+
+    def error_response(self, code: int) -> dict:
+        from .errors import ApiErrorSerializer, PreconditionFailedSerializer
+
+        serializer = PreconditionFailedSerializer if code == 412 else ApiErrorSerializer
+        response = self._get_response_for_code(serializer, str(code))
+        response["description"] = ERROR_DESCRIPTIONS[code]
+        return response

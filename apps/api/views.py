@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers
 from rest_framework.request import Request
@@ -27,7 +28,7 @@ class DeletionsView(generics.GenericAPIView):
         responses=DeletionSerializer(many=True),
         parameters=[
             OpenApiParameter("resource", str, required=True, enum=sorted(RESOURCES), description="资源"),
-            OpenApiParameter("updated_since", str, description="只返回此时间之后的删除（ISO 8601，含时区）"),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="只返回此时间之后的删除（ISO 8601，含时区）"),
         ],
     )
     def get(self, request: Request) -> Response:

@@ -9,6 +9,7 @@ import json
 from django.conf import settings
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,7 @@ from apps.accounts.models import Role
 
 from .errors import MESSAGES, PayloadTooLarge
 from .pagination import SyncCursorPagination
+from .strict import reject_unknown_body_fields
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -41,7 +43,10 @@ class TombstoneSerializer(serializers.Serializer):
 
 
 UPDATED_SINCE = OpenApiParameter(
-    "updated_since", str, required=False, description="只返回此时间（ISO 8601，含时区）之后更新的对象，例如 2026-11-01T00:00:00+08:00"
+    "updated_since",
+    OpenApiTypes.DATETIME,
+    required=False,
+    description="只返回此时间（ISO 8601，含时区）之后更新的对象，例如 2026-11-01T00:00:00+08:00",
 )
 
 
@@ -160,6 +165,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def validated(self, serializer_class, *, partial: bool = False, instance=None) -> dict:
         serializer = serializer_class(instance=instance, data=self.request.data, partial=partial, context=self.get_serializer_context())
+        reject_unknown_body_fields(serializer, self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

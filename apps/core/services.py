@@ -9,6 +9,9 @@ from django.db import IntegrityError, models, transaction
 
 M = TypeVar("M", bound=models.Model)
 
+# What the loser of a race between two writers reads (never an exception class name).
+CONFLICT_MESSAGE = "保存失败：与他人同时提交的数据冲突（例如重复的记录），请刷新后重试。"
+
 
 def save_validated(instance: M, *, actor: models.Model | None, exclude: list[str] | None = None) -> M:
     """full_clean (fields, clean(), constraints) then save, with `actor` as the history author.
@@ -23,7 +26,7 @@ def save_validated(instance: M, *, actor: models.Model | None, exclude: list[str
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:
-        raise ValidationError(f"保存失败：数据与已有记录冲突或不满足约束（{exc.__class__.__name__}）。") from exc
+        raise ValidationError(CONFLICT_MESSAGE) from exc
     return instance
 
 

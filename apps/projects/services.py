@@ -31,11 +31,22 @@ class ProjectResult:
 
 
 @transaction.atomic
-def project_create(*, actor, data: dict) -> ProjectResult:
-    """Register a project; a legacy code is accepted only with `code_is_legacy` and comes back as a warning."""
+def project_create(*, actor, data: dict, generate_milestones: bool = False) -> ProjectResult:
+    """Register a project; a legacy code is accepted only with `code_is_legacy` and comes back as a warning.
+
+    With `generate_milestones`, its approval milestones come from the template of its investment
+    mode in the same transaction (a mode without a template has none to generate).
+    """
     project = apply_fields(Project(), data, allowed=PROJECT_FIELDS)
     project.created_by = actor
     save_validated(project, actor=actor)
+    if generate_milestones:
+        # Imported here: the milestones app builds on projects, not the other way round.
+        from apps.milestones.models import ApprovalTemplate
+        from apps.milestones.services import milestone_generate_from_template
+
+        if ApprovalTemplate.objects.filter(investment_mode=project.investment_mode).exists():
+            milestone_generate_from_template(actor=actor, project=project)
     return ProjectResult(project=project, warnings=[project.code_warning] if project.code_warning else [])
 
 

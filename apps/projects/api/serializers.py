@@ -165,6 +165,18 @@ class ProjectWriteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"primary_code": {"validators": []}}
 
 
+class ProjectCreateSerializer(ProjectWriteSerializer):
+    generate_milestones = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=True,
+        help_text="是否按投资管理方式的审批要件模板生成要件节点（默认 true；该方式没有模板时不生成）",
+    )
+
+    class Meta(ProjectWriteSerializer.Meta):
+        fields = (*ProjectWriteSerializer.Meta.fields, "generate_milestones")
+
+
 class ProjectCommentSerializer(serializers.ModelSerializer):
     author_name = serializers.CharField(source="author.__str__", read_only=True, help_text="作者")
 

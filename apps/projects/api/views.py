@@ -19,6 +19,7 @@ from .serializers import (
     AnnualPlanWriteSerializer,
     ProjectCommentSerializer,
     ProjectCommentWriteSerializer,
+    ProjectCreateSerializer,
     ProjectDetailSerializer,
     ProjectListSerializer,
     ProjectWriteSerializer,
@@ -30,7 +31,11 @@ OFFICE, DEPT, LEADER = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT, Role.LEADER
 @extend_schema_view(
     list=extend_schema(summary="项目列表", description="重点项目台账，含预警灯、包保领导和牵头单位；支持筛选、搜索和排序。"),
     retrieve=extend_schema(summary="项目详情", description="响应带 ETag；修改时以 If-Match 回传，过期的版本返回 412。"),
-    create=extend_schema(summary="登记项目", responses={201: ProjectDetailSerializer}),
+    create=extend_schema(
+        summary="登记项目",
+        description="默认按投资管理方式的审批要件模板生成要件节点；不需要时传 generate_milestones=false。",
+        responses={201: ProjectDetailSerializer},
+    ),
     update=extend_schema(summary="修改项目（整体）", responses=ProjectDetailSerializer),
     partial_update=extend_schema(summary="修改项目（部分字段）", responses=ProjectDetailSerializer),
     sync=extend_schema(
@@ -46,7 +51,8 @@ class ProjectViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
     queryset = Project.objects.none()
     output_serializer_class = ProjectDetailSerializer
     list_serializer_class = ProjectListSerializer
-    input_serializer_class = ProjectWriteSerializer
+    input_serializer_class = ProjectCreateSerializer
+    update_serializer_class = ProjectWriteSerializer
     filterset_class = ProjectFilter
     ordering_fields = ("total_investment", "updated_at", "name", "light_rank", "planned_start", "id")
     ordering = ("-total_investment", "id")
@@ -63,7 +69,8 @@ class ProjectViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
         return project_is_own(user, obj)
 
     def create_object(self, data: dict) -> Project:
-        result = project_create(actor=self.request.user, data=data)
+        generate = data.pop("generate_milestones", True)
+        result = project_create(actor=self.request.user, data=data, generate_milestones=generate)
         self._warnings = result.warnings
         return result.project
 
