@@ -13,6 +13,22 @@ from tests.api.world import build_world
 
 pytestmark = pytest.mark.integration
 
+HANG = 600  # seconds; only a hang fails, never a slow machine
+
+
+def _wait_for_a_lock_waiter() -> None:
+    """Until PostgreSQL shows another session of this database waiting for a row lock."""
+    deadline = time.monotonic() + HANG
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"等待超时（{HANG}秒）：第二个写入者没有等待行锁")
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_write_racing_a_locked_row_gets_412_not_a_lost_update(postgres):
@@ -33,10 +49,11 @@ def test_a_write_racing_a_locked_row_gets_412_not_a_lost_update(postgres):
         Project.objects.select_for_update().get(pk=world.own.pk)
         thread = threading.Thread(target=second_writer)
         thread.start()
-        time.sleep(0.5)
-        assert thread.is_alive(), "the second writer must wait for the row lock"
+        _wait_for_a_lock_waiter()  # the second writer must wait for the row lock
+        assert thread.is_alive()
         Project.objects.filter(pk=world.own.pk).update(remarks="甲单位修改")
-    thread.join(timeout=30)
+    thread.join(timeout=HANG)
+    assert not thread.is_alive(), "the second writer never finished"
 
     assert result["response"].status_code == 412
     assert result["response"].json()["current"]["remarks"] == "甲单位修改"
