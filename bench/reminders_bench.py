@@ -70,7 +70,7 @@ def sweep_figures(label: str, now) -> dict:
     from apps.reminders.services import ITEM_SUBJECTS, reminders_sweep
 
     today = now.date()
-    horizon = WorkdayIndex.around(today, None, 7).horizon(today, 7)
+    horizon = WorkdayIndex.spanning(today, margin_days=44).horizon(today, 7)
     first, result = timed(lambda: reminders_sweep(now=now, subjects=ITEM_SUBJECTS))
     steady, steady_result = timed(lambda: reminders_sweep(now=now, subjects=ITEM_SUBJECTS), repeat=5)
     floor = raw_due_items_sql(horizon)

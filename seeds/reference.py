@@ -39,6 +39,12 @@ WARNING_RULES = [
         "次月5日前报送上月月报；逾期未报亮红灯，截止前3个工作日亮黄灯。",
     ),
 ]
+    (
+        RuleCode.START_DUE,
+        "计划开工",
+        {"due_soon_working_days": 7},
+        "计划开工日期已过仍未开工亮红灯，7个工作日内到期亮黄灯。",
+    ),
 
 A, V, F = InvestmentMode.GOV_APPROVAL, InvestmentMode.ENT_VERIFY, InvestmentMode.ENT_FILING
 ALL = (A, V, F)

@@ -7,6 +7,7 @@ class RuleCode(models.TextChoices):
     PROBLEM_DUE = "problem_due", "问题解决时限"
     PROJECT_INVESTMENT = "project_investment", "投资进度与序时进度"
     REPORT_FILING = "report_filing", "月报报送"
+    START_DUE = "start_due", "计划开工"
 
 
 class WarningRule(models.Model):
@@ -24,7 +25,9 @@ class WarningRule(models.Model):
         "红灯：落后序时进度超过（百分点）", max_digits=5, decimal_places=2, default=30, help_text="落后超过此值亮红灯。"
     )
     report_due_day = models.PositiveSmallIntegerField(
-        "月报报送截止日", default=5, help_text="次月几日前报送上月月报（仅“月报报送”规则使用）。"
+        "月报报送截止日",
+        default=5,
+        help_text="次月几日前报送上月月报（仅“月报报送”规则使用）。逾期清单、红黄绿灯、催报提醒和领导周报都按此日期。",
     )
     enabled = models.BooleanField("启用", default=True)
     note = models.CharField("说明", max_length=200, blank=True)

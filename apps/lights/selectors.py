@@ -5,7 +5,9 @@ Rules:
   N-th working day from today (N from the rule row, default 7), green otherwise.
 - A project's investment is yellow when it is `yellow_gap_points` (default 10) or more behind
   序时进度, red when more than `red_gap_points` (default 30) behind.
-- A project's light is the worst of its investment light and its open milestones' and problems' lights.
+- A project's light is the worst of its investment light and the lights of its open due items
+  (milestones, problems, planned start, unfiled monthly report — whatever `due.KINDS` lists).
+- Which items are open, and their due dates, come from the due-item registry (`apps.lights.due`).
 
 Each light exists twice: a plain function for one object, and a queryset annotation (`light`)
 that keeps list pages at a constant number of queries. Tests hold the two to the same answer.
@@ -14,8 +16,10 @@ that keeps list pages at a constant number of queries. Tests hold the two to the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 
 from django.db.models import (
     Case,
@@ -24,6 +28,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -34,12 +39,13 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import LessThan, LessThanOrEqual
 
 from apps.core.models import LIGHT_RANK, RANK_LIGHT, Light
-from apps.milestones.models import CLOSED_STATUSES, Milestone
-from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
+from apps.milestones.models import Milestone
+from apps.problems.models import Problem
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import AnnualPlan
-from apps.workcalendar.services import add_working_days
+from apps.workcalendar.services import WorkdayIndex
 
+from .due import KINDS, DueKindCode
 from .models import RuleCode, WarningRule
 
 DEFAULTS = {
@@ -47,6 +53,7 @@ DEFAULTS = {
     RuleCode.PROBLEM_DUE: {"name": "问题解决时限", "due_soon_working_days": 7},
     RuleCode.PROJECT_INVESTMENT: {"name": "投资进度与序时进度", "yellow_gap_points": Decimal("10"), "red_gap_points": Decimal("30")},
     RuleCode.REPORT_FILING: {"name": "月报报送", "due_soon_working_days": 3, "report_due_day": 5},
+    RuleCode.START_DUE: {"name": "计划开工", "due_soon_working_days": 7},
 }
 
 
@@ -61,9 +68,21 @@ class Thresholds:
 
 def rule_thresholds(code: str) -> Thresholds:
     """The thresholds of a rule row, or the DESIGN.md defaults when the office has none."""
-    rule = WarningRule.objects.filter(code=code).first()
-    if rule is None:
-        rule = WarningRule(code=code, **DEFAULTS[RuleCode(code)])
+    return _thresholds(WarningRule.objects.filter(code=code).first() or WarningRule(code=code, **DEFAULTS[RuleCode(code)]))
+
+
+def all_thresholds() -> dict[str, Thresholds]:
+    """Every rule's thresholds in one query (defaults for rules the office has not entered)."""
+    rows = {rule.code: rule for rule in WarningRule.objects.all()}
+    return {code: _thresholds(rows.get(code) or WarningRule(code=code, **DEFAULTS[code])) for code in RuleCode}
+
+
+def report_due_day() -> int:
+    """The one monthly-report deadline rule: reports of a month are due on this day of the next."""
+    return rule_thresholds(RuleCode.REPORT_FILING).report_due_day
+
+
+def _thresholds(rule: WarningRule) -> Thresholds:
     return Thresholds(
         enabled=rule.enabled,
         due_soon_working_days=rule.due_soon_working_days,
@@ -85,6 +104,10 @@ class LightContext:
     problem_limit: dt.date
     period_year: int
     period_month: int  # 0 in January of the first year: no investment light yet
+    report_due_day: int = 5
+    # Per due-item kind (apps.lights.due.KINDS): its rule, and the last due date that is "due soon".
+    windows: dict[str, Thresholds] = field(default_factory=dict)
+    limits: dict[str, dt.date] = field(default_factory=dict)
 
 
 def report_period(today: dt.date) -> tuple[int, int]:
@@ -95,20 +118,27 @@ def report_period(today: dt.date) -> tuple[int, int]:
 
 
 def light_context(*, today: dt.date) -> LightContext:
-    """Rules and due-soon limits for `today` (a handful of queries, independent of row count)."""
-    milestone = rule_thresholds(RuleCode.MILESTONE_DUE)
-    problem = rule_thresholds(RuleCode.PROBLEM_DUE)
-    investment = rule_thresholds(RuleCode.PROJECT_INVESTMENT)
+    """Rules and due-soon limits for `today` (three queries, independent of row count)."""
+    rules = all_thresholds()
+    windows = {code: rules[kind.rule_code] for code, kind in KINDS.items()}
+    span = max(t.due_soon_working_days for t in windows.values())
+    index = WorkdayIndex(today, today + dt.timedelta(days=3 * span + 30))
+    # "Due within N working days": every date d with working days in (today, d] <= N, so a
+    # deadline on the weekend after the N-th working day is due soon too (the sweep's horizon).
+    limits = {code: index.horizon(today, t.due_soon_working_days) for code, t in windows.items()}
     year, month = report_period(today)
     return LightContext(
         today=today,
-        milestone=milestone,
-        problem=problem,
-        investment=investment,
-        milestone_limit=add_working_days(start=today, days=milestone.due_soon_working_days),
-        problem_limit=add_working_days(start=today, days=problem.due_soon_working_days),
+        milestone=windows[DueKindCode.MILESTONE],
+        problem=windows[DueKindCode.PROBLEM],
+        investment=rules[RuleCode.PROJECT_INVESTMENT],
+        milestone_limit=limits[DueKindCode.MILESTONE],
+        problem_limit=limits[DueKindCode.PROBLEM],
         period_year=year,
         period_month=month,
+        report_due_day=rules[RuleCode.REPORT_FILING].report_due_day,
+        windows=windows,
+        limits=limits,
     )
 
 
@@ -129,7 +159,7 @@ def date_light(*, due: dt.date | None, closed: bool, today: dt.date, limit: dt.d
 def milestone_light(milestone: Milestone, ctx: LightContext) -> Light:
     return date_light(
         due=milestone.planned_date,
-        closed=milestone.status in CLOSED_STATUSES,
+        closed=not KINDS[DueKindCode.MILESTONE].open_obj(milestone),
         today=ctx.today,
         limit=ctx.milestone_limit,
         enabled=ctx.milestone.enabled,
@@ -139,7 +169,7 @@ def milestone_light(milestone: Milestone, ctx: LightContext) -> Light:
 def problem_light(problem: Problem, ctx: LightContext) -> Light:
     return date_light(
         due=problem.deadline,
-        closed=problem.status in PROBLEM_CLOSED_STATUSES,
+        closed=not KINDS[DueKindCode.PROBLEM].open_obj(problem),
         today=ctx.today,
         limit=ctx.problem_limit,
         enabled=ctx.problem.enabled,
@@ -173,11 +203,11 @@ def _rank_to_light(rank_field: str) -> Case:
     )
 
 
-def _date_rank(date_field: str, closed_statuses: tuple, t: Thresholds, today: dt.date, limit: dt.date) -> Case | Value:
+def _date_rank(date_field: str, code: str, t: Thresholds, today: dt.date, limit: dt.date) -> Case | Value:
     if not t.enabled:
         return Value(0, output_field=IntegerField())
     return Case(
-        When(status__in=closed_statuses, then=Value(0)),
+        When(~KINDS[code].open_q, then=Value(0)),
         When(**{f"{date_field}__lt": today}, then=Value(2)),
         When(**{f"{date_field}__lte": limit}, then=Value(1)),
         default=Value(0),
@@ -187,26 +217,26 @@ def _date_rank(date_field: str, closed_statuses: tuple, t: Thresholds, today: dt
 
 def annotate_milestone_lights(qs: QuerySet[Milestone], ctx: LightContext) -> QuerySet[Milestone]:
     """Adds `light_rank` (0/1/2) and `light` ("green"/"yellow"/"red")."""
-    rank = _date_rank("planned_date", CLOSED_STATUSES, ctx.milestone, ctx.today, ctx.milestone_limit)
+    rank = _date_rank("planned_date", DueKindCode.MILESTONE, ctx.milestone, ctx.today, ctx.milestone_limit)
     return qs.annotate(light_rank=rank).annotate(light=_rank_to_light("light_rank"))
 
 
 def annotate_problem_lights(qs: QuerySet[Problem], ctx: LightContext) -> QuerySet[Problem]:
     """Adds `light_rank` (0/1/2) and `light` ("green"/"yellow"/"red")."""
-    rank = _date_rank("deadline", PROBLEM_CLOSED_STATUSES, ctx.problem, ctx.today, ctx.problem_limit)
+    rank = _date_rank("deadline", DueKindCode.PROBLEM, ctx.problem, ctx.today, ctx.problem_limit)
     return qs.annotate(light_rank=rank).annotate(light=_rank_to_light("light_rank"))
 
 
-def _exists_rank(model, date_field: str, closed_statuses: tuple, t: Thresholds, today: dt.date, limit: dt.date):
-    if not t.enabled:
+def _items_rank(code: str, ctx: LightContext):
+    """2 when the project has an open item of this kind past due, 1 when one is due soon."""
+    if not ctx.windows[code].enabled:
         return Value(0, output_field=IntegerField())
-    open_items = model.objects.filter(project=OuterRef("pk")).exclude(status__in=closed_statuses)
-    return Case(
-        When(Exists(open_items.filter(**{f"{date_field}__lt": today})), then=Value(2)),
-        When(Exists(open_items.filter(**{f"{date_field}__gte": today, f"{date_field}__lte": limit})), then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+    sources = KINDS[code].sources(today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day)
+    if not sources:
+        return Value(0, output_field=IntegerField())
+    red = reduce(operator.or_, [Q(Exists(s.filter(project_ref=OuterRef("pk"), due__lt=ctx.today))) for s in sources])
+    yellow = reduce(operator.or_, [Q(Exists(s.filter(project_ref=OuterRef("pk"), due__gte=ctx.today))) for s in sources])
+    return Case(When(red, then=Value(2)), When(yellow, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def annotate_project_lights(qs: QuerySet, ctx: LightContext) -> QuerySet:
@@ -227,8 +257,7 @@ def annotate_project_lights(qs: QuerySet, ctx: LightContext) -> QuerySet:
     qs = qs.annotate(
         period_plan=Subquery(plans, output_field=money),
         ytd_completed=Coalesce(Subquery(ytd, output_field=money), Value(Decimal("0")), output_field=money),
-        milestone_rank=_exists_rank(Milestone, "planned_date", CLOSED_STATUSES, ctx.milestone, ctx.today, ctx.milestone_limit),
-        problem_rank=_exists_rank(Problem, "deadline", PROBLEM_CLOSED_STATUSES, ctx.problem, ctx.today, ctx.problem_limit),
+        **{f"{code}_rank": _items_rank(code, ctx) for code in KINDS},
     )
     t = ctx.investment
     m = Decimal(ctx.period_month)
@@ -250,7 +279,7 @@ def annotate_project_lights(qs: QuerySet, ctx: LightContext) -> QuerySet:
         investment_rank = Value(0, output_field=IntegerField())
     return (
         qs.annotate(investment_rank=investment_rank)
-        .annotate(light_rank=Greatest("milestone_rank", "problem_rank", "investment_rank", output_field=IntegerField()))
+        .annotate(light_rank=Greatest(*(f"{code}_rank" for code in KINDS), "investment_rank", output_field=IntegerField()))
         .annotate(light=_rank_to_light("light_rank"))
     )
 
@@ -271,4 +300,10 @@ def project_light(project, ctx: LightContext) -> Light:
     ]
     lights += [milestone_light(m, ctx) for m in project.milestones.all()]
     lights += [problem_light(p, ctx) for p in project.problems.all()]
+    for code in (DueKindCode.START, DueKindCode.REPORT):  # kinds with no row of their own
+        if not ctx.windows[code].enabled:
+            continue
+        sources = KINDS[code].sources(today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day)
+        for due in (d for s in sources for d in s.filter(id=project.pk).values_list("due", flat=True)):
+            lights.append(date_light(due=due, closed=False, today=ctx.today, limit=ctx.limits[code]))
     return worst(*lights)

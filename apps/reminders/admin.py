@@ -36,8 +36,6 @@ class ReminderRuleForm(forms.ModelForm):
             "working_days_only",
             "send_from",
             "send_until",
-            "report_due_day",
-            "due_soon_working_days",
             "note",
         )
 

@@ -60,12 +60,6 @@ class ReminderRule(models.Model):
     working_days_only = models.BooleanField("仅工作日发送", default=True, help_text="按工作日历（含调休上班日），法定节假日和周末不发送。")
     send_from = models.TimeField("每日发送开始时间", default=dt.time(9, 0), help_text="北京时间。")
     send_until = models.TimeField("每日发送结束时间", default=dt.time(17, 30), help_text="北京时间。")
-    report_due_day = models.PositiveSmallIntegerField(
-        "月报截止日", default=5, help_text="仅用于“月报填报”：每月几号前报送上月月报（1–28）。"
-    )
-    due_soon_working_days = models.PositiveSmallIntegerField(
-        "周报临期窗口（工作日）", default=7, help_text="仅用于“包保领导周报”：列出今后N个工作日内到期的事项。"
-    )
     note = models.CharField("说明", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -78,11 +72,6 @@ class ReminderRule(models.Model):
                 name="reminder_rule_window_order",
                 condition=Q(send_until__gt=F("send_from")),
                 violation_error_message="每日发送结束时间必须晚于开始时间。",
-            ),
-            models.CheckConstraint(
-                name="reminder_rule_report_due_day_range",
-                condition=Q(report_due_day__gte=1, report_due_day__lte=28),
-                violation_error_message="月报截止日应在1至28之间。",
             ),
         ]
 

@@ -1,6 +1,7 @@
 """Which step of a rule is due for an item on a given day, in working days (pure arithmetic).
 
-Working days are counted with an index c(d) = number of working days up to and including d:
+Working days are counted with the work calendar's index (apps.workcalendar.services.WorkdayIndex),
+c(d) = number of working days up to and including d:
 - "before N" fires on the working day W with c(deadline) − c(W) = N (N = 0: the deadline, or the
   last working day before it when the deadline falls on a holiday);
 - "overdue N, every K" fires on the working days with c(W) − c(deadline) = N, N+K, N+2K …;
@@ -13,51 +14,16 @@ its own: a threshold once reached stays reached.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from apps.workcalendar.services import WorkCalendar
+# The one working-day index of the system; imported here for the schedule's callers.
+from apps.workcalendar.services import WorkdayIndex
 
 from .models import ReminderStep, StepKind
 
-
-class WorkdayIndex:
-    """c(d) and its inverse for every date of a span, from one calendar query."""
-
-    def __init__(self, first: dt.date, last: dt.date, calendar: WorkCalendar | None = None) -> None:
-        cal = calendar or WorkCalendar.load(first.year, last.year)
-        self.first, self.last = first, last
-        self.workdays: list[dt.date] = []
-        day = first
-        while day <= last:
-            if cal.is_working_day(day):
-                self.workdays.append(day)
-            day += dt.timedelta(days=1)
-
-    def count(self, day: dt.date) -> int:
-        """Working days in [first, day]."""
-        return bisect.bisect_right(self.workdays, day)
-
-    def day(self, count: int) -> dt.date:
-        """The working day W with count(W) == count."""
-        return self.workdays[count - 1]
-
-    def is_working_day(self, day: dt.date) -> bool:
-        i = bisect.bisect_left(self.workdays, day)
-        return i < len(self.workdays) and self.workdays[i] == day
-
-    def horizon(self, today: dt.date, days_ahead: int) -> dt.date:
-        """The last date whose deadline is at most `days_ahead` working days after `today`."""
-        return self.day(self.count(today) + days_ahead + 1) - dt.timedelta(days=1)
-
-    @classmethod
-    def around(cls, today: dt.date, earliest_due: dt.date | None, days_before: int, calendar: WorkCalendar | None = None) -> WorkdayIndex:
-        # Margin so that "N working days before the earliest deadline" and the horizon stay inside.
-        margin = dt.timedelta(days=2 * days_before + 30)
-        first = min(today, earliest_due or today) - margin
-        return cls(first, today + margin, calendar)
+__all__ = ["DueStep", "ItemTiming", "WorkdayIndex", "item_timing"]
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,7 @@ DEFAULT_RULES = [
         "name": "月报填报提醒（催报）",
         "subject": Subject.REPORT,
         "channels": [Channel.IN_APP, Channel.EMAIL, Channel.SMS],
-        "report_due_day": 5,
-        "note": "每月5日前报送上月月报：截止前3、1个工作日和截止当日提醒；逾期未报每2个工作日催报一次，满5个工作日告知包保领导。",
+        "note": "按“红黄绿灯预警规则·月报报送”的截止日（默认次月5日）报送上月月报：截止前3、1个工作日和截止当日提醒；逾期未报每2个工作日催报一次，满5个工作日告知包保领导。",
         "steps": _steps((3, 1, 0), every=2, leader_at=5, office_at=None, recipients=[RecipientRole.LEAD_DEPT, RecipientRole.LIAISON]),
     },
     {
@@ -65,8 +64,7 @@ DEFAULT_RULES = [
         "name": "包保领导周报",
         "subject": Subject.DIGEST,
         "channels": [Channel.IN_APP, Channel.EMAIL],
-        "due_soon_working_days": 7,
-        "note": "每周第一个工作日上午，向每位包保领导发送其包保项目的逾期和临期（7个工作日内）事项；没有事项不发送。",
+        "note": "每周第一个工作日上午，向每位包保领导发送其包保项目的逾期和临期事项（与“我的清单”相同，临期窗口见红黄绿灯预警规则）；没有事项不发送。",
         "steps": [],
     },
 ]

@@ -7,148 +7,43 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 
 from django.db.models import DateField as DateFieldType
-from django.db.models import F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import IntegerField, Min, OuterRef, QuerySet, Subquery
 
 from apps.accounts.models import Role, User
-from apps.api.permissions import is_office
-from apps.milestones.models import CLOSED_STATUSES, Milestone
+from apps.lights.due import KINDS
+from apps.lights.selectors import report_due_day
 from apps.organization.models import Department
-from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
-from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import BuildStatus, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import ProjectResponsibility, ResponsibilityRole
+from apps.projects.selectors import is_office
 
-from .models import ChannelPreference, Notification, ReminderCursor, ReminderDelivery, ReminderRule, Subject, WebhookEndpoint
-
-# Admin pages are the one place every role can open an item today; the API has no pages yet.
-ADMIN_LINKS = {
-    Subject.MILESTONE: "/admin/milestones/milestone/{}/change/",
-    Subject.PROBLEM: "/admin/problems/problem/{}/change/",
-    Subject.START: "/admin/projects/project/{}/change/",
-    Subject.REPORT: "/admin/projects/project/{}/change/",
-}
-FILED_REPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+from .models import ChannelPreference, Notification, ReminderCursor, ReminderDelivery, ReminderRule, WebhookEndpoint
 
 
 @dataclass(frozen=True)
 class Source:
-    """One queryset of reminder items, normalised by `.values()` to the same keys."""
+    """One queryset of reminder items: the due-item registry's rows (apps.lights.due.ROW_KEYS)
+    plus this rule's sweep cursor."""
 
     subject: str
     queryset: QuerySet
 
 
-def _cursor_annotations(rule: ReminderRule, due) -> dict:
-    cursor = ReminderCursor.objects.filter(rule=rule, object_id=OuterRef("pk"), due_date=due)
-    return {
-        "cursor_fire": Subquery(cursor.values("reminder_fire_date")[:1], output_field=DateFieldType()),
-        "cursor_esc": Subquery(cursor.values("escalated_days")[:1], output_field=IntegerField()),
-    }
-
-
-def _values(qs: QuerySet, **exprs) -> QuerySet:
-    return qs.values("id", **exprs).order_by("id")
-
-
-def report_deadline(year: int, month: int, due_day: int) -> dt.date:
-    return dt.date(year, month, due_day)
-
-
-def report_periods(today: dt.date, due_day: int) -> list[tuple[int, int, dt.date]]:
-    """(year, month, deadline) of the report due this month and of the one due next month."""
-    this = today.replace(day=1)
-    nxt = (this + dt.timedelta(days=32)).replace(day=1)
-    prev = (this - dt.timedelta(days=1)).replace(day=1)
-    return [
-        (prev.year, prev.month, report_deadline(this.year, this.month, due_day)),
-        (this.year, this.month, report_deadline(nxt.year, nxt.month, due_day)),
-    ]
-
-
 def reminder_sources(rule: ReminderRule, *, today: dt.date, horizon: dt.date) -> list[Source]:
-    """The open items of `rule`'s kind due on or before `horizon`, each with its sweep cursor."""
-    if rule.subject == Subject.MILESTONE:
-        qs = Milestone.objects.filter(planned_date__lte=horizon, project__archived_at__isnull=True).exclude(status__in=CLOSED_STATUSES)
-        qs = qs.annotate(**_cursor_annotations(rule, OuterRef("planned_date")))
-        return [
-            Source(
-                rule.subject,
-                _values(
-                    qs,
-                    due=F("planned_date"),
-                    title=F("name"),
-                    project_ref=F("project_id"),
-                    project_name=F("project__name"),
-                    dept_id=F("responsible_dept_id"),
-                    leader_ref=Value(None, output_field=IntegerField()),
-                    cursor_fire=F("cursor_fire"),
-                    cursor_esc=F("cursor_esc"),
-                ),
-            )
-        ]
-    if rule.subject == Subject.PROBLEM:
-        qs = Problem.objects.filter(deadline__lte=horizon).exclude(status__in=PROBLEM_CLOSED_STATUSES)
-        qs = qs.filter(Q(project__isnull=True) | Q(project__archived_at__isnull=True))
-        qs = qs.annotate(**_cursor_annotations(rule, OuterRef("deadline")))
-        return [
-            Source(
-                rule.subject,
-                _values(
-                    qs,
-                    due=F("deadline"),
-                    title=F("description"),
-                    project_ref=F("project_id"),
-                    project_name=F("project__name"),
-                    dept_id=F("responsible_dept_id"),
-                    leader_ref=F("coordinating_leader_id"),
-                    cursor_fire=F("cursor_fire"),
-                    cursor_esc=F("cursor_esc"),
-                ),
-            )
-        ]
-    if rule.subject == Subject.START:
-        qs = Project.objects.filter(planned_start__lte=horizon, build_status=BuildStatus.NOT_STARTED, archived_at__isnull=True).exclude(
-            pool_stage=PoolStage.WITHDRAWN
+    """The open items of `rule`'s kind due on or before `horizon` (from the registry), each with its sweep cursor."""
+    kind = KINDS.get(rule.subject)
+    if kind is None:
+        return []
+    sources = []
+    for qs in kind.sources(today=today, until=horizon, due_day=report_due_day()):
+        cursor = ReminderCursor.objects.filter(rule=rule, object_id=OuterRef("id"), due_date=OuterRef("due"))
+        qs = qs.annotate(
+            cursor_fire=Subquery(cursor.values("reminder_fire_date")[:1], output_field=DateFieldType()),
+            cursor_esc=Subquery(cursor.values("escalated_days")[:1], output_field=IntegerField()),
         )
-        qs = qs.annotate(**_cursor_annotations(rule, OuterRef("planned_start")))
-        return [Source(rule.subject, _project_values(qs, F("planned_start"), "计划开工"))]
-    if rule.subject == Subject.REPORT:
-        sources = []
-        for year, month, deadline in report_periods(today, rule.report_due_day):
-            if deadline > horizon:
-                continue
-            qs = reporting_projects(year=year, month=month)
-            qs = qs.annotate(**_cursor_annotations(rule, Value(deadline)))
-            sources.append(Source(rule.subject, _project_values(qs, Value(deadline), f"{year}年{month}月月报填报")))
-        return sources
-    return []
-
-
-def _project_values(qs: QuerySet, due, title: str) -> QuerySet:
-    return _values(
-        qs,
-        due=due,
-        title=Value(title),
-        project_ref=F("id"),
-        project_name=F("name"),
-        dept_id=Value(None, output_field=IntegerField()),
-        leader_ref=Value(None, output_field=IntegerField()),
-        cursor_fire=F("cursor_fire"),
-        cursor_esc=F("cursor_esc"),
-    )
-
-
-def reporting_projects(*, year: int, month: int) -> QuerySet[Project]:
-    """Projects that owe a monthly report for (year, month) and have not filed it: in the 前期 or
-    实施 pool with an annual plan that year, and no submitted or approved report for the month."""
-    filed = ProgressReport.objects.filter(year=year, month=month, status__in=FILED_REPORT_STATUSES).values("project_id")
-    return Project.objects.filter(
-        archived_at__isnull=True,
-        pool_stage__in=(PoolStage.PRELIM, PoolStage.IMPLEMENT),
-        annual_plans__year=year,
-    ).exclude(pk__in=filed)
+        sources.append(Source(rule.subject, qs))
+    return sources
 
 
 def earliest_due(sources: list[Source]) -> dt.date | None:
@@ -229,63 +124,6 @@ class Directory:
 
 
 # --- digest ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    kind: str  # 要件/节点, 问题, 计划开工
-    title: str
-    project_id: int | None
-    project_name: str
-    due: dt.date
-    dept_name: str
-    link: str
-
-
-def leader_digest_items(*, leader_ids: list[int], horizon: dt.date) -> dict[int, list[DigestItem]]:
-    """Open milestones, problems and planned starts of each leader's projects due on or before
-    `horizon` (three queries, whatever the number of leaders)."""
-    result: dict[int, list[DigestItem]] = defaultdict(list)
-    lead = {"project__responsibilities__role": ResponsibilityRole.LEAD_LEADER, "project__responsibilities__leader_id__in": leader_ids}
-    milestones = (
-        Milestone.objects.filter(planned_date__lte=horizon, project__archived_at__isnull=True, **lead)
-        .exclude(status__in=CLOSED_STATUSES)
-        .values_list(
-            "project__responsibilities__leader_id", "id", "name", "project_id", "project__name", "planned_date", "responsible_dept__name"
-        )
-    )
-    for leader, pk, name, project_id, project_name, due, dept in milestones:
-        result[leader].append(
-            DigestItem("要件/节点", name, project_id, project_name, due, dept or "", ADMIN_LINKS[Subject.MILESTONE].format(pk))
-        )
-    # A problem is the leader's when it is in their project or they coordinate it (two queries).
-    fields = ("id", "description", "project_id", "project__name", "deadline", "responsible_dept__name")
-    open_problems = Problem.objects.filter(deadline__lte=horizon).exclude(status__in=PROBLEM_CLOSED_STATUSES)
-    in_projects = open_problems.filter(**lead).values_list("project__responsibilities__leader_id", *fields)
-    coordinated = open_problems.filter(coordinating_leader_id__in=leader_ids).values_list("coordinating_leader_id", *fields)
-    seen: set[tuple[int, int]] = set()
-    for leader, pk, text, project_id, project_name, due, dept in chain(in_projects, coordinated):
-        if (leader, pk) in seen:
-            continue
-        seen.add((leader, pk))
-        short = text if len(text) <= 40 else text[:40] + "…"
-        result[leader].append(
-            DigestItem("问题", short, project_id, project_name or "跨项目", due, dept or "", ADMIN_LINKS[Subject.PROBLEM].format(pk))
-        )
-    starts = (
-        Project.objects.filter(
-            planned_start__lte=horizon,
-            build_status=BuildStatus.NOT_STARTED,
-            archived_at__isnull=True,
-            responsibilities__role=ResponsibilityRole.LEAD_LEADER,
-            responsibilities__leader_id__in=leader_ids,
-        )
-        .exclude(pool_stage=PoolStage.WITHDRAWN)
-        .values_list("responsibilities__leader_id", "id", "name", "planned_start")
-    )
-    for leader, pk, name, due in starts:
-        result[leader].append(DigestItem("计划开工", "计划开工", pk, name, due, "", ADMIN_LINKS[Subject.START].format(pk)))
-    return result
 
 
 def digest_recipients() -> QuerySet[User]:

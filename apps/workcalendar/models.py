@@ -35,3 +35,35 @@ class CalendarDay(models.Model):
     @property
     def is_workday(self) -> bool:
         return self.kind == DayKind.MAKEUP_WORKDAY
+
+
+class CalendarYear(models.Model):
+    """Whether a year's holidays and make-up workdays are all entered.
+
+    A year is known only when it is complete: the package provides it, or the office marks it
+    complete after entering its days. One entered day does not make a year known: until the
+    office marks it, the rest of the year counts Monday–Friday and the system keeps warning.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    complete = models.BooleanField("已完整录入", default=False, help_text="该年全部法定节假日和调休上班日都已录入。")
+    source = models.CharField("来源", max_length=10, choices=DaySource.choices, default=DaySource.MANUAL)
+    marked_by = models.ForeignKey(
+        "accounts.User", verbose_name="确认人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "日历年度"
+        verbose_name_plural = "工作日历年度（是否完整）"
+        ordering = ("-year",)
+        constraints = [
+            models.CheckConstraint(
+                name="calendar_year_range",
+                condition=models.Q(year__gte=2000, year__lte=2100),
+                violation_error_message="年份应在2000至2100之间。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年（{'已完整' if self.complete else '未完整'}）"

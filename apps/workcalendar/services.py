@@ -1,19 +1,25 @@
-"""Working-day arithmetic on the Chinese statutory calendar (法定节假日与调休).
+"""Working-day arithmetic on the Chinese statutory calendar (法定节假日与调休) — the only place
+in the system that counts working days.
 
 Rule: a day is a working day when it is a make-up workday (调休上班), or when it is Monday–Friday
-and not a statutory holiday. Years with no calendar rows fall back to Monday–Friday, with a
-logged warning, because next year's 调休 is only published each winter.
+and not a statutory holiday. A year is known only when it is complete (the package provides it,
+or the office marks it complete after entering its days, see CalendarYear); days of an unknown
+year that have no row fall back to Monday–Friday, with a logged warning, because next year's 调休
+is only published each winter.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from .models import CalendarDay, DayKind, DaySource
+from .models import CalendarDay, CalendarYear, DayKind, DaySource
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +52,9 @@ class WorkCalendar:
         cal = cls()
         for day, kind in rows:
             cal.special[day] = kind == DayKind.MAKEUP_WORKDAY
-            cal.known_years.add(day.year)
+        cal.known_years = set(
+            CalendarYear.objects.filter(year__gte=first_year, year__lte=last_year, complete=True).values_list("year", flat=True)
+        )
         return cal
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -56,6 +64,50 @@ class WorkCalendar:
         if day in self.special:
             return self.special[day]
         return day.weekday() < 5
+
+
+class WorkdayIndex:
+    """c(d) = working days in [first, d], and its inverse, for every date of a span, from one
+    calendar load: each "how many working days between" is then one subtraction."""
+
+    def __init__(self, first: dt.date, last: dt.date, calendar: WorkCalendar | None = None) -> None:
+        cal = calendar or WorkCalendar.load(first.year, last.year)
+        self.first, self.last = first, last
+        self.workdays: list[dt.date] = []
+        day = first
+        while day <= last:
+            if cal.is_working_day(day):
+                self.workdays.append(day)
+            day += dt.timedelta(days=1)
+
+    @classmethod
+    def spanning(cls, *days: dt.date, margin_days: int = 30, calendar: WorkCalendar | None = None) -> WorkdayIndex:
+        """An index covering every given day with `margin_days` calendar days on each side."""
+        margin = dt.timedelta(days=margin_days)
+        return cls(min(days) - margin, max(days) + margin, calendar)
+
+    def covers(self, *days: dt.date) -> bool:
+        return all(self.first <= d <= self.last for d in days)
+
+    def count(self, day: dt.date) -> int:
+        """Working days in [first, day]."""
+        return bisect.bisect_right(self.workdays, day)
+
+    def day(self, count: int) -> dt.date:
+        """The working day W with count(W) == count."""
+        return self.workdays[count - 1]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        i = bisect.bisect_left(self.workdays, day)
+        return i < len(self.workdays) and self.workdays[i] == day
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]; negative when `end` is before `start`."""
+        return self.count(end) - self.count(start)
+
+    def horizon(self, today: dt.date, days_ahead: int) -> dt.date:
+        """The last date whose deadline is at most `days_ahead` working days after `today`."""
+        return self.day(self.count(today) + days_ahead + 1) - dt.timedelta(days=1)
 
 
 def is_working_day(*, day: dt.date) -> bool:
@@ -104,8 +156,45 @@ def working_days_between(*, start: dt.date, end: dt.date) -> int:
 
 
 def known_years() -> list[int]:
-    """Years that have calendar rows."""
-    return sorted({d.year for d in CalendarDay.objects.dates("date", "year")})
+    """Years whose calendar is complete (provided by the package, or marked complete by the office)."""
+    return sorted(CalendarYear.objects.filter(complete=True).values_list("year", flat=True))
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    year: int
+    known: bool
+    entered_days: int
+    warning: str
+
+
+def calendar_year_status(*, year: int) -> YearStatus:
+    """Whether `year` is complete and, when it is not, the warning every reader shows."""
+    known = CalendarYear.objects.filter(year=year, complete=True).exists()
+    entered = CalendarDay.objects.filter(date__year=year).count()
+    warning = ""
+    if not known:
+        warning = (
+            f"{year}年的节假日和调休安排尚未完整录入（已录入{entered}天），该年未录入的日期按周一至周五计算。"
+            "请项目办在后台“工作日历”录入全年安排后，在“工作日历年度”中标记为已完整录入。"
+        )
+    return YearStatus(year=year, known=known, entered_days=entered, warning=warning)
+
+
+@transaction.atomic
+def calendar_year_mark_complete(*, actor, year: int, complete: bool = True) -> CalendarYear:
+    """The office confirms that every holiday and make-up workday of `year` is entered (or takes it back)."""
+    if complete and not CalendarDay.objects.filter(date__year=year).exists():
+        raise ValidationError(f"{year}年还没有录入任何节假日或调休日，不能标记为已完整录入。")
+    row, _ = CalendarYear.objects.select_for_update().get_or_create(year=year)
+    if row.source == DaySource.PACKAGE and not complete:
+        raise ValidationError(f"{year}年的日历由国务院办公厅通知（chinesecalendar 包）提供，不能取消完整标记。")
+    row.complete = complete
+    row.marked_by = actor
+    row.marked_at = timezone.now()
+    row.full_clean()
+    row.save()
+    return row
 
 
 @transaction.atomic
@@ -135,4 +224,9 @@ def calendar_load_from_package() -> dict[str, int]:
             updated += 1
     CalendarDay.objects.bulk_create(to_create)
     created = len(to_create)
+    # Every year the package covers is complete; a year the office completed by hand stays as it is.
+    years = {day.year for day in wanted}
+    have = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))
+    CalendarYear.objects.bulk_create([CalendarYear(year=y, complete=True, source=DaySource.PACKAGE) for y in sorted(years - have)])
+    CalendarYear.objects.filter(year__in=years, complete=False).update(complete=True, source=DaySource.PACKAGE)
     return {"created": created, "updated": updated}

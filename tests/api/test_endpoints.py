@@ -204,6 +204,7 @@ def test_reference_endpoints_and_calendar(world, office):
         "date": "2025-10-11",
         "is_working_day": True,
         "year_known": True,
+        "warning": "",
     }
     assert office.get("/api/v1/calendar/working-day/", {"date": "2025-10-06"}).json()["is_working_day"] is False
     assert office.get("/api/v1/calendar/add-working-days/", {"start": "2025-09-30", "days": 1}).json()["result"] == "2025-10-09"
@@ -229,7 +230,9 @@ def test_overdue_list_worst_first_with_working_days(world, office):
     reports = [r for r in rows if r["type"] == "report"]
     assert {r["project_id"] for r in reports} == {world.own.pk, world.other.pk}  # October not filed, due 5 Nov
     soon = next(r for r in rows if r["title"] == "临期节点")
-    assert (soon["light"], soon["days_overdue"], soon["working_days_overdue"]) == ("yellow", -5, -3)
+    assert (soon["light"], soon["days_overdue"], soon["working_days_overdue"]) == ("yellow", 0, 0)
+    assert (soon["days_left"], soon["working_days_left"]) == (5, 3)
+    assert (milestone["days_left"], milestone["working_days_left"]) == (0, 0)
     assert all(r["light"] == "yellow" for r in office.get("/api/v1/overdue/", {"light": "yellow"}).json()["results"])
     assert {r["type"] for r in office.get("/api/v1/overdue/", {"type": "problem"}).json()["results"]} == {"problem"}
     mine = office.get(f"/api/v1/leaders/{world.leader_a.pk}/overdue/").json()["results"]

@@ -252,7 +252,7 @@ def test_an_unfiled_monthly_report_is_chased_after_the_deadline_and_stops_once_f
     assert ("overdue:1", 9) in _keys(subject="report", due_date=D(2025, 9, 5))  # August's is chased too
     sweep_on(D(2025, 10, 9), subjects=["report"])  # first working day after the holiday
     row = ReminderDelivery.objects.get(subject="report", step_key="overdue:1", due_date=D(2025, 10, 5), channel="in_app")
-    assert (row.user.username, row.due_date, row.context["title"]) == ("zjj", D(2025, 10, 5), "2025年9月月报填报")
+    assert (row.user.username, row.due_date, row.context["title"]) == ("zjj", D(2025, 10, 5), "2025年9月月报未报送")
     ProgressReportFactory(project=world.project, year=2025, month=9, status=ReportStatus.SUBMITTED)
     assert delivery_send(delivery_id=row.pk, now=at(D(2025, 10, 9))).status == "cancelled"
     assert sweep_on(D(2025, 10, 14), subjects=["report"]).created == 0

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.pagination import PagePagination
-from apps.lights.overdue import overdue_items
+from apps.lights.overdue import ItemType, due_items
 from apps.lights.selectors import light_context
 
 from .serializers import OverdueItemSerializer, OverdueQuerySerializer
@@ -19,7 +19,7 @@ OVERDUE_PARAMS = [
     OpenApiParameter("department", int, description="责任单位ID"),
     OpenApiParameter("region", int, description="区划ID（含下级）"),
     OpenApiParameter("light", str, enum=["green", "yellow", "red"], description="预警灯"),
-    OpenApiParameter("type", str, enum=["milestone", "problem", "report"], description="事项类型"),
+    OpenApiParameter("type", str, enum=[code for code, _ in ItemType.CHOICES], description="事项类型"),
 ]
 
 
@@ -27,7 +27,7 @@ def overdue_response(view: generics.GenericAPIView, request: Request, **fixed) -
     query = OverdueQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     params = {**query.validated_data, **fixed}
-    items = overdue_items(
+    items = due_items(
         ctx=light_context(today=timezone.localdate()),
         leader=params.get("leader"),
         department=params.get("department"),
@@ -40,7 +40,7 @@ def overdue_response(view: generics.GenericAPIView, request: Request, **fixed) -
 
 
 class OverdueView(generics.GenericAPIView):
-    """逾期与临期清单：已逾期或在预警窗口内到期的未完成事项（要件/节点、问题、未报送月报），最严重的在前。"""
+    """逾期与临期清单：已逾期或在预警窗口内到期的未完成事项（要件/节点、问题、计划开工、未报送月报），最严重的在前。"""
 
     serializer_class = OverdueItemSerializer
     pagination_class = PagePagination

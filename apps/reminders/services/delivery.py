@@ -11,15 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.milestones.models import CLOSED_STATUSES, Milestone
-from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
-from apps.progress.models import ProgressReport
-from apps.projects.models import BuildStatus, Project
+from apps.lights.due import KINDS
+from apps.lights.selectors import report_due_day
 
 from ..channels import ChannelError, get_channel
 from ..channels.message import render_message
-from ..models import DeliveryStatus, ReminderDelivery, Subject
-from ..selectors import FILED_REPORT_STATUSES
+from ..models import DeliveryStatus, ReminderDelivery
 from .common import enqueue_deliveries, rule_window_open
 
 
@@ -36,18 +33,12 @@ def retry_delay(attempt: int) -> int:
 
 
 def item_is_settled(delivery: ReminderDelivery) -> bool:
-    """Whether the item was done, or its deadline moved, since the row was written: the reminder is moot."""
-    pk, due = delivery.object_id, delivery.due_date
-    if delivery.subject == Subject.MILESTONE:
-        return not Milestone.objects.filter(pk=pk, planned_date=due).exclude(status__in=CLOSED_STATUSES).exists()
-    if delivery.subject == Subject.PROBLEM:
-        return not Problem.objects.filter(pk=pk, deadline=due).exclude(status__in=PROBLEM_CLOSED_STATUSES).exists()
-    if delivery.subject == Subject.START:
-        return not Project.objects.filter(pk=pk, planned_start=due, build_status=BuildStatus.NOT_STARTED, archived_at__isnull=True).exists()
-    if delivery.subject == Subject.REPORT:
-        period = due.replace(day=1) - dt.timedelta(days=1)
-        return ProgressReport.objects.filter(project_id=pk, year=period.year, month=period.month, status__in=FILED_REPORT_STATUSES).exists()
-    return False
+    """Whether the item was done, or its deadline moved, since the row was written: the reminder is
+    moot. "Open" is the due-item registry's test, the same one the sweep found the item by."""
+    kind = KINDS.get(delivery.subject)
+    if kind is None:  # the digest: a summary, never moot
+        return False
+    return not kind.is_open(object_id=delivery.object_id, due=delivery.due_date, due_day=report_due_day())
 
 
 def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> SendOutcome:

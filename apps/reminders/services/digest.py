@@ -1,5 +1,8 @@
 """The weekly digest of each 包保 leader: overdue first (oldest first), then due soon, grouped by
-project; one message per leader per week, none when there is nothing to report."""
+project; one message per leader per week, none when there is nothing to report.
+
+Its items are exactly the leader's list (apps.lights.overdue.due_items with the leader), read
+from the due-item registry with the same warning windows."""
 
 from __future__ import annotations
 
@@ -9,31 +12,50 @@ from collections import OrderedDict
 from django.db import transaction
 from django.utils import timezone
 
+from apps.lights.due import KINDS
+from apps.lights.overdue import OverdueItem, due_items
+from apps.lights.selectors import LightContext, light_context
+from apps.workcalendar.services import WorkdayIndex
+
 from ..models import ReminderRule, Subject, SweepRun
-from ..schedule import WorkdayIndex
-from ..selectors import DigestItem, Directory, digest_recipients, leader_digest_items
+from ..selectors import Directory, digest_recipients
 from .common import SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
 from .sweep import expand_channels
 
 DIGEST_STEP = "digest:weekly"
 
 
-def _groups(items: list[DigestItem], *, today: dt.date, index: WorkdayIndex, overdue: bool) -> list[dict]:
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _groups(items: list[OverdueItem], *, overdue: bool) -> list[dict]:
     groups: OrderedDict[str, dict] = OrderedDict()
-    for item in sorted(items, key=lambda i: (i.due, i.project_name, i.title)):
-        group = groups.setdefault(item.project_name, {"project": item.project_name, "project_id": item.project_id, "items": []})
-        days = index.count(today) - index.count(item.due) if overdue else index.count(item.due) - index.count(today)
+    for item in sorted(items, key=lambda i: (i.due_date, i.project_name or "", i.title)):
+        name = item.project_name or "跨项目"
+        group = groups.setdefault(name, {"project": name, "project_id": item.project_id, "items": []})
         group["items"].append(
             {
-                "kind": item.kind,
-                "title": item.title,
-                "due_date": item.due.isoformat(),
-                "overdue_days" if overdue else "remaining_days": max(0, days),
-                "dept": item.dept_name,
+                "kind": KINDS[item.type].label,
+                "title": _short(item.title),
+                "due_date": item.due_date.isoformat(),
+                "overdue_days" if overdue else "remaining_days": item.working_days_overdue if overdue else item.working_days_left,
+                "dept": item.department_name or "",
                 "link": item.link,
             }
         )
     return list(groups.values())
+
+
+def leader_digest_items(*, ctx: LightContext, leader_ids: list[int]) -> dict[int, list[OverdueItem]]:
+    """Each leader's list on `ctx.today` (one registry read for all leaders)."""
+    wanted = set(leader_ids)
+    result: dict[int, list[OverdueItem]] = {}
+    for item in due_items(ctx=ctx):
+        for leader in item.leader_ids:
+            if leader in wanted:
+                result.setdefault(leader, []).append(item)
+    return result
 
 
 def is_first_working_day_of_week(day: dt.date, index: WorkdayIndex) -> bool:
@@ -54,18 +76,15 @@ def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False
     if rule is None or not rule_window_open(rule, local, calendar):
         result.ran = False
         return result
-    index = WorkdayIndex(today - dt.timedelta(days=400), today + dt.timedelta(days=3 * rule.due_soon_working_days + 30), calendar)
+    index = WorkdayIndex(today - dt.timedelta(days=7), today, calendar)
     if not force and not is_first_working_day_of_week(today, index):
         result.ran = False
         result.notes.append("今天不是本周第一个工作日，不发送周报。")
         return result
     monday = today - dt.timedelta(days=today.weekday())
-    horizon = index.horizon(today, rule.due_soon_working_days)
     users = list(digest_recipients().values_list("id", "leader_id", "leader__position"))
-    items_by_leader = leader_digest_items(leader_ids=[leader for _, leader, _ in users], horizon=horizon)
-    earliest = min((i.due for items in items_by_leader.values() for i in items), default=today)
-    if earliest < index.first:
-        index = WorkdayIndex(earliest - dt.timedelta(days=30), index.last, calendar)
+    ctx = light_context(today=today)
+    items_by_leader = leader_digest_items(ctx=ctx, leader_ids=[leader for _, leader, _ in users])
     directory = Directory.load()
     planned = []
     for user_id, leader_id, position in users:
@@ -73,15 +92,15 @@ def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False
         if not items:
             continue  # nothing overdue or due soon: no message at all
         result.items += len(items)
-        overdue = _groups([i for i in items if i.due < today], today=today, index=index, overdue=True)
-        due_soon = _groups([i for i in items if i.due >= today], today=today, index=index, overdue=False)
+        overdue = _groups([i for i in items if i.due_date < today], overdue=True)
+        due_soon = _groups([i for i in items if i.due_date >= today], overdue=False)
         context = {
             "subject": Subject.DIGEST,
             "leader": position,
             "today": today.isoformat(),
             "overdue_count": sum(len(g["items"]) for g in overdue),
             "due_soon_count": sum(len(g["items"]) for g in due_soon),
-            "due_soon_days": rule.due_soon_working_days,
+            "due_soon_days": max(t.due_soon_working_days for t in ctx.windows.values()),
             "overdue_groups": overdue,
             "due_soon_groups": due_soon,
             "link": "/admin/",

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.lights.due import KINDS
 from apps.organization.models import Department
 from apps.problems.models import NoticeType
 from apps.problems.services import notice_issue
@@ -23,7 +24,7 @@ from apps.workcalendar.services import WorkCalendar
 
 from ..models import Channel, RecipientRole, ReminderCursor, ReminderDelivery, ReminderRule, StepKind, Subject, SweepRun
 from ..schedule import DueStep, ItemTiming, WorkdayIndex, item_timing
-from ..selectors import ADMIN_LINKS, Directory, Responsibilities, earliest_due, iter_pages, reminder_sources
+from ..selectors import Directory, Responsibilities, earliest_due, iter_pages, reminder_sources
 from .common import PlannedDelivery, SweepResult, enqueue_deliveries, lease_lock, load_calendar, persist_deliveries, rule_window_open
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,21 @@ def deliveries_requeue_stale(*, now: dt.datetime, rule_ids: list[int], older_tha
     return len(ids)
 
 
+def rule_candidates(rule: ReminderRule, steps: list, *, today: dt.date, calendar: WorkCalendar) -> tuple[list, WorkdayIndex]:
+    """The items a rule's sweep reads today (the registry's open items up to its earliest
+    "before" step), and the working-day index that covers them all."""
+    days_before = max((s.working_days for s in steps if s.kind == StepKind.BEFORE), default=0)
+    # Margin so that "N working days before the earliest deadline" and the horizon stay inside.
+    margin = 2 * days_before + 30
+    index = WorkdayIndex.spanning(today, margin_days=margin, calendar=calendar)
+    horizon = index.horizon(today, days_before)
+    sources = reminder_sources(rule, today=today, horizon=horizon)
+    first_due = earliest_due(sources)
+    if first_due is not None and not index.covers(first_due - dt.timedelta(days=margin)):
+        index = WorkdayIndex.spanning(today, first_due, margin_days=margin, calendar=calendar)
+    return sources, index
+
+
 def _sweep_rule(
     rule: ReminderRule, *, local: dt.datetime, directory: Directory, calendar: WorkCalendar, batch_size: int, dry_run: bool
 ) -> SweepResult:
@@ -110,13 +126,7 @@ def _sweep_rule(
     result = SweepResult()
     if not steps:
         return result
-    days_before = max((s.working_days for s in steps if s.kind == StepKind.BEFORE), default=0)
-    index = WorkdayIndex.around(today, None, days_before, calendar)
-    horizon = index.horizon(today, days_before)
-    sources = reminder_sources(rule, today=today, horizon=horizon)
-    first_due = earliest_due(sources)
-    if first_due is not None and first_due - dt.timedelta(days=2 * days_before + 30) < index.first:
-        index = WorkdayIndex.around(today, first_due, days_before, calendar)
+    sources, index = rule_candidates(rule, steps, today=today, calendar=calendar)
     for source in sources:
         for page in iter_pages(source, batch_size):
             result.add(_sweep_page(rule, steps, page, today=today, index=index, directory=directory, dry_run=dry_run, now=local))
@@ -174,10 +184,7 @@ def _sweep_page(rule, steps, page: list[dict], *, today, index: WorkdayIndex, di
 
 
 def _item_context(rule: ReminderRule, row: dict, resp: Responsibilities, directory: Directory, timing: ItemTiming) -> dict:
-    dept_id = row["dept_id"]
-    if dept_id is None and row["project_ref"]:
-        leads = resp.depts.get((row["project_ref"], ResponsibilityRole.LEAD_DEPT))
-        dept_id = leads[0] if leads else None
+    dept_id = row["dept_ref"]  # the item's responsible department, else the project's 牵头单位 (registry)
     return {
         "subject": rule.subject,
         "subject_label": Subject(rule.subject).label,
@@ -189,9 +196,7 @@ def _item_context(rule: ReminderRule, row: dict, resp: Responsibilities, directo
         "overdue_days": timing.overdue,
         "dept_id": dept_id,
         "dept": directory.dept_names.get(dept_id, "") if dept_id else "",
-        "link": ADMIN_LINKS[Subject(rule.subject)].format(
-            row["id"] if rule.subject in (Subject.MILESTONE, Subject.PROBLEM) else row["project_ref"]
-        ),
+        "link": KINDS[rule.subject].link(row),
     }
 
 
@@ -201,7 +206,7 @@ def _recipients(roles: list[str], row: dict, dept_id: int | None, resp: Responsi
     project = row["project_ref"]
     for role in roles:
         if role == RecipientRole.LEADER:
-            leaders = list(resp.leaders.get(project, ())) + ([row["leader_ref"]] if row["leader_ref"] else [])
+            leaders = list(resp.leaders.get(project, ())) + ([row["own_leader_ref"]] if row["own_leader_ref"] else [])
             users.update(d.user_by_leader[lid] for lid in leaders if lid in d.user_by_leader)
             continue
         if role == RecipientRole.OFFICE:

@@ -17,7 +17,10 @@ class WorkingDayQuerySerializer(serializers.Serializer):
 class WorkingDaySerializer(serializers.Serializer):
     date = serializers.DateField(help_text="日期")
     is_working_day = serializers.BooleanField(help_text="是否工作日（含调休上班日）")
-    year_known = serializers.BooleanField(help_text="该年是否已有节假日数据；否则按周一至周五计算")
+    year_known = serializers.BooleanField(
+        help_text="该年节假日和调休是否已完整录入（包内置或项目办确认）；否则未录入的日期按周一至周五计算"
+    )
+    warning = serializers.CharField(help_text="该年未完整录入时的提示；已完整时为空", allow_blank=True)
 
 
 class AddWorkingDaysQuerySerializer(serializers.Serializer):

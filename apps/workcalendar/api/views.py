@@ -10,7 +10,7 @@ from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, UpdateMixin
 from apps.core.services import apply_fields, save_validated
 from apps.workcalendar.filters import CalendarDayFilter
 from apps.workcalendar.models import CalendarDay, DaySource
-from apps.workcalendar.services import add_working_days, is_working_day, known_years
+from apps.workcalendar.services import add_working_days, calendar_year_status, is_working_day
 
 from .serializers import (
     AddWorkingDaysQuerySerializer,
@@ -56,7 +56,8 @@ class WorkingDayView(generics.GenericAPIView):
         query = WorkingDayQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         day = query.validated_data["date"]
-        return Response({"date": day, "is_working_day": is_working_day(day=day), "year_known": day.year in known_years()})
+        status = calendar_year_status(year=day.year)
+        return Response({"date": day, "is_working_day": is_working_day(day=day), "year_known": status.known, "warning": status.warning})
 
 
 class AddWorkingDaysView(generics.GenericAPIView):

@@ -1,0 +1,322 @@
+"""What is due: the one registry of items that carry a deadline (DESIGN.md §4–5).
+
+Each kind says, once: its open items with their due date, title, project, responsible department
+and leader; when an item is settled (done, or its deadline moved); and its link. The overdue list,
+a leader's list, the lights, the reminder sweep, the leader digest and the send task's settled
+check all read this registry, so they cannot disagree. A new kind is one new entry in `KINDS`.
+
+Every kind yields `.values()` rows with the same keys (`ROW_KEYS`):
+- `id`: the item (a milestone or problem id; the project id for a planned start or a report);
+- `due`, `title`, `project_ref`, `project_name`;
+- `dept_ref`: the item's responsible department, else the project's 牵头单位;
+- `leader_ref`: the item's own leader (a problem's 协调领导), else the project's 包保领导;
+- `own_leader_ref`: the item's own leader only (reminders add the project's leaders themselves).
+An item belongs to a leader when the leader is its own leader or a 包保领导 of its project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from apps.milestones.models import CLOSED_STATUSES, Milestone
+from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
+from apps.progress.models import ProgressReport, ReportStatus
+from apps.projects.models import AnnualPlan, BuildStatus, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
+
+from .models import RuleCode
+
+ROW_KEYS = ("id", "due", "title", "project_ref", "project_name", "dept_ref", "leader_ref", "own_leader_ref")
+FILED_REPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+
+
+class DueKindCode:
+    MILESTONE = "milestone"
+    PROBLEM = "problem"
+    START = "start"
+    REPORT = "report"
+
+
+def _lead(project_path: str, role: str, field: str) -> Subquery:
+    """The first 包保领导 / 牵头单位 of the row's project."""
+    qs = ProjectResponsibility.objects.filter(project=OuterRef(project_path), role=role).exclude(**{f"{field}__isnull": True})
+    return Subquery(qs.order_by("id").values(field)[:1], output_field=IntegerField())
+
+
+def _rows(qs: QuerySet, *, project_path: str, due, title, dept, own_leader, project_ref, project_name) -> QuerySet:
+    lead_dept = _lead(project_path, ResponsibilityRole.LEAD_DEPT, "department_id")
+    lead_leader = _lead(project_path, ResponsibilityRole.LEAD_LEADER, "leader_id")
+    none = Value(None, output_field=IntegerField())
+    return qs.values(
+        "id",
+        due=due,
+        title=title,
+        project_ref=project_ref,
+        project_name=project_name,
+        dept_ref=Coalesce(dept, lead_dept, output_field=IntegerField()) if dept is not None else lead_dept,
+        leader_ref=Coalesce(own_leader, lead_leader, output_field=IntegerField()) if own_leader is not None else lead_leader,
+        own_leader_ref=own_leader if own_leader is not None else none,
+    ).order_by("id")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report period and its deadline (次月 N 日)."""
+
+    year: int
+    month: int
+    deadline: dt.date
+
+
+def report_deadline(year: int, month: int, due_day: int) -> dt.date:
+    """The report of (year, month) is due on `due_day` of the next month."""
+    return dt.date(year + (month == 12), month % 12 + 1, due_day)
+
+
+def report_periods(today: dt.date, due_day: int) -> list[Period]:
+    """The report due this month (last month's) and the one due next month (this month's)."""
+    prev = today.replace(day=1) - dt.timedelta(days=1)
+    return [
+        Period(prev.year, prev.month, report_deadline(prev.year, prev.month, due_day)),
+        Period(today.year, today.month, report_deadline(today.year, today.month, due_day)),
+    ]
+
+
+def period_of_deadline(deadline: dt.date) -> tuple[int, int]:
+    prev = deadline.replace(day=1) - dt.timedelta(days=1)
+    return prev.year, prev.month
+
+
+@dataclass(frozen=True)
+class DueKind:
+    """One kind of due item. `sources(today, until, due_day)` returns querysets of rows (ROW_KEYS)
+    due on or before `until`; `project_path` reaches the project from the kind's model."""
+
+    code: str
+    label: str
+    rule_code: str  # the WarningRule whose window makes an item "due soon" (yellow)
+    model: type
+    project_path: str
+    sources: Callable[..., list[QuerySet]]
+    link_pattern: str
+    link_field: str  # "id" or "project_ref"
+    open_q: Q | None = None  # per-row lights: which rows of `model` are open (the same test as `sources`)
+    open_obj: Callable[[object], bool] | None = None  # the same test on one loaded object
+
+    def link(self, row: dict) -> str:
+        return self.link_pattern.format(row[self.link_field])
+
+    def is_open(self, *, object_id: int, due: dt.date, due_day: int) -> bool:
+        """The item is still open with this same due date (so a reminder about it still stands)."""
+        return any(qs.filter(id=object_id, due=due).exists() for qs in self.sources(today=None, until=due, due_day=due_day, at=due))
+
+
+MILESTONE_OPEN = Q(project__archived_at__isnull=True, planned_date__isnull=False) & ~Q(status__in=CLOSED_STATUSES)
+PROBLEM_OPEN = (
+    (Q(project__isnull=True) | Q(project__archived_at__isnull=True)) & Q(deadline__isnull=False) & ~Q(status__in=PROBLEM_CLOSED_STATUSES)
+)
+
+
+def _milestone_is_open(m: Milestone) -> bool:
+    return m.planned_date is not None and m.status not in CLOSED_STATUSES and m.project.archived_at is None
+
+
+def _problem_is_open(p: Problem) -> bool:
+    archived = p.project_id is not None and p.project.archived_at is not None
+    return p.deadline is not None and p.status not in PROBLEM_CLOSED_STATUSES and not archived
+
+
+def _milestone_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
+    qs = Milestone.objects.filter(MILESTONE_OPEN, planned_date__lte=until)
+    return [
+        _rows(
+            qs,
+            project_path="project_id",
+            due=F("planned_date"),
+            title=F("name"),
+            dept=F("responsible_dept_id"),
+            own_leader=None,
+            project_ref=F("project_id"),
+            project_name=F("project__name"),
+        )
+    ]
+
+
+def _problem_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
+    qs = Problem.objects.filter(PROBLEM_OPEN, deadline__lte=until)
+    return [
+        _rows(
+            qs,
+            project_path="project_id",
+            due=F("deadline"),
+            title=F("description"),
+            dept=F("responsible_dept_id"),
+            own_leader=F("coordinating_leader_id"),
+            project_ref=F("project_id"),
+            project_name=F("project__name"),
+        )
+    ]
+
+
+def _start_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
+    qs = Project.objects.filter(
+        planned_start__isnull=False, planned_start__lte=until, build_status=BuildStatus.NOT_STARTED, archived_at__isnull=True
+    ).exclude(pool_stage=PoolStage.WITHDRAWN)
+    return [
+        _rows(
+            qs,
+            project_path="pk",
+            due=F("planned_start"),
+            title=Value("计划开工", output_field=CharField()),
+            dept=None,
+            own_leader=None,
+            project_ref=F("id"),
+            project_name=F("name"),
+        )
+    ]
+
+
+def reporting_projects(*, year: int, month: int) -> QuerySet[Project]:
+    """Projects that owe the report of (year, month) and have not filed it: not archived, not
+    withdrawn (退库), with an annual plan that year, and no submitted or approved report."""
+    filed = ProgressReport.objects.filter(project=OuterRef("pk"), year=year, month=month, status__in=FILED_REPORT_STATUSES)
+    return (
+        Project.objects.filter(archived_at__isnull=True)
+        .exclude(pool_stage=PoolStage.WITHDRAWN)
+        .filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)))
+        .exclude(Exists(filed))
+    )
+
+
+def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
+    if at is not None:  # the settled check: exactly the period whose deadline is `at`
+        year, month = period_of_deadline(at)
+        periods = [Period(year, month, at)]
+    else:
+        periods = report_periods(today, due_day)
+    sources = []
+    for period in periods:
+        if period.deadline > until:
+            continue
+        sources.append(
+            _rows(
+                reporting_projects(year=period.year, month=period.month),
+                project_path="pk",
+                due=Value(period.deadline, output_field=DateField()),
+                title=Value(f"{period.year}年{period.month}月月报未报送", output_field=CharField()),
+                dept=None,
+                own_leader=None,
+                project_ref=F("id"),
+                project_name=F("name"),
+            )
+        )
+    return sources
+
+
+KINDS: dict[str, DueKind] = {
+    DueKindCode.MILESTONE: DueKind(
+        DueKindCode.MILESTONE,
+        "要件/节点",
+        RuleCode.MILESTONE_DUE,
+        Milestone,
+        "project",
+        _milestone_sources,
+        "/admin/milestones/milestone/{}/change/",
+        "id",
+        MILESTONE_OPEN,
+        _milestone_is_open,
+    ),
+    DueKindCode.PROBLEM: DueKind(
+        DueKindCode.PROBLEM,
+        "问题",
+        RuleCode.PROBLEM_DUE,
+        Problem,
+        "project",
+        _problem_sources,
+        "/admin/problems/problem/{}/change/",
+        "id",
+        PROBLEM_OPEN,
+        _problem_is_open,
+    ),
+    DueKindCode.START: DueKind(
+        DueKindCode.START,
+        "计划开工",
+        RuleCode.START_DUE,
+        Project,
+        "",
+        _start_sources,
+        "/admin/projects/project/{}/change/",
+        "project_ref",
+    ),
+    DueKindCode.REPORT: DueKind(
+        DueKindCode.REPORT,
+        "月报未报送",
+        RuleCode.REPORT_FILING,
+        Project,
+        "",
+        _report_sources,
+        "/admin/projects/project/{}/change/",
+        "project_ref",
+    ),
+}
+KIND_CHOICES = tuple((k.code, k.label) for k in KINDS.values())
+
+
+def leader_q(leader_id: int) -> Q:
+    """Rows (ROW_KEYS) that belong to a leader: its own items, or items of projects it leads."""
+    leads = ProjectResponsibility.objects.filter(
+        project_id=OuterRef("project_ref"), role=ResponsibilityRole.LEAD_LEADER, leader_id=leader_id
+    )
+    return Q(own_leader_ref=leader_id) | Q(Exists(leads))
+
+
+def region_q(region_id: int) -> Q:
+    in_region = Project.objects.filter(Q(region_id=region_id) | Q(region__parent_id=region_id), pk=OuterRef("project_ref"))
+    return Q(Exists(in_region))
+
+
+def due_rows(
+    code: str,
+    *,
+    today: dt.date,
+    until: dt.date,
+    due_day: int,
+    leader: int | None = None,
+    department: int | None = None,
+    region: int | None = None,
+) -> list[QuerySet]:
+    """The open rows of one kind due on or before `until`, narrowed to a leader, department or region."""
+    sources = KINDS[code].sources(today=today, until=until, due_day=due_day)
+    narrowed = []
+    for qs in sources:
+        if leader:
+            qs = qs.filter(leader_q(leader))
+        if department:
+            qs = qs.filter(dept_ref=department)
+        if region:
+            qs = qs.filter(region_q(region))
+        narrowed.append(qs)
+    return narrowed
+
+
+def project_leaders(project_ids: set[int]) -> dict[int, list[int]]:
+    """Each project's 包保领导 ids (one query)."""
+    result: dict[int, list[int]] = {}
+    rows = ProjectResponsibility.objects.filter(
+        project_id__in=project_ids, role=ResponsibilityRole.LEAD_LEADER, leader_id__isnull=False
+    ).values_list("project_id", "leader_id")
+    for project_id, leader_id in rows.order_by("id"):
+        result.setdefault(project_id, []).append(leader_id)
+    return result
+
+
+def item_leaders(row: dict, leaders_of_project: dict[int, list[int]]) -> list[int]:
+    """The leaders an item belongs to (the same rule as `leader_q`)."""
+    ids = list(leaders_of_project.get(row["project_ref"], ()))
+    if row["own_leader_ref"] and row["own_leader_ref"] not in ids:
+        ids.append(row["own_leader_ref"])
+    return ids

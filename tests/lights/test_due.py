@@ -1,0 +1,131 @@
+"""The due-item registry is the only place that says what is due: the overdue list, every leader's
+list, the leader digest and the reminder sweep's candidates agree item for item on one portfolio
+and one date."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from apps.lights.due import KINDS
+from apps.lights.overdue import due_items
+from apps.lights.selectors import light_context
+from apps.organization.models import Leader
+from apps.reminders.models import ReminderRule, Subject
+from apps.reminders.schedule import item_timing
+from apps.reminders.selectors import iter_pages
+from apps.reminders.services.common import load_calendar
+from apps.reminders.services.digest import leader_digests_send
+from apps.reminders.services.sweep import rule_candidates
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LOADED = dt.datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)
+# A Thursday: November's report (due 12-05, a Saturday) is due soon, October's is overdue-free.
+TODAY = dt.date(2026, 12, 3)
+NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def portfolio(db):
+    with time_machine.travel(LOADED, tick=False):
+        call_command("seed", demo=True, verbosity=0)
+
+
+def _key(item) -> tuple:
+    return (item.type, item.id, item.due_date)
+
+
+def test_overdue_list_leader_lists_digest_and_sweep_agree_item_for_item(portfolio):
+    # given the demo portfolio and a date
+    ctx = light_context(today=TODAY)
+    everything = due_items(ctx=ctx)
+    kinds = {i.type for i in everything}
+    assert kinds == set(KINDS), kinds  # the demo has items of every kind on this date
+    assert any(i.days_overdue for i in everything) and any(i.days_left for i in everything)
+    by_key = {_key(i): i for i in everything}
+    assert len(by_key) == len(everything)
+
+    # then every leader's list is the overdue list's items that belong to the leader
+    leaders = list(Leader.objects.values_list("pk", flat=True))
+    for leader in leaders:
+        mine = due_items(ctx=ctx, leader=leader)
+        assert [_key(i) for i in mine] == [_key(i) for i in everything if leader in i.leader_ids]
+        for item in mine:
+            assert item == by_key[_key(item)]
+
+    # and the digest of each leader (every leader given an account) lists the same items, due dates and working days
+    from apps.accounts.models import Role, User
+
+    for leader in leaders:
+        if not User.objects.filter(leader_id=leader).exists():
+            User.objects.create(username=f"leader-{leader}", role=Role.LEADER, leader_id=leader)
+    with time_machine.travel(NOW, tick=False):
+        digest = leader_digests_send(now=NOW, dry_run=True, force=True)
+    seen_leaders = set()
+    for planned in digest.planned:
+        if planned.channel != "in_app":
+            continue
+        leader = planned.object_id
+        seen_leaders.add(leader)
+        got = sorted(
+            (entry["link"], entry["due_date"], entry.get("overdue_days", entry.get("remaining_days")))
+            for groups in (planned.context["overdue_groups"], planned.context["due_soon_groups"])
+            for group in groups
+            for entry in group["items"]
+        )
+        want = sorted(
+            (i.link, i.due_date.isoformat(), i.working_days_overdue or i.working_days_left)
+            for i in everything
+            if leader in i.leader_ids
+        )
+        assert got == want
+    assert seen_leaders == {i for i in leaders if any(i in item.leader_ids for item in everything)}
+    assert len(seen_leaders) > 1
+
+    # and the sweep reads exactly these items, with the same due dates and working days
+    calendar = load_calendar(today=TODAY)
+    swept = {}
+    for rule in ReminderRule.objects.exclude(subject=Subject.DIGEST).prefetch_related("steps"):
+        steps = list(rule.steps.all())
+        sources, index = rule_candidates(rule, steps, today=TODAY, calendar=calendar)
+        for source in sources:
+            for page in iter_pages(source, 100):
+                for row in page:
+                    timing = item_timing(steps, due=row["due"], today=TODAY, index=index)
+                    swept[(rule.subject, row["id"], row["due"])] = timing
+    assert set(swept) == set(by_key)
+    for key, timing in swept.items():
+        item = by_key[key]
+        assert (timing.overdue, max(0, timing.remaining)) == (item.working_days_overdue, item.working_days_left), key
+
+
+def test_due_soon_items_carry_days_left_and_never_a_negative_overdue(portfolio):
+    items = due_items(ctx=light_context(today=TODAY))
+    soon = [i for i in items if i.due_date >= TODAY]
+    late = [i for i in items if i.due_date < TODAY]
+    assert soon and late
+    for i in soon:
+        assert (i.days_overdue, i.working_days_overdue) == (0, 0)
+        assert i.days_left == (i.due_date - TODAY).days
+    for i in late:
+        assert (i.days_left, i.working_days_left) == (0, 0)
+        assert i.days_overdue == (TODAY - i.due_date).days > 0
+        assert i.working_days_overdue >= 0
+
+
+def test_a_settled_item_is_no_longer_due_and_its_reminder_is_moot(portfolio):
+    from apps.milestones.models import Milestone, MilestoneStatus
+    from apps.reminders.models import ReminderDelivery
+    from apps.reminders.services.delivery import item_is_settled
+
+    ctx = light_context(today=TODAY)
+    item = next(i for i in due_items(ctx=ctx) if i.type == "milestone")
+    reminder = ReminderDelivery(subject=Subject.MILESTONE, object_id=item.id, due_date=item.due_date)
+    assert not item_is_settled(reminder)
+    Milestone.objects.filter(pk=item.id).update(status=MilestoneStatus.DONE, actual_date=TODAY)
+    assert item_is_settled(reminder)
+    assert _key(item) not in {_key(i) for i in due_items(ctx=ctx)}
