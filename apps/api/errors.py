@@ -69,7 +69,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(MESSAGES[404])
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(MESSAGES[403])
+        # The domain policy's refusal names its rule in Chinese (apps/accounts/policy.PolicyDenied).
+        reason = str(exc)
+        exc = exceptions.PermissionDenied(reason if _is_chinese(reason) else MESSAGES[403])
     elif isinstance(exc, IntegrityError):
         # A race lost outside save_validated: the same Chinese message, never the class name.
         from apps.core.services import CONFLICT_MESSAGE

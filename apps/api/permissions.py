@@ -1,17 +1,31 @@
-"""Who may do what through the API — the one permission module (object scoping lives in selectors).
+"""The API applies the domain policy (apps/accounts/policy.py); it decides nothing of its own except
+what only a credential can say: a read-only token reads only.
 
-Roles: 项目办 (everything), 责任单位 (reads all; writes only its own department's projects and items),
-包保领导 (reads all; comments on its own projects), 只读用户 and read-only tokens (read only).
+A viewset action maps to a policy verb (create, change, and the domain verbs); the model is the
+viewset's. Before the body is read the class-level question is asked ("could this role ever"), then
+the object-level one on the object being written. Services ask again, so a write that reaches a
+service with an actor the policy refuses is refused there too.
 """
 
 from __future__ import annotations
 
 from rest_framework import permissions
 
-from apps.accounts.models import Role
-from apps.projects.selectors import is_office
+from apps.accounts.policy import decide, is_office  # noqa: F401 - is_office re-exported for older importers
 
 SAFE = permissions.SAFE_METHODS
+
+# viewset action -> policy verb, where they differ (other actions are their own verb)
+ACTION_VERBS = {
+    "create": "create",
+    "update": "change",
+    "partial_update": "change",
+    "destroy": "delete",
+    "return_report": "return",
+    "comments": "comment",
+    "read_all": "read",
+    "me": "change",
+}
 
 
 def token_is_read_only(request) -> bool:
@@ -19,8 +33,21 @@ def token_is_read_only(request) -> bool:
     return bool(token is not None and getattr(token, "read_only", False))
 
 
+def view_verb(view) -> str:
+    action = getattr(view, "action", None) or ""
+    return ACTION_VERBS.get(action, action)
+
+
+def view_model(view):
+    model = getattr(view, "model", None)
+    if model is None:
+        queryset = getattr(view, "queryset", None)
+        model = getattr(queryset, "model", None)
+    return model
+
+
 class RolePermission(permissions.BasePermission):
-    """Authenticated users read; writes need a role the view allows and a read-write credential."""
+    """Authenticated users read; a write needs a read-write credential and the policy's yes."""
 
     message = "没有权限执行此操作。"
 
@@ -33,25 +60,18 @@ class RolePermission(permissions.BasePermission):
         if token_is_read_only(request):
             self.message = "只读令牌不能修改数据。"
             return False
-        allowed = getattr(view, "write_roles", (Role.PORTFOLIO_OFFICE,))
-        action = getattr(view, "action", None)
-        allowed = getattr(view, "action_roles", {}).get(action, allowed)
-        if is_office(user):
-            return Role.PORTFOLIO_OFFICE in allowed or "any" in allowed
-        if user.role in allowed or "any" in allowed:
-            return True
-        self.message = "您的角色不能执行此操作。"
-        return False
+        model = view_model(view)
+        if model is None:
+            return False
+        decision = decide(user, view_verb(view), model)
+        if not decision:
+            self.message = decision.reason
+        return decision.allowed
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE:
             return True
-        if is_office(request.user):
-            return True
-        checker = getattr(view, "can_write_object", None)
-        if checker is None:
-            return False
-        if not checker(request.user, obj):
-            self.message = "只能修改本单位负责的项目和事项。"
-            return False
-        return True
+        decision = decide(request.user, view_verb(view), obj)
+        if not decision:
+            self.message = decision.reason
+        return decision.allowed

@@ -38,3 +38,25 @@ def apply_fields(instance: M, data: dict, *, allowed: set[str]) -> M:
     for key, value in data.items():
         setattr(instance, key, value)
     return instance
+
+
+def instance_save(*, actor, instance: M) -> M:
+    """Save a row that has no service of its own (reference data, settings), under the policy's rule."""
+    from apps.accounts.policy import require  # the policy imports every app's models
+
+    require(actor, "create" if instance._state.adding else "change", instance)
+    return save_validated(instance, actor=actor)
+
+
+@transaction.atomic
+def instance_delete(*, actor, instance: models.Model) -> None:
+    """Delete a row under the policy's rule; its history records who deleted it."""
+    from apps.accounts.policy import require
+
+    require(actor, "delete", instance)
+    if actor is not None:
+        instance._history_user = actor
+    try:
+        instance.delete()
+    except models.ProtectedError as exc:
+        raise ValidationError(f"“{instance}”仍被其他数据引用，不能删除。") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 
@@ -19,7 +20,8 @@ LAND_FIELDS = {
 @transaction.atomic
 def land_acquisition_create(*, actor, project: Project, data: dict) -> LandAcquisition:
     """Open a land-acquisition task for a parcel of the project."""
-    land = apply_fields(LandAcquisition(project=project), data, allowed=LAND_FIELDS)
+    land = apply_fields(LandAcquisition(project=Project.objects.get(pk=project.pk)), data, allowed=LAND_FIELDS)
+    require(actor, "create", land)
     return save_validated(land, actor=actor)
 
 
@@ -27,5 +29,6 @@ def land_acquisition_create(*, actor, project: Project, data: dict) -> LandAcqui
 def land_acquisition_update(*, actor, land: LandAcquisition, data: dict) -> LandAcquisition:
     """Update the figures; acquired never above required, signed never above total."""
     land = LandAcquisition.objects.select_for_update().get(pk=land.pk)
+    require(actor, "change", land)
     apply_fields(land, data, allowed=LAND_FIELDS)
     return save_validated(land, actor=actor)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 from apps.workcalendar.services import add_working_days
@@ -75,6 +76,7 @@ def milestone_generate_from_template(*, actor, project: Project, template: Appro
     from the project's planned start or finish (calendar-day offsets) or, where the item says so,
     N working days after its predecessor.
     """
+    require(actor, "generate_milestones", Project.objects.get(pk=project.pk))
     template = template or ApprovalTemplate.objects.filter(investment_mode=project.investment_mode).first()
     if template is None:
         raise ValidationError(f"没有适用于“{project.get_investment_mode_display()}”的审批要件模板。")
@@ -111,7 +113,8 @@ def milestone_generate_from_template(*, actor, project: Project, template: Appro
 @transaction.atomic
 def milestone_create(*, actor, project: Project, data: dict) -> Milestone:
     """Add a milestone (e.g. a construction node) to a project."""
-    milestone = apply_fields(Milestone(project=project), data, allowed=MILESTONE_FIELDS)
+    milestone = apply_fields(Milestone(project=Project.objects.get(pk=project.pk)), data, allowed=MILESTONE_FIELDS)
+    require(actor, "create", milestone)
     if milestone.after_id and milestone.after.project_id != project.pk:
         raise ValidationError({"after": "前置节点必须属于同一项目。"})
     milestone.planned_date = _derived_date(milestone)
@@ -122,6 +125,7 @@ def milestone_create(*, actor, project: Project, data: dict) -> Milestone:
 def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
     """Change a milestone; dates that count from it move with it."""
     milestone = Milestone.objects.select_for_update(of=("self",)).select_related("after").get(pk=milestone.pk)
+    require(actor, "change", milestone)
     apply_fields(milestone, data, allowed=MILESTONE_FIELDS)
     if milestone.after_id and milestone.after.project_id != milestone.project_id:
         raise ValidationError({"after": "前置节点必须属于同一项目。"})
@@ -135,6 +139,7 @@ def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
 def milestone_complete(*, actor, milestone: Milestone, actual_date: dt.date, doc_number: str = "", attachment=None) -> Milestone:
     """Mark a milestone done with its date and 文号; the date may not lie in the future."""
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    require(actor, "complete", milestone)
     if actual_date > timezone.localdate():
         raise ValidationError({"actual_date": "实际完成日期不能晚于今天。"})
     milestone.status = MilestoneStatus.DONE

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 
 from .models import PROBLEM_CLOSED_STATUSES, NoticeStatus, NoticeType, Problem, ProblemStatus, SupervisionNotice
@@ -29,6 +30,7 @@ PROBLEM_FIELDS = {
 def problem_create(*, actor, data: dict) -> Problem:
     """Put a problem on the list with its department and deadline."""
     problem = apply_fields(Problem(), data, allowed=PROBLEM_FIELDS)
+    require(actor, "create", problem)
     problem.raised_by = actor
     if problem.status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED):
         raise ValidationError({"status": "新问题不能直接设为已办结或已销号。"})
@@ -39,9 +41,11 @@ def problem_create(*, actor, data: dict) -> Problem:
 def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
     """Edit a problem; 办结 and 销号 go only through problem_resolve and problem_close."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    require(actor, "change", problem)
     if data.get("status") in PROBLEM_CLOSED_STATUSES and data["status"] != problem.status:
         raise ValidationError({"status": ["请使用“办结”或“销号”操作改变为该状态。"]})
     apply_fields(problem, data, allowed=PROBLEM_FIELDS)
+    require(actor, "change", problem)  # a department may not hand its problem to a project or unit not its own
     return save_validated(problem, actor=actor)
 
 
@@ -49,6 +53,7 @@ def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
 def problem_resolve(*, actor, problem: Problem, resolution: str) -> Problem:
     """The department reports the problem solved (已办结，待销号)."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    require(actor, "resolve", problem)
     if problem.status == ProblemStatus.CLOSED:
         raise ValidationError("问题已销号，不能再次办结。", code="invalid_transition")
     if not (resolution or "").strip():
@@ -62,6 +67,7 @@ def problem_resolve(*, actor, problem: Problem, resolution: str) -> Problem:
 def problem_close(*, actor, problem: Problem, evidence=None) -> Problem:
     """The office closes (销号) a resolved problem."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    require(actor, "close", problem)
     if problem.status != ProblemStatus.RESOLVED:
         raise ValidationError(f"问题当前状态为“{problem.get_status_display()}”，办结后才能销号。", code="invalid_transition")
     problem.status = ProblemStatus.CLOSED
@@ -87,6 +93,7 @@ def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionN
     """Issue a 交办/提醒/督办 notice; the problems it names climb to that rung of the ladder."""
     allowed = {"notice_type", "number", "issued_on", "target_dept", "target_person", "content", "reply_deadline"}
     notice = apply_fields(SupervisionNotice(status=NoticeStatus.ISSUED), data, allowed=allowed)
+    require(actor, "create", notice)
     save_validated(notice, actor=actor)
     notice.projects.set(projects)
     notice.problems.set(problems)
@@ -112,6 +119,7 @@ NOTICE_FIELDS = {
 def notice_update(*, actor, notice: SupervisionNotice, data: dict, projects=None, problems=None) -> SupervisionNotice:
     """Edit a notice (e.g. record the reply); new problems it names climb the ladder too."""
     notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
+    require(actor, "change", notice)
     apply_fields(notice, data, allowed=NOTICE_FIELDS)
     save_validated(notice, actor=actor)
     if projects is not None:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 
@@ -44,6 +45,7 @@ def _check_period(year: int, month: int) -> None:
 @transaction.atomic
 def progress_report_create(*, actor, project: Project, year: int, month: int, data: dict) -> ProgressReport:
     """Start the report of (project, year, month) as a draft; one report per project and period."""
+    require(actor, "create", ProgressReport(project=Project.objects.get(pk=project.pk)))
     _check_period(year, month)
     if ProgressReport.objects.filter(project=project, year=year, month=month).exists():
         raise ValidationError(f"该项目{year}年{month}月已有月报，请修改原报告。", code="duplicate_period")
@@ -56,6 +58,7 @@ def progress_report_create(*, actor, project: Project, year: int, month: int, da
 def progress_report_update(*, actor, report: ProgressReport, data: dict) -> ProgressReport:
     """Edit a draft or returned report; submitted and approved reports are read-only."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    require(actor, "change", report)
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(f"月报当前状态为“{report.get_status_display()}”，不能修改。", code="read_only")
     apply_fields(report, data, allowed=EDITABLE_FIELDS)
@@ -66,6 +69,7 @@ def progress_report_update(*, actor, report: ProgressReport, data: dict) -> Prog
 def progress_report_submit(*, actor, report: ProgressReport) -> ProgressReport:
     """Send a draft or returned report for review."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    require(actor, "submit", report)
     report.status = _check_transition(report, "submit")
     report.submitted_by = actor
     report.submitted_at = timezone.now()
@@ -76,6 +80,7 @@ def progress_report_submit(*, actor, report: ProgressReport) -> ProgressReport:
 def progress_report_approve(*, actor, report: ProgressReport) -> ProgressReport:
     """Accept a submitted report; its figures then count in every statistic."""
     report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
+    require(actor, "approve", report)
     report.status = _check_transition(report, "approve")
     report.reviewed_by = actor
     report.reviewed_at = timezone.now()
@@ -94,6 +99,7 @@ def progress_report_return(*, actor, report: ProgressReport, reason: str) -> Pro
     if not (reason or "").strip():
         raise ValidationError({"return_reason": "退回时必须填写退回意见。"})
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    require(actor, "return", report)
     report.status = _check_transition(report, "return")
     report.return_reason = reason.strip()
     report.return_count += 1

@@ -14,15 +14,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Role
+from apps.accounts.policy import is_office
 from apps.lights.selectors import annotate_project_lights, light_context
 
 from .models import AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
 
 DEPT_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP)
-
-
-def is_office(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.role == Role.PORTFOLIO_OFFICE))
 
 
 def own_projects_q(user, prefix: str = "") -> Q:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 
 from .models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility
@@ -38,6 +39,7 @@ def project_create(*, actor, data: dict, generate_milestones: bool = False) -> P
     mode in the same transaction (a mode without a template has none to generate).
     """
     project = apply_fields(Project(), data, allowed=PROJECT_FIELDS)
+    require(actor, "create", project)
     project.created_by = actor
     save_validated(project, actor=actor)
     if generate_milestones:
@@ -54,6 +56,7 @@ def project_create(*, actor, data: dict, generate_milestones: bool = False) -> P
 def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
     """Change ledger fields; nothing is saved when any field is invalid."""
     project = Project.objects.select_for_update().get(pk=project.pk)
+    require(actor, "change", project)
     apply_fields(project, data, allowed=PROJECT_FIELDS)
     save_validated(project, actor=actor)
     return ProjectResult(project=project, warnings=[project.code_warning] if project.code_warning else [])
@@ -63,6 +66,7 @@ def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
 def project_archive(*, actor, project: Project) -> Project:
     """Take a project off the ledger (退库/归档) without deleting its history."""
     project = Project.objects.select_for_update().get(pk=project.pk)
+    require(actor, "archive", project)
     if project.archived_at is None:
         project.archived_at = timezone.now()
         save_validated(project, actor=actor)
@@ -73,6 +77,7 @@ def responsibility_assign(*, actor, project: Project, data: dict) -> ProjectResp
     """Add one responsibility (包保领导, 牵头单位, 联络员…) to a project."""
     allowed = {"role", "leader", "department", "person_name", "phone", "is_primary", "reports_to_leader"}
     item = apply_fields(ProjectResponsibility(project=project), data, allowed=allowed)
+    require(actor, "create", item)
     return save_validated(item, actor=actor)
 
 
@@ -81,6 +86,7 @@ def annual_plan_set(*, actor, project: Project, year: int, data: dict, monthly: 
     """Create or replace the plan of (project, year), with optional monthly targets {month: {...}}."""
     allowed = set(PLAN_FIELDS)
     plan = AnnualPlan.objects.filter(project=project, year=year).first() or AnnualPlan(project=project, year=year)
+    require(actor, "create" if plan.pk is None else "change", plan)
     apply_fields(plan, data, allowed=allowed)
     save_validated(plan, actor=actor)
     for month, values in (monthly or {}).items():
@@ -102,5 +108,6 @@ def annual_plan_update(*, actor, plan: AnnualPlan, data: dict, monthly: dict[int
 
 def project_comment_add(*, actor, project: Project, kind: str, text: str) -> ProjectComment:
     """A leader's comment or instruction (批示) on a project."""
+    require(actor, "comment", Project.objects.get(pk=project.pk))
     comment = ProjectComment(project=project, author=actor, kind=kind, text=(text or "").strip())
     return save_validated(comment, actor=actor)

@@ -9,6 +9,7 @@ from apps.land.services import land_acquisition_create, land_acquisition_update
 from apps.milestones.services import milestone_complete, milestone_create
 from apps.problems.services import problem_create, problem_resolve
 from apps.progress.services import progress_report_create, progress_report_submit
+from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 from apps.projects.services import project_update
 from tests.factories import DepartmentFactory, ProjectFactory, UserFactory
 
@@ -43,7 +44,9 @@ def test_milestone_history():
 
 def test_progress_report_history():
     actor = UserFactory(role="department", department=DepartmentFactory())
-    report = progress_report_create(actor=actor, project=ProjectFactory(), year=2026, month=10, data={})
+    project = ProjectFactory()
+    ProjectResponsibility.objects.create(project=project, role=ResponsibilityRole.LEAD_DEPT, department=actor.department)
+    report = progress_report_create(actor=actor, project=project, year=2026, month=10, data={})
     progress_report_submit(actor=actor, report=report)
     record, delta = _last_change(report)
     assert record.history_user == actor

@@ -11,6 +11,7 @@ from apps.progress.services import (
     progress_report_submit,
     progress_report_update,
 )
+from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 from tests.factories import DepartmentFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -21,6 +22,13 @@ def actor():
     return UserFactory(role="department", department=DepartmentFactory())
 
 
+def own_project(actor):
+    """A project the actor's department leads (the policy lets it report only on its own)."""
+    project = ProjectFactory()
+    ProjectResponsibility.objects.create(project=project, role=ResponsibilityRole.LEAD_DEPT, department=actor.department)
+    return project
+
+
 @pytest.fixture
 def reviewer():
     return UserFactory(role="office")
@@ -28,7 +36,7 @@ def reviewer():
 
 @pytest.fixture
 def draft(actor):
-    project = ProjectFactory()
+    project = own_project(actor)
     return progress_report_create(
         actor=actor,
         project=project,
@@ -123,7 +131,7 @@ def test_the_database_itself_holds_one_report_per_period(draft):
 
 
 def test_a_report_for_a_future_period_is_refused(actor):
-    project = ProjectFactory()
+    project = own_project(actor)
     with pytest.raises(ValidationError, match="未来报告期"):
         progress_report_create(actor=actor, project=project, year=2026, month=12, data={})
     assert not ProgressReport.objects.exists()
@@ -137,7 +145,7 @@ def test_a_report_for_a_future_period_is_refused(actor):
     ],
 )
 def test_bad_figures_are_refused_with_a_chinese_message(actor, data, field):
-    project = ProjectFactory()
+    project = own_project(actor)
     with pytest.raises(ValidationError) as exc:
         progress_report_create(actor=actor, project=project, year=2026, month=9, data=data)
     assert field in exc.value.message_dict or "__all__" in exc.value.message_dict
@@ -146,4 +154,4 @@ def test_bad_figures_are_refused_with_a_chinese_message(actor, data, field):
 
 def test_unknown_fields_are_an_error_not_silently_ignored(actor):
     with pytest.raises(ValidationError, match="不允许修改的字段"):
-        progress_report_create(actor=actor, project=ProjectFactory(), year=2026, month=9, data={"status": "approved"})
+        progress_report_create(actor=actor, project=own_project(actor), year=2026, month=9, data={"status": "approved"})

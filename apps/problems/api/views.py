@@ -3,16 +3,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs
 from apps.problems.filters import ProblemFilter, SupervisionNoticeFilter
 from apps.problems.models import Problem, SupervisionNotice
-from apps.problems.selectors import notice_list, problem_can_raise, problem_is_own, problem_list
+from apps.problems.selectors import notice_list, problem_list
 from apps.problems.services import notice_issue, notice_update, problem_close, problem_create, problem_resolve, problem_update
 
 from .serializers import (
@@ -23,8 +21,6 @@ from .serializers import (
     SupervisionNoticeSerializer,
     SupervisionNoticeWriteSerializer,
 )
-
-OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
 
 
 @crud_docs(
@@ -42,21 +38,13 @@ class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
     filterset_class = ProblemFilter
     ordering_fields = ("deadline", "updated_at", "light_rank", "id")
     ordering = ("deadline", "id")
-    write_roles = (OFFICE, DEPT)
-    action_roles = {"close": (OFFICE,)}
     parser_classes = (JSONParser, MultiPartParser, FormParser)
 
     def selector(self, user) -> QuerySet[Problem]:
         return problem_list(user=user)
 
-    def can_write_object(self, user, obj: Problem) -> bool:
-        return problem_is_own(user, obj)
-
     def create_object(self, data: dict) -> Problem:
-        user = self.request.user
-        if not problem_can_raise(user, project=data.get("project"), responsible_dept=data["responsible_dept"]):
-            raise PermissionDenied("只能为本单位负责的项目或事项登记问题。")
-        return problem_create(actor=user, data=data)
+        return problem_create(actor=self.request.user, data=data)
 
     def update_object(self, instance: Problem, data: dict) -> Problem:
         return problem_update(actor=self.request.user, problem=instance, data=data)
@@ -90,7 +78,6 @@ class SupervisionNoticeViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     filterset_class = SupervisionNoticeFilter
     ordering_fields = ("issued_on", "updated_at", "id")
     ordering = ("-issued_on", "-id")
-    write_roles = (OFFICE,)
 
     def selector(self, user) -> QuerySet[SupervisionNotice]:
         return notice_list(user=user)

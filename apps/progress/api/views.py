@@ -6,11 +6,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
-from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs, require_own_project
+from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs
 from apps.progress.filters import ProgressReportFilter
 from apps.progress.models import ProgressReport
-from apps.progress.selectors import progress_report_is_own, progress_report_list
+from apps.progress.selectors import progress_report_list
 from apps.progress.services import (
     progress_report_approve,
     progress_report_create,
@@ -25,8 +24,6 @@ from .serializers import (
     ProgressReportSerializer,
     ProgressReportUpdateSerializer,
 )
-
-OFFICE, DEPT = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT
 
 
 @crud_docs(
@@ -45,18 +42,12 @@ class ProgressReportViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiV
     filterset_class = ProgressReportFilter
     ordering_fields = ("year", "month", "updated_at", "period_completed", "id")
     ordering = ("-year", "-month", "id")
-    write_roles = (OFFICE, DEPT)
-    action_roles = {"approve": (OFFICE,), "return_report": (OFFICE,)}
 
     def selector(self, user) -> QuerySet[ProgressReport]:
         return progress_report_list(user=user)
 
-    def can_write_object(self, user, obj: ProgressReport) -> bool:
-        return progress_report_is_own(user, obj)
-
     def create_object(self, data: dict) -> ProgressReport:
         project = data.pop("project")
-        require_own_project(self.request.user, project, "只能为本单位负责的项目填报月报。")
         return progress_report_create(actor=self.request.user, project=project, year=data.pop("year"), month=data.pop("month"), data=data)
 
     def update_object(self, instance: ProgressReport, data: dict) -> ProgressReport:

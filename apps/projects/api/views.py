@@ -7,11 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, TombstoneSerializer, UpdateMixin, crud_docs
 from apps.projects.filters import AnnualPlanFilter, ProjectFilter
 from apps.projects.models import AnnualPlan, Project
-from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_is_own, project_list
+from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_list
 from apps.projects.services import annual_plan_set, annual_plan_update, project_archive, project_comment_add, project_create, project_update
 
 from .serializers import (
@@ -24,8 +23,6 @@ from .serializers import (
     ProjectListSerializer,
     ProjectWriteSerializer,
 )
-
-OFFICE, DEPT, LEADER = Role.PORTFOLIO_OFFICE, Role.DEPARTMENT, Role.LEADER
 
 
 @extend_schema_view(
@@ -56,17 +53,12 @@ class ProjectViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
     filterset_class = ProjectFilter
     ordering_fields = ("total_investment", "updated_at", "name", "light_rank", "planned_start", "id")
     ordering = ("-total_investment", "id")
-    write_roles = (OFFICE, DEPT)
-    action_roles = {"create": (OFFICE,), "archive": (OFFICE,), "comments": (OFFICE, LEADER)}
     tombstone_field = "archived_at"
 
     def selector(self, user, include_archived: bool = False) -> QuerySet[Project]:
         if self.action == "list":
             return project_list(user=user, include_archived=include_archived)
         return project_detail_queryset(user=user)
-
-    def can_write_object(self, user, obj: Project) -> bool:
-        return project_is_own(user, obj)
 
     def create_object(self, data: dict) -> Project:
         generate = data.pop("generate_milestones", True)
@@ -124,7 +116,6 @@ class AnnualPlanViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     filterset_class = AnnualPlanFilter
     ordering_fields = ("year", "annual_plan", "id")
     ordering = ("-year", "id")
-    write_roles = (OFFICE,)
 
     def selector(self, user) -> QuerySet[AnnualPlan]:
         return annual_plan_list(user=user)

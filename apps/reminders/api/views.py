@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
 from apps.api.viewsets import ApiViewSet, ReadMixin
 from apps.reminders.filters import NotificationFilter, ReminderDeliveryFilter
 from apps.reminders.models import ChannelPreference, Notification, ReminderDelivery
@@ -22,9 +21,6 @@ from .serializers import (
     ReminderDeliverySerializer,
 )
 
-OFFICE = Role.PORTFOLIO_OFFICE
-ANYONE = ("any",)  # every signed-in user acts on their own notifications only (selector + object check)
-
 
 @extend_schema_view(
     list=extend_schema(summary="提醒发送记录（项目办看全部，其他用户看发给自己的）"),
@@ -36,8 +32,6 @@ class ReminderDeliveryViewSet(ReadMixin, ApiViewSet):
     filterset_class = ReminderDeliveryFilter
     ordering_fields = ("created_at", "fire_date", "sent_at", "id")
     ordering = ("-created_at", "-id")
-    write_roles = (OFFICE,)
-    action_roles = {"resend": (OFFICE,)}
 
     def selector(self, user) -> QuerySet[ReminderDelivery]:
         return deliveries_visible_to(user)
@@ -58,13 +52,9 @@ class NotificationViewSet(ReadMixin, ApiViewSet):
     filterset_class = NotificationFilter
     ordering_fields = ("created_at", "id")
     ordering = ("-created_at", "-id")
-    write_roles = ANYONE
 
     def selector(self, user) -> QuerySet[Notification]:
         return notifications_of(user)
-
-    def can_write_object(self, user, obj: Notification) -> bool:
-        return obj.user_id == user.pk
 
     @extend_schema(summary="未读消息数", responses=NotificationUnreadCountSerializer)
     @action(detail=False, methods=["get"], url_path="unread-count")
@@ -85,7 +75,6 @@ class NotificationViewSet(ReadMixin, ApiViewSet):
 class NotificationPreferenceViewSet(ApiViewSet):
     queryset = ChannelPreference.objects.none()
     output_serializer_class = ChannelPreferenceSerializer
-    write_roles = ANYONE
     pagination_class = None
     filter_backends: list = []
 

@@ -1,0 +1,231 @@
+"""Who may do what to which object: the one answer for the services, the API and the admin.
+
+`decide(actor, verb, target)` answers for a model instance (an unsaved one for "create": it carries
+the project it would belong to) or for a model class ("could this role ever do it": which admin
+buttons and actions to offer, which API requests to refuse before reading the body). A refusal
+carries a Chinese reason naming the rule; `require` raises it as `PolicyDenied`.
+
+Rules (README "角色"):
+- 项目办 (role office, and superusers) may do everything.
+- 责任单位 reads all and changes only its own projects (牵头/配合/属地) and the items its department
+  is responsible for; the workflow steps of the office (审核、退回、销号、督办…) stay with the office.
+- 包保领导 reads all and comments on (批示) the projects it leads.
+- 只读用户 reads only.
+- Nobody changes anything that belongs to an archived project (归档/退库).
+- `actor=None` is the system (the reminder sweep, the seeds): always allowed.
+
+A (model, verb) pair that is not in RULES is the office's alone. Verbs: create, change, delete and
+the domain verbs below (VERB_LABELS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+from apps.land.models import LandAcquisition
+from apps.milestones.models import Milestone
+from apps.problems.models import Problem
+from apps.progress.models import ProgressReport
+from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment
+from apps.reminders.models import ChannelPreference, Notification
+
+from .models import Role
+
+VERB_LABELS = {
+    "view": "查看",
+    "create": "新增",
+    "change": "修改",
+    "delete": "删除",
+    "complete": "办结",
+    "submit": "提交",
+    "approve": "审核通过",
+    "return": "退回",
+    "resolve": "办结",
+    "close": "销号",
+    "archive": "归档",
+    "comment": "发表意见",
+    "generate_milestones": "生成审批要件",
+    "resend": "重新发送",
+    "revoke": "吊销",
+    "read": "标记已读",
+}
+READ_VERBS = frozenset({"view"})
+# Archiving an archived project is a no-op, not an error (the API's archive stays idempotent).
+ARCHIVED_EXEMPT_VERBS = frozenset({"view", "archive"})
+
+NOT_SIGNED_IN = "请先登录。"
+READ_ONLY = "只读用户不能修改数据。"
+LEADER_COMMENTS_ONLY = "包保领导只能对本人包保的项目发表意见或批示，不能修改数据。"
+LEADER_OWN_PROJECTS = "包保领导只能对本人包保的项目发表意见。"
+COMMENT_ROLES = "只有项目办和本项目的包保领导可以发表意见或批示。"
+DEPARTMENT_OWN = "责任单位只能修改本单位牵头、配合或属地的项目及本单位负责的事项。"
+OWN_ROWS_ONLY = "只能操作本人的数据。"
+ARCHIVED = "项目已归档，不能再修改。"
+
+
+class PolicyDenied(PermissionDenied):
+    """A write the policy refuses; str() is the Chinese reason (the API answers 403 with it)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+Target = models.Model | type[models.Model]
+Rule = Callable[[object, str, type[models.Model], models.Model | None], Decision]
+
+
+def is_office(user) -> bool:
+    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role == Role.PORTFOLIO_OFFICE))
+
+
+def project_of(obj: models.Model | None) -> Project | None:
+    """The project a row belongs to (None for rows outside any project, e.g. a department)."""
+    if obj is None:
+        return None
+    if isinstance(obj, Project):
+        return obj
+    if isinstance(obj, MonthlyTarget):
+        return obj.plan.project if obj.plan_id else None
+    project_field = next((f for f in obj._meta.concrete_fields if f.name == "project" and f.is_relation), None)
+    if project_field is not None and getattr(obj, "project_id", None):
+        return obj.project
+    return None
+
+
+def _is_own_project(user, project: Project | None) -> bool:
+    from apps.projects.selectors import own_projects_q
+
+    if project is None or project.pk is None:
+        return False
+    return Project.objects.filter(own_projects_q(user), pk=project.pk).exists()
+
+
+def _office_only_reason(user, verb: str, model: type[models.Model]) -> str:
+    if user.role == Role.LEADER:
+        return LEADER_COMMENTS_ONLY
+    if user.role != Role.DEPARTMENT:
+        return READ_ONLY
+    return f"只有项目办可以{VERB_LABELS.get(verb, verb)}{model._meta.verbose_name}。"
+
+
+# --- rules: (actor, verb, model, obj or None) -> Decision ------------------------------------
+
+
+def office_only(user, verb, model, obj) -> Decision:
+    if is_office(user):
+        return ALLOW
+    return Decision(False, _office_only_reason(user, verb, model))
+
+
+def department_project(user, verb, model, obj) -> Decision:
+    """Departments act on rows of their own projects (牵头、配合、属地)."""
+    if is_office(user):
+        return ALLOW
+    if user.role != Role.DEPARTMENT or not user.department_id:
+        return Decision(False, _office_only_reason(user, verb, model))
+    if obj is None or _is_own_project(user, project_of(obj)):
+        return ALLOW
+    return Decision(False, DEPARTMENT_OWN)
+
+
+def department_item(user, verb, model, obj) -> Decision:
+    """Departments act on items they are responsible for, and on the items of their own projects."""
+    if is_office(user):
+        return ALLOW
+    if user.role != Role.DEPARTMENT or not user.department_id:
+        return Decision(False, _office_only_reason(user, verb, model))
+    if obj is None or obj.responsible_dept_id == user.department_id or _is_own_project(user, project_of(obj)):
+        return ALLOW
+    return Decision(False, DEPARTMENT_OWN)
+
+
+def leader_project(user, verb, model, obj) -> Decision:
+    """Leaders comment on (批示) the projects they lead."""
+    if is_office(user):
+        return ALLOW
+    if user.role != Role.LEADER or not user.leader_id:
+        return Decision(False, COMMENT_ROLES if user.role == Role.DEPARTMENT else READ_ONLY)
+    if obj is None or _is_own_project(user, project_of(obj)):
+        return ALLOW
+    return Decision(False, LEADER_OWN_PROJECTS)
+
+
+def own_user_row(user, verb, model, obj) -> Decision:
+    """Everyone signed in acts on their own notifications and preferences only."""
+    if obj is None or getattr(obj, "user_id", None) == user.pk:
+        return ALLOW
+    return Decision(False, OWN_ROWS_ONLY)
+
+
+# Everything not listed here is office_only. One line per (model, verb), so `grep` finds the rule.
+RULES: dict[tuple[type[models.Model], str], Rule] = {
+    (Project, "change"): department_project,
+    (Project, "comment"): leader_project,
+    (ProjectComment, "create"): leader_project,
+    (Project, "generate_milestones"): department_project,
+    (Milestone, "create"): department_project,
+    (Milestone, "change"): department_item,
+    (Milestone, "complete"): department_item,
+    (ProgressReport, "create"): department_project,
+    (ProgressReport, "change"): department_project,
+    (ProgressReport, "submit"): department_project,
+    (LandAcquisition, "create"): department_project,
+    (LandAcquisition, "change"): department_project,
+    (Problem, "create"): department_item,
+    (Problem, "change"): department_item,
+    (Problem, "resolve"): department_item,
+    (Notification, "read"): own_user_row,
+    (ChannelPreference, "change"): own_user_row,
+}
+# Plans are the office's (AnnualPlan and MonthlyTarget fall to office_only); named for grep.
+OFFICE_ONLY_MODELS = (AnnualPlan, MonthlyTarget)
+
+
+def decide(actor, verb: str, target: Target) -> Decision:
+    """May `actor` do `verb` on `target` (an instance, or a model class for "ever")? With the reason if not."""
+    if actor is None:  # the system: sweeps, seeds, migrations
+        return ALLOW
+    if not (actor.is_authenticated and actor.is_active):
+        return Decision(False, NOT_SIGNED_IN)
+    if verb in READ_VERBS:
+        return ALLOW
+    model, obj = (target, None) if isinstance(target, type) else (type(target), target)
+    model = model._meta.concrete_model
+    decision = RULES.get((model, verb), office_only)(actor, verb, model, obj)
+    if not decision:
+        return decision
+    if verb not in ARCHIVED_EXEMPT_VERBS:
+        project = project_of(obj)
+        if project is not None and project.archived_at is not None:
+            return Decision(False, ARCHIVED)
+    return decision
+
+
+def may(actor, verb: str, target: Target) -> bool:
+    return decide(actor, verb, target).allowed
+
+
+def require(actor, verb: str, target: Target) -> None:
+    """Raise PolicyDenied with the rule's Chinese reason unless `actor` may do `verb` on `target`."""
+    decision = decide(actor, verb, target)
+    if not decision:
+        raise PolicyDenied(decision.reason)
