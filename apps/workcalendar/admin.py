@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import CalendarDay, CalendarYear
+from .models import CalendarDay, CalendarYear, DaySource
 from .services import calendar_year_mark_complete
 
 
@@ -13,6 +13,11 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ("kind", "source", ("date", admin.DateFieldListFilter))
     date_hierarchy = "date"
     search_fields = ("name", "note")
+
+    def save_model(self, request, obj, form, change) -> None:
+        # A day entered or corrected by hand is the office's: the package load never overwrites it.
+        obj.source = DaySource.MANUAL
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="星期")
     def weekday(self, obj: CalendarDay) -> str:

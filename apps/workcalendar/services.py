@@ -105,6 +105,12 @@ class WorkdayIndex:
         """Working days in (start, end]; negative when `end` is before `start`."""
         return self.count(end) - self.count(start)
 
+    def is_first_working_day_of_week(self, day: dt.date) -> bool:
+        """Monday, or the day after a Monday holiday: a working day with none before it that week."""
+        monday = day - dt.timedelta(days=day.weekday())
+        earlier = (monday + dt.timedelta(days=i) for i in range(day.weekday()))
+        return self.is_working_day(day) and not any(self.is_working_day(d) for d in earlier)
+
     def horizon(self, today: dt.date, days_ahead: int) -> dt.date:
         """The last date whose deadline is at most `days_ahead` working days after `today`."""
         return self.day(self.count(today) + days_ahead + 1) - dt.timedelta(days=1)

@@ -58,12 +58,6 @@ def leader_digest_items(*, ctx: LightContext, leader_ids: list[int]) -> dict[int
     return result
 
 
-def is_first_working_day_of_week(day: dt.date, index: WorkdayIndex) -> bool:
-    monday = day - dt.timedelta(days=day.weekday())
-    earlier = (monday + dt.timedelta(days=i) for i in range(day.weekday()))
-    return index.is_working_day(day) and not any(index.is_working_day(d) for d in earlier)
-
-
 def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False, force: bool = False) -> SweepResult:
     """Write this week's digest deliveries on the week's first working day (Monday, or the day after
     a Monday holiday); the (leader, week) key makes a second run a no-op."""
@@ -77,7 +71,7 @@ def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False
         result.ran = False
         return result
     index = WorkdayIndex(today - dt.timedelta(days=7), today, calendar)
-    if not force and not is_first_working_day_of_week(today, index):
+    if not force and not index.is_first_working_day_of_week(today):
         result.ran = False
         result.notes.append("今天不是本周第一个工作日，不发送周报。")
         return result
