@@ -110,9 +110,10 @@ class DueKind:
     def link(self, row: dict) -> str:
         return self.link_pattern.format(row[self.link_field])
 
-    def is_open(self, *, object_id: int, due: dt.date, due_day: int) -> bool:
+    def is_open(self, *, object_id: int, due: dt.date) -> bool:
         """The item is still open with this same due date (so a reminder about it still stands)."""
-        return any(qs.filter(id=object_id, due=due).exists() for qs in self.sources(today=None, until=due, due_day=due_day, at=due))
+        # `at` pins a report to the period whose deadline is `due`, whatever the deadline rule says now.
+        return any(qs.filter(id=object_id, due=due).exists() for qs in self.sources(today=None, until=due, due_day=0, at=due))
 
 
 MILESTONE_OPEN = Q(project__archived_at__isnull=True, planned_date__isnull=False) & ~Q(status__in=CLOSED_STATUSES)

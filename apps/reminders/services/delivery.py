@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.lights.due import KINDS
-from apps.lights.selectors import report_due_day
 
 from ..channels import ChannelError, get_channel
 from ..channels.message import render_message
@@ -38,7 +37,7 @@ def item_is_settled(delivery: ReminderDelivery) -> bool:
     kind = KINDS.get(delivery.subject)
     if kind is None:  # the digest: a summary, never moot
         return False
-    return not kind.is_open(object_id=delivery.object_id, due=delivery.due_date, due_day=report_due_day())
+    return not kind.is_open(object_id=delivery.object_id, due=delivery.due_date)
 
 
 def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> SendOutcome:
