@@ -108,6 +108,15 @@ def test_the_parameters_clients_in_the_repo_use_are_accepted(world, office):
     first = office.get("/api/v1/milestones/sync/", {"page_size": 1, "updated_since": "2020-01-01T00:00:00+08:00"})
     assert first.status_code == 200
     assert office.get("/api/v1/leaders/", {"is_active": "true"}).status_code == 200
+    readme = [
+        "/api/v1/projects/?category=infra&light=red&ordering=-total_investment",
+        "/api/v1/projects/sync/?updated_since=2026-11-01T00:00:00%2B08:00",
+        "/api/v1/overdue/?light=red",
+        "/api/v1/stats/summary/?year=2026&month=10&group_by=category",
+        "/api/v1/reminder-deliveries/?status=failed",
+        "/api/v1/deletions/?resource=projects",
+    ]
+    assert {url: office.get(url).status_code for url in readme} == dict.fromkeys(readme, 200)
 
 
 @pytest.mark.parametrize(
