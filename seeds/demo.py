@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from apps.accounts.models import Role, User
+from apps.accounts.roles import load_role_groups
 from apps.land.models import LandAcquisition
 from apps.lights.selectors import report_period
 from apps.milestones.models import ApprovalTemplate, Milestone, MilestoneKind, MilestoneStatus, Stage
@@ -44,20 +44,6 @@ DEMO_USERS = [
     ("viewer", "只读", "用户", Role.VIEWER, None, None, False),
 ]
 
-GROUP_PERMS = {
-    Role.PORTFOLIO_OFFICE: ("view", "add", "change", "delete"),
-    Role.DEPARTMENT: ("view",),
-    Role.LEADER: ("view",),
-    Role.VIEWER: ("view",),
-}
-DEPARTMENT_WRITES = {
-    ("progress", "progressreport"): ("add", "change"),
-    ("milestones", "milestone"): ("change",),
-    ("land", "landacquisition"): ("add", "change"),
-    ("problems", "problem"): ("add", "change"),
-}
-APPS = ("projects", "milestones", "progress", "land", "problems", "organization", "workcalendar", "lights")
-
 
 def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -67,28 +53,8 @@ def _dept(short: str) -> Department:
     return Department.objects.get(short_name=short)
 
 
-def _load_groups() -> dict[str, Group]:
-    groups = {}
-    perms = list(Permission.objects.filter(content_type__app_label__in=APPS).select_related("content_type"))
-    for role, actions in GROUP_PERMS.items():
-        group, _ = Group.objects.get_or_create(name=Role(role).label)
-        wanted = {
-            p.pk
-            for p in perms
-            if p.codename.split("_", 1)[0] in actions
-            or (
-                role == Role.DEPARTMENT
-                and p.codename.split("_", 1)[0] in DEPARTMENT_WRITES.get((p.content_type.app_label, p.content_type.model), ())
-            )
-        }
-        if set(group.permissions.values_list("pk", flat=True)) != wanted:
-            group.permissions.set(wanted)
-        groups[role] = group
-    return groups
-
-
 def _load_users() -> None:
-    groups = _load_groups()
+    groups = load_role_groups()  # reference data (seeds/reference.py); here for the users' membership
     for username, last, first, role, dept, leader, superuser in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:

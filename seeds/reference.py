@@ -4,6 +4,7 @@ demo district. Loaded by `manage.py seed`."""
 
 from __future__ import annotations
 
+from apps.accounts.roles import load_role_groups
 from apps.lights.models import RuleCode, WarningRule
 from apps.milestones.models import ApprovalTemplate, ApprovalTemplateItem, OffsetBase, Stage
 from apps.organization.models import Department, DepartmentKind, Leader, Region, RegionKind
@@ -38,13 +39,13 @@ WARNING_RULES = [
         {"due_soon_working_days": 3, "report_due_day": 5},
         "次月5日前报送上月月报；逾期未报亮红灯，截止前3个工作日亮黄灯。",
     ),
-]
     (
         RuleCode.START_DUE,
         "计划开工",
         {"due_soon_working_days": 7},
         "计划开工日期已过仍未开工亮红灯，7个工作日内到期亮黄灯。",
     ),
+]
 
 A, V, F = InvestmentMode.GOV_APPROVAL, InvestmentMode.ENT_VERIFY, InvestmentMode.ENT_FILING
 ALL = (A, V, F)
@@ -388,4 +389,5 @@ def load_reference() -> dict[str, int]:
         upsert(Leader, {"position": position}, {"portfolio": portfolio, "is_principal": principal, "sort_order": order})
 
     load_reminder_rules()
+    load_role_groups()
     return calendar_load_from_package()

@@ -1,10 +1,14 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 
-from .models import ApiToken, hash_key
+from apps.accounts.policy import require
+from apps.core.admin import PolicyAdmin, run_service
+
+from .models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PolicyAdmin):
     list_display = ("name", "user", "scope", "prefix", "expires_at", "revoked_at", "last_used_at", "created_at")
     list_filter = ("scope",)
     search_fields = ("name", "prefix", "user__username")
@@ -13,21 +17,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
     actions = ("revoke",)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            import secrets
+    def service_create(self, request, obj, form):
+        require(request.user, "create", obj)
+        token, key = ApiToken.issue(user=obj.user, name=obj.name, scope=obj.scope, expires_at=obj.expires_at)
+        # Shown once: only the hash is stored.
+        messages.warning(request, f"令牌已签发，请立即复制保存（只显示这一次）：{key}")
+        return token
 
-            key = secrets.token_urlsafe(32)
-            obj.prefix, obj.key_hash = key[:8], hash_key(key)
-            super().save_model(request, obj, form, change)
-            # Shown once: only the hash is stored.
-            messages.warning(request, f"令牌已签发，请立即复制保存（只显示这一次）：{key}")
-            return
-        super().save_model(request, obj, form, change)
+    def has_revoke_permission(self, request) -> bool:
+        return self.has_verb_permission(request, "revoke")
 
-    @admin.action(description="吊销所选令牌")
+    @admin.action(description="吊销所选令牌", permissions=["revoke"])
     def revoke(self, request, queryset):
-        from django.utils import timezone
+        def revoke_one(token: ApiToken) -> None:
+            require(request.user, "revoke", token)
+            if token.revoked_at is None:
+                ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, f"已吊销{count}个令牌。")
+        run_service(request, queryset, revoke_one, "已吊销{count}个令牌。")

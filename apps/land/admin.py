@@ -1,11 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import PolicyAdmin, form_data
+
 from .models import LandAcquisition
+from .services import LAND_FIELDS, land_acquisition_create, land_acquisition_update
 
 
 @admin.register(LandAcquisition)
-class LandAcquisitionAdmin(SimpleHistoryAdmin):
+class LandAcquisitionAdmin(PolicyAdmin, SimpleHistoryAdmin):
     list_display = (
         "project",
         "parcel_name",
@@ -22,6 +25,16 @@ class LandAcquisitionAdmin(SimpleHistoryAdmin):
     search_fields = ("project__name", "parcel_name", "approval_doc_no")
     list_select_related = ("project",)
     autocomplete_fields = ("project", "region")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A parcel stays with its project (the service does not move it).
+        return (*super().get_readonly_fields(request, obj), *(("project",) if obj is not None else ()))
+
+    def service_create(self, request, obj, form):
+        return land_acquisition_create(actor=request.user, project=obj.project, data=form_data(form, LAND_FIELDS, change=False))
+
+    def service_update(self, request, obj, form):
+        return land_acquisition_update(actor=request.user, land=obj, data=form_data(form, LAND_FIELDS, change=True))
 
     @admin.display(description="征收完成率（%）")
     def acquisition_rate_display(self, obj):

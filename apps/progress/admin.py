@@ -1,26 +1,27 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import PolicyAdmin, form_data, run_service
+
 from .models import ProgressReport, ReportStatus
-from .services import EDITABLE_FIELDS, EDITABLE_STATUSES, progress_report_approve, progress_report_return, progress_report_submit
+from .services import (
+    EDITABLE_FIELDS,
+    EDITABLE_STATUSES,
+    progress_report_approve,
+    progress_report_create,
+    progress_report_return,
+    progress_report_submit,
+    progress_report_update,
+)
 
 
 def _run(request, queryset, service, verb: str, **kwargs) -> None:
-    done = 0
-    for report in queryset:
-        try:
-            service(actor=request.user, report=report, **kwargs)
-            done += 1
-        except ValidationError as exc:
-            messages.error(request, f"{report}：{'；'.join(exc.messages)}")
-    if done:
-        messages.success(request, f"已{verb}{done}份月报。")
+    run_service(request, queryset, lambda report: service(actor=request.user, report=report, **kwargs), f"已{verb}{{count}}份月报。")
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SimpleHistoryAdmin):
+class ProgressReportAdmin(PolicyAdmin, SimpleHistoryAdmin):
     list_display = (
         "project",
         "year",
@@ -62,20 +63,31 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def service_create(self, request, obj, form):
+        data = form_data(form, EDITABLE_FIELDS, change=False)
+        return progress_report_create(actor=request.user, project=obj.project, year=obj.year, month=obj.month, data=data)
 
-    @admin.action(description="提交所选月报")
+    def service_update(self, request, obj, form):
+        return progress_report_update(actor=request.user, report=obj, data=form_data(form, EDITABLE_FIELDS, change=True))
+
+    def has_submit_permission(self, request) -> bool:
+        return self.has_verb_permission(request, "submit")
+
+    def has_approve_permission(self, request) -> bool:
+        return self.has_verb_permission(request, "approve")
+
+    def has_return_permission(self, request) -> bool:
+        return self.has_verb_permission(request, "return")
+
+    @admin.action(description="提交所选月报", permissions=["submit"])
     def submit_reports(self, request, queryset):
         _run(request, queryset, progress_report_submit, "提交")
 
-    @admin.action(description="审核通过所选月报")
+    @admin.action(description="审核通过所选月报", permissions=["approve"])
     def approve_reports(self, request, queryset):
         _run(request, queryset, progress_report_approve, "审核通过")
 
-    @admin.action(description="退回所选月报（需填写退回意见）")
+    @admin.action(description="退回所选月报（需填写退回意见）", permissions=["return"])
     def return_reports(self, request, queryset):
         reason = (request.POST.get("return_reason") or "").strip()
         if "apply" in request.POST:

@@ -2,28 +2,39 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import PolicyAdmin, PolicyTabularInline, form_data, run_service
 from apps.lights.admin_utils import LightListFilter, render_light, request_light_context
 from apps.lights.selectors import annotate_project_lights
 from apps.milestones.services import milestone_generate_from_template
 from apps.organization.models import Leader
 
 from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectComment, ProjectResponsibility, ResponsibilityRole
+from .services import (
+    PLAN_FIELDS,
+    PROJECT_FIELDS,
+    annual_plan_set,
+    annual_plan_update,
+    project_archive,
+    project_comment_add,
+    project_create,
+    project_update,
+)
 
 
 @admin.register(ProjectCategory)
-class ProjectCategoryAdmin(admin.ModelAdmin):
+class ProjectCategoryAdmin(PolicyAdmin):
     list_display = ("name", "code", "sort_order")
     search_fields = ("name", "code")
 
 
-class ResponsibilityInline(admin.TabularInline):
+class ResponsibilityInline(PolicyTabularInline):
     model = ProjectResponsibility
     fk_name = "project"
     extra = 0
     autocomplete_fields = ("leader", "department", "reports_to_leader")
 
 
-class AnnualPlanInline(admin.TabularInline):
+class AnnualPlanInline(PolicyTabularInline):
     model = AnnualPlan
     extra = 0
     fields = ("year", "annual_role", "annual_plan", "planned_start_month", "planned_finish_month", "resume_date", "annual_goal")
@@ -50,7 +61,7 @@ class LeaderListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "light_display",
@@ -79,9 +90,9 @@ class ProjectAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "short_name", "primary_code", "owner_unit")
     list_select_related = ("category", "region")
     autocomplete_fields = ("parent", "region")
-    readonly_fields = ("code_warning", "created_by", "created_at", "updated_at")
+    readonly_fields = ("code_warning", "archived_at", "created_by", "created_at", "updated_at")
     inlines = (ResponsibilityInline, AnnualPlanInline)
-    actions = ("generate_milestones",)
+    actions = ("generate_milestones", "archive_projects")
     history_list_display = ("build_status", "total_investment")
     fieldsets = (
         ("基本信息", {"fields": ("name", "short_name", ("primary_code", "code_is_legacy"), "code_warning", "parent", "category")}),
@@ -131,31 +142,47 @@ class ProjectAdmin(SimpleHistoryAdmin):
             return "旧编码⚠"
         return "—" if not obj.primary_code else "规范"
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if obj.code_warning:
-            messages.warning(request, obj.code_warning)
+    def service_create(self, request, obj, form):
+        result = project_create(actor=request.user, data=form_data(form, PROJECT_FIELDS, change=False))
+        for warning in result.warnings:
+            messages.warning(request, warning)
+        return result.project
 
-    @admin.action(description="按投资管理方式生成审批要件")
+    def service_update(self, request, obj, form):
+        result = project_update(actor=request.user, project=obj, data=form_data(form, PROJECT_FIELDS, change=True))
+        for warning in result.warnings:
+            messages.warning(request, warning)
+        return result.project
+
+    def has_generate_milestones_permission(self, request) -> bool:
+        return self.has_verb_permission(request, "generate_milestones")
+
+    def has_archive_permission(self, request) -> bool:
+        return self.has_verb_permission(request, "archive")
+
+    @admin.action(description="按投资管理方式生成审批要件", permissions=["generate_milestones"])
     def generate_milestones(self, request, queryset):
         total = 0
-        for project in queryset:
-            try:
-                total += len(milestone_generate_from_template(actor=request.user, project=project))
-            except Exception as exc:  # noqa: BLE001 - show every project's reason, keep going
-                messages.error(request, f"{project}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}")
-        messages.success(request, f"已生成{total}个要件。")
+
+        def generate(project):
+            nonlocal total
+            total += len(milestone_generate_from_template(actor=request.user, project=project))
+
+        if run_service(request, queryset, generate, "已为{count}个项目生成审批要件。"):
+            messages.info(request, f"共新增{total}个要件。")
+
+    @admin.action(description="归档（退库）所选项目", permissions=["archive"])
+    def archive_projects(self, request, queryset):
+        run_service(request, queryset, lambda p: project_archive(actor=request.user, project=p), "已归档{count}个项目。")
 
 
-class MonthlyTargetInline(admin.TabularInline):
+class MonthlyTargetInline(PolicyTabularInline):
     model = MonthlyTarget
     extra = 0
 
 
 @admin.register(AnnualPlan)
-class AnnualPlanAdmin(admin.ModelAdmin):
+class AnnualPlanAdmin(PolicyAdmin):
     list_display = ("project", "year", "annual_role", "annual_plan", "planned_start_month", "resume_date")
     list_filter = ("year", "annual_role", "project__category")
     search_fields = ("project__name", "project__short_name", "project__primary_code")
@@ -163,9 +190,17 @@ class AnnualPlanAdmin(admin.ModelAdmin):
     autocomplete_fields = ("project",)
     inlines = (MonthlyTargetInline,)
 
+    def service_create(self, request, obj, form):
+        data = form_data(form, PLAN_FIELDS, change=False)
+        return annual_plan_set(actor=request.user, project=obj.project, year=obj.year, data=data)
+
+    def service_update(self, request, obj, form):
+        data = form_data(form, (*PLAN_FIELDS, "project", "year"), change=True)
+        return annual_plan_update(actor=request.user, plan=AnnualPlan.objects.get(pk=obj.pk), data=data)
+
 
 @admin.register(MonthlyTarget)
-class MonthlyTargetAdmin(admin.ModelAdmin):
+class MonthlyTargetAdmin(PolicyAdmin):
     list_display = ("plan", "month", "plan_investment", "node_target")
     list_filter = ("plan__year", "month")
     search_fields = ("plan__project__name", "node_target")
@@ -173,7 +208,7 @@ class MonthlyTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectResponsibility)
-class ProjectResponsibilityAdmin(admin.ModelAdmin):
+class ProjectResponsibilityAdmin(PolicyAdmin):
     list_display = ("project", "role", "leader", "department", "person_name", "phone", "is_primary")
     list_filter = ("role", "leader", "department")
     search_fields = ("project__name", "person_name", "department__name", "leader__position")
@@ -182,9 +217,13 @@ class ProjectResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectComment)
-class ProjectCommentAdmin(admin.ModelAdmin):
+class ProjectCommentAdmin(PolicyAdmin):
     list_display = ("project", "kind", "author", "created_at")
     list_filter = ("kind",)
     search_fields = ("project__name", "text")
     list_select_related = ("project", "author")
     autocomplete_fields = ("project",)
+    readonly_fields = ("author", "created_at")
+
+    def service_create(self, request, obj, form):
+        return project_comment_add(actor=request.user, project=obj.project, kind=obj.kind, text=obj.text)

@@ -7,6 +7,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from apps.accounts.policy import require
+from apps.core.admin import PolicyAdmin, PolicyTabularInline
+
 from .models import (
     Channel,
     ChannelPreference,
@@ -50,7 +53,7 @@ class ReminderStepForm(forms.ModelForm):
         fields = ("kind", "working_days", "repeat_every_working_days", "recipients", "issue_supervision_notice")
 
 
-class ReminderStepInline(admin.TabularInline):
+class ReminderStepInline(PolicyTabularInline):
     model = ReminderStep
     form = ReminderStepForm
     extra = 0
@@ -58,7 +61,7 @@ class ReminderStepInline(admin.TabularInline):
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(PolicyAdmin):
     form = ReminderRuleForm
     inlines = [ReminderStepInline]
     list_display = ("name", "subject", "enabled", "working_days_only", "send_from", "send_until", "channel_labels", "updated_at")
@@ -71,10 +74,11 @@ class ReminderRuleAdmin(admin.ModelAdmin):
         return "、".join(Channel(c).label for c in obj.channels if c in Channel.values)
 
 
-@admin.action(description="重新发送选中的失败/已取消记录")
+@admin.action(description="重新发送选中的失败/已取消记录", permissions=["resend"])
 def resend_deliveries(modeladmin, request, queryset):
     done = 0
     for delivery in queryset.exclude(status=DeliveryStatus.SENT):
+        require(request.user, "resend", delivery)
         try:
             delivery_resend(actor=request.user, delivery=delivery)
             done += 1
@@ -84,7 +88,7 @@ def resend_deliveries(modeladmin, request, queryset):
 
 
 @admin.register(ReminderDelivery)
-class ReminderDeliveryAdmin(admin.ModelAdmin):
+class ReminderDeliveryAdmin(PolicyAdmin):
     list_display = ("created_at", "step_label", "subject", "project", "due_date", "recipient", "channel", "status", "attempts", "sent_at")
     list_filter = ("status", "channel", "subject", "rule")
     search_fields = ("step_label", "project__name", "user__username", "last_error")
@@ -96,13 +100,16 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # rows come from the sweep only
 
+    def has_resend_permission(self, request) -> bool:
+        return self.has_verb_permission(request, "resend")
+
     @admin.display(description="接收方")
     def recipient(self, obj: ReminderDelivery) -> str:
         return str(obj.user or obj.endpoint or obj.recipient_key)
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(PolicyAdmin):
     list_display = ("created_at", "user", "title", "read_at")
     list_filter = ("read_at",)
     search_fields = ("title", "user__username")
@@ -111,14 +118,14 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChannelPreference)
-class ChannelPreferenceAdmin(admin.ModelAdmin):
+class ChannelPreferenceAdmin(PolicyAdmin):
     list_display = ("user", "in_app", "email", "sms", "updated_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(PolicyAdmin):
     list_display = ("name", "flavor", "department", "enabled", "updated_at")
     # Robot URLs are https; say so now rather than rely on Django 5's http default (changes in 6.0).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -127,7 +134,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(PolicyAdmin):
     list_display = ("started_at", "kind", "items", "created", "requeued", "skipped_steps", "notices", "finished_at")
     list_filter = ("kind",)
     readonly_fields = [f.name for f in SweepRun._meta.fields]

@@ -1,0 +1,60 @@
+"""The role groups (reference data): one Django group per role, with the model permissions that open
+its admin menus. What a role may actually do to which row is decided by apps/accounts/policy.py;
+a group can never grant more than the policy allows.
+
+Loaded by `manage.py seed` (seeds/reference.py). Seeding only adds: a permission the office gave a
+group by hand is never taken away.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+from .models import Role
+
+# The portfolio's domain apps: every role reads them in the admin.
+DOMAIN_APPS = ("projects", "milestones", "progress", "land", "problems", "organization", "workcalendar", "lights")
+# What the office also administers (README): reminder rules, the delivery log and its resend,
+# users' e-mail and phone, API tokens, webhook addresses.
+OFFICE_APPS = (*DOMAIN_APPS, "reminders", "accounts", "api")
+
+ALL = ("view", "add", "change", "delete")
+# role: ({app: actions}, {(app, model): extra actions})
+GROUP_PERMS: dict[str, tuple[dict[str, tuple[str, ...]], dict[tuple[str, str], tuple[str, ...]]]] = {
+    Role.PORTFOLIO_OFFICE: ({app: ALL for app in OFFICE_APPS}, {}),
+    Role.DEPARTMENT: (
+        {app: ("view",) for app in DOMAIN_APPS},
+        {
+            ("projects", "project"): ("change",),
+            ("milestones", "milestone"): ("add", "change"),
+            ("progress", "progressreport"): ("add", "change"),
+            ("land", "landacquisition"): ("add", "change"),
+            ("problems", "problem"): ("add", "change"),
+        },
+    ),
+    Role.LEADER: ({app: ("view",) for app in DOMAIN_APPS}, {("projects", "projectcomment"): ("add",)}),
+    Role.VIEWER: ({app: ("view",) for app in DOMAIN_APPS}, {}),
+}
+
+
+def role_group_name(role: str) -> str:
+    return Role(role).label
+
+
+def load_role_groups() -> dict[str, Group]:
+    """Create the group of each role and add the permissions it lacks; never remove one."""
+    perms = list(Permission.objects.filter(content_type__app_label__in=OFFICE_APPS).select_related("content_type"))
+    groups: dict[str, Group] = {}
+    for role, (by_app, by_model) in GROUP_PERMS.items():
+        group, _ = Group.objects.get_or_create(name=role_group_name(role))
+        wanted = {
+            p.pk
+            for p in perms
+            if p.codename.split("_", 1)[0] in by_app.get(p.content_type.app_label, ())
+            or p.codename.split("_", 1)[0] in by_model.get((p.content_type.app_label, p.content_type.model), ())
+        }
+        missing = wanted - set(group.permissions.values_list("pk", flat=True))
+        if missing:
+            group.permissions.add(*missing)
+        groups[role] = group
+    return groups
