@@ -28,7 +28,7 @@ from apps.projects.models import (
 )
 
 from .demo_data import PROJECTS
-from .upsert import upsert
+from .upsert import ensure
 
 CENT = Decimal("0.01")
 MODE_SEGMENT = {"approval": "01", "verify": "02", "filing": "03"}
@@ -54,27 +54,24 @@ def _dept(short: str) -> Department:
 
 
 def _load_users() -> None:
+    """Create the demo accounts that are missing; an existing account is never changed."""
     groups = load_role_groups()  # reference data (seeds/reference.py); here for the users' membership
     for username, last, first, role, dept, leader, superuser in DEMO_USERS:
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = User(username=username)
-            user.set_password(DEMO_PASSWORD)
-        values = {
-            "last_name": last,
-            "first_name": first,
-            "role": role,
-            "department": _dept(dept) if dept else None,
-            "leader": Leader.objects.get(position=leader) if leader else None,
-            "is_staff": True,
-            "is_superuser": superuser,
-        }
-        if user.pk is None or any(getattr(user, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(user, key, value)
-            user.save()
-        if not user.groups.filter(pk=groups[role].pk).exists():
-            user.groups.set([groups[role]])
+        if User.objects.filter(username=username).exists():
+            continue
+        user = User(
+            username=username,
+            last_name=last,
+            first_name=first,
+            role=role,
+            department=_dept(dept) if dept else None,
+            leader=Leader.objects.get(position=leader) if leader else None,
+            is_staff=True,
+            is_superuser=superuser,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([groups[role]])
 
 
 def _code(spec: dict, index: int, start_year: int) -> tuple[str | None, bool]:
@@ -121,7 +118,7 @@ def _project(spec: dict, index: int, today: dt.date) -> Project:
     }
     if values["actual_start"] and values["actual_start"] > today:
         values["actual_start"] = today
-    project = upsert(Project, {"name": spec["name"]}, values)
+    project = ensure(Project, {"name": spec["name"]}, values)
     if legacy and not project.code_warning:
         project.full_clean()
         project.save()
@@ -129,23 +126,23 @@ def _project(spec: dict, index: int, today: dt.date) -> Project:
 
 
 def _responsibilities(project: Project, spec: dict) -> None:
-    upsert(
+    ensure(
         ProjectResponsibility,
         {"project": project, "role": ResponsibilityRole.LEAD_LEADER},
         {"leader": Leader.objects.get(position=spec["leader"]), "is_primary": True},
     )
-    upsert(
+    ensure(
         ProjectResponsibility,
         {"project": project, "role": ResponsibilityRole.LEAD_DEPT},
         {"department": _dept(spec["lead"]), "person_name": f"{spec['lead']}主要负责人", "is_primary": True},
     )
     for short in spec.get("coop", ()):
-        upsert(
+        ensure(
             ProjectResponsibility,
             {"project": project, "role": ResponsibilityRole.COOP_DEPT, "department": _dept(short)},
             {"is_primary": False},
         )
-    upsert(
+    ensure(
         ProjectResponsibility,
         {"project": project, "role": ResponsibilityRole.LIAISON},
         {
@@ -164,7 +161,7 @@ def _annual_plan(project: Project, spec: dict, year: int) -> AnnualPlan:
     if spec["role"] in ("cont", "complete") and project.actual_start:
         # 续建项目春节后复工；当年才开工的按开工日期计。
         resume = max(project.actual_start, dt.date(year, 2, 20))
-    plan = upsert(
+    plan = ensure(
         AnnualPlan,
         {"project": project, "year": year},
         {
@@ -179,7 +176,7 @@ def _annual_plan(project: Project, spec: dict, year: int) -> AnnualPlan:
     monthly = _money(spec["annual"] / 12)
     for month in range(1, 13):
         amount = monthly if month < 12 else spec["annual"] - monthly * 11
-        upsert(MonthlyTarget, {"plan": plan, "month": month}, {"plan_investment": amount})
+        ensure(MonthlyTarget, {"plan": plan, "month": month}, {"plan_investment": amount})
     return plan
 
 
@@ -210,7 +207,7 @@ def _milestones(project: Project, spec: dict, today: dt.date) -> int:
             m.save()
     lead = _dept(spec["lead"])
     for seq, (name, offset) in enumerate(spec.get("nodes", ()), start=30):
-        upsert(
+        ensure(
             Milestone,
             {"project": project, "name": name, "kind": MilestoneKind.CONSTRUCTION},
             {
@@ -240,7 +237,7 @@ def _reports(project: Project, spec: dict, year: int, last_month: int) -> int:
         if month == last_month and spec.get("last"):
             status = spec["last"]
         cumulative_pct = min(Decimal("100"), _money(Decimal(month) / Decimal(spec["months"]) * 100 * spec["pace"]))
-        upsert(
+        ensure(
             ProgressReport,
             {"project": project, "year": year, "month": month},
             {
@@ -261,7 +258,7 @@ def _land(project: Project, spec: dict) -> None:
     land = spec.get("land")
     if not land:
         return
-    upsert(
+    ensure(
         LandAcquisition,
         {"project": project, "parcel_name": land["parcel"]},
         {
@@ -284,7 +281,7 @@ def _land(project: Project, spec: dict) -> None:
 def _problems(project: Project, spec: dict, today: dt.date) -> int:
     for category, text, dept, leader, offset, status in spec.get("problems", ()):
         deadline = today + dt.timedelta(days=offset)
-        upsert(
+        ensure(
             Problem,
             {"project": project, "description": text},
             {
@@ -304,7 +301,7 @@ def _problems(project: Project, spec: dict, today: dt.date) -> int:
 
 def _closed_problem(today: dt.date) -> None:
     project = Project.objects.get(name="高铁古丈西站进站路及站前广场项目")
-    upsert(
+    ensure(
         Problem,
         {"project": project, "description": "进站路跨线桥施工临时用电接入问题。"},
         {
@@ -323,7 +320,7 @@ def _closed_problem(today: dt.date) -> None:
 
 def _notices(today: dt.date) -> None:
     project = Project.objects.get(name="古罗大道、罗凤公路一期工程")
-    notice = upsert(
+    notice = ensure(
         SupervisionNotice,
         {"number": f"演示督办〔{today.year}〕1号"},
         {
@@ -342,8 +339,18 @@ def _notices(today: dt.date) -> None:
         notice.problems.set(problems)
 
 
+def demo_present() -> bool:
+    """The ledger already has projects (the demo, or real ones): the demo is not loaded over them."""
+    return Project.objects.exists()
+
+
 def load_demo(today: dt.date | None = None) -> dict[str, int]:
-    """Load the demo portfolio; returns row counts."""
+    """Load the demo portfolio into an empty ledger; returns row counts.
+
+    A ledger that has any project is left exactly as it is (no row is added or changed), so a
+    restarted `bin/run` keeps every edit. `seed --demo --reset` starts over on purpose."""
+    if demo_present():
+        return {"loaded": 0, **_counts()}
     today = today or timezone.localdate()
     year, last_month = report_period(today)
     _load_users()
@@ -358,6 +365,10 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
         problems += _problems(project, spec, today)
     _closed_problem(today)
     _notices(today)
+    return {"loaded": 1, **_counts()}
+
+
+def _counts() -> dict[str, int]:
     return {
         "projects": Project.objects.count(),
         "milestones": Milestone.objects.count(),

@@ -12,7 +12,7 @@ from apps.projects.models import InvestmentMode, ProjectCategory
 from apps.reminders.seeds import load_reminder_rules
 from apps.workcalendar.services import calendar_load_from_package
 
-from .upsert import upsert
+from .upsert import ensure
 
 CATEGORIES = [
     ("infra", "基础设施项目"),
@@ -342,20 +342,20 @@ LEADERS = [
 def load_reference() -> dict[str, int]:
     """Idempotent: a second call changes no row."""
     for order, (code, name) in enumerate(CATEGORIES):
-        upsert(ProjectCategory, {"code": code}, {"name": name, "sort_order": order})
+        ensure(ProjectCategory, {"code": code}, {"name": name, "sort_order": order})
 
     for code, name, values, note in WARNING_RULES:
-        upsert(WarningRule, {"code": code}, {"name": name, "note": note, **values})
+        ensure(WarningRule, {"code": code}, {"name": name, "note": note, **values})
 
     for mode, (name, description) in TEMPLATES.items():
-        template = upsert(ApprovalTemplate, {"investment_mode": mode}, {"name": name, "description": description})
+        template = ensure(ApprovalTemplate, {"investment_mode": mode}, {"name": name, "description": description})
         items: dict[str, ApprovalTemplateItem] = {}
         for seq, code, item_name, stage, dept, base, offset, modes, after, after_days, validity, required, applies in APPROVAL_ITEMS:
             if mode not in modes:
                 continue
             base_value = OffsetBase.PLANNED_FINISH if base == "finish" else OffsetBase.PLANNED_START
             after_item = items.get(after) if after else None
-            items[code] = upsert(
+            items[code] = ensure(
                 ApprovalTemplateItem,
                 {"template": template, "code": code},
                 {
@@ -373,20 +373,20 @@ def load_reference() -> dict[str, int]:
                 },
             )
 
-    county = upsert(Region, {"code": COUNTY[0]}, {"name": COUNTY[1], "kind": COUNTY[2], "sort_order": 0})
+    county = ensure(Region, {"code": COUNTY[0]}, {"name": COUNTY[1], "kind": COUNTY[2], "sort_order": 0})
     for order, (code, name, kind) in enumerate(REGIONS, start=1):
-        upsert(Region, {"code": code}, {"name": name, "kind": kind, "parent": county, "sort_order": order})
+        ensure(Region, {"code": code}, {"name": name, "kind": kind, "parent": county, "sort_order": order})
 
     for order, (name, short, kind, region_code, office) in enumerate(DEPARTMENTS):
         region = Region.objects.get(code=region_code) if region_code else county
-        upsert(
+        ensure(
             Department,
             {"name": name},
             {"short_name": short, "kind": kind, "region": region, "is_portfolio_office": office, "sort_order": order},
         )
 
     for order, (position, portfolio, principal) in enumerate(LEADERS):
-        upsert(Leader, {"position": position}, {"portfolio": portfolio, "is_principal": principal, "sort_order": order})
+        ensure(Leader, {"position": position}, {"portfolio": portfolio, "is_principal": principal, "sort_order": order})
 
     load_reminder_rules()
     load_role_groups()

@@ -1,5 +1,6 @@
-"""Idempotent writes for seeds: a row is saved only when something differs, so a second run
-changes nothing — not even the history tables.
+"""Create-only writes for seeds: a row is created when it is missing and never changed once it
+exists, so re-running `seed` (every `bin/run` does) keeps every edit users made to reference
+data, rules, users and the demo portfolio.
 
 Seeds validate fields but leave CHECK/UNIQUE constraints to the database (which holds them
 anyway): Django validates each CheckConstraint with a query of its own, which made the demo
@@ -12,18 +13,11 @@ from typing import Any
 from django.db import models
 
 
-def upsert(model: type[models.Model], lookup: dict[str, Any], defaults: dict[str, Any] | None = None) -> models.Model:
-    defaults = defaults or {}
+def ensure(model: type[models.Model], lookup: dict[str, Any], defaults: dict[str, Any] | None = None) -> models.Model:
+    """The row matching `lookup`, created with `defaults` when there is none; an existing row is left as it is."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
-        obj = model(**lookup, **defaults)
-        obj.full_clean(validate_constraints=False)
-        obj.save()
-        return obj
-    changed = [key for key, value in defaults.items() if getattr(obj, key) != value]
-    if changed:
-        for key in changed:
-            setattr(obj, key, defaults[key])
+        obj = model(**lookup, **(defaults or {}))
         obj.full_clean(validate_constraints=False)
         obj.save()
     return obj

@@ -1,25 +1,49 @@
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 
 class Command(BaseCommand):
-    help = "载入参考数据（类别、审批模板、预警规则、区划、单位、领导岗位、工作日历）；--demo 另载入演示项目台账。重复执行不改变任何数据。"
+    help = (
+        "载入参考数据（类别、审批模板、预警规则、提醒规则、角色组、区划、单位、领导岗位、工作日历）；"
+        "--demo 另在空台账中载入演示项目和演示账号。只补充缺少的数据，已有数据（含用户的任何修改）一律不动。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--demo", action="store_true", help="同时载入演示项目台账和演示账号")
+        parser.add_argument("--demo", action="store_true", help="台账为空时载入演示项目台账和演示账号")
+        parser.add_argument(
+            "--reset", action="store_true", help="与 --demo 同用：清空数据库中的全部数据后重新载入演示数据（会丢失所有修改）"
+        )
+        parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive", help="--reset 时不再询问确认")
 
-    def handle(self, *args, demo: bool = False, **options):
+    def handle(self, *args, demo: bool = False, reset: bool = False, interactive: bool = True, **options):
         from seeds.reference import load_reference
+
+        if reset:
+            if not demo:
+                raise CommandError("--reset 只能与 --demo 同用。")
+            if interactive:
+                answer = input("将清空数据库中的全部数据（项目、月报、用户及其修改）并重新载入演示数据。输入 yes 确认：")
+                if answer.strip().lower() != "yes":
+                    raise CommandError("已取消，数据未改动。")
+            call_command("flush", interactive=False, verbosity=0)
+            self.stdout.write("数据库已清空。")
 
         with transaction.atomic():
             calendar = load_reference()
-        self.stdout.write(f"参考数据已载入（工作日历新增{calendar['created']}天、更新{calendar['updated']}天）。")
+        self.stdout.write(f"参考数据已载入（只补充缺少的；工作日历新增{calendar['created']}天、更新{calendar['updated']}天）。")
         if demo:
             from seeds.demo import load_demo
 
             with transaction.atomic():
                 summary = load_demo()
-            self.stdout.write(
-                f"演示台账已载入：{summary['projects']}个项目、{summary['milestones']}个要件/节点、"
-                f"{summary['reports']}份月报、{summary['problems']}个问题。"
+            counts = (
+                f"{summary['projects']}个项目、{summary['milestones']}个要件/节点、{summary['reports']}份月报、{summary['problems']}个问题"
             )
+            if summary["loaded"]:
+                self.stdout.write(f"演示台账已载入：{counts}。")
+            else:
+                self.stdout.write(
+                    f"台账中已有数据（{counts}），演示数据不再载入，现有数据和修改全部保留。"
+                    "如需重新开始演示：manage.py seed --demo --reset。"
+                )

@@ -1,0 +1,84 @@
+"""Seeding never overwrites: edits made through the API survive `seed --demo` run again (as every
+restart of `bin/run` does), and the history gains no row without a user."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from apps.lights.models import RuleCode, WarningRule
+from apps.milestones.models import Milestone, MilestoneStatus
+from apps.progress.models import ProgressReport, ReportStatus
+from apps.projects.models import Project
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("moving_today")]
+
+
+def _client(username: str) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=username))
+    return client
+
+
+def _history_rows() -> int:
+    return sum(model.history.count() for model in (Project, Milestone, ProgressReport))
+
+
+def test_every_edit_made_through_the_api_survives_the_demo_seed_run_again():
+    # given the demo, and a department and the office editing it through the API
+    call_command("seed", demo=True, verbosity=0)
+    zjj, xmb = _client("zjj"), _client("xmb")
+    milestone = (
+        Milestone.objects.filter(
+            status=MilestoneStatus.IN_PROGRESS, responsible_dept__short_name="住建局", planned_date__lt=dt.date.today()
+        )
+        .order_by("id")
+        .first()
+    )
+    done = zjj.post(
+        f"/api/v1/milestones/{milestone.pk}/complete/", {"actual_date": "2026-11-26", "doc_number": "住建〔2026〕88号"}, format="json"
+    )
+    assert done.status_code == 200, done.content
+    report = ProgressReport.objects.filter(status=ReportStatus.SUBMITTED).order_by("id").first()
+    assert xmb.post(f"/api/v1/progress-reports/{report.pk}/approve/", {}, format="json").status_code == 200
+    project = Project.objects.order_by("id").first()
+    etag = xmb.get(f"/api/v1/projects/{project.pk}/")["ETag"]
+    patched = xmb.patch(
+        f"/api/v1/projects/{project.pk}/",
+        {"remarks": "项目办改过的备注", "total_investment": "123456.78"},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert patched.status_code == 200, patched.content
+    WarningRule.objects.filter(code=RuleCode.MILESTONE_DUE).update(due_soon_working_days=5)
+    User.objects.filter(username="zjj").update(first_name="小张", email="zjj@example.gov.cn")
+    history_before = _history_rows()
+
+    # when the demo seed runs again (a restart of bin/run)
+    call_command("seed", demo=True, verbosity=0)
+
+    # then every edit is intact
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.actual_date, milestone.doc_number) == (
+        MilestoneStatus.DONE,
+        dt.date(2026, 11, 26),
+        "住建〔2026〕88号",
+    )
+    report.refresh_from_db()
+    assert (report.status, report.reviewed_by.username) == (ReportStatus.APPROVED, "xmb")
+    project.refresh_from_db()
+    assert (project.remarks, project.total_investment) == ("项目办改过的备注", Decimal("123456.78"))
+    assert WarningRule.objects.get(code=RuleCode.MILESTONE_DUE).due_soon_working_days == 5
+    assert User.objects.filter(username="zjj", first_name="小张", email="zjj@example.gov.cn").exists()
+    assert _history_rows() == history_before
+
+
+def test_the_demo_can_be_reset_on_purpose():
+    call_command("seed", demo=True, verbosity=0)
+    Project.objects.filter(pk=Project.objects.order_by("id").first().pk).update(remarks="改过")
+    call_command("seed", demo=True, reset=True, interactive=False, verbosity=0)
+    assert not Project.objects.filter(remarks="改过").exists()
+    assert Project.objects.count() >= 30
