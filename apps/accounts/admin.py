@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from apps.core.admin import PolicyAdmin
 
 from .models import User
+from .roles import user_join_role_group
 
 
 @admin.register(User)
@@ -27,3 +28,8 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
         if not request.user.is_superuser:
             fields += ("is_superuser", "user_permissions")
         return fields
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A role without its group would open no menu: the role decides the group.
+        user_join_role_group(form.instance)

@@ -58,3 +58,12 @@ def load_role_groups() -> dict[str, Group]:
             group.permissions.add(*missing)
         groups[role] = group
     return groups
+
+
+def user_join_role_group(user) -> None:
+    """Put a user in its role's group (the menus of its role); other groups the office gave it stay."""
+    if not user.role:
+        return
+    group = Group.objects.filter(name=role_group_name(user.role)).first()
+    if group is not None and not user.groups.filter(pk=group.pk).exists():
+        user.groups.add(group)

@@ -3,21 +3,24 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import CalendarDay, CalendarYear, DaySource
-from .services import calendar_year_mark_complete
+from apps.core.admin import PolicyAdmin
+
+from .models import CalendarDay, CalendarYear
+from .services import calendar_day_save, calendar_year_mark_complete
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(PolicyAdmin):
     list_display = ("date", "weekday", "kind", "name", "source", "note")
     list_filter = ("kind", "source", ("date", admin.DateFieldListFilter))
     date_hierarchy = "date"
     search_fields = ("name", "note")
 
-    def save_model(self, request, obj, form, change) -> None:
-        # A day entered or corrected by hand is the office's: the package load never overwrites it.
-        obj.source = DaySource.MANUAL
-        super().save_model(request, obj, form, change)
+    def service_create(self, request, obj, form):
+        return calendar_day_save(actor=request.user, day=obj)
+
+    def service_update(self, request, obj, form):
+        return calendar_day_save(actor=request.user, day=obj)
 
     @admin.display(description="星期")
     def weekday(self, obj: CalendarDay) -> str:
@@ -25,7 +28,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(PolicyAdmin):
     """Years are completed only through the service (a year with no entered day cannot be completed)."""
 
     list_display = ("year", "complete", "entered_days", "source", "marked_by", "marked_at")

@@ -187,16 +187,28 @@ def calendar_year_status(*, year: int) -> YearStatus:
     return YearStatus(year=year, known=known, entered_days=entered, warning=warning)
 
 
+def calendar_day_save(*, actor, day: CalendarDay) -> CalendarDay:
+    """Save a day entered or corrected by hand: it becomes the office's (source manual), so loading
+    the package never overwrites it."""
+    from apps.core.services import instance_save
+
+    day.source = DaySource.MANUAL
+    return instance_save(actor=actor, instance=day)
+
+
 @transaction.atomic
 def calendar_year_mark_complete(*, actor, year: int, complete: bool = True) -> CalendarYear:
     """The office confirms that every holiday and make-up workday of `year` is entered (or takes it back)."""
+    from apps.accounts.policy import require  # the policy imports every app's models
+
     if complete and not CalendarDay.objects.filter(date__year=year).exists():
         raise ValidationError(f"{year}年还没有录入任何节假日或调休日，不能标记为已完整录入。")
-    row, _ = CalendarYear.objects.select_for_update().get_or_create(year=year)
+    row = CalendarYear.objects.select_for_update().filter(year=year).first() or CalendarYear(year=year)
+    require(actor, "change", row)
     if row.source == DaySource.PACKAGE and not complete:
         raise ValidationError(f"{year}年的日历由国务院办公厅通知（chinesecalendar 包）提供，不能取消完整标记。")
     row.complete = complete
-    row.marked_by = actor
+    row.marked_by = actor if actor is not None and actor.pk else None
     row.marked_at = timezone.now()
     row.full_clean()
     row.save()

@@ -45,7 +45,8 @@ def test_overdue_list_leader_lists_digest_and_sweep_agree_item_for_item(portfoli
     everything = due_items(ctx=ctx)
     kinds = {i.type for i in everything}
     assert kinds == set(KINDS), kinds  # the demo has items of every kind on this date
-    assert any(i.days_overdue for i in everything) and any(i.days_left for i in everything)
+    assert any(i.days_overdue for i in everything)
+    assert any(i.days_left for i in everything)
     by_key = {_key(i): i for i in everything}
     assert len(by_key) == len(everything)
 
@@ -78,9 +79,7 @@ def test_overdue_list_leader_lists_digest_and_sweep_agree_item_for_item(portfoli
             for entry in group["items"]
         )
         want = sorted(
-            (i.link, i.due_date.isoformat(), i.working_days_overdue or i.working_days_left)
-            for i in everything
-            if leader in i.leader_ids
+            (i.link, i.due_date.isoformat(), i.working_days_overdue or i.working_days_left) for i in everything if leader in i.leader_ids
         )
         assert got == want
     assert seen_leaders == {i for i in leaders if any(i in item.leader_ids for item in everything)}
@@ -107,7 +106,8 @@ def test_due_soon_items_carry_days_left_and_never_a_negative_overdue(portfolio):
     items = due_items(ctx=light_context(today=TODAY))
     soon = [i for i in items if i.due_date >= TODAY]
     late = [i for i in items if i.due_date < TODAY]
-    assert soon and late
+    assert soon
+    assert late
     for i in soon:
         assert (i.days_overdue, i.working_days_overdue) == (0, 0)
         assert i.days_left == (i.due_date - TODAY).days

@@ -33,15 +33,14 @@ def office_client(db):
 
 def test_one_entered_2027_day_still_answers_year_unknown_with_the_warning(office_client, caplog):
     # given the office enters one 2027 holiday
-    created = office_client.post(
-        "/api/v1/calendar/days/", {"date": "2027-01-01", "kind": "holiday", "name": "元旦"}, format="json"
-    )
+    created = office_client.post("/api/v1/calendar/days/", {"date": "2027-01-01", "kind": "holiday", "name": "元旦"}, format="json")
     assert created.status_code == 201, created.content
     # when another 2027 day is asked about (most likely inside the 2027 Spring Festival)
     body = office_client.get("/api/v1/calendar/working-day/", {"date": "2027-02-08"}).json()
     # then the year is not known, the API says so, and the day counts Monday–Friday with a warning
     assert body["year_known"] is False
-    assert "2027年" in body["warning"] and "已录入1天" in body["warning"]
+    assert "2027年" in body["warning"]
+    assert "已录入1天" in body["warning"]
     assert body["is_working_day"] is True
     assert 2027 not in known_years()
     with caplog.at_level(logging.WARNING, logger="apps.workcalendar.services"):
@@ -85,9 +84,8 @@ def test_the_office_marks_a_year_complete_in_the_admin(db, client):
     client.force_login(office)
     CalendarDay.objects.create(date=dt.date(2027, 1, 1), kind=DayKind.HOLIDAY, name="元旦")
     row = CalendarYear.objects.create(year=2027)
-    response = client.post(
-        "/admin/workcalendar/calendaryear/", {"action": "mark_complete", "_selected_action": [row.pk]}, follow=True
-    )
+    response = client.post("/admin/workcalendar/calendaryear/", {"action": "mark_complete", "_selected_action": [row.pk]}, follow=True)
     assert response.status_code == 200
     row.refresh_from_db()
-    assert row.complete and row.marked_by == office
+    assert row.complete
+    assert row.marked_by == office

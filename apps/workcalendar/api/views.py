@@ -7,10 +7,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, UpdateMixin
-from apps.core.services import apply_fields, save_validated
+from apps.core.services import apply_fields
 from apps.workcalendar.filters import CalendarDayFilter
-from apps.workcalendar.models import CalendarDay, DaySource
-from apps.workcalendar.services import add_working_days, calendar_year_status, is_working_day
+from apps.workcalendar.models import CalendarDay
+from apps.workcalendar.services import add_working_days, calendar_day_save, calendar_year_status, is_working_day
 
 from .serializers import (
     AddWorkingDaysQuerySerializer,
@@ -39,11 +39,10 @@ class CalendarDayViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
         return CalendarDay.objects.all()
 
     def create_object(self, data: dict) -> CalendarDay:
-        return save_validated(apply_fields(CalendarDay(source=DaySource.MANUAL), data, allowed=set(data)), actor=self.request.user)
+        return calendar_day_save(actor=self.request.user, day=apply_fields(CalendarDay(), data, allowed=set(data)))
 
     def update_object(self, instance: CalendarDay, data: dict) -> CalendarDay:
-        instance.source = DaySource.MANUAL
-        return save_validated(apply_fields(instance, data, allowed=set(data)), actor=self.request.user)
+        return calendar_day_save(actor=self.request.user, day=apply_fields(instance, data, allowed=set(data)))
 
 
 class WorkingDayView(generics.GenericAPIView):
