@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin import PolicyAdmin, form_data, run_service
@@ -51,6 +52,12 @@ class ProblemAdmin(PolicyAdmin, SimpleHistoryAdmin):
         # 办结 and 销号 are their own services: a status moved to one of them in the form runs it.
         data = form_data(form, PROBLEM_FIELDS, change=True)
         status = data.pop("status", None)
+        changed = set(form.changed_data)
+        # 解决情况 and the 销号 evidence belong to those steps: an edit outside them is refused, not dropped.
+        if "resolution" in changed and status != ProblemStatus.RESOLVED:
+            raise ValidationError({"resolution": "解决情况只能在把状态改为“已办结”时填写。"})
+        if "evidence" in changed and status != ProblemStatus.CLOSED:
+            raise ValidationError({"evidence": "销号佐证只能在把状态改为“已销号”时上传。"})
         problem = problem_update(actor=request.user, problem=obj, data=data) if data else obj
         if status == ProblemStatus.RESOLVED:
             return problem_resolve(actor=request.user, problem=problem, resolution=form.cleaned_data.get("resolution", ""))

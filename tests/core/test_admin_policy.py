@@ -54,7 +54,10 @@ def _form_fields(form, data: dict) -> None:
 def form_data(url: str) -> dict:
     """What the browser would post back unchanged: the form and its inlines as a superuser sees them."""
     client = Client()
-    client.force_login(UserFactory(username="superuser-for-forms", is_staff=True, is_superuser=True))
+    from apps.accounts.models import User
+
+    superuser = User.objects.filter(username="superuser-for-forms").first()
+    client.force_login(superuser or UserFactory(username="superuser-for-forms", is_staff=True, is_superuser=True))
     response = client.get(url)
     assert response.status_code == 200, url
     data: dict = {}
@@ -349,3 +352,19 @@ def test_seed_without_demo_creates_the_role_groups_and_keeps_permissions_added_b
     call_command("seed", verbosity=0)
     assert viewer.permissions.filter(pk=extra.pk).exists()
     assert Group.objects.count() == 4
+
+
+def test_a_resolution_edited_without_resolving_is_refused_not_dropped():
+    load_role_groups()
+    world = build_world()
+    problem = ProblemFactory(project=world.own, responsible_dept=world.dept_a, deadline=dt.date(2026, 12, 10))
+    response = change("problems_problem", problem, resolution="已协调解决")(admin_client(world, "office"))
+    assert response.status_code == 200  # the form again, with the reason
+    assert "解决情况只能在把状态改为“已办结”时填写" in response.content.decode()
+    problem.refresh_from_db()
+    assert problem.resolution == ""
+    # resolving with it is the way
+    response = change("problems_problem", problem, resolution="已协调解决", status="resolved")(admin_client(world, "office"))
+    assert response.status_code == 302
+    problem.refresh_from_db()
+    assert (problem.status, problem.resolution) == ("resolved", "已协调解决")

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.policy import require
 from apps.lights.due import KINDS
 
 from ..channels import ChannelError, get_channel
@@ -82,6 +83,7 @@ def delivery_resend(*, actor, delivery: ReminderDelivery) -> ReminderDelivery:
     """Put a failed (or cancelled) delivery back in the queue; a sent one is never sent twice."""
     with transaction.atomic():
         row = ReminderDelivery.objects.select_for_update().get(pk=delivery.pk)
+        require(actor, "resend", row)
         if row.status == DeliveryStatus.SENT:
             raise ValidationError("该提醒已发送，不能重发。")
         if row.status == DeliveryStatus.PENDING and row.attempts == 0:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from apps.accounts.policy import require
+
 from ..models import ChannelPreference, Notification
 
 
 def notification_mark_read(*, actor, notification: Notification) -> Notification:
     """Mark one of the actor's notifications read (reading twice keeps the first time)."""
-    if notification.user_id != actor.pk:
-        raise PermissionError("只能标记自己的消息。")
+    require(actor, "read", notification)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
