@@ -21,6 +21,8 @@ def _wait_for_a_lock_waiter() -> None:
     deadline = time.monotonic() + HANG
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
+            # pg_stat_activity is a per-transaction snapshot, and we poll inside one: refresh it
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
             )
