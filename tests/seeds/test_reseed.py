@@ -76,6 +76,7 @@ def test_every_edit_made_through_the_api_survives_the_demo_seed_run_again():
     assert _history_rows() == history_before
 
 
+@pytest.mark.django_db(transaction=True)  # flush truncates tables, as it does outside a test transaction
 def test_the_demo_can_be_reset_on_purpose():
     call_command("seed", demo=True, verbosity=0)
     Project.objects.filter(pk=Project.objects.order_by("id").first().pk).update(remarks="改过")
