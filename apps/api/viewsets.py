@@ -15,8 +15,6 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
-
 from .errors import MESSAGES, PayloadTooLarge
 from .pagination import SyncCursorPagination
 from .strict import reject_unknown_body_fields
@@ -79,14 +77,6 @@ def crud_docs(*, list_: str, retrieve: str, create: str, update: str, output, sy
     return extend_schema_view(**views)
 
 
-def require_own_project(user, project, message: str) -> None:
-    """Departments add items only to their own projects (selectors decide what "own" means)."""
-    from apps.projects.selectors import project_is_own
-
-    if not project_is_own(user, project):
-        raise exceptions.PermissionDenied(message)
-
-
 class ApiViewSet(viewsets.GenericViewSet):
     """Reads come from `selector(user)`; serializers: `output_serializer_class` (detail and list),
     `list_serializer_class` (optional), `input_serializer_class` (create/update)."""
@@ -95,8 +85,6 @@ class ApiViewSet(viewsets.GenericViewSet):
     list_serializer_class: type[serializers.Serializer] | None = None
     input_serializer_class: type[serializers.Serializer] | None = None
     update_serializer_class: type[serializers.Serializer] | None = None
-    write_roles: tuple = (Role.PORTFOLIO_OFFICE,)  # who may write; object checks in can_write_object
-    action_roles: dict = {}
 
     def selector(self, user):
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""Reads of the ledger. Who may see and change what is decided here (and in apps/api/permissions).
+"""Reads of the ledger. Which projects are a user's own is decided here; what a user may do to them, in apps/accounts/policy.py.
 
 Everyone signed in reads the whole portfolio (DESIGN.md §1: leaders and other systems read all).
 A department user changes only its "own" projects: those where its department holds a 牵头,
@@ -33,12 +33,6 @@ def own_projects_q(user, prefix: str = "") -> Q:
         ids = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id=user.leader_id).values("project_id")
         return Q(**{f"{prefix}pk__in": ids})
     return Q(pk__in=[])
-
-
-def project_is_own(user, project: Project) -> bool:
-    if is_office(user):
-        return True
-    return Project.objects.filter(own_projects_q(user), pk=project.pk).exists()
 
 
 def project_list(*, user, today: dt.date | None = None, include_archived: bool = False) -> QuerySet[Project]:
