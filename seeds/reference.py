@@ -5,14 +5,13 @@ demo district. Loaded by `manage.py seed`."""
 from __future__ import annotations
 
 from apps.accounts.roles import load_role_groups
+from apps.core.seeding import seed_once
 from apps.lights.models import RuleCode, WarningRule
 from apps.milestones.models import ApprovalTemplate, ApprovalTemplateItem, OffsetBase, Stage
 from apps.organization.models import Department, DepartmentKind, Leader, Region, RegionKind
 from apps.projects.models import InvestmentMode, ProjectCategory
 from apps.reminders.seeds import load_reminder_rules
 from apps.workcalendar.services import calendar_load_from_package
-
-from .upsert import ensure
 
 CATEGORIES = [
     ("infra", "基础设施项目"),
@@ -340,22 +339,24 @@ LEADERS = [
 
 
 def load_reference() -> dict[str, int]:
-    """Idempotent: a second call changes no row."""
+    """Seed once: creates what was never seeded; an edited, renamed or deleted row stays as the office left it."""
     for order, (code, name) in enumerate(CATEGORIES):
-        ensure(ProjectCategory, {"code": code}, {"name": name, "sort_order": order})
+        seed_once(ProjectCategory, {"code": code}, {"name": name, "sort_order": order})
 
     for code, name, values, note in WARNING_RULES:
-        ensure(WarningRule, {"code": code}, {"name": name, "note": note, **values})
+        seed_once(WarningRule, {"code": code}, {"name": name, "note": note, **values})
 
     for mode, (name, description) in TEMPLATES.items():
-        template = ensure(ApprovalTemplate, {"investment_mode": mode}, {"name": name, "description": description})
+        template = seed_once(ApprovalTemplate, {"investment_mode": mode}, {"name": name, "description": description})
+        if template is None:
+            continue  # the office removed this template
         items: dict[str, ApprovalTemplateItem] = {}
         for seq, code, item_name, stage, dept, base, offset, modes, after, after_days, validity, required, applies in APPROVAL_ITEMS:
             if mode not in modes:
                 continue
             base_value = OffsetBase.PLANNED_FINISH if base == "finish" else OffsetBase.PLANNED_START
             after_item = items.get(after) if after else None
-            items[code] = ensure(
+            items[code] = seed_once(
                 ApprovalTemplateItem,
                 {"template": template, "code": code},
                 {
@@ -373,20 +374,20 @@ def load_reference() -> dict[str, int]:
                 },
             )
 
-    county = ensure(Region, {"code": COUNTY[0]}, {"name": COUNTY[1], "kind": COUNTY[2], "sort_order": 0})
+    county = seed_once(Region, {"code": COUNTY[0]}, {"name": COUNTY[1], "kind": COUNTY[2], "sort_order": 0})
     for order, (code, name, kind) in enumerate(REGIONS, start=1):
-        ensure(Region, {"code": code}, {"name": name, "kind": kind, "parent": county, "sort_order": order})
+        seed_once(Region, {"code": code}, {"name": name, "kind": kind, "parent": county, "sort_order": order})
 
     for order, (name, short, kind, region_code, office) in enumerate(DEPARTMENTS):
-        region = Region.objects.get(code=region_code) if region_code else county
-        ensure(
+        region = (Region.objects.filter(code=region_code).first() if region_code else None) or county
+        seed_once(
             Department,
             {"name": name},
             {"short_name": short, "kind": kind, "region": region, "is_portfolio_office": office, "sort_order": order},
         )
 
     for order, (position, portfolio, principal) in enumerate(LEADERS):
-        ensure(Leader, {"position": position}, {"portfolio": portfolio, "is_principal": principal, "sort_order": order})
+        seed_once(Leader, {"position": position}, {"portfolio": portfolio, "is_principal": principal, "sort_order": order})
 
     load_reminder_rules()
     load_role_groups()

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
+from apps.api.models import ApiToken
 from apps.land.models import LandAcquisition
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem
@@ -33,7 +34,7 @@ from apps.progress.models import ProgressReport
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment
 from apps.reminders.models import ChannelPreference, Notification
 
-from .models import Role
+from .models import Role, User
 
 VERB_LABELS = {
     "view": "查看",
@@ -52,6 +53,7 @@ VERB_LABELS = {
     "resend": "重新发送",
     "revoke": "吊销",
     "read": "标记已读",
+    "set_pool_stage": "调整库阶段（入库、退库等）的",
 }
 READ_VERBS = frozenset({"view"})
 # Archiving an archived project is a no-op, not an error (the API's archive stays idempotent).
@@ -64,6 +66,7 @@ LEADER_OWN_PROJECTS = "包保领导只能对本人包保的项目发表意见。
 COMMENT_ROLES = "只有项目办和本项目的包保领导可以发表意见或批示。"
 DEPARTMENT_OWN = "责任单位只能修改本单位牵头、配合或属地的项目及本单位负责的事项。"
 OWN_ROWS_ONLY = "只能操作本人的数据。"
+SUPERUSER_ROWS = "只有系统管理员可以修改系统管理员的账号、密码和接口令牌。"
 ARCHIVED = "项目已归档，不能再修改。"
 
 
@@ -176,6 +179,18 @@ def own_user_row(user, verb, model, obj) -> Decision:
     return Decision(False, OWN_ROWS_ONLY)
 
 
+def office_below_superuser(user, verb, model, obj) -> Decision:
+    """The office manages accounts and tokens, but not those of a superuser (no take-over by password
+    reset or a token issued in its name)."""
+    decision = office_only(user, verb, model, obj)
+    if not decision:
+        return decision
+    account = obj if isinstance(obj, User) else getattr(obj, "user", None) if obj is not None else None
+    if account is not None and account.is_superuser and not user.is_superuser:
+        return Decision(False, SUPERUSER_ROWS)
+    return ALLOW
+
+
 # Everything not listed here is office_only. One line per (model, verb), so `grep` finds the rule.
 RULES: dict[tuple[type[models.Model], str], Rule] = {
     (Project, "change"): department_project,
@@ -195,6 +210,12 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (Problem, "resolve"): department_item,
     (Notification, "read"): own_user_row,
     (ChannelPreference, "change"): own_user_row,
+    (User, "change"): office_below_superuser,
+    (User, "delete"): office_below_superuser,
+    (ApiToken, "create"): office_below_superuser,
+    (ApiToken, "change"): office_below_superuser,
+    (ApiToken, "revoke"): office_below_superuser,
+    (ApiToken, "delete"): office_below_superuser,
 }
 # Plans are the office's (AnnualPlan and MonthlyTarget fall to office_only); named for grep.
 OFFICE_ONLY_MODELS = (AnnualPlan, MonthlyTarget)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 
+from apps.core.seeding import mark, marked, seed_key, seed_once
+
 from .models import Role
 
 # The portfolio's domain apps: every role reads them in the admin.
@@ -42,20 +44,27 @@ def role_group_name(role: str) -> str:
 
 
 def load_role_groups() -> dict[str, Group]:
-    """Create the group of each role and add the permissions it lacks; never remove one."""
+    """Create the group of each role and give it its permissions, each once: a permission the office
+    took from a group is not given back, one it added stays (apps.core.seeding)."""
     perms = list(Permission.objects.filter(content_type__app_label__in=OFFICE_APPS).select_related("content_type"))
     groups: dict[str, Group] = {}
     for role, (by_app, by_model) in GROUP_PERMS.items():
-        group, _ = Group.objects.get_or_create(name=role_group_name(role))
+        name = role_group_name(role)
+        group = seed_once(Group, {"name": name})
+        if group is None:  # the office deleted this role's group
+            continue
         wanted = {
-            p.pk
+            p.pk: seed_key(Group, {"name": name, "perm": f"{p.content_type.app_label}.{p.codename}"})
             for p in perms
             if p.codename.split("_", 1)[0] in by_app.get(p.content_type.app_label, ())
             or p.codename.split("_", 1)[0] in by_model.get((p.content_type.app_label, p.content_type.model), ())
         }
-        missing = wanted - set(group.permissions.values_list("pk", flat=True))
+        has = set(group.permissions.values_list("pk", flat=True))
+        seeded = marked(wanted.values())
+        missing = [pk for pk, key in wanted.items() if pk not in has and key not in seeded]
         if missing:
             group.permissions.add(*missing)
+        mark(key for pk, key in wanted.items() if pk in has or pk in missing)
         groups[role] = group
     return groups
 

@@ -17,6 +17,11 @@ class ApiTokenAdmin(PolicyAdmin):
     autocomplete_fields = ("user",)
     actions = ("revoke",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # An issued token keeps its account; revoking is the action (an un-revoke would be a back door).
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "user", "revoked_at") if obj is not None else fields
+
     def service_create(self, request, obj, form):
         require(request.user, "create", obj)
         token, key = ApiToken.issue(user=obj.user, name=obj.name, scope=obj.scope, expires_at=obj.expires_at)

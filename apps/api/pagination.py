@@ -9,7 +9,8 @@ def _positive_int(request, name: str) -> int | None:
     if raw is None:
         return None
     raw = raw.strip()
-    if not raw.isdigit() or int(raw) < 1:
+    # isascii: "²".isdigit() is True but int("²") raises.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise exceptions.ValidationError({name: ["应为不小于 1 的整数。"]}, code="invalid")
     return int(raw)
 

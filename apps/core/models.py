@@ -1,4 +1,4 @@
-"""Shared field types and choices. No tables of its own."""
+"""Shared field types and choices, and the seeding ledger."""
 
 from decimal import Decimal
 
@@ -28,3 +28,20 @@ class Light(models.TextChoices):
 
 LIGHT_RANK = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 RANK_LIGHT = {v: k for k, v in LIGHT_RANK.items()}
+
+
+class SeedMark(models.Model):
+    """A row the system seeded once (reference data, rules, role permissions, calendar days).
+
+    Seeding creates a row only when it has no mark: a row the office renamed, deleted or took a
+    permission from is never brought back by the next `seed` (every restart of `bin/run`)."""
+
+    key = models.CharField("种子数据标识", max_length=200, unique=True)
+    created_at = models.DateTimeField("载入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已载入的种子数据"
+        verbose_name_plural = "已载入的种子数据"
+
+    def __str__(self) -> str:
+        return self.key

@@ -116,19 +116,27 @@ class DueKind:
         return any(qs.filter(id=object_id, due=due).exists() for qs in self.sources(today=None, until=due, due_day=0, at=due))
 
 
-MILESTONE_OPEN = Q(project__archived_at__isnull=True, planned_date__isnull=False) & ~Q(status__in=CLOSED_STATUSES)
-PROBLEM_OPEN = (
-    (Q(project__isnull=True) | Q(project__archived_at__isnull=True)) & Q(deadline__isnull=False) & ~Q(status__in=PROBLEM_CLOSED_STATUSES)
-)
+def project_live(prefix: str = "") -> Q:
+    """A project still in the portfolio: not archived and not withdrawn (退库). Items of any other
+    project are due for nobody — the same test for every kind."""
+    return Q(**{f"{prefix}archived_at__isnull": True}) & ~Q(**{f"{prefix}pool_stage": PoolStage.WITHDRAWN})
+
+
+def _project_is_live(project: Project) -> bool:
+    return project.archived_at is None and project.pool_stage != PoolStage.WITHDRAWN
+
+
+MILESTONE_OPEN = project_live("project__") & Q(planned_date__isnull=False) & ~Q(status__in=CLOSED_STATUSES)
+PROBLEM_OPEN = (Q(project__isnull=True) | project_live("project__")) & Q(deadline__isnull=False) & ~Q(status__in=PROBLEM_CLOSED_STATUSES)
 
 
 def _milestone_is_open(m: Milestone) -> bool:
-    return m.planned_date is not None and m.status not in CLOSED_STATUSES and m.project.archived_at is None
+    return m.planned_date is not None and m.status not in CLOSED_STATUSES and _project_is_live(m.project)
 
 
 def _problem_is_open(p: Problem) -> bool:
-    archived = p.project_id is not None and p.project.archived_at is not None
-    return p.deadline is not None and p.status not in PROBLEM_CLOSED_STATUSES and not archived
+    live = p.project_id is None or _project_is_live(p.project)
+    return p.deadline is not None and p.status not in PROBLEM_CLOSED_STATUSES and live
 
 
 def _milestone_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
@@ -164,9 +172,7 @@ def _problem_sources(*, today, until: dt.date, due_day: int, at: dt.date | None 
 
 
 def _start_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
-    qs = Project.objects.filter(
-        planned_start__isnull=False, planned_start__lte=until, build_status=BuildStatus.NOT_STARTED, archived_at__isnull=True
-    ).exclude(pool_stage=PoolStage.WITHDRAWN)
+    qs = Project.objects.filter(project_live(), planned_start__isnull=False, planned_start__lte=until, build_status=BuildStatus.NOT_STARTED)
     return [
         _rows(
             qs,
@@ -186,8 +192,7 @@ def reporting_projects(*, year: int, month: int) -> QuerySet[Project]:
     withdrawn (退库), with an annual plan that year, and no submitted or approved report."""
     filed = ProgressReport.objects.filter(project=OuterRef("pk"), year=year, month=month, status__in=FILED_REPORT_STATUSES)
     return (
-        Project.objects.filter(archived_at__isnull=True)
-        .exclude(pool_stage=PoolStage.WITHDRAWN)
+        Project.objects.filter(project_live())
         .filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)))
         .exclude(Exists(filed))
     )

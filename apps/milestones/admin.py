@@ -6,7 +6,7 @@ from apps.core.admin import PolicyAdmin, PolicyTabularInline, form_data
 from apps.lights.admin_utils import LightListFilter, render_light, request_light_context
 from apps.lights.selectors import annotate_milestone_lights
 
-from .models import ApprovalTemplate, ApprovalTemplateItem, Milestone
+from .models import ApprovalTemplate, ApprovalTemplateItem, Milestone, MilestoneStatus
 from .services import MILESTONE_FIELDS, milestone_complete, milestone_create, milestone_update
 
 # Completion goes through milestone_complete (its date may not lie in the future, followers move).
@@ -70,14 +70,23 @@ class MilestoneAdmin(PolicyAdmin, SimpleHistoryAdmin):
         milestone = milestone_create(actor=request.user, project=obj.project, data=form_data(form, MILESTONE_FIELDS, change=False))
         return self._complete(request, milestone, form, change=False)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A milestone belongs to its project for good: the service has no way to move it.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "project") if obj is not None else fields
+
     def service_update(self, request, obj, form):
         data = form_data(form, MILESTONE_FIELDS, change=True)
+        # Status set to 已办结 in the form is the completion service, with the form's date and 文号.
+        completing = data.get("status") == MilestoneStatus.DONE
+        if completing:
+            data.pop("status")
         milestone = milestone_update(actor=request.user, milestone=obj, data=data) if data else obj
-        return self._complete(request, milestone, form, change=True)
+        return self._complete(request, milestone, form, change=True, completing=completing)
 
-    def _complete(self, request, milestone, form, *, change: bool):
+    def _complete(self, request, milestone, form, *, change: bool, completing: bool = False):
         changed = {f for f in COMPLETION_FIELDS if f in form.changed_data}
-        if not changed:
+        if not changed and not completing:
             return milestone
         actual_date = form.cleaned_data.get("actual_date")
         if actual_date is None:

@@ -103,7 +103,10 @@ def milestone_generate_from_template(*, actor, project: Project, template: Appro
         else:
             base = project.planned_finish if item.offset_base == OffsetBase.PLANNED_FINISH else project.planned_start
             if base is not None:
-                milestone.planned_date = base + dt.timedelta(days=item.offset_days)
+                try:
+                    milestone.planned_date = base + dt.timedelta(days=item.offset_days)
+                except OverflowError as exc:
+                    raise ValidationError({"planned_start": "计划开工/竣工日期超出合理范围，无法按模板推算审批要件的计划日期。"}) from exc
         save_validated(milestone, actor=actor)
         by_item[item.pk] = milestone
         created.append(milestone)

@@ -143,7 +143,8 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
         return "—" if not obj.primary_code else "规范"
 
     def service_create(self, request, obj, form):
-        result = project_create(actor=request.user, data=form_data(form, PROJECT_FIELDS, change=False))
+        # As through the API: a new project gets the approval milestones of its investment mode.
+        result = project_create(actor=request.user, data=form_data(form, PROJECT_FIELDS, change=False), generate_milestones=True)
         for warning in result.warnings:
             messages.warning(request, warning)
         return result.project

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import django_filters as df
 from django.db.models import Exists, OuterRef, Q
 
 from apps.api.filters import AmountFilter, IdFilter, YearFilter
 from apps.core.models import Light
+from apps.lights.due import KINDS
 
 from .models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
 
@@ -26,7 +30,7 @@ class ProjectFilter(df.FilterSet):
     total_investment_min = AmountFilter(field_name="total_investment", lookup_expr="gte", label="计划总投资下限（万元）")
     total_investment_max = AmountFilter(field_name="total_investment", lookup_expr="lte", label="计划总投资上限（万元）")
     light = df.ChoiceFilter(choices=Light.choices, field_name="light", label="预警灯")
-    overdue = df.BooleanFilter(method="filter_overdue", label="有逾期要件或问题")
+    overdue = df.BooleanFilter(method="filter_overdue", label="有逾期事项（要件/节点、问题、计划开工、月报）")
     search = df.CharFilter(method="filter_search", label="搜索：项目名称、简称或项目代码")
     updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
 
@@ -60,7 +64,8 @@ class ProjectFilter(df.FilterSet):
         return qs.filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=value)))
 
     def filter_overdue(self, qs, name, value):
-        overdue = Q(milestone_rank=2) | Q(problem_rank=2)
+        # Any kind of the due-item registry past due (the project's light annotation ranks each kind).
+        overdue = reduce(operator.or_, (Q(**{f"{code}_rank": 2}) for code in KINDS))
         return qs.filter(overdue) if value else qs.exclude(overdue)
 
     def filter_search(self, qs, name, value):

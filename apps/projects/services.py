@@ -57,6 +57,9 @@ def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
     """Change ledger fields; nothing is saved when any field is invalid."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     require(actor, "change", project)
+    if "pool_stage" in data and data["pool_stage"] != project.pool_stage:
+        # 入库/退库 decides whether the project's items are due at all: the office's call.
+        require(actor, "set_pool_stage", project)
     apply_fields(project, data, allowed=PROJECT_FIELDS)
     save_validated(project, actor=actor)
     return ProjectResult(project=project, warnings=[project.code_warning] if project.code_warning else [])

@@ -1,5 +1,5 @@
-"""Default reminder rules (DESIGN.md §5), loaded by `manage.py seed`. Rows the office has edited
-are left alone: a rule is created with its steps only when its code is missing."""
+"""Default reminder rules (DESIGN.md §5), loaded by `manage.py seed`. Seeded once: a rule is
+created with its steps the first time only; one the office edited or deleted stays that way."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+
+from apps.core.seeding import seed_once
 
 from .models import Channel, RecipientRole, ReminderRule, ReminderStep, StepKind, Subject, WebhookEndpoint, WebhookFlavor
 
@@ -77,16 +79,18 @@ def load_reminder_rules() -> dict[str, int]:
     for spec in DEFAULT_RULES:
         spec = dict(spec)
         steps = spec.pop("steps")
-        rule, was_created = ReminderRule.objects.get_or_create(
-            code=spec.pop("code"), defaults={**spec, "send_from": dt.time(9, 0), "send_until": dt.time(17, 30)}
-        )
-        if was_created:
+        code = spec.pop("code")
+        existed = ReminderRule.objects.filter(code=code).exists()
+        rule = seed_once(ReminderRule, {"code": code}, {**spec, "send_from": dt.time(9, 0), "send_until": dt.time(17, 30)})
+        if rule is not None and not existed:
             created += 1
             for step in steps:
                 ReminderStep.objects.create(rule=rule, **{k: list(v) if isinstance(v, list) else v for k, v in step.items()})
     if settings.REMINDERS_WEBHOOK_URL:
-        WebhookEndpoint.objects.update_or_create(
-            name="环境变量配置的Webhook",
-            defaults={"url": settings.REMINDERS_WEBHOOK_URL, "flavor": WebhookFlavor(settings.REMINDERS_WEBHOOK_FLAVOR), "enabled": True},
+        # Created once from the environment; afterwards the office's edits (or its disabling it) stand.
+        seed_once(
+            WebhookEndpoint,
+            {"name": "环境变量配置的Webhook"},
+            {"url": settings.REMINDERS_WEBHOOK_URL, "flavor": WebhookFlavor(settings.REMINDERS_WEBHOOK_FLAVOR), "enabled": True},
         )
     return {"rules_created": created}

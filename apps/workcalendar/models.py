@@ -14,8 +14,8 @@ class DaySource(models.TextChoices):
 class CalendarDay(models.Model):
     """A day that differs from the Monday–Friday rule: a holiday, or a make-up workday (调休).
 
-    Ordinary days have no row. A year counts as known when it has at least one row; a year
-    without rows falls back to Monday–Friday and logs a warning.
+    Ordinary days have no row. Whether a year is complete is CalendarYear's; days of an incomplete
+    year that have no row fall back to Monday–Friday, with a logged warning.
     """
 
     date = models.DateField("日期", unique=True)

@@ -220,6 +220,8 @@ def calendar_load_from_package() -> dict[str, int]:
     """Load every year the chinesecalendar package knows; rows entered by hand are never overwritten."""
     from chinese_calendar import constants
 
+    from apps.core.seeding import mark, marked, seed_key
+
     manual_dates = set(CalendarDay.objects.filter(source=DaySource.MANUAL).values_list("date", flat=True))
     existing = {row.date: row for row in CalendarDay.objects.filter(source=DaySource.PACKAGE)}
     wanted: dict[dt.date, tuple[str, str]] = {}
@@ -227,11 +229,14 @@ def calendar_load_from_package() -> dict[str, int]:
         wanted[day] = (DayKind.HOLIDAY, HOLIDAY_NAMES_ZH.get(name, name))
     for day, name in constants.workdays.items():
         wanted[day] = (DayKind.MAKEUP_WORKDAY, HOLIDAY_NAMES_ZH.get(name, name))
+    keys = {day: seed_key(CalendarDay, {"date": day}) for day in wanted}
+    # A package day the office deleted stays deleted (seeded once, apps.core.seeding).
+    deleted = marked(keys.values()) - {keys[d] for d in existing} - {keys[d] for d in manual_dates if d in keys}
 
     created = updated = 0
     to_create = []
     for day, (kind, name) in wanted.items():
-        if day in manual_dates:
+        if day in manual_dates or keys[day] in deleted:
             continue
         row = existing.get(day)
         if row is None:
@@ -242,6 +247,7 @@ def calendar_load_from_package() -> dict[str, int]:
             updated += 1
     CalendarDay.objects.bulk_create(to_create)
     created = len(to_create)
+    mark(keys.values())
     # Every year the package covers is complete; a year the office completed by hand stays as it is.
     years = {day.year for day in wanted}
     have = set(CalendarYear.objects.filter(year__in=years).values_list("year", flat=True))

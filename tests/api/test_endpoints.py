@@ -39,7 +39,8 @@ def test_project_list_detail_and_filters(world, office):
     assert office.get("/api/v1/projects/", {"department": world.dept_a.pk}).json()["results"][0]["id"] == world.own.pk
     # The other project is red too: an annual plan and nothing done by October.
     assert office.get("/api/v1/projects/", {"light": "red"}).json()["count"] == 2
-    assert office.get("/api/v1/projects/", {"overdue": "true"}).json()["count"] == 1
+    # Both have something overdue: the own project a milestone, both the October report (due 5 Nov).
+    assert office.get("/api/v1/projects/", {"overdue": "true"}).json()["count"] == 2
     assert office.get("/api/v1/projects/", {"search": "外单位"}).json()["count"] == 1
     assert office.get("/api/v1/projects/", {"year": 2026, "total_investment_min": 5000}).json()["count"] == 2
     assert office.get("/api/v1/projects/", {"total_investment_max": 100}).json()["count"] == 0

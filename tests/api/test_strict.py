@@ -346,3 +346,17 @@ def test_the_api_accepts_exactly_the_query_parameters_the_schema_documents(world
     for param in params:
         response = office.get("/api/v1/projects/", {param["name"]: "1"})
         assert "不支持的查询参数" not in response.json().get("message", ""), param["name"]
+
+
+def test_a_project_planned_in_year_one_is_refused_not_a_500(world, office, template):
+    before = Project.objects.count()
+    response = office.post("/api/v1/projects/", project_payload(world, start_year=2026, planned_start="0001-03-01"), format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert Project.objects.count() == before
+
+
+@pytest.mark.parametrize("value", ["²", "١", "𝟗", "1²"])
+def test_a_non_ascii_digit_page_size_is_a_400_not_a_500(office, value):
+    for path in ("/api/v1/overdue/", "/api/v1/projects/", "/api/v1/projects/sync/"):
+        assert office.get(path, {"page_size": value}).status_code == 400, path
+    assert office.get("/api/v1/projects/", {"page": value}).status_code == 400

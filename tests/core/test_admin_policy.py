@@ -368,3 +368,54 @@ def test_a_resolution_edited_without_resolving_is_refused_not_dropped():
     assert response.status_code == 302
     problem.refresh_from_db()
     assert (problem.status, problem.resolution) == ("resolved", "已协调解决")
+
+
+def test_a_department_completes_a_milestone_in_the_admin_by_setting_its_status_and_date():
+    load_role_groups()
+    world = build_world()
+    milestone = items_for(world.own, world.dept_a)["milestone"]
+    response = change("milestones_milestone", milestone, status="done", actual_date="2026-11-20", doc_number="住建〔2026〕7号")(
+        admin_client(world, "department")
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.actual_date, milestone.doc_number) == ("done", dt.date(2026, 11, 20), "住建〔2026〕7号")
+
+
+def test_a_milestone_cannot_be_moved_to_another_project_in_the_admin():
+    load_role_groups()
+    world = build_world()
+    milestone = items_for(world.own, world.dept_a)["milestone"]
+    response = admin_client(world, "office").get(reverse("admin:milestones_milestone_change", args=[milestone.pk]))
+    assert "project" not in response.context["adminform"].form.fields
+
+
+def test_the_office_cannot_take_over_a_superuser_account_or_token():
+    from apps.accounts.models import User
+    from apps.api.models import ApiToken
+
+    load_role_groups()
+    world = build_world()
+    root = User.objects.create_superuser("root", password="Old!pass9", role="office")
+    office = admin_client(world, "office")
+    # no password reset of a superuser
+    url = f"/admin/accounts/user/{root.pk}/password/"
+    response = office.post(url, {"password1": "New!pass9x", "password2": "New!pass9x"})
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("Old!pass9")
+    # no token in a superuser's name
+    response = add("api_apitoken", name="接管", user=root.pk, scope="read_write")(office)
+    assert response.status_code == 200
+    assert "只有系统管理员可以修改系统管理员" in response.content.decode()
+    assert not ApiToken.objects.filter(user=root).exists()
+    # an issued token keeps its account and cannot be un-revoked in the form
+    token, _key = ApiToken.issue(user=world.users["viewer"], name="统计局", scope="read")
+    response = office.get(reverse("admin:api_apitoken_change", args=[token.pk]))
+    fields = response.context["adminform"].form.fields
+    assert "user" not in fields
+    assert "revoked_at" not in fields
+    # the office still manages ordinary accounts
+    viewer = world.users["viewer"]
+    response = office.post(f"/admin/accounts/user/{viewer.pk}/password/", {"password1": "New!pass9x", "password2": "New!pass9x"})
+    assert response.status_code == 302

@@ -129,3 +129,36 @@ def test_a_settled_item_is_no_longer_due_and_its_reminder_is_moot(portfolio):
     Milestone.objects.filter(pk=item.id).update(status=MilestoneStatus.DONE, actual_date=TODAY)
     assert item_is_settled(reminder)
     assert _key(item) not in {_key(i) for i in due_items(ctx=ctx)}
+
+
+def test_a_withdrawn_project_has_nothing_due_of_any_kind_and_only_the_office_withdraws(portfolio):
+    from django.core.exceptions import PermissionDenied
+
+    from apps.accounts.models import User
+    from apps.projects.models import PoolStage, Project
+    from apps.projects.services import project_update
+
+    ctx = light_context(today=TODAY)
+    project_id = next(i.project_id for i in due_items(ctx=ctx) if i.type == "start")
+    project = Project.objects.get(pk=project_id)
+    kinds = {i.type for i in due_items(ctx=ctx) if i.project_id == project_id}
+    assert "start" in kinds
+    from apps.projects.models import ProjectResponsibility, ResponsibilityRole
+
+    lead = ProjectResponsibility.objects.filter(project=project, role=ResponsibilityRole.LEAD_DEPT).first().department
+    department = User.objects.create(username="lead-dept-user", role="department", department=lead)
+    with pytest.raises(PermissionDenied, match="只有项目办可以调整库阶段"):
+        project_update(actor=department, project=project, data={"pool_stage": PoolStage.WITHDRAWN})
+    project_update(actor=User.objects.get(username="xmb"), project=project, data={"pool_stage": PoolStage.WITHDRAWN})
+    assert not [i for i in due_items(ctx=ctx) if i.project_id == project_id]
+
+
+def test_the_project_list_overdue_filter_counts_every_kind(portfolio):
+    from apps.projects.filters import ProjectFilter
+    from apps.projects.selectors import project_list
+
+    ctx = light_context(today=TODAY)
+    late = {i.project_id for i in due_items(ctx=ctx) if i.days_overdue > 0 and i.project_id}
+    qs = project_list(user=None, today=TODAY)
+    flagged = set(ProjectFilter({"overdue": "true"}, queryset=qs).qs.values_list("pk", flat=True))
+    assert flagged == late

@@ -83,3 +83,43 @@ def test_the_demo_can_be_reset_on_purpose():
     call_command("seed", demo=True, reset=True, interactive=False, verbosity=0)
     assert not Project.objects.filter(remarks="改过").exists()
     assert Project.objects.count() >= 30
+
+
+def test_renamed_deleted_and_trimmed_reference_rows_stay_as_the_office_left_them():
+    from django.contrib.auth.models import Group, Permission
+
+    from apps.organization.models import Department, Leader
+    from apps.reminders.models import ReminderRule
+    from apps.workcalendar.models import CalendarDay
+
+    # given the reference data, and the office renaming, deleting and trimming some of it
+    call_command("seed", verbosity=0)
+    Department.objects.filter(name="住房和城乡建设局").update(name="住房城乡建设局")
+    Leader.objects.filter(position="常务副区长").update(position="常务副县长")
+    ReminderRule.objects.filter(code="planned-start").delete()
+    CalendarDay.objects.filter(date=dt.date(2026, 10, 7)).delete()
+    group = Group.objects.get(name="责任单位用户")
+    group.permissions.remove(Permission.objects.get(codename="change_project"))
+    counts = (Department.objects.count(), Leader.objects.count(), ReminderRule.objects.count(), CalendarDay.objects.count())
+
+    # when seed runs again (a restart)
+    call_command("seed", verbosity=0)
+
+    # then nothing comes back and nothing is duplicated
+    assert (Department.objects.count(), Leader.objects.count(), ReminderRule.objects.count(), CalendarDay.objects.count()) == counts
+    assert not Department.objects.filter(name="住房和城乡建设局").exists()
+    assert not Leader.objects.filter(position="常务副区长").exists()
+    assert not ReminderRule.objects.filter(code="planned-start").exists()
+    assert not CalendarDay.objects.filter(date=dt.date(2026, 10, 7)).exists()
+    assert not group.permissions.filter(codename="change_project").exists()
+
+
+def test_the_webhook_from_the_environment_is_created_once_and_then_left_to_the_office(settings):
+    from apps.reminders.models import WebhookEndpoint
+    from apps.reminders.seeds import load_reminder_rules
+
+    settings.REMINDERS_WEBHOOK_URL = "http://127.0.0.1:9/hook"
+    load_reminder_rules()
+    WebhookEndpoint.objects.update(enabled=False, url="http://127.0.0.1:9/other")
+    load_reminder_rules()
+    assert list(WebhookEndpoint.objects.values_list("enabled", "url")) == [(False, "http://127.0.0.1:9/other")]
