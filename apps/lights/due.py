@@ -12,6 +12,11 @@ Every kind yields `.values()` rows with the same keys (`ROW_KEYS`):
 - `leader_ref`: the item's own leader (a problem's 协调领导), else the project's 包保领导;
 - `own_leader_ref`: the item's own leader only (reminders add the project's leaders themselves).
 An item belongs to a leader when the leader is its own leader or a 包保领导 of its project.
+
+"Due soon" is the kind's warning-rule window (lists, lights, the digest); a kind whose warning rule
+is switched off is due for nobody. Reminders fire by their own rule's steps: the sweep reads the
+same items up to its earliest "before" step, so with the default windows (7 working days; 3 for
+reports) it reads exactly the overdue list's items.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from django.db.models.functions import Coalesce
 from apps.milestones.models import CLOSED_STATUSES, Milestone
 from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
 from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import AnnualPlan, BuildStatus, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import AnnualPlan, AnnualRole, BuildStatus, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
 
 from .models import RuleCode
 
@@ -78,12 +83,11 @@ def report_deadline(year: int, month: int, due_day: int) -> dt.date:
 
 
 def report_periods(today: dt.date, due_day: int) -> list[Period]:
-    """The report due this month (last month's) and the one due next month (this month's)."""
+    """The periods whose report can be open on `today`: every month of the report year up to last
+    month (an unfiled report stays overdue when the month turns), and this month's (due next month)."""
     prev = today.replace(day=1) - dt.timedelta(days=1)
-    return [
-        Period(prev.year, prev.month, report_deadline(prev.year, prev.month, due_day)),
-        Period(today.year, today.month, report_deadline(today.year, today.month, due_day)),
-    ]
+    periods = [Period(prev.year, month, report_deadline(prev.year, month, due_day)) for month in range(1, prev.month + 1)]
+    return [*periods, Period(today.year, today.month, report_deadline(today.year, today.month, due_day))]
 
 
 def period_of_deadline(deadline: dt.date) -> tuple[int, int]:
@@ -188,14 +192,17 @@ def _start_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = 
 
 
 def reporting_projects(*, year: int, month: int) -> QuerySet[Project]:
-    """Projects that owe the report of (year, month) and have not filed it: not archived, not
-    withdrawn (退库), with an annual plan that year, and no submitted or approved report."""
-    filed = ProgressReport.objects.filter(project=OuterRef("pk"), year=year, month=month, status__in=FILED_REPORT_STATUSES)
-    return (
-        Project.objects.filter(project_live())
-        .filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)))
-        .exclude(Exists(filed))
+    """Projects that owe the report of (year, month) and have not filed it: live, with an annual plan
+    that year, and no submitted or approved report. A started project reports from the month it
+    started (January when it started before that year); one not yet started reports from January
+    unless it is a 新开工 project, which starts reporting when it starts."""
+    month_end = report_deadline(year, month, 1) - dt.timedelta(days=1)
+    plans = AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)
+    reporting = plans.filter(project__actual_start__lte=month_end) | plans.filter(project__actual_start__isnull=True).exclude(
+        annual_role=AnnualRole.NEW_START
     )
+    filed = ProgressReport.objects.filter(project=OuterRef("pk"), year=year, month=month, status__in=FILED_REPORT_STATUSES)
+    return Project.objects.filter(project_live()).filter(Exists(reporting)).exclude(Exists(filed))
 
 
 def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:

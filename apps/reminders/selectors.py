@@ -13,7 +13,7 @@ from django.db.models import IntegerField, Min, OuterRef, QuerySet, Subquery
 
 from apps.accounts.models import Role, User
 from apps.lights.due import KINDS
-from apps.lights.selectors import report_due_day
+from apps.lights.selectors import report_due_day, rule_thresholds
 from apps.organization.models import Department
 from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 from apps.projects.selectors import is_office
@@ -33,7 +33,8 @@ class Source:
 def reminder_sources(rule: ReminderRule, *, today: dt.date, horizon: dt.date) -> list[Source]:
     """The open items of `rule`'s kind due on or before `horizon` (from the registry), each with its sweep cursor."""
     kind = KINDS.get(rule.subject)
-    if kind is None:
+    # A kind whose warning rule the office switched off is due for nobody: no list, no light, no reminder.
+    if kind is None or not rule_thresholds(kind.rule_code).enabled:
         return []
     sources = []
     for qs in kind.sources(today=today, until=horizon, due_day=report_due_day()):

@@ -218,7 +218,7 @@ def test_overdue_list_worst_first_with_working_days(world, office):
     Milestone.objects.create(
         project=world.other, name="临期节点", stage="construction", planned_date=dt.date(2026, 12, 2), responsible_dept=world.dept_b
     )
-    body = office.get("/api/v1/overdue/").json()
+    body = office.get("/api/v1/overdue/", {"page_size": 200}).json()
     rows = body["results"]
     assert rows[0]["light"] == "red"
     assert rows[-1]["light"] in ("yellow", "red")
@@ -229,7 +229,9 @@ def test_overdue_list_worst_first_with_working_days(world, office):
     assert milestone["working_days_overdue"] == 38
     assert (milestone["leader_position"], milestone["department_name"]) == ("常务副区长", "住建局")
     reports = [r for r in rows if r["type"] == "report"]
-    assert {r["project_id"] for r in reports} == {world.own.pk, world.other.pk}  # October not filed, due 5 Nov
+    assert {r["project_id"] for r in reports} == {world.own.pk, world.other.pk}  # nothing filed this year
+    assert {r["title"] for r in reports} == {f"2026年{m}月月报未报送" for m in range(1, 11)}  # January–October, all overdue
+    assert {r["due_date"] for r in reports if r["title"] == "2026年10月月报未报送"} == {"2026-11-05"}
     soon = next(r for r in rows if r["title"] == "临期节点")
     assert (soon["light"], soon["days_overdue"], soon["working_days_overdue"]) == ("yellow", 0, 0)
     assert (soon["days_left"], soon["working_days_left"]) == (5, 3)

@@ -162,3 +162,23 @@ def test_the_project_list_overdue_filter_counts_every_kind(portfolio):
     qs = project_list(user=None, today=TODAY)
     flagged = set(ProjectFilter({"overdue": "true"}, queryset=qs).qs.values_list("pk", flat=True))
     assert flagged == late
+
+
+def test_an_unfiled_report_stays_overdue_when_the_month_turns(portfolio):
+    def october(day):
+        return {i.id for i in due_items(ctx=light_context(today=day), item_type="report") if i.title == "2026年10月月报未报送"}
+
+    before = october(dt.date(2026, 11, 30))
+    assert before
+    assert october(dt.date(2026, 12, 1)) == before
+    assert october(dt.date(2026, 12, 31)) == before
+
+
+def test_a_kind_switched_off_in_its_warning_rule_is_due_for_nobody(portfolio):
+    from apps.lights.models import RuleCode, WarningRule
+
+    WarningRule.objects.filter(code=RuleCode.START_DUE).update(enabled=False)
+    assert not [i for i in due_items(ctx=light_context(today=TODAY)) if i.type == "start"]
+    rule = ReminderRule.objects.get(subject=Subject.START)
+    sources, _index = rule_candidates(rule, list(rule.steps.all()), today=TODAY, calendar=load_calendar(today=TODAY))
+    assert sources == []

@@ -92,6 +92,8 @@ def test_investment_light_boundaries_match_in_python_and_sql(ctx, ytd, expected)
 
     project = ProjectFactory(start_year=2025, end_year=2026)
     AnnualPlanFactory(project=project, year=2025, annual_plan=Decimal("1200"))
+    for month in range(1, 8):  # every report filed, so only the investment decides the light
+        ProgressReportFactory(project=project, year=2025, month=month, period_completed=Decimal("0"), status="approved")
     ProgressReportFactory(project=project, year=2025, month=8, period_completed=ytd, status="approved")
     annotated = annotate_project_lights(Project.objects.filter(pk=project.pk), ctx).get()
     assert annotated.light == expected

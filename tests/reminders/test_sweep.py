@@ -246,6 +246,8 @@ def test_an_unfiled_monthly_report_is_chased_after_the_deadline_and_stops_once_f
     from tests.factories import AnnualPlanFactory, ProgressReportFactory
 
     AnnualPlanFactory(project=world.project, year=2025)
+    for month in range(1, 8):  # January–July filed: August's and September's are owed
+        ProgressReportFactory(project=world.project, year=2025, month=month, status=ReportStatus.APPROVED)
     # the September report is due 2025-10-05, a holiday: "due today" goes out on 09-30
     sweep_on(D(2025, 9, 30), subjects=["report"])
     assert _keys(subject="report", due_date=D(2025, 10, 5)) == {("before:0", 1)}
@@ -255,7 +257,13 @@ def test_an_unfiled_monthly_report_is_chased_after_the_deadline_and_stops_once_f
     assert (row.user.username, row.due_date, row.context["title"]) == ("zjj", D(2025, 10, 5), "2025年9月月报未报送")
     ProgressReportFactory(project=world.project, year=2025, month=9, status=ReportStatus.SUBMITTED)
     assert delivery_send(delivery_id=row.pk, now=at(D(2025, 10, 9))).status == "cancelled"
-    assert sweep_on(D(2025, 10, 14), subjects=["report"]).created == 0
+    # August's, still missing, is chased on (it does not drop off when the month turns) ...
+    assert sweep_on(D(2025, 10, 14), subjects=["report"]).created > 0
+    chased = ReminderDelivery.objects.filter(subject="report", fire_date=D(2025, 10, 14))
+    assert set(chased.values_list("due_date", flat=True)) == {D(2025, 9, 5)}
+    # ... and once it is filed too, nothing more goes out
+    ProgressReportFactory(project=world.project, year=2025, month=8, status=ReportStatus.SUBMITTED)
+    assert sweep_on(D(2025, 10, 16), subjects=["report"]).created == 0
 
 
 def test_a_planned_start_that_passes_without_a_start_is_reminded_to_the_lead_department(world):
