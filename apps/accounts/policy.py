@@ -139,26 +139,27 @@ def office_only(user, verb, model, obj) -> Decision:
     return Decision(False, _office_only_reason(user, verb, model))
 
 
-def department_project(user, verb, model, obj) -> Decision:
-    """Departments act on rows of their own projects (牵头、配合、属地)."""
-    if is_office(user):
-        return ALLOW
-    if user.role != Role.DEPARTMENT or not user.department_id:
-        return Decision(False, _office_only_reason(user, verb, model))
-    if obj is None or _is_own_project(user, project_of(obj)):
-        return ALLOW
-    return Decision(False, DEPARTMENT_OWN)
+def _department_rule(owns: Callable[[object, models.Model], bool]) -> Rule:
+    """The office always; a department user when `owns(user, obj)` (or for the model as a whole)."""
+
+    def rule(user, verb, model, obj) -> Decision:
+        if is_office(user):
+            return ALLOW
+        if user.role != Role.DEPARTMENT or not user.department_id:
+            return Decision(False, _office_only_reason(user, verb, model))
+        if obj is None or owns(user, obj):
+            return ALLOW
+        return Decision(False, DEPARTMENT_OWN)
+
+    return rule
 
 
-def department_item(user, verb, model, obj) -> Decision:
-    """Departments act on items they are responsible for, and on the items of their own projects."""
-    if is_office(user):
-        return ALLOW
-    if user.role != Role.DEPARTMENT or not user.department_id:
-        return Decision(False, _office_only_reason(user, verb, model))
-    if obj is None or obj.responsible_dept_id == user.department_id or _is_own_project(user, project_of(obj)):
-        return ALLOW
-    return Decision(False, DEPARTMENT_OWN)
+# Departments act on rows of their own projects (牵头、配合、属地) ...
+department_project = _department_rule(lambda user, obj: _is_own_project(user, project_of(obj)))
+# ... and on items they are responsible for, wherever they sit.
+department_item = _department_rule(
+    lambda user, obj: obj.responsible_dept_id == user.department_id or _is_own_project(user, project_of(obj))
+)
 
 
 def leader_project(user, verb, model, obj) -> Decision:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from apps.accounts.policy import decide, is_office  # noqa: F401 - is_office re-exported for older importers
+from apps.accounts.policy import decide
 
 SAFE = permissions.SAFE_METHODS
 

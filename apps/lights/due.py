@@ -98,17 +98,15 @@ def period_of_deadline(deadline: dt.date) -> tuple[int, int]:
 @dataclass(frozen=True)
 class DueKind:
     """One kind of due item. `sources(today, until, due_day)` returns querysets of rows (ROW_KEYS)
-    due on or before `until`; `project_path` reaches the project from the kind's model."""
+    due on or before `until`."""
 
     code: str
     label: str
     rule_code: str  # the WarningRule whose window makes an item "due soon" (yellow)
-    model: type
-    project_path: str
     sources: Callable[..., list[QuerySet]]
     link_pattern: str
     link_field: str  # "id" or "project_ref"
-    open_q: Q | None = None  # per-row lights: which rows of `model` are open (the same test as `sources`)
+    open_q: Q | None = None  # per-row lights: which rows of the kind's model are open (the same test as `sources`)
     open_obj: Callable[[object], bool] | None = None  # the same test on one loaded object
 
     def link(self, row: dict) -> str:
@@ -235,8 +233,6 @@ KINDS: dict[str, DueKind] = {
         DueKindCode.MILESTONE,
         "要件/节点",
         RuleCode.MILESTONE_DUE,
-        Milestone,
-        "project",
         _milestone_sources,
         "/admin/milestones/milestone/{}/change/",
         "id",
@@ -247,8 +243,6 @@ KINDS: dict[str, DueKind] = {
         DueKindCode.PROBLEM,
         "问题",
         RuleCode.PROBLEM_DUE,
-        Problem,
-        "project",
         _problem_sources,
         "/admin/problems/problem/{}/change/",
         "id",
@@ -259,8 +253,6 @@ KINDS: dict[str, DueKind] = {
         DueKindCode.START,
         "计划开工",
         RuleCode.START_DUE,
-        Project,
-        "",
         _start_sources,
         "/admin/projects/project/{}/change/",
         "project_ref",
@@ -269,8 +261,6 @@ KINDS: dict[str, DueKind] = {
         DueKindCode.REPORT,
         "月报未报送",
         RuleCode.REPORT_FILING,
-        Project,
-        "",
         _report_sources,
         "/admin/projects/project/{}/change/",
         "project_ref",

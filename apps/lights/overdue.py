@@ -13,16 +13,8 @@ from apps.core.models import LIGHT_RANK, Light
 from apps.organization.models import Department, Leader
 from apps.workcalendar.services import WorkdayIndex
 
-from .due import KIND_CHOICES, KINDS, due_rows, item_leaders, project_leaders
+from .due import KINDS, due_rows, item_leaders, project_leaders
 from .selectors import LightContext, date_light
-
-
-class ItemType:
-    MILESTONE = "milestone"
-    PROBLEM = "problem"
-    START = "start"
-    REPORT = "report"
-    CHOICES = KIND_CHOICES
 
 
 @dataclass

@@ -77,11 +77,6 @@ def all_thresholds() -> dict[str, Thresholds]:
     return {code: _thresholds(rows.get(code) or WarningRule(code=code, **DEFAULTS[code])) for code in RuleCode}
 
 
-def report_due_day() -> int:
-    """The one monthly-report deadline rule: reports of a month are due on this day of the next."""
-    return rule_thresholds(RuleCode.REPORT_FILING).report_due_day
-
-
 def _thresholds(rule: WarningRule) -> Thresholds:
     return Thresholds(
         enabled=rule.enabled,

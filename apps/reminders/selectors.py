@@ -12,11 +12,12 @@ from django.db.models import DateField as DateFieldType
 from django.db.models import IntegerField, Min, OuterRef, QuerySet, Subquery
 
 from apps.accounts.models import Role, User
+from apps.accounts.policy import is_office
 from apps.lights.due import KINDS
-from apps.lights.selectors import report_due_day, rule_thresholds
+from apps.lights.models import RuleCode
+from apps.lights.selectors import all_thresholds
 from apps.organization.models import Department
 from apps.projects.models import ProjectResponsibility, ResponsibilityRole
-from apps.projects.selectors import is_office
 
 from .models import ChannelPreference, Notification, ReminderCursor, ReminderDelivery, ReminderRule, WebhookEndpoint
 
@@ -33,11 +34,12 @@ class Source:
 def reminder_sources(rule: ReminderRule, *, today: dt.date, horizon: dt.date) -> list[Source]:
     """The open items of `rule`'s kind due on or before `horizon` (from the registry), each with its sweep cursor."""
     kind = KINDS.get(rule.subject)
+    rules = all_thresholds()
     # A kind whose warning rule the office switched off is due for nobody: no list, no light, no reminder.
-    if kind is None or not rule_thresholds(kind.rule_code).enabled:
+    if kind is None or not rules[kind.rule_code].enabled:
         return []
     sources = []
-    for qs in kind.sources(today=today, until=horizon, due_day=report_due_day()):
+    for qs in kind.sources(today=today, until=horizon, due_day=rules[RuleCode.REPORT_FILING].report_due_day):
         cursor = ReminderCursor.objects.filter(rule=rule, object_id=OuterRef("id"), due_date=OuterRef("due"))
         qs = qs.annotate(
             cursor_fire=Subquery(cursor.values("reminder_fire_date")[:1], output_field=DateFieldType()),

@@ -128,37 +128,22 @@ def add_working_days(*, start: dt.date, days: int) -> dt.date:
     """
     if abs(days) > MAX_WORKING_DAYS:
         raise ValueError(f"工作日数不能超过{MAX_WORKING_DAYS}天。")
-    step = 1 if days >= 0 else -1
-    span_years = abs(days) // 200 + 1
-    first, last = (start.year, start.year + span_years) if step > 0 else (start.year - span_years, start.year)
-    cal = WorkCalendar.load(first, last)
-    current = start
-    if days == 0:
-        while not cal.is_working_day(current):
-            current += dt.timedelta(days=1)
-        return current
-    remaining = abs(days)
-    while remaining:
-        current += dt.timedelta(days=step)
-        if cal.is_working_day(current):
-            remaining -= 1
-    return current
+    # Any 2n + 31 calendar days hold at least n working days, even across the Spring Festival.
+    span = dt.timedelta(days=2 * abs(days) + 31)
+    if days >= 0:
+        index = WorkdayIndex(start, start + span)
+        if days == 0 and index.is_working_day(start):
+            return start
+        return index.day(index.count(start) + max(days, 1))
+    index = WorkdayIndex(start - span, start)
+    return index.day(index.count(start - dt.timedelta(days=1)) + days + 1)
 
 
 def working_days_between(*, start: dt.date, end: dt.date) -> int:
     """Working days in (start, end]: 0 for the same day, negative when `end` is before `start`."""
-    if end == start:
-        return 0
     if end < start:
         return -working_days_between(start=end, end=start)
-    cal = WorkCalendar.load(start.year, end.year)
-    count = 0
-    current = start
-    while current < end:
-        current += dt.timedelta(days=1)
-        if cal.is_working_day(current):
-            count += 1
-    return count
+    return WorkdayIndex(start, end).between(start, end)
 
 
 def known_years() -> list[int]:

@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.pagination import PagePagination
-from apps.lights.overdue import ItemType, due_items
+from apps.lights.due import KIND_CHOICES
+from apps.lights.overdue import due_items
 from apps.lights.selectors import light_context
 
 from .serializers import OverdueItemSerializer, OverdueQuerySerializer
@@ -19,7 +20,7 @@ OVERDUE_PARAMS = [
     OpenApiParameter("department", int, description="责任单位ID"),
     OpenApiParameter("region", int, description="区划ID（含下级）"),
     OpenApiParameter("light", str, enum=["green", "yellow", "red"], description="预警灯"),
-    OpenApiParameter("type", str, enum=[code for code, _ in ItemType.CHOICES], description="事项类型"),
+    OpenApiParameter("type", str, enum=[code for code, _ in KIND_CHOICES], description="事项类型"),
 ]
 
 
