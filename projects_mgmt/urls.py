@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.api.docs import redoc_bundle
@@ -13,7 +12,6 @@ admin.site.site_title = "重点项目清单化管理系统"
 admin.site.index_title = "台账管理"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(build_urls())),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -21,6 +19,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("api-auth/", include("rest_framework.urls")),
+    path("", include("apps.web.urls")),
 ]
 
 if settings.DEBUG:

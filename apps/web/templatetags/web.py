@@ -1,0 +1,67 @@
+"""Formatting shared by every page: amounts in 万元/亿元, percentages, lights."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils.html import format_html
+
+from apps.core.models import Light
+
+register = template.Library()
+
+LIGHT_LABELS = dict(Light.choices)
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+@register.filter
+def wan(value, places: int = 2) -> str:
+    """An amount in 万元 with thousands separators: 12,345.60."""
+    d = _decimal(value)
+    if d is None:
+        return "—"
+    q = Decimal(1).scaleb(-int(places))
+    return f"{d.quantize(q, rounding=ROUND_HALF_UP):,}"
+
+
+@register.filter
+def yi(value, places: int = 2) -> str:
+    """万元 shown in 亿元: 73700 → 7.37."""
+    d = _decimal(value)
+    if d is None:
+        return "—"
+    q = Decimal(1).scaleb(-int(places))
+    return f"{(d / 10000).quantize(q, rounding=ROUND_HALF_UP):,}"
+
+
+@register.filter
+def pct(value, places: int = 1) -> str:
+    """A percentage already in points: 71.15 → 71.2%."""
+    d = _decimal(value)
+    if d is None:
+        return "—"
+    q = Decimal(1).scaleb(-int(places))
+    return f"{d.quantize(q, rounding=ROUND_HALF_UP)}%"
+
+
+@register.filter
+def light_label(value) -> str:
+    return LIGHT_LABELS.get(str(value), "—")
+
+
+@register.simple_tag
+def light_badge(value) -> str:
+    """A coloured dot and the light's name; the colour is also a class for print and screen readers."""
+    name = str(value or "")
+    if name not in LIGHT_LABELS:
+        return format_html('<span class="light light-none">—</span>')
+    return format_html('<span class="light light-{}" title="{}">{}</span>', name, LIGHT_LABELS[name], LIGHT_LABELS[name])

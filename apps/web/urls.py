@@ -1,0 +1,17 @@
+"""Page routes. Each views module owns its `urlpatterns`; this file only joins them."""
+
+from .views import auth, dashboard, dossier, forms, mylist, notifications, projects, sheets, units
+
+app_name = "web"
+
+urlpatterns = (
+    auth.urlpatterns
+    + dashboard.urlpatterns
+    + mylist.urlpatterns
+    + notifications.urlpatterns
+    + projects.urlpatterns
+    + dossier.urlpatterns
+    + forms.urlpatterns
+    + units.urlpatterns
+    + sheets.urlpatterns
+)
