@@ -1,6 +1,6 @@
 """Page routes. Each views module owns its `urlpatterns`; this file only joins them."""
 
-from .views import auth, dashboard, dossier, forms, mylist, notifications, projects, sheets, units
+from .views import auth, dashboard, dossier, forms, mylist, notifications, projects, reports, sheets, units
 
 app_name = "web"
 
@@ -12,6 +12,7 @@ urlpatterns = (
     + projects.urlpatterns
     + dossier.urlpatterns
     + forms.urlpatterns
+    + reports.urlpatterns
     + units.urlpatterns
     + sheets.urlpatterns
 )
