@@ -95,6 +95,9 @@ def period_of_deadline(deadline: dt.date) -> tuple[int, int]:
     return prev.year, prev.month
 
 
+NO_PROJECT_LINK = "/my/"
+
+
 @dataclass(frozen=True)
 class DueKind:
     """One kind of due item. `sources(today, until, due_day)` returns querysets of rows (ROW_KEYS)
@@ -104,13 +107,15 @@ class DueKind:
     label: str
     rule_code: str  # the WarningRule whose window makes an item "due soon" (yellow)
     sources: Callable[..., list[QuerySet]]
-    link_pattern: str
-    link_field: str  # "id" or "project_ref"
+    link_pattern: str  # a page of the item, formatted with the row's `id` and `project_ref`
     open_q: Q | None = None  # per-row lights: which rows of the kind's model are open (the same test as `sources`)
     open_obj: Callable[[object], bool] | None = None  # the same test on one loaded object
 
     def link(self, row: dict) -> str:
-        return self.link_pattern.format(row[self.link_field])
+        # An item outside any project (a problem raised for a whole area) has no dossier to open.
+        if row.get("project_ref") is None:
+            return NO_PROJECT_LINK
+        return self.link_pattern.format(id=row["id"], project_ref=row["project_ref"])
 
     def is_open(self, *, object_id: int, due: dt.date) -> bool:
         """The item is still open with this same due date (so a reminder about it still stands)."""
@@ -234,8 +239,7 @@ KINDS: dict[str, DueKind] = {
         "要件/节点",
         RuleCode.MILESTONE_DUE,
         _milestone_sources,
-        "/admin/milestones/milestone/{}/change/",
-        "id",
+        "/projects/{project_ref}/#milestone-{id}",
         MILESTONE_OPEN,
         _milestone_is_open,
     ),
@@ -244,8 +248,7 @@ KINDS: dict[str, DueKind] = {
         "问题",
         RuleCode.PROBLEM_DUE,
         _problem_sources,
-        "/admin/problems/problem/{}/change/",
-        "id",
+        "/projects/{project_ref}/#problem-{id}",
         PROBLEM_OPEN,
         _problem_is_open,
     ),
@@ -254,16 +257,14 @@ KINDS: dict[str, DueKind] = {
         "计划开工",
         RuleCode.START_DUE,
         _start_sources,
-        "/admin/projects/project/{}/change/",
-        "project_ref",
+        "/projects/{project_ref}/",
     ),
     DueKindCode.REPORT: DueKind(
         DueKindCode.REPORT,
         "月报未报送",
         RuleCode.REPORT_FILING,
         _report_sources,
-        "/admin/projects/project/{}/change/",
-        "project_ref",
+        "/projects/{project_ref}/reports/new/",
     ),
 }
 KIND_CHOICES = tuple((k.code, k.label) for k in KINDS.values())

@@ -97,7 +97,7 @@ def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False
             "due_soon_days": max(t.due_soon_working_days for t in ctx.windows.values()),
             "overdue_groups": overdue,
             "due_soon_groups": due_soon,
-            "link": "/admin/",
+            "link": "/my/",
         }
         common = {
             "rule_id": rule.pk,
