@@ -119,7 +119,22 @@ def _is_own_project(user, project: Project | None) -> bool:
 
     if project is None or project.pk is None:
         return False
+    known = user.__dict__.get("_own_projects", {})
+    if project.pk in known:
+        return known[project.pk]
     return Project.objects.filter(own_projects_q(user), pk=project.pk).exists()
+
+
+def remember_own_projects(user, project_ids) -> None:
+    """Answer "is this one of the user's projects" for many projects in one query, for the rest of
+    this request: a list page asks the policy once per row and must not run a query per row."""
+    from apps.projects.selectors import own_projects_q
+
+    ids = {pk for pk in project_ids if pk is not None}
+    if not ids or not getattr(user, "is_authenticated", False):
+        return
+    own = set(Project.objects.filter(own_projects_q(user), pk__in=ids).values_list("pk", flat=True))
+    user.__dict__.setdefault("_own_projects", {}).update({pk: pk in own for pk in ids})
 
 
 def _office_only_reason(user, verb: str, model: type[models.Model]) -> str:

@@ -1,15 +1,75 @@
-"""Placeholder until the page lands."""
+"""驾驶舱: the portfolio against the annual plan and 序时进度, lights, where the overdue items sit,
+and three charts (ECharts, vendored). Figures come from apps.stats and the due-item registry."""
+
+from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
+
+from apps.lights.overdue import due_items
+from apps.lights.selectors import light_context
+from apps.stats.dashboard import items_by_department, items_by_leader, lights_by_category, monthly_series
+from apps.stats.selectors import portfolio_figures
+
+
+def _period(request: HttpRequest, today: dt.date) -> tuple[int, int]:
+    """?year=&month= when they make sense, else this month; never an error page for a bad value."""
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+    except (TypeError, ValueError):
+        return today.year, today.month
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        return today.year, today.month
+    return year, month
 
 
 @login_required
-def dashboard(request, **kwargs):
-    return render(request, "web/placeholder.html", {"heading": "驾驶舱"})
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    year, month = _period(request, today)
+    ctx = light_context(today=today)
+    figures = portfolio_figures(year=year, month=month, today=today)
+    series = monthly_series(year=year)
+    categories = lights_by_category(ctx=ctx)
+    items = due_items(ctx=ctx)
+    by_department = items_by_department(items)
+    by_leader = items_by_leader(items)
+    chart = {
+        "months": [f"{p.month}月" for p in series],
+        "plan": [float(p.plan) for p in series],
+        "completed": [float(p.completed) for p in series],
+        "plan_cumulative": [float(p.plan_cumulative) for p in series],
+        "completed_cumulative": [float(p.completed_cumulative) for p in series],
+        "categories": [c.category for c in categories],
+        "lights": {lgt: [c.counts.get(lgt, 0) for c in categories] for lgt in ("red", "yellow", "green")},
+        "departments": [t.name for t in by_department[:10]],
+        "department_red": [t.red for t in by_department[:10]],
+        "department_yellow": [t.yellow for t in by_department[:10]],
+    }
+    return render(
+        request,
+        "web/dashboard/dashboard.html",
+        {
+            "year": year,
+            "month": month,
+            "years": range(today.year - 3, today.year + 2),
+            "months": range(1, 13),
+            "f": figures,
+            "overdue_count": sum(1 for i in items if i.light == "red"),
+            "due_soon_count": sum(1 for i in items if i.light == "yellow"),
+            "by_department": by_department,
+            "by_leader": by_leader,
+            "categories": categories,
+            "chart": chart,
+            "today": today,
+        },
+    )
 
 
-urlpatterns = [
-    path("dashboard/", dashboard, name="dashboard"),
-]
+urlpatterns = [path("dashboard/", dashboard, name="dashboard")]

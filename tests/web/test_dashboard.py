@@ -1,0 +1,79 @@
+"""驾驶舱: figures against the plan, lights, overdue items by department and leader, charts' data;
+the same number of queries for 2 projects as for 12."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.accounts.models import Role
+from tests.web.conftest import add_portfolio
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today", "reference")]
+
+
+def _chart(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script id="dashboard-data" type="application/json">') + len('<script id="dashboard-data" type="application/json">')
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_dashboard_shows_the_portfolio_against_plan(signed_in, office):
+    add_portfolio(3)
+    response = signed_in(office).get("/dashboard/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "驾驶舱 · 2026年11月" in html
+    assert "年度计划投资" in html
+    assert "序时进度" in html
+    chart = _chart(response)
+    # 3 plans × 100 万元 planned in October, 3 approved October reports × 100 万元.
+    assert chart["plan"][9] == 300.0
+    assert chart["completed"][9] == 300.0
+    assert chart["completed_cumulative"][11] == 300.0
+    # Each project: its milestone planned on 1 November, and the unfiled reports of January to
+    # September (October's is approved) — 10 red items, all under its own lead department.
+    assert sorted(chart["department_red"]) == [10, 10, 10]
+    assert "echarts.min.js" in html
+    assert "cdn" not in html.lower()
+
+
+def test_dashboard_ignores_a_bad_period(signed_in, office):
+    response = signed_in(office).get("/dashboard/?year=abc&month=13")
+    assert response.status_code == 200
+    assert "2026年11月" in response.content.decode()
+
+
+def test_dashboard_needs_a_login(client):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response.url.startswith("/login/")
+
+
+@pytest.mark.parametrize("role", [Role.PORTFOLIO_OFFICE, Role.VIEWER])
+def test_slash_is_the_dashboard_for_office_and_viewer(signed_in, role):
+    from tests.factories import UserFactory
+
+    response = signed_in(UserFactory(role=role)).get("/")
+    assert response.status_code == 302
+    assert response.url == "/dashboard/"
+
+
+def test_slash_is_the_list_for_leaders_and_departments(signed_in, leader_user, dept_user):
+    assert signed_in(leader_user).get("/").url == "/my/"
+    assert signed_in(dept_user).get("/").url == "/my/"
+
+
+def test_dashboard_query_count_does_not_grow_with_the_portfolio(signed_in, office):
+    client = signed_in(office)
+    add_portfolio(2)
+    client.get("/dashboard/")  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/dashboard/").status_code == 200
+    add_portfolio(10)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/dashboard/").status_code == 200
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
