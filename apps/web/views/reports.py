@@ -1,18 +1,327 @@
-"""Placeholder until the page lands."""
+"""The monthly report pages: file a report (save, or save and submit), the office's review queue,
+approve or return.
 
+Every write goes through apps/progress/services.py, so a page refuses exactly what the API refuses,
+with the same Chinese messages. Which buttons a user sees is the policy's answer
+(apps.accounts.policy.may) joined with the service's own table of states (EDITABLE_STATUSES,
+TRANSITIONS): a button is shown only when pressing it can succeed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.urls import path
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+
+from apps.accounts.policy import decide, may
+from apps.api.errors import MESSAGES as API_MESSAGES
+from apps.api.viewsets import etag_of
+from apps.lights.selectors import report_period
+from apps.progress.api.serializers import ProgressReportSerializer
+from apps.progress.models import ProgressReport, ReportStatus
+from apps.progress.selectors import progress_report_list
+from apps.progress.services import (
+    EDITABLE_STATUSES,
+    TRANSITIONS,
+    progress_report_approve,
+    progress_report_create,
+    progress_report_return,
+    progress_report_submit,
+    progress_report_update,
+)
+from apps.projects.models import AnnualPlan, Project
+from apps.stats import formulas
+from apps.stats.selectors import portfolio_figures
+from apps.web.report_forms import ReportCreateForm, ReportEditForm, ReturnForm
+
+from .common import call_service
+
+REVIEW_PAGE_SIZE = 50
+HISTORY_ROWS = 20
+# What the API answers when If-Match is stale (412): the page says the same.
+STALE_MESSAGE = API_MESSAGES[412]
+CHOOSE_ACTION = "请选择要执行的操作。"
+
+
+def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "web/reports/forbidden.html", {"reason": reason}, status=403)
+
+
+def _dossier_url(project_id: int) -> str:
+    return reverse("web:project-detail", args=[project_id]) + "#reports"
+
+
+def _period(report: ProgressReport) -> str:
+    return f"{report.year}年{report.month}月"
+
+
+def _requested_period(request: HttpRequest) -> tuple[int, int] | None:
+    """?year=2026&month=9 (a link to an earlier overdue period); anything malformed is ignored."""
+    year, month = request.GET.get("year", ""), request.GET.get("month", "")
+    if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()) or len(year) != 4 or len(month) > 2:
+        return None
+    return int(year), int(month)
+
+
+def report_etag(report: ProgressReport) -> str:
+    """The report's version as the API's ETag gives it: any save by anyone changes it."""
+    return etag_of(ProgressReportSerializer(report).data)
+
+
+# --- writes: one service, or two in one transaction ------------------------------------------
+
+
+@transaction.atomic
+def _create(*, actor, project: Project, year: int, month: int, data: dict[str, Any], submit: bool) -> ProgressReport:
+    """Create, and submit when asked; a refused submit leaves no draft behind (one transaction)."""
+    report = progress_report_create(actor=actor, project=project, year=year, month=month, data=data)
+    if submit:
+        report = progress_report_submit(actor=actor, report=report)
+    return report
+
+
+@transaction.atomic
+def _update(*, actor, report: ProgressReport, data: dict[str, Any], version: str, submit: bool) -> ProgressReport:
+    """Save the edit (and submit when asked) unless someone saved the report since the page was opened."""
+    current = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").filter(pk=report.pk).first()
+    if version and current is not None and version != report_etag(current):
+        raise ValidationError(STALE_MESSAGE, code="stale")
+    report = progress_report_update(actor=actor, report=report, data=data)
+    if submit:
+        report = progress_report_submit(actor=actor, report=report)
+    return report
+
+
+# --- which buttons a user sees ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Buttons:
+    save: bool = False
+    submit: bool = False
+    approve: bool = False
+    return_: bool = False
+
+    @property
+    def review(self) -> bool:
+        return self.approve or self.return_
+
+
+def buttons_for(user, report: ProgressReport) -> Buttons:
+    """What `user` may do to `report` now: the policy's answer and the workflow's allowed states."""
+    save = report.status in EDITABLE_STATUSES and may(user, "change", report)
+    submit = save and report.status in TRANSITIONS["submit"][0] and may(user, "submit", report)
+    approve = report.status in TRANSITIONS["approve"][0] and may(user, "approve", report)
+    return_ = report.status in TRANSITIONS["return"][0] and may(user, "return", report)
+    return Buttons(save=save, submit=submit, approve=approve, return_=return_)
+
+
+def _history(report: ProgressReport) -> list:
+    """The report's recorded versions, newest first: who saved, submitted, approved or returned it, and when."""
+    return list(report.history.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_ROWS])
+
+
+# --- pages -----------------------------------------------------------------------------------
 
 
 @login_required
-def placeholder(request, **kwargs):
-    return render(request, "web/placeholder.html", {"heading": "月报"})
+def report_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """File the monthly report of a project; year and month start at the period due now."""
+    project = get_object_or_404(Project, pk=pk)
+    decision = decide(request.user, "create", ProgressReport(project=project))
+    if not decision:
+        return _forbidden(request, decision.reason)
+    if request.method == "POST":
+        form = ReportCreateForm(request.POST)
+        action = request.POST.get("action", "save")
+        if action not in ("save", "submit"):
+            form.is_valid()
+            form.add_error(None, CHOOSE_ACTION)
+        elif form.is_valid():
+            submit = action == "submit"
+            outcome = call_service(
+                _create,
+                actor=request.user,
+                project=project,
+                year=form.cleaned_data["year"],
+                month=form.cleaned_data["month"],
+                data=form.content(),
+                submit=submit,
+            )
+            if outcome.ok:
+                report = outcome.value
+                if submit:
+                    messages.success(request, f"已提交{_period(report)}月报，等待项目办审核。")
+                else:
+                    messages.success(request, f"已保存{_period(report)}月报（草稿，尚未提交）。")
+                return redirect(_dossier_url(project.pk))
+            form.add_service_errors(outcome.errors)
+    else:
+        year, month = _requested_period(request) or report_period(timezone.localdate())
+        existing = ProgressReport.objects.filter(project=project, year=year, month=month).first()
+        if existing is not None:
+            messages.info(request, f"该项目{year}年{month}月已有月报，已为您打开原报告。")
+            return redirect("web:report-edit", pk=existing.pk)
+        form = ReportCreateForm(initial={"year": year, "month": month})
+    return render(request, "web/reports/report_form.html", {"project": project, "form": form})
+
+
+@login_required
+def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report: its state, return reason and history; the form when the user may still change it."""
+    report = get_object_or_404(progress_report_list(user=request.user), pk=pk)
+    buttons = buttons_for(request.user, report)
+    errors: list[str] = []
+    form = None
+    if request.method == "POST":
+        form = ReportEditForm(request.POST)
+        action = request.POST.get("action", "save")
+        if action not in ("save", "submit"):
+            form.is_valid()
+            form.add_error(None, CHOOSE_ACTION)
+        elif form.is_valid():
+            submit = action == "submit"
+            outcome = call_service(
+                _update,
+                actor=request.user,
+                report=report,
+                data=form.content(),
+                version=form.cleaned_data["version"],
+                submit=submit,
+            )
+            if outcome.ok:
+                if submit:
+                    messages.success(request, f"已提交{_period(report)}月报，等待项目办审核。")
+                else:
+                    messages.success(request, f"已保存{_period(report)}月报的修改。")
+                return redirect(_dossier_url(report.project_id))
+            form.add_service_errors(outcome.errors)
+        if not buttons.save:  # a read-only page shows the refusal above the report
+            errors = [m for ms in form.errors.values() for m in ms]
+            form = None
+    elif buttons.save:
+        initial = {name: getattr(report, name) for name in ReportEditForm.base_fields if name != "version"}
+        form = ReportEditForm(initial={**initial, "version": report_etag(report)})
+    return render(
+        request,
+        "web/reports/report_detail.html",
+        {"report": report, "form": form, "buttons": buttons, "errors": errors, "history": _history(report)},
+    )
+
+
+@login_required
+def report_review_list(request: HttpRequest) -> HttpResponse:
+    """The office's queue: submitted reports, oldest submission first, in a constant number of queries."""
+    decision = decide(request.user, "approve", ProgressReport)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    reports = (
+        progress_report_list(user=request.user)
+        .filter(status=ReportStatus.SUBMITTED)
+        .select_related("submitted_by__department")
+        .order_by("submitted_at", "id")
+    )
+    page = Paginator(reports, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/reports/review_list.html", {"page": page})
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    """The project's plan against the report: the month's target and the year to date."""
+
+    annual_plan: Decimal | None
+    month_target: Any  # MonthlyTarget or None
+    ytd_plan: Decimal | None
+    approved_ytd: Decimal
+    ytd_with_report: Decimal
+    completion_pct: Decimal | None
+    time_progress_pct: Decimal
+    gap_points: Decimal | None
+    previous: ProgressReport | None
+
+
+def _plan_figures(report: ProgressReport) -> PlanFigures:
+    plan = AnnualPlan.objects.filter(project_id=report.project_id, year=report.year).prefetch_related("monthly_targets").first()
+    targets = list(plan.monthly_targets.all()) if plan else []
+    month_target = next((t for t in targets if t.month == report.month), None)
+    ytd_plan = sum((t.plan_investment for t in targets if t.month <= report.month), Decimal("0")) if targets else None
+    # Year to date as every statistic counts it: approved reports only (apps/stats).
+    figures = portfolio_figures(
+        year=report.year, month=report.month, projects=Project.objects.filter(pk=report.project_id), today=timezone.localdate()
+    )
+    counted = report.status == ReportStatus.APPROVED
+    with_report = figures.ytd_completed if counted else figures.ytd_completed + report.period_completed
+    annual = plan.annual_plan if plan else None
+    gap = formulas.schedule_gap_points(with_report, annual, report.month) if annual else None
+    previous_year, previous_month = (report.year, report.month - 1) if report.month > 1 else (report.year - 1, 12)
+    previous = ProgressReport.objects.filter(project_id=report.project_id, year=previous_year, month=previous_month).first()
+    return PlanFigures(
+        annual_plan=annual,
+        month_target=month_target,
+        ytd_plan=ytd_plan,
+        approved_ytd=figures.ytd_completed,
+        ytd_with_report=with_report,
+        completion_pct=formulas.percent(with_report, annual, places=2) if annual else None,
+        time_progress_pct=formulas.time_progress(report.month) * 100,
+        gap_points=gap,
+        previous=previous,
+    )
+
+
+@login_required
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """A submitted report against the project's plan; 审核通过 and 退回 for whoever may use them."""
+    report = get_object_or_404(progress_report_list(user=request.user), pk=pk)
+    buttons = buttons_for(request.user, report)
+    return_form = ReturnForm()
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "approve":
+            outcome = call_service(progress_report_approve, actor=request.user, report=report)
+            if outcome.ok:
+                messages.success(request, f"已审核通过“{report.project.name}”{_period(report)}月报。")
+                return redirect("web:report-review-list")
+            errors = outcome.all_messages
+        elif action == "return":
+            return_form = ReturnForm(request.POST)
+            return_form.is_valid()
+            reason = return_form.cleaned_data.get("return_reason", "")
+            outcome = call_service(progress_report_return, actor=request.user, report=report, reason=reason)
+            if outcome.ok:
+                messages.success(request, f"已退回“{report.project.name}”{_period(report)}月报，待责任单位修改后重新提交。")
+                return redirect("web:report-review-list")
+            return_form.add_service_errors(outcome.errors)
+            if not buttons.return_:  # no return form on this page: the refusal goes above the report
+                errors = outcome.all_messages
+        else:
+            errors = [CHOOSE_ACTION]
+    return render(
+        request,
+        "web/reports/review.html",
+        {
+            "report": report,
+            "buttons": buttons,
+            "return_form": return_form,
+            "errors": errors,
+            "plan": _plan_figures(report),
+            "review_list": may(request.user, "approve", ProgressReport),
+        },
+    )
 
 
 urlpatterns = [
-    path("projects/<int:pk>/reports/new/", placeholder, name="report-create"),
-    path("reports/<int:pk>/", placeholder, name="report-edit"),
-    path("reports/review/", placeholder, name="report-review-list"),
-    path("reports/<int:pk>/review/", placeholder, name="report-review"),
+    path("projects/<int:pk>/reports/new/", report_create, name="report-create"),
+    path("reports/<int:pk>/", report_edit, name="report-edit"),
+    path("reports/review/", report_review_list, name="report-review-list"),
+    path("reports/<int:pk>/review/", report_review, name="report-review"),
 ]
