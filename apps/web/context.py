@@ -17,7 +17,7 @@ def header(request: HttpRequest) -> dict:
     return {
         "me": {
             "name": str(user),
-            "post": leader.position if leader else "",
+            "post": leader.position if leader and leader.position != str(user) else "",
             "department": department.name if department else "",
             "role": user.get_role_display(),
             "is_office": is_office(user),

@@ -29,6 +29,9 @@ def test_dashboard_shows_the_portfolio_against_plan(signed_in, office):
     assert "驾驶舱 · 2026年11月" in html
     assert "年度计划投资" in html
     assert "序时进度" in html
+    # 3 × 100 万元 completed of 3 × 1 200 万元 planned: 8.3 %, against 序时进度 11/12 = 91.7 %.
+    assert "8.3%" in html
+    assert "91.7%" in html
     chart = _chart(response)
     # 3 plans × 100 万元 planned in October, 3 approved October reports × 100 万元.
     assert chart["plan"][9] == 300.0

@@ -54,6 +54,15 @@ def pct(value, places: int = 1) -> str:
 
 
 @register.filter
+def rate(value, places: int = 1) -> str:
+    """A ratio as the formulas return it (0.6655…) shown in per cent: 66.6%."""
+    d = _decimal(value)
+    if d is None:
+        return "—"
+    return pct(d * 100, places)
+
+
+@register.filter
 def light_label(value) -> str:
     return LIGHT_LABELS.get(str(value), "—")
 
