@@ -1,0 +1,102 @@
+"""The forms of the project dossier: complete a milestone, land figures, raise/resolve/close a
+problem, a leader's 批示.
+
+They only parse what the user typed (types, lengths, the field validators the API's serializers
+apply too); every rule — dates not in the future, signed never above total, deadline not before
+the raised date, who may act — is the core service's, so the page refuses exactly what the API
+refuses, with the same Chinese messages (see `show_service_errors`)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from apps.land.models import LandAcquisition
+from apps.land.services import LAND_FIELDS
+from apps.milestones.models import Milestone
+from apps.problems.models import Problem
+from apps.projects.models import CommentKind, ProjectComment
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _dated(fields: dict[str, forms.Field]) -> dict[str, forms.Field]:
+    """Date fields get the browser's date picker."""
+    for field in fields.values():
+        if isinstance(field, forms.DateField):
+            field.widget = DATE_INPUT
+    return fields
+
+
+def show_service_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
+    """Put a service's refusal on the form: each message on its field, the rest above the form."""
+    for name, messages in errors.items():
+        form.add_error(name if name in form.fields else None, list(messages))
+
+
+class MilestoneCompleteForm(forms.Form):
+    """What the API's MilestoneCompleteSerializer takes: date, 文号, optional scan."""
+
+    actual_date = forms.DateField(label="实际完成（取得批复）日期", widget=DATE_INPUT)
+    doc_number = forms.CharField(label=Milestone._meta.get_field("doc_number").verbose_name, max_length=100, required=False)
+    attachment = forms.FileField(label="批复文件扫描件", required=False, help_text="可选，PDF 或图片。")
+
+    def __init__(self, *args, milestone: Milestone | None = None, **kwargs):
+        kwargs.setdefault("initial", {"actual_date": timezone.localdate(), "doc_number": milestone.doc_number if milestone else ""})
+        super().__init__(*args, **kwargs)
+
+
+# Land figures: the fields the service lets a write set (the API's write serializer, less `project`),
+# with the model fields' own validators (e.g. 金额不能为负数), as DRF's ModelSerializer builds them.
+LAND_FORM_FIELDS = [f.name for f in LandAcquisition._meta.concrete_fields if f.name in LAND_FIELDS]
+
+
+class LandAcquisitionForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_dated(forms.fields_for_model(LandAcquisition, fields=LAND_FORM_FIELDS)))
+        for name in ("remarks",):
+            self.fields[name].widget.attrs["rows"] = 3
+
+    @staticmethod
+    def initial_from(land: LandAcquisition) -> dict:
+        return forms.model_to_dict(land, fields=LAND_FORM_FIELDS)
+
+
+# A new problem on a project's page: what the API's ProblemWriteSerializer takes, less the project
+# (the page's own) and the fields that are the office's later steps (status, 督办等级).
+PROBLEM_FORM_FIELDS = [
+    "category",
+    "description",
+    "source",
+    "raised_on",
+    "responsible_dept",
+    "responsible_person",
+    "coordinating_leader",
+    "deadline",
+]
+
+
+class ProblemCreateForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"raised_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields.update(_dated(forms.fields_for_model(Problem, fields=PROBLEM_FORM_FIELDS)))
+        self.fields["description"].widget.attrs["rows"] = 4
+
+
+class ProblemResolveForm(forms.Form):
+    # Not required here: an empty text is the service's to refuse ("请填写解决情况。"), as for the API.
+    resolution = forms.CharField(label="解决情况", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ProblemCloseForm(forms.Form):
+    evidence = forms.FileField(label="销号佐证材料", required=False, help_text="可选，PDF 或图片。")
+
+
+class ProjectCommentForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=CommentKind.choices, initial=CommentKind.INSTRUCTION)
+    # Left to the model's validation in the service (a blank text is refused there, as for the API).
+    text = forms.CharField(
+        label=ProjectComment._meta.get_field("text").verbose_name, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
