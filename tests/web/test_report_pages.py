@@ -364,11 +364,12 @@ def test_the_review_queue_lists_submitted_reports_oldest_first(world):
     now = timezone.now()
     newer = submitted(world.own, year=2026, month=9, submitted_at=now)
     older = submitted(world.other, year=2026, month=9, submitted_at=now - dt.timedelta(days=2))
+    unknown = submitted(world.other, year=2026, month=8, submitted_at=None)  # loaded, not submitted through a service
     ProgressReportFactory(project=world.own, year=2026, month=8)  # a draft is not in the queue
 
     response = page(world, "office").get("/reports/review/")
 
-    assert [r.pk for r in response.context["page"].object_list] == [older.pk, newer.pk]
+    assert [r.pk for r in response.context["page"].object_list] == [unknown.pk, older.pk, newer.pk]
     assert f'href="/reports/{older.pk}/review/"' in text(response)
 
 

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -228,7 +229,8 @@ def report_review_list(request: HttpRequest) -> HttpResponse:
         progress_report_list(user=request.user)
         .filter(status=ReportStatus.SUBMITTED)
         .select_related("submitted_by__department")
-        .order_by("submitted_at", "id")
+        # A report with no submission time (loaded, not submitted through a service) counts as the oldest.
+        .order_by(F("submitted_at").asc(nulls_first=True), "id")
     )
     page = Paginator(reports, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/reports/review_list.html", {"page": page})
