@@ -21,9 +21,13 @@ def test_a_department_files_the_office_returns_the_department_resubmits_the_offi
     assert not ProgressReport.objects.filter(project=project, year=year, month=month).exists()
     zjj, xmb = visit(PHONE), visit()
 
-    # given: zjj opens the form, with the period due now already filled in
+    # given: zjj opens the form from the project's dossier, with the period due now already filled in
     zjj.login("zjj")
-    page = zjj.goto(f"/projects/{project.pk}/reports/new/")
+    page = zjj.goto(f"/projects/{project.pk}/")
+    zjj.shot("zjj-dossier")
+    page.locator("#reports").get_by_role("link", name="填报月报", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/projects/{project.pk}/reports/new/")
     assert page.input_value("input[name=year]") == str(year)
     assert page.input_value("input[name=month]") == str(month)
     zjj.shot("zjj-report-new")
@@ -67,8 +71,12 @@ def test_a_department_files_the_office_returns_the_department_resubmits_the_offi
     report.refresh_from_db()
     assert (report.status, report.return_count) == (ReportStatus.RETURNED, 1)
 
-    # zjj reads the reason, fixes the figure and resubmits
-    page = zjj.goto(f"/reports/{report.pk}/")
+    # zjj sees the return in the dossier, opens the report, reads the reason, fixes the figure and resubmits
+    page = zjj.goto(f"/projects/{project.pk}/")
+    zjj.shot("zjj-dossier-returned")
+    page.locator(f"#report-{report.pk}").get_by_role("link", name="查看", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/reports/{report.pk}/")
     assert page.get_by_text(REASON).first.is_visible()
     assert page.get_by_text("已退回 1 次").is_visible()
     zjj.shot("zjj-report-returned")
