@@ -110,12 +110,14 @@ class DueKind:
     link_pattern: str  # a page of the item, formatted with the row's `id` and `project_ref`
     open_q: Q | None = None  # per-row lights: which rows of the kind's model are open (the same test as `sources`)
     open_obj: Callable[[object], bool] | None = None  # the same test on one loaded object
+    link_query: Callable[[dict], str] | None = None  # extra query string of the link, from the row
 
     def link(self, row: dict) -> str:
         # An item outside any project (a problem raised for a whole area) has no dossier to open.
         if row.get("project_ref") is None:
             return NO_PROJECT_LINK
-        return self.link_pattern.format(id=row["id"], project_ref=row["project_ref"])
+        link = self.link_pattern.format(id=row["id"], project_ref=row["project_ref"])
+        return link + self.link_query(row) if self.link_query else link
 
     def is_open(self, *, object_id: int, due: dt.date) -> bool:
         """The item is still open with this same due date (so a reminder about it still stands)."""
@@ -233,6 +235,11 @@ def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None =
     return sources
 
 
+def _period_of_deadline(due: dt.date) -> dt.date:
+    """The month a report deadline belongs to: deadlines fall in the month after the period."""
+    return due.replace(day=1) - dt.timedelta(days=1)
+
+
 KINDS: dict[str, DueKind] = {
     DueKindCode.MILESTONE: DueKind(
         DueKindCode.MILESTONE,
@@ -265,6 +272,7 @@ KINDS: dict[str, DueKind] = {
         RuleCode.REPORT_FILING,
         _report_sources,
         "/projects/{project_ref}/reports/new/",
+        link_query=lambda row: "?year={0.year}&month={0.month}".format(_period_of_deadline(row["due"])),
     ),
 }
 KIND_CHOICES = tuple((k.code, k.label) for k in KINDS.values())

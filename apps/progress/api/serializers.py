@@ -46,4 +46,5 @@ class ProgressReportUpdateSerializer(serializers.ModelSerializer):
 
 
 class ProgressReportReturnSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="退回意见（必填）")
+    # Blank is let through so that the service refuses it, in the same words as the page's form.
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="退回意见（必填）")
