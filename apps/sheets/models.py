@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "导入中"
+    SUCCEEDED = "succeeded", "导入成功"
+    FAILED = "failed", "有错误，未导入"
+
+
+class ImportJob(models.Model):
+    """一次调度表导入：谁、何时、哪个文件、进度和结果（新增/更新条数或逐行错误）."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    file_name = models.CharField("文件名", max_length=255)
+    file_size = models.PositiveIntegerField("文件大小（字节）", default=0)
+    # The upload itself, until the import has run: a worker on another machine reads it from the
+    # database (the web tier keeps no files). Emptied when the job finishes.
+    content = models.BinaryField("文件内容", blank=True, editable=False)
+    year = models.PositiveSmallIntegerField("年度计划所属年度", null=True, blank=True)
+    generate_milestones = models.BooleanField("新增项目生成审批要件", default=False)
+    status = models.CharField("状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING, db_index=True)
+    total_rows = models.PositiveIntegerField("项目行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    created_count = models.PositiveIntegerField("新增项目", default=0)
+    updated_count = models.PositiveIntegerField("更新项目", default=0)
+    unchanged_count = models.PositiveIntegerField("未变化项目", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    sheet_name = models.CharField("工作表", max_length=60, blank=True)
+    ignored_headers = models.JSONField("未识别的列", default=list, blank=True)
+    unit = models.CharField("金额单位", max_length=10, blank=True)
+    task_id = models.CharField("后台任务编号", max_length=64, blank=True)
+    enqueued_at = models.DateTimeField("入队时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "调度表导入"
+        verbose_name_plural = "调度表导入记录"
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                name="import_job_processed_lte_total",
+                condition=models.Q(processed_rows__lte=models.F("total_rows")),
+                violation_error_message="已处理行数不能大于项目行数。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
