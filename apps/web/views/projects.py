@@ -50,6 +50,23 @@ FILTER_KEYS = (
     "total_investment_min",
     "total_investment_max",
 )
+# The filter bar's own names (the FilterSet's labels are written for API clients: "责任单位ID…").
+FILTER_LABELS = {
+    "search": "搜索",
+    "category": "项目类别",
+    "light": "预警灯",
+    "build_status": "建设状态",
+    "department": "责任单位",
+    "leader": "包保领导",
+    "region": "乡镇（街道）/园区",
+    "year": "计划年度",
+    "level": "项目级别",
+    "pool_stage": "项目库阶段",
+    "investment_mode": "投资管理方式",
+    "overdue": "逾期事项",
+    "total_investment_min": "总投资下限",
+    "total_investment_max": "总投资上限",
+}
 # Filters kept behind "更多筛选" on the page (opened when one of them is set).
 MORE_FILTERS = ("level", "pool_stage", "investment_mode", "overdue", "total_investment_min", "total_investment_max")
 
@@ -124,7 +141,7 @@ class Options:
         if key in lookups:
             return str(lookups[key].get(value, value))
         if key == "overdue":
-            return "是" if value else "否"
+            return "有逾期事项" if value else "无逾期事项"
         if key == "year":
             return f"{value}年"
         if key.startswith("total_investment"):
@@ -169,11 +186,11 @@ def build_query(request: HttpRequest, options: Options) -> ListQuery:
     queryset = filterset.qs
     errors = []
     for name, messages in filterset.errors.items():
-        label = filterset.filters[name].label or name
-        errors.append(f"筛选条件“{label}”无效（{'；'.join(messages)}），已忽略。")
+        label = FILTER_LABELS.get(name) or filterset.filters[name].label or name
+        errors.append(f"筛选条件“{label}”无效（{'；'.join(m.rstrip('。') for m in messages)}），已忽略。")
         values[name] = ""
     applied = [
-        (str(filterset.filters[name].label).split("（")[0], options.display(name, value))
+        (FILTER_LABELS[name], options.display(name, value))
         for name, value in filterset.form.cleaned_data.items()
         if value not in (None, "") and name in FILTER_KEYS
     ]
