@@ -39,14 +39,13 @@
     ]
   });
   make("chart-departments", {
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-    legend: { data: ["逾期", "临期"], bottom: 0 },
-    grid: { left: 10, right: 20, top: 10, bottom: 50, containLabel: true },
-    xAxis: { type: "value", minInterval: 1 },
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },
+    grid: { left: 10, right: 40, top: 10, bottom: 20, containLabel: true },
+    xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category", data: data.departments.slice().reverse() },
     series: [
-      { name: "逾期", type: "bar", stack: "d", data: data.department_red.slice().reverse(), itemStyle: { color: colors.red } },
-      { name: "临期", type: "bar", stack: "d", data: data.department_yellow.slice().reverse(), itemStyle: { color: colors.yellow } }
+      { name: "按期完成率", type: "bar", data: data.department_rate.slice().reverse(), itemStyle: { color: "#1a56db" },
+        label: { show: true, position: "right", formatter: "{c}%" } }
     ]
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from apps.lights.overdue import due_items
 from apps.lights.selectors import light_context
 from apps.stats.dashboard import items_by_department, items_by_leader, lights_by_category, monthly_series
 from apps.stats.selectors import portfolio_figures
+from apps.stats.units import unit_board
 
 
 def _period(request: HttpRequest, today: dt.date) -> tuple[int, int]:
@@ -37,7 +37,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     figures = portfolio_figures(year=year, month=month, today=today)
     series = monthly_series(year=year)
     categories = lights_by_category(ctx=ctx)
-    items = due_items(ctx=ctx)
+    board = unit_board(ctx=ctx)  # reads the due-item registry once, for the ranking and the tables
+    items = board.items
+    ranked = [u for u in board.departments if u.on_time_rate is not None][:10]
     by_department = items_by_department(items)
     by_leader = items_by_leader(items)
     chart = {
@@ -48,9 +50,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "completed_cumulative": [float(p.completed_cumulative) for p in series],
         "categories": [c.category for c in categories],
         "lights": {lgt: [c.counts.get(lgt, 0) for c in categories] for lgt in ("red", "yellow", "green")},
-        "departments": [t.name for t in by_department[:10]],
-        "department_red": [t.red for t in by_department[:10]],
-        "department_yellow": [t.yellow for t in by_department[:10]],
+        "departments": [f"{u.rank}. {u.name}" for u in ranked],
+        "department_rate": [round(float(u.on_time_rate), 1) for u in ranked],
+        "department_red": [t.red for t in by_department],
     }
     return render(
         request,
