@@ -200,7 +200,7 @@ def test_bad_query_parameters_are_ignored_and_said_in_chinese(office_client, par
     assert response.status_code == 200
     html = response.content.decode()
     if set(params) - {"page", "category", "updated_since", "overdue"}:  # these fall back to "all" without a word
-        assert "已忽略" in html or "不支持的排序字段" in html
+        assert "已忽略" in html or "已按总投资从大到小排序" in html
     assert office_client.get(EXPORT, params).status_code == 200
 
 

@@ -199,7 +199,8 @@ def build_query(request: HttpRequest, options: Options) -> ListQuery:
     terms = [t.strip() for t in ordering.split(",") if t.strip()]
     unknown = [t for t in terms if t.removeprefix("-") not in SORTS]
     if unknown or not terms:
-        errors.append(f"不支持的排序字段：{'、'.join(unknown)}，已按总投资从大到小排序。")
+        what = f"不支持的排序字段：{'、'.join(unknown)}" if unknown else "排序参数为空"
+        errors.append(f"{what}，已按总投资从大到小排序。")
         ordering, terms = DEFAULT_ORDERING, [DEFAULT_ORDERING]
     keys = [t.removeprefix("-") for t in terms]
     order = [_order_by(t) for t in terms]

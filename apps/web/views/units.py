@@ -61,7 +61,6 @@ def _unit_page(request: HttpRequest, kind: str, unit: Department | Region) -> Ht
     projects = ProjectFilter({kind: unit.pk}, queryset=project_list(user=request.user)).qs
     projects = projects.order_by(F("light_rank").desc(), F("total_investment").desc(), "id")
     shown = list(projects[: PROJECTS_SHOWN + 1])
-    detail = "web:department-detail" if kind == DEPARTMENT else "web:region-detail"
     return render(
         request,
         "web/units/detail.html",
@@ -78,7 +77,7 @@ def _unit_page(request: HttpRequest, kind: str, unit: Department | Region) -> Ht
             "projects": shown[:PROJECTS_SHOWN],
             "more_projects": len(shown) > PROJECTS_SHOWN,
             "projects_url": reverse("web:project-list") + f"?{kind}={unit.pk}",
-            "export_url": reverse(detail.replace("detail", "export"), args=[unit.pk]),
+            "export_url": reverse("web:department-export" if kind == DEPARTMENT else "web:region-export", args=[unit.pk]),
         },
     )
 
