@@ -46,15 +46,15 @@ class DueKindCode:
     REPORT = "report"
 
 
-def _lead(project_path: str, role: str, field: str) -> Subquery:
+def lead_responsible(project_path: str, role: str, field: str) -> Subquery:
     """The first 包保领导 / 牵头单位 of the row's project."""
     qs = ProjectResponsibility.objects.filter(project=OuterRef(project_path), role=role).exclude(**{f"{field}__isnull": True})
     return Subquery(qs.order_by("id").values(field)[:1], output_field=IntegerField())
 
 
 def _rows(qs: QuerySet, *, project_path: str, due, title, dept, own_leader, project_ref, project_name) -> QuerySet:
-    lead_dept = _lead(project_path, ResponsibilityRole.LEAD_DEPT, "department_id")
-    lead_leader = _lead(project_path, ResponsibilityRole.LEAD_LEADER, "leader_id")
+    lead_dept = lead_responsible(project_path, ResponsibilityRole.LEAD_DEPT, "department_id")
+    lead_leader = lead_responsible(project_path, ResponsibilityRole.LEAD_LEADER, "leader_id")
     none = Value(None, output_field=IntegerField())
     return qs.values(
         "id",

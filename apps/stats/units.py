@@ -36,7 +36,7 @@ from fractions import Fraction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
-from apps.lights.due import _lead, project_live
+from apps.lights.due import lead_responsible, project_live
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import LightContext
 from apps.milestones.models import Milestone, MilestoneStatus
@@ -177,7 +177,7 @@ def _on_time_counts(kind: str, today: dt.date) -> dict[int, list[int]]:
     problem_tallies = {"due": Count("id"), "on_time": Count("id", filter=_problem_on_time())}
     if kind == DEPARTMENT:
         # The registry's attribution: the item's responsible department, else the project's 牵头单位.
-        lead = _lead("project_id", ResponsibilityRole.LEAD_DEPT, "department_id")
+        lead = lead_responsible("project_id", ResponsibilityRole.LEAD_DEPT, "department_id")
         milestones = (
             due_milestones(today)
             .annotate(unit=Coalesce(F("responsible_dept_id"), lead, output_field=IntegerField()))
