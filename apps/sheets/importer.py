@@ -145,6 +145,7 @@ class RowPlan:
     leader_resp: ProjectResponsibility | None = None
     department: Department | None = None
     department_resp: ProjectResponsibility | None = None
+    checkable: bool = True  # no error so far: worth validating as a whole
 
     @property
     def changes(self) -> bool:
@@ -282,11 +283,12 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
     year = sheet.plan_year or year
 
     # Pass 1: parse the cells of every row.
-    parsed: list[tuple[int, dict[str, Any], list[str]]] = []
+    parsed: list[tuple[int, dict[str, Any], list[str], set[str]]] = []
     codes: set[str] = set()
     names: set[str] = set()
     for row in sheet.rows:
         values: dict[str, Any] = {}
+        failed: set[str] = set()
         for key, raw in row.cells.items():
             if is_blank(raw):
                 continue
@@ -294,12 +296,13 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
             try:
                 values[key] = _parse_cell(spec, raw, columns[key].unit, refs)
             except CellError as exc:
+                failed.add(key)
                 errors.append(RowError(row.number, header(key), str(exc)))
         if values.get("code"):
             codes.add(values["code"])
         if values.get("name"):
             names.add(values["name"])
-        parsed.append((row.number, values, row.groups))
+        parsed.append((row.number, values, row.groups, failed))
 
     by_code, by_name = _existing_projects(codes, names)
 
@@ -308,7 +311,7 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     missing_for_create: dict[str, list[int]] = {}
-    for number, values, groups in parsed:
+    for number, values, groups, failed in parsed:
         row_errors: list[RowError] = []
 
         def fail(key_or_header: str, message: str, number: int = number, row_errors: list = row_errors) -> None:
@@ -380,10 +383,13 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
             if group_category is not None:
                 data["category"] = group_category
 
+        # A row already in error (a cell unreadable, an ambiguous match) is not checked further:
+        # its first error is the one to fix.
+        checkable = not row_errors and not failed
         if project is None:
             for key in ("category", "region", "mode", "years"):
                 spec = BY_KEY[key]
-                if spec.field not in data:
+                if spec.field not in data and key not in failed and not row_errors:
                     if key in columns or (key == "category" and groups):
                         fail(key, f"新增项目必须填写“{spec.header}”。")
                     else:
@@ -396,7 +402,7 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
             candidate = copy.copy(project)
             for k, v in data.items():
                 setattr(candidate, k, v)
-        if not row_errors and (project is None or data):
+        if checkable and (project is None or data):
             try:
                 candidate.full_clean(exclude=_FK_FIELDS, validate_unique=False, validate_constraints=False)
             except ValidationError as exc:
@@ -418,6 +424,7 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                 plan_data,
                 leader=values.get("leader"),
                 department=values.get("department"),
+                checkable=checkable,
             )
         )
         errors.extend(row_errors)
@@ -440,10 +447,10 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
         pid = plan.project.pk if plan.project is not None else None
         if plan.plan_data:
             current = existing_plans.get(pid) if pid else None
-            missing = False
+            missing = not plan.checkable
             if current is None:
                 for key in ("annual_role", "annual_plan"):
-                    if BY_KEY[key].field not in plan.plan_data:
+                    if plan.checkable and BY_KEY[key].field not in plan.plan_data:
                         missing = True
                         errors.append(
                             RowError(plan.number, sheet.header_of(key), f"本行要新建 {year} 年度计划，必须填写“{BY_KEY[key].header}”。")

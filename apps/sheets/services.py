@@ -32,6 +32,12 @@ STALE_AFTER = dt.timedelta(hours=2)
 CRASH_MESSAGE = "导入时发生系统错误，未导入任何数据。请稍后重试；如仍出错，请联系系统管理员。"
 
 
+def import_queue() -> str:
+    """The queue of import tasks ("celery" is what bin/run's worker consumes; a deployment may give
+    imports a worker of their own, apart from reminders)."""
+    return str(getattr(settings, "SHEETS_IMPORT_QUEUE", "celery"))
+
+
 def inline_rows() -> int:
     """Up to this many sheet rows the import runs in the request; above it, in a Celery worker."""
     return int(getattr(settings, "SHEETS_IMPORT_INLINE_ROWS", 200))
@@ -73,7 +79,7 @@ def import_job_enqueue(*, job: ImportJob) -> bool:
 
     def publish() -> None:
         try:
-            import_sheet_task.apply_async(args=[job.pk], task_id=job.task_id, retry=True, retry_policy=PUBLISH_RETRY)
+            import_sheet_task.apply_async(args=[job.pk], task_id=job.task_id, queue=import_queue(), retry=True, retry_policy=PUBLISH_RETRY)
         except Exception as exc:  # any broker/transport error: the status poll tries again
             logger.warning("调度表导入任务 %s 入队失败（%s），稍后重试。", job.pk, exc)
             return
