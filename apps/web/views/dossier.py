@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.accounts.policy import may, project_of
 from apps.land.models import LandAcquisition
-from apps.lights.selectors import LightContext, annotate_milestone_lights, annotate_problem_lights, light_context
+from apps.lights.selectors import annotate_milestone_lights, annotate_problem_lights, light_context
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
@@ -86,7 +86,6 @@ class HistoryRow:
 @dataclass
 class Dossier:
     project: Project
-    ctx: LightContext
     year: int
     month: int
     completion_rate: Decimal | None
@@ -221,7 +220,6 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     plan_amount = project.period_plan
     return Dossier(
         project=project,
-        ctx=ctx,
         year=year,
         month=month,
         completion_rate=formulas.completion_rate(project.ytd_completed, plan_amount) if plan_amount else None,

@@ -16,6 +16,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 
 from apps.accounts.policy import decide
 from apps.land.models import LandAcquisition
@@ -127,6 +128,7 @@ def land_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         target=LandAcquisition(project=project),
         project=project,
         form_class=LandAcquisitionForm,
+        initial={"region": project.region_id},
         service=lambda data: land_acquisition_create(actor=request.user, project=project, data=data),
         done=lambda land: (dossier_url(project, f"land-{land.pk}"), f"已新增地块“{land.parcel_name}”的征拆数据。"),
         title="新增征地拆迁地块",
@@ -163,6 +165,8 @@ def problem_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         target=Problem(project=project),
         project=project,
         form_class=ProblemCreateForm,
+        # A department raises most problems for itself; it may pick another unit.
+        initial={"raised_on": timezone.localdate(), "responsible_dept": request.user.department_id},
         service=lambda data: problem_create(actor=request.user, data={**data, "project": project}),
         done=lambda problem: (dossier_url(project, f"problem-{problem.pk}"), "问题已提出，已列入问题清单。"),
         title="提出问题",
