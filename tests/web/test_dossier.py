@@ -56,7 +56,7 @@ def url_of(project) -> str:
 
 
 def test_the_dossier_shows_every_section_with_anchors_lights_and_figures(world):
-    # given: a project with one of every item; 1–10月 approved at 100 万元 a month against 1200 a year
+    # given: a project with one of every item; eight months approved at 100 万元 against 1200 a year
     items = items_for(world.own, world.dept_a)
     plan = world.own.annual_plans.get(year=2026)
     for month in range(1, 13):
