@@ -1,6 +1,6 @@
 """Page routes. Each views module owns its `urlpatterns`; this file only joins them."""
 
-from .views import auth, dashboard, dossier, forms, mylist, notifications, projects, reports, sheets, units
+from .views import auth, dashboard, dossier, forms, media, mylist, notifications, projects, reports, sheets, units
 
 app_name = "web"
 
@@ -15,4 +15,5 @@ urlpatterns = (
     + reports.urlpatterns
     + units.urlpatterns
     + sheets.urlpatterns
+    + media.urlpatterns
 )
