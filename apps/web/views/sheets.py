@@ -1,15 +1,190 @@
-"""Placeholder until the page lands."""
+"""导入调度表: the office uploads its Excel 调度表; a small file is imported at once, a large one by a
+worker with a progress bar. A file with any bad row imports nothing and shows every error (行号,
+列, 错误说明). The template download is the sheet the import reads best.
 
+What a row may be and who may import are the importer's and the policy's (apps/sheets,
+apps/accounts/policy.py); these views only carry the file there and show what came back."""
+
+from __future__ import annotations
+
+import logging
+
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.policy import decide
+from apps.sheets.models import ImportJob, ImportStatus
+from apps.sheets.reader import MB, SheetError, check_size, max_bytes
+from apps.sheets.services import import_job_create, import_job_requeue_if_lost, import_job_start
+from apps.sheets.template import template_workbook
+from apps.sheets.xlsx import xlsx_response
+
+from .common import call_service
+
+logger = logging.getLogger(__name__)
+
+RECENT_JOBS = 20
+ERRORS_SHOWN = 1000
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="调度表文件（.xlsx）",
+        error_messages={"required": "请选择要导入的调度表文件。", "empty": "文件是空的（0 字节），请选择填好的调度表。"},
+    )
+    year = forms.IntegerField(
+        label="年度计划所属年度",
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text="“年度计划投资”记入此年度；列名写明年份（如“2026年计划投资”）时以列名为准。",
+        error_messages={"invalid": "年度应为四位数字，如 2026。", "min_value": "年度不能早于2000年。", "max_value": "年度不能晚于2100年。"},
+    )
+    generate_milestones = forms.BooleanField(label="新增项目按投资管理方式生成审批要件", required=False)
+
+
+def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "web/sheets/forbidden.html", {"reason": reason}, status=403)
+
+
+def _may_import(request: HttpRequest):
+    return decide(request.user, "create", ImportJob)
+
+
+def _year(request: HttpRequest) -> int:
+    """?year= when it makes sense, else this year: a bad value is ignored, never an error page."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except (TypeError, ValueError):
+        return today.year
+    return year if 2000 <= year <= 2100 else today.year
+
+
+def _recent_jobs():
+    return ImportJob.objects.select_related("created_by").defer("content")[:RECENT_JOBS]
 
 
 @login_required
-def sheet_import(request, **kwargs):
-    return render(request, "web/placeholder.html", {"heading": "导入调度表"})
+@require_http_methods(["GET", "POST"])
+def sheet_import(request: HttpRequest) -> HttpResponse:
+    decision = _may_import(request)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    today = timezone.localdate()
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"year": today.year})
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_size(upload.size)  # before a byte of it is read
+        except SheetError as exc:
+            form.add_error("file", exc.errors[0].message)
+        else:
+            outcome = call_service(
+                import_job_create,
+                actor=request.user,
+                file_name=upload.name,
+                content=upload.read(),
+                year=form.cleaned_data.get("year") or today.year,
+                generate_milestones=form.cleaned_data.get("generate_milestones", False),
+            )
+            if outcome.ok:
+                job = import_job_start(job=outcome.value)
+                return redirect("web:sheet-import-job", pk=job.pk)
+            for message in outcome.all_messages:
+                form.add_error(None, message)
+    return render(
+        request,
+        "web/sheets/import.html",
+        {"form": form, "jobs": _recent_jobs(), "max_mb": max_bytes() // MB, "year": today.year},
+    )
+
+
+@login_required
+def sheet_template(request: HttpRequest) -> HttpResponse:
+    decision = _may_import(request)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    year = _year(request)
+    return xlsx_response(template_workbook(year=year), f"{year}年重点项目调度表（导入模板）.xlsx")
+
+
+def _job_or_404(pk: int) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.select_related("created_by").defer("content"), pk=pk)
+
+
+def _progress(job: ImportJob) -> dict:
+    """Where a running job is: its worker writes progress to the result backend (the rows are
+    written in one transaction nobody sees before it commits)."""
+    done, total, phase = job.processed_rows, job.total_rows, ""
+    if job.status == ImportStatus.RUNNING and job.task_id:
+        try:
+            from apps.sheets.tasks import import_sheet_task
+
+            result = import_sheet_task.AsyncResult(job.task_id)
+            if result.state == "PROGRESS" and isinstance(result.info, dict):
+                done, total, phase = int(result.info.get("done", 0)), int(result.info.get("total", 0)), str(result.info.get("phase", ""))
+        except Exception as exc:  # the backend is unreachable: the bar waits, the import goes on
+            logger.info("调度表导入 %s 的进度读取失败：%s", job.pk, exc)
+    if job.status == ImportStatus.SUCCEEDED:
+        done = total = max(job.total_rows, 1)
+    percent = int(done * 100 / total) if total else 0
+    label = {"validating": "正在校验", "importing": "正在写入"}.get(phase, job.get_status_display())
+    return {
+        "status": job.status,
+        "label": label,
+        "done": done,
+        "total": total,
+        "percent": max(0, min(percent, 100)),
+        "finished": job.is_finished,
+    }
+
+
+@login_required
+def sheet_import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _may_import(request)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    job = _job_or_404(pk)
+    if job.status == ImportStatus.PENDING:
+        import_job_requeue_if_lost(job=job)
+    errors = job.errors or []
+    form = ImportForm(initial={"year": job.year or timezone.localdate().year})
+    return render(
+        request,
+        "web/sheets/job.html",
+        {
+            "job": job,
+            "progress": _progress(job),
+            "errors": errors[:ERRORS_SHOWN],
+            "errors_total": len(errors),
+            "errors_hidden": max(len(errors) - ERRORS_SHOWN, 0),
+            "form": form,
+            "max_mb": max_bytes() // MB,
+            "jobs": _recent_jobs(),
+        },
+    )
+
+
+@login_required
+def sheet_import_status(request: HttpRequest, pk: int) -> JsonResponse:
+    decision = _may_import(request)
+    if not decision:
+        return JsonResponse({"detail": decision.reason}, status=403)
+    job = _job_or_404(pk)
+    if job.status == ImportStatus.PENDING:
+        import_job_requeue_if_lost(job=job)
+    return JsonResponse(_progress(job))
 
 
 urlpatterns = [
     path("import/", sheet_import, name="sheet-import"),
+    path("import/template.xlsx", sheet_template, name="sheet-template"),
+    path("import/jobs/<int:pk>/", sheet_import_job, name="sheet-import-job"),
+    path("import/jobs/<int:pk>/status/", sheet_import_status, name="sheet-import-status"),
 ]

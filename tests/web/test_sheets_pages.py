@@ -1,0 +1,165 @@
+"""导入调度表 pages: the office uploads, sees every error (nothing imported) or the summary; others
+get a Chinese 403 and no link; the template downloads; bad uploads (20 MB, not an xlsx) are a
+message on the page, never a 500."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from apps.organization.models import Department
+from apps.projects.models import Project
+from apps.sheets.models import ImportJob, ImportStatus
+from tests.factories import UserFactory
+from tests.sheets.conftest import row, tidy
+
+
+@pytest.fixture
+def office_client(client, reference):
+    client.force_login(UserFactory(username="xmb-page", role="office"))
+    return client
+
+
+def upload(client, content: bytes, name: str = "调度表.xlsx", **extra):
+    return client.post(reverse("web:sheet-import"), {"file": SimpleUploadedFile(name, content), "year": 2026, **extra}, follow=True)
+
+
+def test_the_office_sees_the_form_template_link_and_recent_jobs(office_client):
+    response = office_client.get(reverse("web:sheet-import"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'enctype="multipart/form-data"' in html
+    assert reverse("web:sheet-template") in html
+    assert "还没有导入记录" in html
+    assert f'href="{reverse("web:sheet-import")}"' in html  # the nav link
+
+
+@pytest.mark.parametrize("role", ["department", "leader", "viewer"])
+def test_other_roles_get_a_chinese_403_and_no_link(client, reference, role):
+    from apps.organization.models import Leader
+
+    extra = {"department": Department.objects.first()} if role == "department" else {}
+    if role == "leader":
+        extra = {"leader": Leader.objects.first()}
+    client.force_login(UserFactory(username=f"u-{role}", role=role, **extra))
+    for name in ("web:sheet-import", "web:sheet-template"):
+        response = client.get(reverse(name))
+        assert response.status_code == 403
+        assert "只有项目办可以导入调度表" in response.content.decode()
+    assert client.post(reverse("web:sheet-import"), {"file": SimpleUploadedFile("a.xlsx", tidy([row(1, "甲")]))}).status_code == 403
+    assert Project.objects.count() == 0
+    assert ImportJob.objects.count() == 0
+    home = client.get(reverse("web:mylist") if role != "viewer" else reverse("web:dashboard"))
+    assert f'href="{reverse("web:sheet-import")}"' not in home.content.decode()
+
+
+def test_an_anonymous_visitor_is_sent_to_login(client, db):
+    response = client.get(reverse("web:sheet-import"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_a_file_with_a_bad_row_shows_the_error_table_and_imports_nothing(office_client, frozen_today):
+    response = upload(office_client, tidy([row(1, "甲项目"), row(2, "乙项目", total=-3)]))
+    html = response.content.decode()
+    job = ImportJob.objects.get()
+    assert response.redirect_chain == [(reverse("web:sheet-import-job", args=[job.pk]), 302)]
+    assert job.status == ImportStatus.FAILED
+    assert "没有导入任何数据" in html
+    assert '<th class="num">行号</th><th>列</th><th>错误说明</th>' in html
+    assert "第 5 行" in html
+    assert "计划总投资" in html
+    assert "金额不能为负数。" in html
+    assert "重新上传" in html
+    assert Project.objects.count() == 0
+
+
+def test_a_good_file_shows_the_summary_with_a_link_to_the_projects(office_client, frozen_today):
+    response = upload(office_client, tidy([row(1, "甲项目"), row(2, "乙项目")]))
+    html = response.content.decode()
+    assert "导入成功" in html
+    assert "新增 <b>2</b> 个，更新 <b>0</b> 个" in html
+    assert reverse("web:project-list") in html
+    again = upload(office_client, tidy([row(1, "甲项目", total=20000), row(2, "乙项目")]))
+    assert "新增 <b>0</b> 个，更新 <b>1</b> 个，未变化 1 个" in again.content.decode()
+    assert Project.objects.count() == 2
+    listing = office_client.get(reverse("web:sheet-import")).content.decode()
+    assert listing.count("调度表.xlsx") == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"not a workbook at all", "调度表.xlsx", "文件不是 Excel 工作簿（.xlsx）"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "旧表.xls", "旧版 Excel（.xls）"),
+    ],
+)
+def test_a_file_that_is_no_xlsx_is_a_message_on_the_page(office_client, content, name, message):
+    html = upload(office_client, content, name).content.decode()
+    assert message in html
+    assert "整个文件" in html
+    assert Project.objects.count() == 0
+
+
+def test_a_20_mb_upload_is_a_message_not_a_500(office_client):
+    response = upload(office_client, b"PK" + b"\0" * (20 * 1024 * 1024), "大文件.xlsx")
+    assert response.status_code == 200
+    assert "文件太大（20.0 MB），一次最多导入 10 MB" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_an_empty_or_missing_file_is_a_form_error(office_client):
+    assert "请选择要导入的调度表文件" in office_client.post(reverse("web:sheet-import"), {"year": 2026}).content.decode()
+    assert "文件是空的" in upload(office_client, b"").content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_bad_year_is_a_form_error(office_client):
+    response = office_client.post(reverse("web:sheet-import"), {"file": SimpleUploadedFile("a.xlsx", tidy([row(1, "甲")])), "year": "1800"})
+    assert "年度不能早于2000年" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_the_template_downloads_as_an_xlsx(office_client):
+    response = office_client.get(reverse("web:sheet-template") + "?year=2027")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "filename*=UTF-8''2027" in response["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(response.content))
+    assert wb.sheetnames == ["调度表", "填写说明"]
+    assert wb.active["A1"].value == "2027年重点项目调度表"
+    # a nonsense year is ignored
+    assert office_client.get(reverse("web:sheet-template") + "?year=abc").status_code == 200
+
+
+def test_the_status_view_reports_a_queued_and_a_finished_job(office_client, frozen_today):
+    upload(office_client, tidy([row(1, "甲项目")]))
+    job = ImportJob.objects.get()
+    status = office_client.get(reverse("web:sheet-import-status", args=[job.pk])).json()
+    assert status == {"status": "succeeded", "label": "导入成功", "done": 1, "total": 1, "percent": 100, "finished": True}
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.PENDING, total_rows=0, processed_rows=0)
+    page = office_client.get(reverse("web:sheet-import-job", args=[job.pk])).content.decode()
+    assert 'data-status-url="/import/jobs/' in page
+    assert "web/sheets.js" in page
+    pending = office_client.get(reverse("web:sheet-import-status", args=[job.pk])).json()
+    assert (pending["status"], pending["finished"], pending["percent"]) == ("pending", False, 0)
+
+
+def test_unknown_jobs_are_404(office_client):
+    assert office_client.get("/import/jobs/999999/").status_code == 404
+    assert office_client.get("/import/jobs/999999/status/").status_code == 404
+    assert office_client.get("/import/jobs/99999999999999999999999/").status_code == 404
+
+
+def test_the_job_pages_are_the_office_s(client, reference, frozen_today):
+    office = UserFactory(username="xmb-own", role="office")
+    client.force_login(office)
+    upload(client, tidy([row(1, "甲项目")]))
+    job = ImportJob.objects.get()
+    client.force_login(UserFactory(username="dept-x", role="department", department=Department.objects.first()))
+    assert client.get(reverse("web:sheet-import-job", args=[job.pk])).status_code == 403
+    assert client.get(reverse("web:sheet-import-status", args=[job.pk])).status_code == 403
