@@ -37,6 +37,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, .et: the pre-2007
 HEADER_SCAN_ROWS = 20
 MAX_HEADER_ROWS = 3
 MAX_FORMULA_ERRORS = 50
+# Columns read: a 调度表 has a few dozen; a sheet styled out to column XFD must not become millions
+# of empty cells.
+MAX_COLUMNS = 200
 
 
 def max_bytes() -> int:
@@ -195,7 +198,7 @@ def _grid(ws) -> tuple[list[list[Any]], list[RowError]]:
     grid: list[list[Any]] = [[]]
     formulas: list[RowError] = []
     count = 0
-    for row in ws.iter_rows():
+    for row in ws.iter_rows(max_col=min(ws.max_column, MAX_COLUMNS)):
         values = [None]
         for cell in row:
             if getattr(cell, "data_type", None) == "f":

@@ -260,3 +260,18 @@ def test_the_template_headers_are_each_read_back_as_their_column():
     from apps.sheets.template import template_headers
 
     assert [match_header(h).spec.key for h in template_headers(2026)] == [c.key for c in COLUMNS]
+
+
+def test_validation_reads_reference_data_once_whatever_the_number_of_rows(office, frozen_today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n: int) -> int:
+        content = tidy([row(i, f"项目{i}", code=f"2025-433126-48-01-{i:06d}") for i in range(1, n + 1)])
+        sheet_import(actor=office, content=content)  # first import creates them
+        with CaptureQueriesContext(connection) as ctx:
+            outcome = sheet_import(actor=office, content=content)  # the re-import only reads
+        assert outcome.unchanged == n
+        return len(ctx)
+
+    assert queries(2) == queries(20)

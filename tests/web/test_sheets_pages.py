@@ -163,3 +163,29 @@ def test_the_job_pages_are_the_office_s(client, reference, frozen_today):
     client.force_login(UserFactory(username="dept-x", role="department", department=Department.objects.first()))
     assert client.get(reverse("web:sheet-import-job", args=[job.pk])).status_code == 403
     assert client.get(reverse("web:sheet-import-status", args=[job.pk])).status_code == 403
+
+
+def _jobs(n: int, user) -> None:
+    ImportJob.objects.bulk_create(
+        ImportJob(
+            created_by=user,
+            file_name=f"表{i}.xlsx",
+            status=ImportStatus.FAILED,
+            errors=[{"row": 4, "column": "计划总投资", "message": "金额不能为负数。"}],
+        )
+        for i in range(n)
+    )
+
+
+def test_the_recent_jobs_cost_the_same_queries_for_one_job_and_for_twenty(office_client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory(username="other-office", role="office")
+    _jobs(1, user)
+    with CaptureQueriesContext(connection) as few:
+        assert office_client.get(reverse("web:sheet-import")).status_code == 200
+    _jobs(19, UserFactory(username="third-office", role="office"))
+    with django_assert_num_queries(len(few)):
+        html = office_client.get(reverse("web:sheet-import")).content.decode()
+    assert html.count("/import/jobs/") == 20
