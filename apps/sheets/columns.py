@@ -410,11 +410,12 @@ def to_decimal(value: Any) -> Decimal:
         raise CellError("应为数字。")
     if isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal):
         # repr() is the shortest text that reads back as the same float: 1.1 stays 1.1.
-        return Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return value
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if not number.is_finite():
+            raise CellError("应为数字。")
+        return number
     text = cell_text(value)
     text = text.translate(str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")).replace(",", "").replace(" ", "")
     text = re.sub(r"(万元|亿元|元)$", "", text)
@@ -433,11 +434,11 @@ def parse_money(value: Any, unit: Decimal) -> Decimal:
     if number < 0:
         raise CellError("金额不能为负数。")
     amount = number * unit
+    if amount > MONEY_MAX:
+        raise CellError("金额过大，请核对单位（万元/亿元）。")
     if amount != amount.quantize(CENT):
         shown = "亿元" if unit == YI else "万元"
         raise CellError(f"金额“{cell_text(value)}”{shown}换算为万元后超过两位小数，请核对。")
-    if amount > MONEY_MAX:
-        raise CellError("金额过大，请核对单位（万元/亿元）。")
     return amount.quantize(CENT)
 
 
@@ -445,10 +446,10 @@ def parse_area(value: Any) -> Decimal:
     number = to_decimal(value)
     if number < 0:
         raise CellError("用地面积不能为负数。")
-    if number != number.quantize(CENT):
-        raise CellError("用地面积最多保留两位小数。")
     if number >= Decimal("1e10"):
         raise CellError("用地面积过大，请核对。")
+    if number != number.quantize(CENT):
+        raise CellError("用地面积最多保留两位小数。")
     return number.quantize(CENT)
 
 

@@ -307,14 +307,17 @@ def _columns(grid, merges, top: int, bottom: int, sheet_unit: Decimal) -> tuple[
     columns: dict[str, Column] = {}
     ignored: list[str] = []
     duplicates: list[RowError] = []
+    previous: list[str] = []
     for c in range(1, _width(grid) + 1):
         texts: list[str] = []
         for r in range(top, bottom + 1):
             text = cell_text(_header_value(grid, merges, r, c))
             if text and (not texts or texts[-1] != text):
                 texts.append(text)
-        if not texts:
-            continue
+        widened = texts == previous and any(r1 <= bottom and r2 >= top and c1 < c <= c2 for r1, c1, r2, c2 in merges)
+        previous = texts
+        if not texts or widened:
+            continue  # no header, or the second column of a header merged across two (one wide "项目名称")
         found = _column_match(texts)
         header = "／".join(texts)
         if found is None:

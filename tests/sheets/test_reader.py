@@ -195,3 +195,26 @@ def test_a_column_named_twice_is_refused(office):
     rows = [["项目名称", "计划总投资", "总投资"], ["甲", 1, 1]]
     with pytest.raises(SheetError, match="两列都是“计划总投资”"):
         read_sheet(xlsx(rows))
+
+
+def test_a_header_merged_across_two_columns_is_one_column(office, frozen_today):
+    rows = [["项目名称", None, "计划总投资"], ["甲", None, 100]]
+    sheet = read_sheet(xlsx(rows, merges=["A1:B1"]))
+    assert (sheet.columns["name"].index, sheet.columns["total"].index) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [True, "#DIV/0!", "１２ 万元", float("inf"), "1e30", "2026-01-01"],
+)
+def test_odd_cells_are_row_errors_never_a_crash(office, frozen_today, value):
+    from datetime import datetime
+
+    rows = [
+        ["项目名称", "计划总投资", "计划开工日期", "建设起止年限"],
+        ["甲", value, value, value],
+        ["乙", datetime(2026, 1, 1), 3.5, True],
+    ]
+    outcome = sheet_import(actor=office, content=xlsx(rows))
+    assert isinstance(outcome.errors, list)
+    assert Project.objects.count() == (0 if outcome.errors else Project.objects.count())
