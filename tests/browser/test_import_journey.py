@@ -148,3 +148,38 @@ def test_a_department_user_sees_no_import_link_and_is_refused(visit):
     v.goto("/import/")
     assert page.get_by_text("只有项目办可以导入调度表").first.is_visible()
     v.shot("import-refused")
+
+
+def test_a_large_import_shows_its_progress_and_then_the_summary(visit, settings):
+    from unittest import mock
+
+    from apps.sheets.models import ImportJob
+    from apps.sheets.tasks import import_sheet_task
+
+    settings.SHEETS_IMPORT_INLINE_ROWS = 5  # anything longer goes to a worker
+    year = dt.date.today().year
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["项目名称", "投资管理方式", "属地", "项目类别", "建设起止年限", "计划总投资"])
+    for i in range(1, 31):
+        ws.append([f"浏览器批量导入项目{i:02d}", "备案", "工业集中区", "产业发展项目", f"{year}-{year + 1}", 1000 + i])
+    buf = io.BytesIO()
+    wb.save(buf)
+    v = visit()
+    page = v.login("xmb")
+    v.goto("/import/")
+    v.shot("import-page")
+    # the message to the broker is held back: this test plays the worker itself
+    with mock.patch.object(import_sheet_task, "apply_async") as publish:
+        choose(page, buf.getvalue(), "大表.xlsx")
+        page.click("button:has-text('上传并导入')")
+        page.wait_for_load_state("networkidle")
+    publish.assert_called_once()
+    assert page.locator("#import-progress .progress").is_visible()
+    v.shot("import-queued")
+    # when the worker runs the job, the polling page turns into the summary by itself
+    job = ImportJob.objects.get(file_name="大表.xlsx")
+    assert import_sheet_task(job.pk) == "succeeded"
+    page.get_by_role("heading", name="导入成功").wait_for(timeout=15_000)
+    assert "新增 30 个" in page.locator(".summary").inner_text()
+    v.shot("import-finished")

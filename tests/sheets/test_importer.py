@@ -275,3 +275,15 @@ def test_validation_reads_reference_data_once_whatever_the_number_of_rows(office
         return len(ctx)
 
     assert queries(2) == queries(20)
+
+
+def test_new_projects_may_get_their_approval_milestones(office, frozen_today):
+    outcome = sheet_import(actor=office, content=tidy([row(1, "甲项目")]), generate_milestones=True)
+    assert outcome.ok, outcome.errors
+    project = Project.objects.get(name="甲项目")
+    assert project.investment_mode == "approval"
+    assert project.milestones.count() > 0
+    # a re-import does not touch them
+    count = project.milestones.count()
+    sheet_import(actor=office, content=tidy([row(1, "甲项目", total=20000)]), generate_milestones=True)
+    assert project.milestones.count() == count
