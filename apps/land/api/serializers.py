@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from apps.api.serializers import ModelSerializer
 from apps.land.models import LandAcquisition
 
 RATE = {"max_digits": 6, "decimal_places": 1, "read_only": True, "allow_null": True}
 
 
-class LandAcquisitionSerializer(serializers.ModelSerializer):
+class LandAcquisitionSerializer(ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True, help_text="项目名称")
     acquisition_rate = serializers.DecimalField(**RATE, help_text="征收完成率（%）")
     signing_rate = serializers.DecimalField(**RATE, help_text="签约率（%）")
@@ -24,14 +25,14 @@ class LandAcquisitionSerializer(serializers.ModelSerializer):
         )
 
 
-class LandAcquisitionWriteSerializer(serializers.ModelSerializer):
+class LandAcquisitionWriteSerializer(ModelSerializer):
     class Meta:
         model = LandAcquisition
         fields = tuple(f.name for f in LandAcquisition._meta.concrete_fields if f.name not in ("id", "updated_at"))
         validators: list = []
 
 
-class LandAcquisitionUpdateSerializer(serializers.ModelSerializer):
+class LandAcquisitionUpdateSerializer(ModelSerializer):
     class Meta:
         model = LandAcquisition
         fields = tuple(f.name for f in LandAcquisition._meta.concrete_fields if f.name not in ("id", "updated_at", "project"))

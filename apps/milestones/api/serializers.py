@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
 from apps.milestones.models import Milestone
 from apps.milestones.services import MILESTONE_FIELDS
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True, help_text="项目名称")
     responsible_dept_name = serializers.CharField(
         source="responsible_dept.name", default=None, read_only=True, allow_null=True, help_text="责任单位"
@@ -41,7 +42,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         )
 
 
-class MilestoneWriteSerializer(serializers.ModelSerializer):
+class MilestoneWriteSerializer(ModelSerializer):
     class Meta:
         model = Milestone
         # The fields a write may set are the service's to decide.

@@ -1,21 +1,20 @@
-from rest_framework import serializers
-
+from apps.api.serializers import ModelSerializer
 from apps.organization.models import Department, Leader, Region
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(ModelSerializer):
     class Meta:
         model = Region
         fields = ("id", "code", "name", "kind", "parent", "sort_order")
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     class Meta:
         model = Department
         fields = ("id", "name", "short_name", "kind", "region", "is_portfolio_office", "contact_phone", "sort_order")
 
 
-class LeaderSerializer(serializers.ModelSerializer):
+class LeaderSerializer(ModelSerializer):
     class Meta:
         model = Leader
         fields = ("id", "position", "portfolio", "is_principal", "is_active", "sort_order")

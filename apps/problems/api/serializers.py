@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
 from apps.problems.models import Problem, SupervisionNotice
 
 
-class ProblemSerializer(serializers.ModelSerializer):
+class ProblemSerializer(ModelSerializer):
     project_name = serializers.CharField(source="project.name", default=None, read_only=True, allow_null=True, help_text="项目名称")
     responsible_dept_name = serializers.CharField(source="responsible_dept.name", read_only=True, help_text="责任单位")
     coordinating_leader_position = serializers.CharField(
@@ -40,7 +41,7 @@ class ProblemSerializer(serializers.ModelSerializer):
         )
 
 
-class ProblemWriteSerializer(serializers.ModelSerializer):
+class ProblemWriteSerializer(ModelSerializer):
     class Meta:
         model = Problem
         fields = (
@@ -66,7 +67,7 @@ class ProblemCloseSerializer(serializers.Serializer):
     evidence = serializers.FileField(required=False, allow_null=True, help_text="销号佐证材料（multipart 上传，可选）")
 
 
-class SupervisionNoticeSerializer(serializers.ModelSerializer):
+class SupervisionNoticeSerializer(ModelSerializer):
     target_dept_name = serializers.CharField(source="target_dept.name", read_only=True, help_text="督办单位")
 
     class Meta:
@@ -92,7 +93,7 @@ class SupervisionNoticeSerializer(serializers.ModelSerializer):
         )
 
 
-class SupervisionNoticeWriteSerializer(serializers.ModelSerializer):
+class SupervisionNoticeWriteSerializer(ModelSerializer):
     class Meta:
         model = SupervisionNotice
         fields = (

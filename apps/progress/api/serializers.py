@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from apps.api.serializers import ModelSerializer
 from apps.progress.models import ProgressReport
 
 
-class ProgressReportSerializer(serializers.ModelSerializer):
+class ProgressReportSerializer(ModelSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True, help_text="项目名称")
 
     class Meta:
@@ -32,14 +33,14 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         )
 
 
-class ProgressReportCreateSerializer(serializers.ModelSerializer):
+class ProgressReportCreateSerializer(ModelSerializer):
     class Meta:
         model = ProgressReport
         fields = ("project", "year", "month", "period_completed", "image_progress_text", "image_progress_pct", "problems_text", "next_plan")
         validators: list = []  # one-per-period is the service's rule, with a Chinese message
 
 
-class ProgressReportUpdateSerializer(serializers.ModelSerializer):
+class ProgressReportUpdateSerializer(ModelSerializer):
     class Meta:
         model = ProgressReport
         fields = ("period_completed", "image_progress_text", "image_progress_pct", "problems_text", "next_plan")

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility
 
 
-class ProjectResponsibilitySerializer(serializers.ModelSerializer):
+class ProjectResponsibilitySerializer(ModelSerializer):
     leader_position = serializers.CharField(
         source="leader.position", default=None, read_only=True, allow_null=True, help_text="县级领导职务"
     )
@@ -15,7 +16,7 @@ class ProjectResponsibilitySerializer(serializers.ModelSerializer):
         fields = ("id", "role", "leader", "leader_position", "department", "department_name", "person_name", "phone", "is_primary")
 
 
-class _ProjectBase(serializers.ModelSerializer):
+class _ProjectBase(ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="项目类别编码")
     category_name = serializers.CharField(source="category.name", read_only=True, help_text="项目类别")
     region_name = serializers.CharField(source="region.name", read_only=True, help_text="所在乡镇（街道）/园区")
@@ -69,7 +70,7 @@ class ProjectListSerializer(_ProjectBase):
         fields = LIST_FIELDS
 
 
-class AnnualPlanBriefSerializer(serializers.ModelSerializer):
+class AnnualPlanBriefSerializer(ModelSerializer):
     class Meta:
         model = AnnualPlan
         fields = ("id", "year", "annual_role", "annual_plan", "planned_start_month", "resume_date")
@@ -116,7 +117,7 @@ class ProjectDetailSerializer(_ProjectBase):
         )
 
 
-class ProjectWriteSerializer(serializers.ModelSerializer):
+class ProjectWriteSerializer(ModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=Project._meta.get_field("category").related_model.objects.all(), help_text="项目类别编码"
     )
@@ -177,7 +178,7 @@ class ProjectCreateSerializer(ProjectWriteSerializer):
         fields = (*ProjectWriteSerializer.Meta.fields, "generate_milestones")
 
 
-class ProjectCommentSerializer(serializers.ModelSerializer):
+class ProjectCommentSerializer(ModelSerializer):
     author_name = serializers.CharField(source="author.__str__", read_only=True, help_text="作者")
 
     class Meta:
@@ -186,19 +187,19 @@ class ProjectCommentSerializer(serializers.ModelSerializer):
         read_only_fields = ("author", "created_at")
 
 
-class ProjectCommentWriteSerializer(serializers.ModelSerializer):
+class ProjectCommentWriteSerializer(ModelSerializer):
     class Meta:
         model = ProjectComment
         fields = ("kind", "text")
 
 
-class MonthlyTargetSerializer(serializers.ModelSerializer):
+class MonthlyTargetSerializer(ModelSerializer):
     class Meta:
         model = MonthlyTarget
         fields = ("month", "plan_investment", "node_target")
 
 
-class AnnualPlanSerializer(serializers.ModelSerializer):
+class AnnualPlanSerializer(ModelSerializer):
     monthly_targets = MonthlyTargetSerializer(many=True, read_only=True)
     project_name = serializers.CharField(source="project.name", read_only=True, help_text="项目名称")
 
@@ -219,7 +220,7 @@ class AnnualPlanSerializer(serializers.ModelSerializer):
         )
 
 
-class AnnualPlanWriteSerializer(serializers.ModelSerializer):
+class AnnualPlanWriteSerializer(ModelSerializer):
     monthly_targets = MonthlyTargetSerializer(many=True, required=False, help_text="月度目标（可选，按月份覆盖）")
 
     class Meta:

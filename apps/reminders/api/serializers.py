@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.api.serializers import ModelSerializer
 from apps.reminders.models import ChannelPreference, DeliveryStatus, Notification, ReminderDelivery
 
 
@@ -14,7 +15,7 @@ class DeliveryStatusField(serializers.ChoiceField):
         super().__init__(choices=DeliveryStatus.choices, **kwargs)
 
 
-class ReminderDeliverySerializer(serializers.ModelSerializer):
+class ReminderDeliverySerializer(ModelSerializer):
     status = DeliveryStatusField(read_only=True, help_text="发送状态")
     rule_name = serializers.CharField(source="rule.name", read_only=True, help_text="提醒规则")
     project_name = serializers.CharField(source="project.name", default=None, read_only=True, allow_null=True, help_text="项目名称")
@@ -58,7 +59,7 @@ class ReminderDeliverySerializer(serializers.ModelSerializer):
         return str(obj.context.get("title") or obj.context.get("leader") or "")
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     project_name = serializers.CharField(source="project.name", default=None, read_only=True, allow_null=True, help_text="项目名称")
     is_read = serializers.SerializerMethodField(help_text="是否已读")
 
@@ -79,7 +80,7 @@ class NotificationReadAllSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text="本次标记为已读的消息数")
 
 
-class ChannelPreferenceSerializer(serializers.ModelSerializer):
+class ChannelPreferenceSerializer(ModelSerializer):
     # A user who never saved preferences gets the defaults, with no update time yet.
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="更新时间（从未修改过时为空）")
 

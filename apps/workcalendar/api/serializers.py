@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from apps.api.serializers import ModelSerializer
 from apps.workcalendar.models import CalendarDay
 
 
-class CalendarDaySerializer(serializers.ModelSerializer):
+class CalendarDaySerializer(ModelSerializer):
     class Meta:
         model = CalendarDay
         fields = ("id", "date", "kind", "name", "source", "note")
