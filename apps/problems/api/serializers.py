@@ -60,7 +60,8 @@ class ProblemWriteSerializer(ModelSerializer):
 
 
 class ProblemResolveSerializer(serializers.Serializer):
-    resolution = serializers.CharField(help_text="解决情况（必填）")
+    # Blank is let through so that the service refuses it, in the same words as the page's form.
+    resolution = serializers.CharField(required=False, allow_blank=True, default="", help_text="解决情况（必填）")
 
 
 class ProblemCloseSerializer(serializers.Serializer):
