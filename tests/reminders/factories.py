@@ -75,7 +75,7 @@ class ReminderDeliveryFactory(factory.django.DjangoModelFactory):
             "overdue_days": 0,
             "dept": "住建局",
             "step_label": "到期当日提醒",
-            "link": "/admin/milestones/milestone/1/change/",
+            "link": "/projects/1/#milestone-1",
         }
     )
 

@@ -70,7 +70,7 @@ def test_the_email_is_chinese_html_and_text_with_item_project_due_date_overdue_d
             "2025年10月13日",
             "1个工作日",
             "住房和城乡建设局",
-            "http://127.0.0.1:8000/admin/milestones/milestone/",
+            f"http://127.0.0.1:8000/projects/{swept.milestone.project_id}/#milestone-{swept.milestone.pk}",
         ):
             assert part in text
     assert message.alternatives[0][1] == "text/html"
