@@ -77,3 +77,15 @@ def moving_today():
 
     with time_machine.travel(FROZEN_NOW, tick=True):
         yield FROZEN_NOW
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The demo portfolio, loaded once per module (it takes seconds) and flushed afterwards."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("seed", demo=True, verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)

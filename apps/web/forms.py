@@ -15,6 +15,7 @@ from apps.land.models import LandAcquisition
 from apps.land.services import LAND_FIELDS
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem
+from apps.problems.services import PROBLEM_FIELDS
 from apps.projects.models import CommentKind, ProjectComment
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -63,17 +64,11 @@ class LandAcquisitionForm(forms.Form):
         return forms.model_to_dict(land, fields=LAND_FORM_FIELDS)
 
 
-# A new problem on a project's page: what the API's ProblemWriteSerializer takes, less the project
-# (the page's own) and the fields that are the office's later steps (status, 督办等级).
+# A new problem on a project's page: what the service takes (PROBLEM_FIELDS), less the project
+# (the page's own) and the fields that are the office's later steps (status, 督办等级), in the
+# model's order.
 PROBLEM_FORM_FIELDS = [
-    "category",
-    "description",
-    "source",
-    "raised_on",
-    "responsible_dept",
-    "responsible_person",
-    "coordinating_leader",
-    "deadline",
+    f.name for f in Problem._meta.concrete_fields if f.name in PROBLEM_FIELDS - {"project", "status", "escalation_level"}
 ]
 
 

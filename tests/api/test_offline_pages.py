@@ -10,7 +10,6 @@ from urllib.parse import urlparse
 import pytest
 from django.contrib import admin
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
@@ -25,16 +24,6 @@ CSS_IMPORTS = re.compile(r"""@import\s+["']([^"']+)["']""", re.IGNORECASE)
 LOCAL_HOSTS = {"", "testserver"}
 # validator.swagger.io is Swagger UI's default, turned off by the page's settings (tested below).
 ONLINE_ASSET_HOSTS = ("fonts.googleapis", "fonts.gstatic", "cdn.redoc.ly", "cdn.jsdelivr", "unpkg.com", "cdnjs")
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo portfolio (every model has rows), loaded once for the module."""
-    with django_db_blocker.unblock():
-        call_command("seed", demo=True, verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
 
 
 def external_urls(html: str) -> list[str]:
@@ -72,7 +61,7 @@ def api_pages() -> list[str]:
     return pages
 
 
-def test_no_page_of_the_system_loads_anything_from_another_host(demo, client, office_user):
+def test_no_page_of_the_system_loads_anything_from_another_host(demo_module, client, office_user):
     # given the office signed in on the demo
     client.force_login(office_user)
     pages = admin_pages(office_user) + api_pages()

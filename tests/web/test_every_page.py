@@ -5,7 +5,6 @@ the day it is added — a route with an id must name its model below, or this te
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.urls import URLPattern
 
 from apps.accounts.models import User
@@ -27,15 +26,6 @@ PK_MODELS = {
     "sheet-import": "sheets.ImportJob",
 }
 USERS = ["admin", "xmb", "zjj", "cwfqz", "viewer"]
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("seed", demo=True, verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
 
 
 def _model(name: str):
@@ -65,7 +55,7 @@ def page_urls() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_no_page_fails_or_reaches_outside(demo, client, username):
+def test_no_page_fails_or_reaches_outside(demo_module, client, username):
     client.force_login(User.objects.get(username=username))
     seen = 0
     for name, url in page_urls():
