@@ -119,41 +119,111 @@ def portfolio_figures(
     return f
 
 
-def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | None = None):
-    """(key, label, figures) per category, lead department, region or lead leader."""
+@dataclass
+class _ProjectFigures:
+    """One project's share of the period figures, read for all projects at once."""
+
+    total_investment: Decimal
+    carry_over: Decimal
+    actual_start: dt.date | None
+    plan: AnnualPlan | None = None
+    ytd: Decimal = ZERO
+    until_period: Decimal = ZERO
+    light: str = Light.GREEN.value
+
+
+def _project_figures(*, year: int, month: int, today: dt.date) -> dict[int, _ProjectFigures]:
+    """Every active project's plan, approved completions and light for (year, month): six queries,
+    whatever the number of projects."""
+    projects = active_projects()
+    rows = {
+        pk: _ProjectFigures(total, carry or ZERO, start)
+        for pk, total, carry, start in projects.values_list("pk", "total_investment", "carry_over_completed", "actual_start")
+    }
+    for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by():
+        rows[plan.project_id].plan = plan
+    approved = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED).order_by()
+    ytd = approved.filter(year=year, month__lte=month).values_list("project_id").annotate(s=Sum("period_completed"))
+    for pk, total in ytd:
+        rows[pk].ytd = Decimal(total or 0)
+    until = approved.filter(Q(year__lt=year) | Q(year=year, month__lte=month)).values_list("project_id").annotate(s=Sum("period_completed"))
+    for pk, total in until:
+        rows[pk].until_period = Decimal(total or 0)
+    ctx = light_context(today=today)
+    for pk, light in annotate_project_lights(projects.order_by(), ctx).values_list("pk", "light"):
+        rows[pk].light = light
+    return rows
+
+
+def _figures_of(rows: list[_ProjectFigures], *, year: int, month: int) -> PortfolioFigures:
+    """portfolio_figures' sums and counts, taken over rows already read (the same definitions)."""
+    end = period_end(year, month)
+    f = PortfolioFigures(year=year, month=month, time_progress=formulas.time_progress(month), project_count=len(rows))
+    plans = [r for r in rows if r.plan is not None]
+    f.annual_plan = _sum(sum((r.plan.annual_plan for r in plans), ZERO))
+    f.ytd_completed = _sum(sum((r.ytd for r in rows), ZERO))
+    f.cumulative_completed = _sum(sum((r.carry_over for r in rows), ZERO)) + _sum(sum((r.until_period for r in rows), ZERO))
+    f.completion_rate = formulas.completion_rate(f.ytd_completed, f.annual_plan)
+    f.gap_points = formulas.schedule_gap_points(f.ytd_completed, f.annual_plan, month)
+    new = [r for r in plans if r.plan.annual_role == AnnualRole.NEW_START]
+    started = [r for r in new if r.actual_start is not None and r.actual_start <= end]
+    continuing = [r for r in plans if r.plan.annual_role in CONTINUING_ROLES]
+    resumed = [r for r in continuing if r.plan.resume_date is not None and r.plan.resume_date <= end]
+    f.new_start_planned, f.new_start_started = len(new), len(started)
+    f.continuing, f.continuing_resumed = len(continuing), len(resumed)
+    f.start_rate = formulas.start_rate(f.new_start_started, f.new_start_planned)
+    f.start_resume_rate = formulas.start_resume_rate(f.new_start_started, f.continuing_resumed, f.new_start_planned, f.continuing)
+    going = started + resumed
+    over_5m = [r.total_investment for r in going if r.total_investment >= FIVE_MILLION]
+    over_100m = [r.total_investment for r in going if r.total_investment >= HUNDRED_MILLION]
+    f.over_5m_count, f.over_5m_investment = len(over_5m), _sum(sum(over_5m, ZERO))
+    f.over_100m_count, f.over_100m_investment = len(over_100m), _sum(sum(over_100m, ZERO))
+    by_light = Counter(r.light for r in rows)
+    f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
+    return f
+
+
+def _groups(group_by: str) -> list[tuple[object, str, dict[int, None]]]:
+    """(key, label, member project ids) per group, in the groups' own order: three queries at most."""
     from apps.organization.models import Department, Leader, Region
     from apps.projects.models import ProjectCategory, ProjectResponsibility, ResponsibilityRole
 
-    base = active_projects()
+    projects = active_projects().order_by()
+    members: dict[object, dict[int, None]] = {}
     if group_by == "category":
-        groups = [(c.code, c.name, base.filter(category=c)) for c in ProjectCategory.objects.all()]
+        groups = [(c.pk, c.code, c.name) for c in ProjectCategory.objects.all()]
+        for pk, category_id in projects.values_list("pk", "category_id"):
+            members.setdefault(category_id, {})[pk] = None
     elif group_by == "region":
-        groups = [(r.pk, r.name, base.filter(Q(region=r) | Q(region__parent=r))) for r in Region.objects.filter(parent__isnull=False)]
-    elif group_by == "department":
-        groups = [
-            (
-                d.pk,
-                d.name,
-                base.filter(
-                    pk__in=ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_DEPT, department=d).values("project_id")
-                ),
-            )
-            for d in Department.objects.all()
-        ]
-    elif group_by == "leader":
-        groups = [
-            (
-                leader.pk,
-                leader.position,
-                base.filter(
-                    pk__in=ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader=leader).values("project_id")
-                ),
-            )
-            for leader in Leader.objects.all()
-        ]
+        # A town's projects include those of its sub-areas (the project list's `region` filter).
+        groups = [(r.pk, r.pk, r.name) for r in Region.objects.filter(parent__isnull=False)]
+        for pk, region_id, parent_id in projects.values_list("pk", "region_id", "region__parent_id"):
+            for key in {region_id, parent_id} - {None}:
+                members.setdefault(key, {})[pk] = None
+    elif group_by in ("department", "leader"):
+        role, field, model = (
+            (ResponsibilityRole.LEAD_DEPT, "department_id", Department)
+            if group_by == "department"
+            else (ResponsibilityRole.LEAD_LEADER, "leader_id", Leader)
+        )
+        groups = [(g.pk, g.pk, g.name if group_by == "department" else g.position) for g in model.objects.all()]
+        leads = ProjectResponsibility.objects.filter(role=role, project__in=projects).order_by().values_list("project_id", field)
+        for pk, key in leads:
+            members.setdefault(key, {})[pk] = None
     else:
         raise ValueError("分组方式应为 category、department、region 或 leader。")
-    for key, label, projects in groups:
-        figures = portfolio_figures(year=year, month=month, projects=projects, today=today)
-        if figures.project_count:
-            yield key, label, figures
+    return [(key, label, members.get(pk, {})) for pk, key, label in groups]
+
+
+def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | None = None):
+    """(key, label, figures) per category, lead department, region or lead leader — each group's
+    figures are portfolio_figures over its projects, computed from one read of every project, so the
+    number of queries does not grow with the number of groups."""
+    if not 1 <= month <= 12:
+        raise ValueError("月份应在1至12之间。")
+    groups = _groups(group_by)
+    rows = _project_figures(year=year, month=month, today=today or timezone.localdate())
+    for key, label, ids in groups:
+        members = [rows[pk] for pk in ids if pk in rows]
+        if members:
+            yield key, label, _figures_of(members, year=year, month=month)
