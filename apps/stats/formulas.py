@@ -6,9 +6,33 @@ sometimes truncate (97.2 % − 10/12 → "13.8 个百分点"; 44/65 → "67.6 %"
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal("100")
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN}
+ROUNDING_LABELS = {"half_up": "四舍五入", "truncate": "截尾（舍去）"}
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How figures are printed: a mode of ROUNDING_MODES and a number of decimals."""
+
+    mode: str = "half_up"
+    decimals: int = 1
+
+    def __post_init__(self) -> None:
+        if self.mode not in ROUNDING_MODES:
+            raise ValueError("取舍方式应为 half_up（四舍五入）或 truncate（截尾）。")
+        if not 0 <= self.decimals <= 4:
+            raise ValueError("小数位数应在0至4之间。")
+
+    def __call__(self, value: Decimal | None) -> Decimal | None:
+        return None if value is None else quantize(value, self.decimals, ROUNDING_MODES[self.mode])
+
+    @property
+    def label(self) -> str:
+        return f"{ROUNDING_LABELS[self.mode]}，保留{self.decimals}位小数"
 
 
 def quantize(value: Decimal, places: int = 1, rounding: str = ROUND_HALF_UP) -> Decimal:

@@ -288,3 +288,8 @@ REMINDERS_WEBHOOK_TIMEOUT = env.int("REMINDERS_WEBHOOK_TIMEOUT", default=10)
 REMINDERS_SMS_BACKEND = env("REMINDERS_SMS_BACKEND", default="apps.reminders.channels.sms.LogSmsBackend")
 # Reply deadline of an automatic 督办函, in working days from its issue.
 REMINDERS_NOTICE_REPLY_WORKING_DAYS = env.int("REMINDERS_NOTICE_REPLY_WORKING_DAYS", default=5)
+
+# How the statistics print percentages, points and 亿元 (offices differ: 37/52 is 71.2 % rounded half
+# up, 71.1 % truncated). The summary says which it used; a request may ask for the other.
+STATS_ROUNDING = env("STATS_ROUNDING", default="half_up")  # half_up | truncate
+STATS_DECIMALS = env.int("STATS_DECIMALS", default=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import call_command
@@ -261,7 +261,8 @@ def test_stats_summary_agrees_with_the_rows_on_the_demo_portfolio():
 
     client = APIClient()
     client.force_authenticate(User.objects.get(username="viewer"))
-    body = client.get("/api/v1/stats/summary/", {"year": 2026, "month": 10}).json()
+    body = client.get("/api/v1/stats/summary/", {"year": 2026, "month": 10, "decimals": 2}).json()
+    assert body["rounding"] == {"mode": "half_up", "decimals": 2, "label": "四舍五入，保留2位小数"}
     total = body["total"]
     end = dt.date(2026, 10, 31)
     plans = list(
@@ -276,7 +277,8 @@ def test_stats_summary_agrees_with_the_rows_on_the_demo_portfolio():
     going = started + resumed
     assert Decimal(total["annual_plan"]) == plan_total
     assert Decimal(total["ytd_completed"]) == ytd.quantize(Decimal("0.01"))
-    assert Decimal(total["completion_rate"]) == (ytd / plan_total * 100).quantize(Decimal("0.01"))
+    assert Decimal(total["completion_rate"]) == (ytd / plan_total * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert Decimal(total["annual_plan_yi"]) == (plan_total / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert Decimal(total["time_progress"]) == Decimal("83.33")
     assert total["over_5m_count"] == sum(1 for p in going if p[4] >= 500)
     assert Decimal(total["over_5m_investment"]) == sum(p[4] for p in going if p[4] >= 500)

@@ -1,7 +1,16 @@
 from rest_framework import serializers
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
-RATE = {"max_digits": 9, "decimal_places": 2, "allow_null": True}
+RATE = {"max_digits": 12, "decimal_places": 4, "allow_null": True}
+YI = {"max_digits": 16, "decimal_places": 4}
+
+
+class PrintedDecimalField(serializers.DecimalField):
+    """A figure printed as the summary's rounding left it ("71.2", not DRF's "71.2000")."""
+
+    def to_representation(self, value):
+        return str(value)
+
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -9,20 +18,25 @@ class FiguresSerializer(serializers.Serializer):
     annual_plan = serializers.DecimalField(**MONEY, help_text="年度计划投资（万元）")
     ytd_completed = serializers.DecimalField(**MONEY, help_text="年初至报告期完成投资（万元，仅已审核月报）")
     cumulative_completed = serializers.DecimalField(**MONEY, help_text="累计完成投资（万元）")
-    completion_rate = serializers.DecimalField(**RATE, help_text="年度完成率（%）")
-    time_progress = serializers.DecimalField(**RATE, help_text="序时进度（%）")
-    gap_points = serializers.DecimalField(**RATE, help_text="超（欠）序时进度（百分点，负数为落后）")
+    completion_rate = PrintedDecimalField(**RATE, help_text="年度完成率（%）")
+    time_progress = PrintedDecimalField(**RATE, help_text="序时进度（%）")
+    gap_points = PrintedDecimalField(**RATE, help_text="超（欠）序时进度（百分点，负数为落后）")
     new_start_planned = serializers.IntegerField(help_text="计划新开工项目数")
     new_start_started = serializers.IntegerField(help_text="已开工的计划新开工项目数")
     continuing = serializers.IntegerField(help_text="续建（含当年竣工）项目数")
     continuing_resumed = serializers.IntegerField(help_text="已复工的续建项目数")
-    start_rate = serializers.DecimalField(**RATE, help_text="开工率（%）")
-    start_resume_rate = serializers.DecimalField(**RATE, help_text="开复工率（%）")
+    start_rate = PrintedDecimalField(**RATE, help_text="开工率（%）")
+    start_resume_rate = PrintedDecimalField(**RATE, help_text="开复工率（%）")
     over_5m_count = serializers.IntegerField(help_text="已开（复）工的500万元以上项目数")
     over_5m_investment = serializers.DecimalField(**MONEY, help_text="其计划总投资（万元）")
     over_100m_count = serializers.IntegerField(help_text="已开（复）工的亿元以上项目数")
     over_100m_investment = serializers.DecimalField(**MONEY, help_text="其计划总投资（万元）")
     lights = serializers.DictField(child=serializers.IntegerField(), help_text="各预警灯项目数：green/yellow/red")
+    annual_plan_yi = PrintedDecimalField(**YI, help_text="年度计划投资（亿元，按 rounding 取舍）")
+    ytd_completed_yi = PrintedDecimalField(**YI, help_text="年初至报告期完成投资（亿元）")
+    cumulative_completed_yi = PrintedDecimalField(**YI, help_text="累计完成投资（亿元）")
+    over_5m_investment_yi = PrintedDecimalField(**YI, help_text="已开（复）工的500万元以上项目计划总投资（亿元）")
+    over_100m_investment_yi = PrintedDecimalField(**YI, help_text="已开（复）工的亿元以上项目计划总投资（亿元）")
 
 
 class GroupFiguresSerializer(FiguresSerializer):
@@ -30,9 +44,16 @@ class GroupFiguresSerializer(FiguresSerializer):
     label = serializers.CharField(help_text="分组名称")
 
 
+class RoundingSerializer(serializers.Serializer):
+    mode = serializers.CharField(help_text="取舍方式：half_up（四舍五入）或 truncate（截尾）")
+    decimals = serializers.IntegerField(help_text="保留小数位数")
+    label = serializers.CharField(help_text="取舍方式的中文说明")
+
+
 class SummarySerializer(serializers.Serializer):
     year = serializers.IntegerField(help_text="年度")
     month = serializers.IntegerField(help_text="报告期月份")
+    rounding = RoundingSerializer(help_text="百分比、百分点和亿元的取舍方式")
     total = FiguresSerializer(help_text="全部项目")
     group_by = serializers.CharField(allow_null=True, help_text="分组方式")
     groups = GroupFiguresSerializer(many=True, help_text="分组统计（未分组时为空）")
@@ -43,4 +64,10 @@ class SummaryQuerySerializer(serializers.Serializer):
     month = serializers.IntegerField(min_value=1, max_value=12, required=False, help_text="报告期月份，默认为上月")
     group_by = serializers.ChoiceField(
         choices=("category", "department", "region", "leader"), required=False, help_text="按类别、牵头单位、区划或包保领导分组"
+    )
+    rounding = serializers.ChoiceField(
+        choices=("half_up", "truncate"), required=False, help_text="取舍方式：half_up 四舍五入（默认见设置 STATS_ROUNDING）或 truncate 截尾"
+    )
+    decimals = serializers.IntegerField(
+        min_value=0, max_value=4, required=False, help_text="保留小数位数（0–4，默认见设置 STATS_DECIMALS）"
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -10,22 +11,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.lights.selectors import report_period
+from apps.stats.formulas import Rounding, to_yi
 from apps.stats.selectors import PortfolioFigures, portfolio_figures, portfolio_groups
 
 from .serializers import SummaryQuerySerializer, SummarySerializer
 
 HUNDRED = Decimal("100")
+RATES = ("completion_rate", "time_progress", "start_rate", "start_resume_rate")
+AMOUNTS = ("annual_plan", "ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
 
 
-def _pct(value: Decimal | None) -> Decimal | None:
-    return None if value is None else (value * HUNDRED).quantize(Decimal("0.01"))
-
-
-def _out(f: PortfolioFigures) -> dict:
+def _out(f: PortfolioFigures, rounding: Rounding) -> dict:
+    """Rates in per cent and points printed with `rounding`; 万元 amounts kept to the cent, with
+    their 亿元 beside them (`<amount>_yi`) printed with the same rounding."""
     data = asdict(f)
-    for key in ("completion_rate", "time_progress", "start_rate", "start_resume_rate"):
-        data[key] = _pct(data[key])
-    data["gap_points"] = None if f.gap_points is None else f.gap_points.quantize(Decimal("0.01"))
+    for key in RATES:
+        data[key] = rounding(None if data[key] is None else data[key] * HUNDRED)
+    data["gap_points"] = rounding(f.gap_points)
+    for key in AMOUNTS:
+        data[f"{key}_yi"] = rounding(to_yi(data[key]))
     return data
 
 
@@ -45,10 +49,20 @@ class SummaryView(generics.GenericAPIView):
         year = query.validated_data.get("year", default_year)
         month = query.validated_data.get("month", default_month if year == default_year else 12)
         group_by = query.validated_data.get("group_by")
+        rounding = Rounding(
+            query.validated_data.get("rounding", settings.STATS_ROUNDING), query.validated_data.get("decimals", settings.STATS_DECIMALS)
+        )
         total = portfolio_figures(year=year, month=month, today=today)
         groups = []
         if group_by:
             for key, label, figures in portfolio_groups(group_by=group_by, year=year, month=month, today=today):
-                groups.append({"key": str(key), "label": label, **_out(figures)})
-        data = {"year": year, "month": month, "total": _out(total), "group_by": group_by, "groups": groups}
+                groups.append({"key": str(key), "label": label, **_out(figures, rounding)})
+        data = {
+            "year": year,
+            "month": month,
+            "rounding": {"mode": rounding.mode, "decimals": rounding.decimals, "label": rounding.label},
+            "total": _out(total, rounding),
+            "group_by": group_by,
+            "groups": groups,
+        }
         return Response(SummarySerializer(data).data)

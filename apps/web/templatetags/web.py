@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 
 from apps.core.models import Light
+from apps.stats.formulas import Rounding
 
 register = template.Library()
 
@@ -43,18 +45,23 @@ def yi(value, places: int = 2) -> str:
     return f"{(d / 10000).quantize(q, rounding=ROUND_HALF_UP):,}"
 
 
+def _rounding(places) -> Rounding:
+    """The office's rounding setting (STATS_ROUNDING, STATS_DECIMALS), as the statistics API prints."""
+    decimals = settings.STATS_DECIMALS if places is None else int(places)
+    return Rounding(settings.STATS_ROUNDING, decimals)
+
+
 @register.filter
-def pct(value, places: int = 1) -> str:
-    """A percentage already in points: 71.15 → 71.2%."""
+def pct(value, places: int | None = None) -> str:
+    """A percentage already in points, printed with the office's rounding: 71.153 → 71.2%."""
     d = _decimal(value)
     if d is None:
         return "—"
-    q = Decimal(1).scaleb(-int(places))
-    return f"{d.quantize(q, rounding=ROUND_HALF_UP)}%"
+    return f"{_rounding(places)(d)}%"
 
 
 @register.filter
-def rate(value, places: int = 1) -> str:
+def rate(value, places: int | None = None) -> str:
     """A ratio as the formulas return it (0.6655…) shown in per cent: 66.6%."""
     d = _decimal(value)
     if d is None:
