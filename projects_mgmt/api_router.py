@@ -26,6 +26,7 @@ API_APPS = (
     "apps.lights",
     "apps.stats",
     "apps.reminders",
+    "apps.oc4ids",
 )
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.reminders",
     "apps.sheets",
     "apps.web",
+    "apps.oc4ids",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,339 @@
+"""Our projects as OC4IDS 0.9.5 (Open Contracting for Infrastructure Data Standard) dicts.
+
+Every code written here is in the codelists vendored in apps/oc4ids/schema/codelists/ (the tests
+check it): the schema itself only checks the closed ones. What OC4IDS has no field for goes in the
+extension object "x_keyProject" (on the project and on each party).
+
+Money: our amounts are 万元 (Decimal); OC4IDS amounts are CNY, so × 10000, kept exact.
+Dates: OC4IDS wants date-times, so a date is its midnight in Asia/Shanghai (settings.TIME_ZONE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from apps.milestones.models import Milestone, MilestoneKind, MilestoneStatus
+from apps.progress.models import ProgressReport, ReportStatus
+from apps.projects.models import (
+    AnnualPlan,
+    BuildStatus,
+    ConstructionNature,
+    MonthlyTarget,
+    PoolStage,
+    Project,
+    ResponsibilityRole,
+)
+
+VERSION = "0.9"  # the package's `version` is major.minor (schema pattern ^(\d+\.)(\d+)$)
+CURRENCY = "CNY"
+WAN = Decimal(10000)
+
+# OC4IDS project ids must start with a registered prefix "oc4ids-" + 6 characters + "-". The county
+# has none registered yet: this placeholder is overridable in settings once one is registered.
+DEFAULT_ID_PREFIX = "oc4ids-cnkp00-"
+# The scheme names of our identifiers (SimpleIdentifier.scheme is free text).
+NATIONAL_CODE_SCHEME = "CN-XMDM"  # 投资项目在线审批监管平台项目代码
+LOCAL_ID_SCHEME = "CN-KP-LOCAL"  # 本系统项目ID
+CREDIT_CODE_SCHEME = "CN-USCC"  # 统一社会信用代码
+
+EXTENSION = "x_keyProject"
+
+# projectStatus.csv: identification, preparation, implementation, completion, maintenance, cancelled, …
+POOL_STATUS = {
+    PoolStage.PLANNING: "identification",
+    PoolStage.RESERVE: "identification",
+    PoolStage.PRELIM: "preparation",
+    PoolStage.IMPLEMENT: "implementation",
+    PoolStage.DONE: "completion",
+    PoolStage.WITHDRAWN: "cancelled",
+}
+
+# projectType.csv (closed): construction, rehabilitation, replacement, expansion, decommissioning.
+# 单纯购置 builds nothing: no type.
+NATURE_TYPE = {
+    ConstructionNature.NEW: "construction",
+    ConstructionNature.EXPAND: "expansion",
+    ConstructionNature.REBUILD: "rehabilitation",
+    ConstructionNature.LIVING: "construction",
+    ConstructionNature.RELOCATE: "construction",
+    ConstructionNature.RESTORE: "rehabilitation",
+}
+
+# partyRole.csv. The owner (建设单位) develops the asset: publicAuthority. The lead department
+# administers the project for the county: administrativeEntity. Cooperating departments and the
+# township have a stake without a contract: interestedParty. Our own role names go in the party's
+# extension object.
+DEPT_ROLES = {
+    ResponsibilityRole.LEAD_DEPT: "administrativeEntity",
+    ResponsibilityRole.COOP_DEPT: "interestedParty",
+    ResponsibilityRole.TOWNSHIP: "interestedParty",
+}
+
+# milestoneType.csv: approvals are "approval" with milestoneCode.csv "projectApproval"; our
+# construction nodes are "delivery" (no code in milestoneCode.csv fits a generic node).
+MILESTONE_TYPE = {MilestoneKind.APPROVAL: "approval", MilestoneKind.CONSTRUCTION: "delivery"}
+
+METRIC_ID = "financialProgress"  # metricID.csv
+
+
+def project_status(project: Project) -> str:
+    """The pool stage decides, refined by the build status for projects under way."""
+    if project.pool_stage == PoolStage.WITHDRAWN:
+        return "cancelled"
+    if project.build_status == BuildStatus.IN_OPERATION:
+        return "maintenance"  # the asset is in service
+    if project.build_status == BuildStatus.COMPLETED:
+        return "completion"
+    if project.build_status in (BuildStatus.STARTED, BuildStatus.SUSPENDED, BuildStatus.MAIN_DONE, BuildStatus.PARTIAL_OPERATION):
+        return "implementation"  # 在建 whatever the pool says
+    return POOL_STATUS.get(project.pool_stage, "preparation")
+
+
+def cny(wan: Decimal | None) -> int | Decimal | None:
+    """万元 → CNY amount, exact: an int when whole (JSON numbers without a float's rounding)."""
+    if wan is None:
+        return None
+    amount = Decimal(wan) * WAN
+    return int(amount) if amount == amount.to_integral_value() else amount
+
+
+def value(wan: Decimal | None) -> dict | None:
+    amount = cny(wan)
+    return None if amount is None else {"amount": amount, "currency": CURRENCY}
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def date_time(day: dt.date | None) -> str | None:
+    """A date as its midnight in Asia/Shanghai, ISO 8601 (OC4IDS dates are date-times)."""
+    if day is None:
+        return None
+    return dt.datetime.combine(day, dt.time(), tzinfo=_tz()).isoformat()
+
+
+def moment(when: dt.datetime | None) -> str | None:
+    return None if when is None else timezone.localtime(when, _tz()).isoformat()
+
+
+def month_period(year: int, month: int) -> dict:
+    start = dt.date(year, month, 1)
+    end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    return {"startDate": date_time(start), "endDate": dt.datetime.combine(end, dt.time(23, 59, 59), tzinfo=_tz()).isoformat()}
+
+
+def project_id(project: Project) -> str:
+    return f"{getattr(settings, 'OC4IDS_ID_PREFIX', DEFAULT_ID_PREFIX)}{project.pk}"
+
+
+def _clean(data: dict) -> dict:
+    """Drops None and empty values: OC4IDS fields are optional but never null or empty."""
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+def package_queryset(qs: QuerySet[Project]) -> QuerySet[Project]:
+    """The project list's queryset plus what the package reads: a constant number of queries."""
+    return qs.prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.exclude(status=MilestoneStatus.NOT_APPLICABLE).order_by("kind", "seq", "id")),
+        Prefetch(
+            "annual_plans",
+            queryset=AnnualPlan.objects.order_by("year").prefetch_related(
+                Prefetch("monthly_targets", queryset=MonthlyTarget.objects.order_by("month"))
+            ),
+            to_attr="oc4ids_plans",
+        ),
+        # Only approved reports count as completed investment (累计完成 = 期初数 + 已审核月报之和).
+        Prefetch(
+            "progress_reports",
+            queryset=ProgressReport.objects.filter(status=ReportStatus.APPROVED).order_by("year", "month"),
+            to_attr="oc4ids_reports",
+        ),
+    )
+
+
+def _milestone_status(milestone: Milestone, today: dt.date) -> str:
+    # milestoneStatus.csv (closed): scheduled, met, notMet, partiallyMet.
+    if milestone.status == MilestoneStatus.DONE:
+        return "met"
+    if milestone.status == MilestoneStatus.COMMITMENT:
+        return "partiallyMet"  # 告知承诺/容缺受理: may proceed, the approval itself is still owed
+    if milestone.planned_date is not None and milestone.planned_date < today:
+        return "notMet"
+    return "scheduled"
+
+
+def milestones(project: Project, today: dt.date) -> list[dict]:
+    out = []
+    for m in project.milestones.all():
+        out.append(
+            _clean(
+                {
+                    "id": str(m.pk),
+                    "title": m.name,
+                    "type": MILESTONE_TYPE.get(m.kind),
+                    "code": "projectApproval" if m.kind == MilestoneKind.APPROVAL else None,
+                    "description": f"审批（出具）部门：{m.issuing_dept_name}" if m.issuing_dept_name else None,
+                    "dueDate": date_time(m.planned_date),
+                    "dateMet": date_time(m.actual_date) if m.status == MilestoneStatus.DONE else None,
+                    "dateModified": moment(m.updated_at),
+                    "status": _milestone_status(m, today),
+                }
+            )
+        )
+    return out
+
+
+def _observation(year: int, month: int, wan: Decimal, notes: str | None = None) -> dict:
+    return _clean({"id": f"{year:04d}-{month:02d}", "period": month_period(year, month), "value": value(wan), "notes": notes})
+
+
+def forecasts(project: Project) -> list[dict]:
+    """The monthly investment plan: OC4IDS puts planned progress in `forecasts`."""
+    observations = [
+        _observation(plan.year, t.month, t.plan_investment) for plan in project.oc4ids_plans for t in plan.monthly_targets.all()
+    ]
+    if not observations:
+        return []
+    return [{"id": METRIC_ID, "title": "月度计划投资", "description": "年度计划分解到各月的计划投资（元）。", "observations": observations}]
+
+
+def metrics(project: Project) -> list[dict]:
+    """Monthly completed investment (approved reports), beside the plan of the same month in `forecasts`."""
+    observations = [_observation(r.year, r.month, r.period_completed) for r in project.oc4ids_reports]
+    if not observations:
+        return []
+    return [
+        {
+            "id": METRIC_ID,
+            "title": "月度完成投资",
+            "description": "已审核月报的本月完成投资（元）；同月计划见 forecasts。",
+            "observations": observations,
+        }
+    ]
+
+
+def parties(project: Project) -> tuple[list[dict], dict | None]:
+    """The departments (by responsibility) and the owner; with the owner's reference for publicAuthority."""
+    by_dept: dict[int, dict] = {}
+    for r in project.responsibilities.all():
+        if r.department_id is None or r.role not in DEPT_ROLES:
+            continue
+        party = by_dept.setdefault(
+            r.department_id,
+            {"id": f"dept-{r.department_id}", "name": r.department.name, "roles": [], EXTENSION: {"responsibilities": []}},
+        )
+        if DEPT_ROLES[r.role] not in party["roles"]:
+            party["roles"].append(DEPT_ROLES[r.role])
+        party[EXTENSION]["responsibilities"].append(r.get_role_display())
+    out = list(by_dept.values())
+    owner = None
+    if project.owner_unit:
+        party = _clean(
+            {
+                "id": "owner",
+                "name": project.owner_unit,
+                "identifier": {"scheme": CREDIT_CODE_SCHEME, "id": project.owner_credit_code} if project.owner_credit_code else None,
+                "roles": ["publicAuthority"],
+                EXTENSION: {"responsibilities": ["建设单位（项目业主）"]},
+            }
+        )
+        out.append(party)
+        owner = {"id": "owner", "name": project.owner_unit}
+    return out, owner
+
+
+def extension(project: Project) -> dict:
+    """Our own fields, named as in the ledger (amounts here stay in 万元, as strings: exact)."""
+    leaders = [r.leader.position for r in project.responsibilities.all() if r.role == ResponsibilityRole.LEAD_LEADER and r.leader_id]
+    depts = {
+        role: [r.department.name for r in project.responsibilities.all() if r.role == role and r.department_id]
+        for role in (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP)
+    }
+    return _clean(
+        {
+            "category": {"code": project.category.code, "name": project.category.name},
+            "levels": [
+                label
+                for flag, label in (
+                    (project.is_national, "国家重大项目"),
+                    (project.is_provincial, "省重点项目"),
+                    (project.is_municipal, "市重点项目"),
+                    (project.is_county, "县（区）重点项目"),
+                )
+                if flag
+            ],
+            "poolStage": {"code": project.pool_stage, "name": project.get_pool_stage_display()},
+            "buildStatus": {"code": project.build_status, "name": project.get_build_status_display()},
+            "investmentMode": {"code": project.investment_mode, "name": project.get_investment_mode_display()},
+            "investorType": {"code": project.investor_type, "name": project.get_investor_type_display()},
+            "light": getattr(project, "light", None),
+            "region": project.region.name,
+            "leadLeaders": leaders,
+            "leadDepartments": depts[ResponsibilityRole.LEAD_DEPT],
+            "coopDepartments": depts[ResponsibilityRole.COOP_DEPT],
+            "townships": depts[ResponsibilityRole.TOWNSHIP],
+            "totalInvestmentWan": str(project.total_investment),
+            "carryOverCompletedWan": str(project.carry_over_completed),
+            "actualStart": date_time(project.actual_start),
+            "actualFinish": date_time(project.actual_finish),
+            "latestImageProgress": project.latest_image_progress,
+        }
+    )
+
+
+def project_dict(project: Project, *, today: dt.date | None = None) -> dict:
+    """One project as OC4IDS; `project` comes from package_queryset (prefetched)."""
+    today = today or timezone.localdate()
+    start = project.planned_start or dt.date(project.start_year, 1, 1)
+    finish = project.planned_finish or dt.date(project.end_year, 12, 31)
+    identifiers = [{"id": str(project.pk), "scheme": LOCAL_ID_SCHEME}]
+    if project.primary_code:
+        identifiers.insert(0, {"id": project.primary_code, "scheme": NATIONAL_CODE_SCHEME})
+    party_list, owner = parties(project)
+    return _clean(
+        {
+            "id": project_id(project),
+            "updated": moment(project.updated_at),
+            "language": "zh",
+            "identifiers": identifiers,
+            "title": project.name,
+            "description": project.scale_content,
+            "status": project_status(project),
+            "type": NATURE_TYPE.get(project.construction_nature),
+            "budget": {"amount": value(project.total_investment)},
+            "period": {"startDate": date_time(start), "endDate": date_time(finish)},
+            "locations": [{"id": "1", "description": project.location_text}] if project.location_text else None,
+            "publicAuthority": owner,
+            "parties": party_list,
+            "milestones": milestones(project, today),
+            "forecasts": forecasts(project),
+            "metrics": metrics(project),
+            EXTENSION: extension(project),
+        }
+    )
+
+
+def package_dict(projects: Iterable[Project], *, uri: str, today: dt.date | None = None, extra: dict | None = None) -> dict:
+    """A project package. publishedDate: the last change of its projects (a package made on demand,
+    as the schema asks), now when empty."""
+    projects = list(projects)
+    changed = [p.updated_at for p in projects] + [m.updated_at for p in projects for m in p.milestones.all()]
+    changed += [r.updated_at for p in projects for r in p.oc4ids_reports]
+    data = {
+        "uri": uri,
+        "version": VERSION,
+        "publishedDate": moment(max(changed) if changed else timezone.now()),
+        "publisher": {"name": getattr(settings, "OC4IDS_PUBLISHER", "重点项目清单化管理系统")},
+        "projects": [project_dict(p, today=today) for p in projects],
+    }
+    if extra:
+        data.update(extra)
+    return data
