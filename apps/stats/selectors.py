@@ -132,10 +132,9 @@ class _ProjectFigures:
     light: str = Light.GREEN.value
 
 
-def _project_figures(*, year: int, month: int, today: dt.date) -> dict[int, _ProjectFigures]:
-    """Every active project's plan, approved completions and light for (year, month): six queries,
-    whatever the number of projects."""
-    projects = active_projects()
+def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> dict[int, _ProjectFigures]:
+    """Each project's plan, approved completions and light for (year, month): six queries, whatever
+    the number of projects."""
     rows = {
         pk: _ProjectFigures(total, carry or ZERO, start)
         for pk, total, carry, start in projects.values_list("pk", "total_investment", "carry_over_completed", "actual_start")
@@ -183,12 +182,12 @@ def _figures_of(rows: list[_ProjectFigures], *, year: int, month: int) -> Portfo
     return f
 
 
-def _groups(group_by: str) -> list[tuple[object, str, dict[int, None]]]:
+def _groups(group_by: str, projects: QuerySet[Project]) -> list[tuple[object, str, dict[int, None]]]:
     """(key, label, member project ids) per group, in the groups' own order: three queries at most."""
     from apps.organization.models import Department, Leader, Region
     from apps.projects.models import ProjectCategory, ProjectResponsibility, ResponsibilityRole
 
-    projects = active_projects().order_by()
+    projects = projects.order_by()
     members: dict[object, dict[int, None]] = {}
     if group_by == "category":
         groups = [(c.pk, c.code, c.name) for c in ProjectCategory.objects.all()]
@@ -215,14 +214,15 @@ def _groups(group_by: str) -> list[tuple[object, str, dict[int, None]]]:
     return [(key, label, members.get(pk, {})) for pk, key, label in groups]
 
 
-def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | None = None):
+def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | None = None, projects: QuerySet[Project] | None = None):
     """(key, label, figures) per category, lead department, region or lead leader — each group's
     figures are portfolio_figures over its projects, computed from one read of every project, so the
     number of queries does not grow with the number of groups."""
     if not 1 <= month <= 12:
         raise ValueError("月份应在1至12之间。")
-    groups = _groups(group_by)
-    rows = _project_figures(year=year, month=month, today=today or timezone.localdate())
+    projects = active_projects() if projects is None else projects
+    groups = _groups(group_by, projects)
+    rows = _project_figures(year=year, month=month, today=today or timezone.localdate(), projects=projects)
     for key, label, ids in groups:
         members = [rows[pk] for pk in ids if pk in rows]
         if members:

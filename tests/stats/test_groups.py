@@ -59,3 +59,25 @@ def test_the_query_count_does_not_grow_with_the_groups():
     with CaptureQueriesContext(connection) as twenty:
         assert len(list(portfolio_groups(group_by="department", year=2026, month=10, today=TODAY))) == before + 20
     assert len(twenty) == len(one)
+
+
+def test_the_summary_takes_the_project_lists_filters(demo_module):
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(role="viewer"))
+    infra = active_projects().filter(category__code="infra")
+    body = client.get("/api/v1/stats/summary/", {"year": 2026, "month": 10, "category": "infra", "group_by": "department"}).json()
+    expected = portfolio_figures(year=2026, month=10, projects=infra)
+    assert body["total"]["project_count"] == expected.project_count == infra.count()
+    assert body["total"]["annual_plan"] == f"{expected.annual_plan:.2f}"
+    assert sum(g["project_count"] for g in body["groups"]) >= 1
+    for group in body["groups"]:
+        members = _members("department", int(group["key"])).filter(category__code="infra")
+        assert group["project_count"] == members.count()
+    started = client.get("/api/v1/stats/summary/", {"build_status": "started"}).json()
+    assert started["total"]["project_count"] == active_projects().filter(build_status="started").count()
+    assert client.get("/api/v1/stats/summary/", {"department": 0}).status_code == 400
+    assert client.get("/api/v1/stats/summary/", {"level": "galactic"}).status_code == 400

@@ -1,5 +1,8 @@
 from rest_framework import serializers
 
+from apps.projects.filters import LEVELS
+from apps.projects.models import BuildStatus
+
 MONEY = {"max_digits": 16, "decimal_places": 2}
 RATE = {"max_digits": 12, "decimal_places": 4, "allow_null": True}
 YI = {"max_digits": 16, "decimal_places": 4}
@@ -10,7 +13,6 @@ class PrintedDecimalField(serializers.DecimalField):
 
     def to_representation(self, value):
         return str(value)
-
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -65,6 +67,13 @@ class SummaryQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(
         choices=("category", "department", "region", "leader"), required=False, help_text="按类别、牵头单位、区划或包保领导分组"
     )
+    # The project list's filters that make sense for a period (apps/projects/filters.py).
+    category = serializers.CharField(required=False, help_text="项目类别编码（如 infra）")
+    level = serializers.ChoiceField(choices=LEVELS, required=False, help_text="项目级别")
+    build_status = serializers.ChoiceField(choices=BuildStatus.choices, required=False, help_text="建设状态")
+    department = serializers.IntegerField(min_value=1, required=False, help_text="责任单位ID（牵头、配合或属地）")
+    leader = serializers.IntegerField(min_value=1, required=False, help_text="包保领导ID")
+    region = serializers.IntegerField(min_value=1, required=False, help_text="区划ID（含下级）")
     rounding = serializers.ChoiceField(
         choices=("half_up", "truncate"), required=False, help_text="取舍方式：half_up 四舍五入（默认见设置 STATS_ROUNDING）或 truncate 截尾"
     )

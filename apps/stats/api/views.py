@@ -4,15 +4,19 @@ from dataclasses import asdict
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.lights.selectors import report_period
+from apps.projects.filters import ProjectFilter
+from apps.projects.models import Project
 from apps.stats.formulas import Rounding, to_yi
-from apps.stats.selectors import PortfolioFigures, portfolio_figures, portfolio_groups
+from apps.stats.selectors import PortfolioFigures, active_projects, portfolio_figures, portfolio_groups
 
 from .serializers import SummaryQuerySerializer, SummarySerializer
 
@@ -31,6 +35,18 @@ def _out(f: PortfolioFigures, rounding: Rounding) -> dict:
     for key in AMOUNTS:
         data[f"{key}_yi"] = rounding(to_yi(data[key]))
     return data
+
+
+FILTERS = ("category", "level", "build_status", "department", "leader", "region")
+
+
+def _filtered_projects(params: dict) -> QuerySet[Project]:
+    """The ledger narrowed by the project list's own filters (the same meaning as /projects/)."""
+    data = {name: params[name] for name in FILTERS if name in params}
+    filterset = ProjectFilter(data=data, queryset=active_projects())
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
 
 
 class SummaryView(generics.GenericAPIView):
@@ -52,10 +68,11 @@ class SummaryView(generics.GenericAPIView):
         rounding = Rounding(
             query.validated_data.get("rounding", settings.STATS_ROUNDING), query.validated_data.get("decimals", settings.STATS_DECIMALS)
         )
-        total = portfolio_figures(year=year, month=month, today=today)
+        projects = _filtered_projects(query.validated_data)
+        total = portfolio_figures(year=year, month=month, today=today, projects=projects)
         groups = []
         if group_by:
-            for key, label, figures in portfolio_groups(group_by=group_by, year=year, month=month, today=today):
+            for key, label, figures in portfolio_groups(group_by=group_by, year=year, month=month, today=today, projects=projects):
                 groups.append({"key": str(key), "label": label, **_out(figures, rounding)})
         data = {
             "year": year,
