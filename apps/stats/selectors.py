@@ -5,6 +5,8 @@
   period end. 开复工率 adds 续建 and 当年竣工 projects, counted as resumed when their plan's
   复工日期 is on or before the period end.
 - 500万元以上 / 亿元以上: counts and total investment of projects started or resumed in the year.
+- 在建: projects with a plan that year, started (actual start) on or before the period end and not
+  finished (no actual finish on or before it).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class PortfolioFigures:
     over_5m_investment: Decimal = ZERO
     over_100m_count: int = 0
     over_100m_investment: Decimal = ZERO
+    under_construction: int = 0
     lights: dict[str, int] = field(default_factory=dict)
 
 
@@ -112,6 +115,9 @@ def portfolio_figures(
     over_100m = going.filter(total_investment__gte=HUNDRED_MILLION).aggregate(n=Count("id"), s=Sum("total_investment"))
     f.over_5m_count, f.over_5m_investment = over_5m["n"], _sum(over_5m["s"])
     f.over_100m_count, f.over_100m_investment = over_100m["n"], _sum(over_100m["s"])
+    f.under_construction = (
+        projects.filter(annual_plans__year=year, actual_start__lte=end).exclude(actual_finish__lte=end).values("pk").distinct().count()
+    )
 
     ctx = light_context(today=today or timezone.localdate())
     by_light = Counter(annotate_project_lights(projects, ctx).values_list("light", flat=True))
@@ -126,6 +132,7 @@ class _ProjectFigures:
     total_investment: Decimal
     carry_over: Decimal
     actual_start: dt.date | None
+    actual_finish: dt.date | None
     plan: AnnualPlan | None = None
     ytd: Decimal = ZERO
     until_period: Decimal = ZERO
@@ -136,8 +143,10 @@ def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySe
     """Each project's plan, approved completions and light for (year, month): six queries, whatever
     the number of projects."""
     rows = {
-        pk: _ProjectFigures(total, carry or ZERO, start)
-        for pk, total, carry, start in projects.values_list("pk", "total_investment", "carry_over_completed", "actual_start")
+        pk: _ProjectFigures(total, carry or ZERO, start, finish)
+        for pk, total, carry, start, finish in projects.values_list(
+            "pk", "total_investment", "carry_over_completed", "actual_start", "actual_finish"
+        )
     }
     for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by():
         rows[plan.project_id].plan = plan
@@ -177,6 +186,9 @@ def _figures_of(rows: list[_ProjectFigures], *, year: int, month: int) -> Portfo
     over_100m = [r.total_investment for r in going if r.total_investment >= HUNDRED_MILLION]
     f.over_5m_count, f.over_5m_investment = len(over_5m), _sum(sum(over_5m, ZERO))
     f.over_100m_count, f.over_100m_investment = len(over_100m), _sum(sum(over_100m, ZERO))
+    f.under_construction = sum(
+        1 for r in plans if r.actual_start is not None and r.actual_start <= end and (r.actual_finish is None or r.actual_finish > end)
+    )
     by_light = Counter(r.light for r in rows)
     f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
     return f

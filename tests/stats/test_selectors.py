@@ -45,6 +45,7 @@ def test_portfolio_figures_on_a_small_ledger():
     assert (f.over_5m_count, f.over_5m_investment) == (2, Decimal("35000"))
     assert (f.over_100m_count, f.over_100m_investment) == (2, Decimal("35000"))
     assert sum(f.lights.values()) == 5
+    assert f.under_construction == 3  # started by 31 August and not finished: the first, fourth and fifth
 
 
 def test_figures_on_the_demo_portfolio_agree_with_a_count_by_hand():
@@ -70,3 +71,12 @@ def test_figures_on_the_demo_portfolio_agree_with_a_count_by_hand():
 def test_an_impossible_month_is_refused():
     with pytest.raises(ValueError, match="月份"):
         portfolio_figures(year=2026, month=13)
+
+
+def test_a_project_finished_before_the_period_end_is_no_longer_under_construction():
+    finished = _project("8000", "complete", "800", start=dt.date(2025, 3, 1))
+    finished.actual_finish = dt.date(2026, 6, 30)
+    finished.save()
+    _project("8000", "cont", "800", start=dt.date(2025, 3, 1))
+    assert portfolio_figures(year=2026, month=5, today=dt.date(2026, 6, 10)).under_construction == 2
+    assert portfolio_figures(year=2026, month=6, today=dt.date(2026, 7, 10)).under_construction == 1

@@ -33,6 +33,7 @@ class FiguresSerializer(serializers.Serializer):
     over_5m_investment = serializers.DecimalField(**MONEY, help_text="其计划总投资（万元）")
     over_100m_count = serializers.IntegerField(help_text="已开（复）工的亿元以上项目数")
     over_100m_investment = serializers.DecimalField(**MONEY, help_text="其计划总投资（万元）")
+    under_construction = serializers.IntegerField(help_text="在建项目数：有本年度计划、报告期末前已开工且未竣工")
     lights = serializers.DictField(child=serializers.IntegerField(), help_text="各预警灯项目数：green/yellow/red")
     annual_plan_yi = PrintedDecimalField(**YI, help_text="年度计划投资（亿元，按 rounding 取舍）")
     ytd_completed_yi = PrintedDecimalField(**YI, help_text="年初至报告期完成投资（亿元）")
