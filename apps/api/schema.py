@@ -42,6 +42,7 @@ TAGS: dict[str, tuple[str, str]] = {
     "reminder-deliveries": ("提醒发送记录", "提醒的发送、失败与重发。"),
     "notifications": ("站内消息", "本人的站内消息和已读标记。"),
     "notification-preferences": ("提醒渠道偏好", "本人接收提醒的渠道。"),
+    "oc4ids": ("OC4IDS 开放数据", "按开放基础设施数据标准 OC4IDS 0.9.5 输出的项目数据包（离线校验通过）。"),
 }
 
 ERROR_DESCRIPTIONS = {

@@ -5,6 +5,8 @@
   period end. 开复工率 adds 续建 and 当年竣工 projects, counted as resumed when their plan's
   复工日期 is on or before the period end.
 - 500万元以上 / 亿元以上: counts and total investment of projects started or resumed in the year.
+- 要件按期办结率: of the milestones due from 1 January to the period end (or to yesterday, when the
+  period is not over), not 不涉及, the share done on or before the planned date (the unit ranking's rule).
 - 在建: projects with a plan that year, started (actual start) on or before the period end and not
   finished (no actual finish on or before it).
 """
@@ -17,11 +19,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.core.models import Light
 from apps.lights.selectors import annotate_project_lights, light_context
+from apps.milestones.models import Milestone, MilestoneStatus
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, AnnualRole, Project
 
@@ -61,6 +64,9 @@ class PortfolioFigures:
     over_100m_count: int = 0
     over_100m_investment: Decimal = ZERO
     under_construction: int = 0
+    milestones_due: int = 0
+    milestones_on_time: int = 0
+    milestone_on_time_rate: Decimal | None = None
     lights: dict[str, int] = field(default_factory=dict)
 
 
@@ -71,6 +77,18 @@ def period_end(year: int, month: int) -> dt.date:
 def active_projects() -> QuerySet[Project]:
     """Projects on the ledger (not archived)."""
     return Project.objects.filter(archived_at__isnull=True)
+
+
+# A milestone done on time: 已办结 with an actual date on or before its planned date (also the unit ranking's rule).
+MILESTONE_ON_TIME = Q(status=MilestoneStatus.DONE, actual_date__isnull=False, actual_date__lte=F("planned_date"))
+
+
+def _due_milestones(projects: QuerySet[Project], *, year: int, month: int, today: dt.date) -> QuerySet[Milestone]:
+    """Milestones of `projects` due in the year up to the period end (never past yesterday)."""
+    window_end = min(period_end(year, month) + dt.timedelta(days=1), today)
+    return Milestone.objects.filter(project__in=projects, planned_date__gte=dt.date(year, 1, 1), planned_date__lt=window_end).exclude(
+        status=MilestoneStatus.NOT_APPLICABLE
+    )
 
 
 def portfolio_figures(
@@ -119,7 +137,14 @@ def portfolio_figures(
         projects.filter(annual_plans__year=year, actual_start__lte=end).exclude(actual_finish__lte=end).values("pk").distinct().count()
     )
 
-    ctx = light_context(today=today or timezone.localdate())
+    today = today or timezone.localdate()
+    on_time = _due_milestones(projects, year=year, month=month, today=today).aggregate(
+        due=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME)
+    )
+    f.milestones_due, f.milestones_on_time = on_time["due"], on_time["on_time"]
+    f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
+
+    ctx = light_context(today=today)
     by_light = Counter(annotate_project_lights(projects, ctx).values_list("light", flat=True))
     f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
     return f
@@ -137,6 +162,8 @@ class _ProjectFigures:
     ytd: Decimal = ZERO
     until_period: Decimal = ZERO
     light: str = Light.GREEN.value
+    milestones_due: int = 0
+    milestones_on_time: int = 0
 
 
 def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> dict[int, _ProjectFigures]:
@@ -160,6 +187,9 @@ def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySe
     ctx = light_context(today=today)
     for pk, light in annotate_project_lights(projects.order_by(), ctx).values_list("pk", "light"):
         rows[pk].light = light
+    due = _due_milestones(projects, year=year, month=month, today=today).order_by().values_list("project_id")
+    for pk, n, on_time in due.annotate(n=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME)):
+        rows[pk].milestones_due, rows[pk].milestones_on_time = n, on_time
     return rows
 
 
@@ -189,6 +219,9 @@ def _figures_of(rows: list[_ProjectFigures], *, year: int, month: int) -> Portfo
     f.under_construction = sum(
         1 for r in plans if r.actual_start is not None and r.actual_start <= end and (r.actual_finish is None or r.actual_finish > end)
     )
+    f.milestones_due = sum(r.milestones_due for r in rows)
+    f.milestones_on_time = sum(r.milestones_on_time for r in rows)
+    f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
     by_light = Counter(r.light for r in rows)
     f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
     return f

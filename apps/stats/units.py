@@ -46,6 +46,7 @@ from apps.projects.models import Project, ProjectResponsibility, ResponsibilityR
 from apps.projects.selectors import DEPT_ROLES
 
 from . import formulas
+from .selectors import MILESTONE_ON_TIME
 
 DEPARTMENT = "department"
 REGION = "region"
@@ -141,9 +142,6 @@ def due_milestones(today: dt.date) -> QuerySet[Milestone]:
     return Milestone.objects.filter(project_live("project__"), planned_date__gte=start, planned_date__lt=end).exclude(
         status=MilestoneStatus.NOT_APPLICABLE
     )
-
-
-MILESTONE_ON_TIME = Q(status=MilestoneStatus.DONE, actual_date__isnull=False, actual_date__lte=F("planned_date"))
 
 
 def due_problems(today: dt.date) -> QuerySet[Problem]:

@@ -21,7 +21,7 @@ from apps.stats.selectors import PortfolioFigures, active_projects, portfolio_fi
 from .serializers import SummaryQuerySerializer, SummarySerializer
 
 HUNDRED = Decimal("100")
-RATES = ("completion_rate", "time_progress", "start_rate", "start_resume_rate")
+RATES = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate")
 AMOUNTS = ("annual_plan", "ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
 
 
