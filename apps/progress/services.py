@@ -43,15 +43,17 @@ def _check_period(year: int, month: int) -> None:
 
 
 @transaction.atomic
-def progress_report_create(*, actor, project: Project, year: int, month: int, data: dict) -> ProgressReport:
-    """Start the report of (project, year, month) as a draft; one report per project and period."""
+def progress_report_create(*, actor, project: Project, year: int, month: int, data: dict, submit: bool = False) -> ProgressReport:
+    """Start the report of (project, year, month) as a draft; one report per project and period.
+    With `submit`, submit it too: a refused submit leaves no draft behind (one transaction)."""
     require(actor, "create", ProgressReport(project=Project.objects.get(pk=project.pk)))
     _check_period(year, month)
     if ProgressReport.objects.filter(project=project, year=year, month=month).exists():
         raise ValidationError(f"该项目{year}年{month}月已有月报，请修改原报告。", code="duplicate_period")
     report = apply_fields(ProgressReport(project=project, year=year, month=month), data, allowed=EDITABLE_FIELDS)
     report.created_by = actor
-    return save_validated(report, actor=actor)
+    report = save_validated(report, actor=actor)
+    return progress_report_submit(actor=actor, report=report) if submit else report
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from apps.core.models import Light
 from apps.lights.selectors import annotate_project_lights, light_context
 from apps.milestones.models import Milestone, MilestoneStatus
 from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, AnnualRole, Project
+from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, AnnualRole, MonthlyTarget, Project
 
 from . import formulas
 
@@ -74,6 +74,12 @@ def period_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def approved_ytd(projects: QuerySet[Project], *, year: int, month: int) -> Decimal:
+    """年初至今完成投资: approved reports of `year` up to `month` (submitted ones do not count yet)."""
+    approved = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED, year=year, month__lte=month)
+    return _sum(approved.aggregate(s=Sum("period_completed"))["s"])
+
+
 def active_projects() -> QuerySet[Project]:
     """Projects on the ledger (not archived)."""
     return Project.objects.filter(archived_at__isnull=True)
@@ -105,7 +111,7 @@ def portfolio_figures(
     plans = AnnualPlan.objects.filter(year=year, project__in=projects)
     f.annual_plan = _sum(plans.aggregate(s=Sum("annual_plan"))["s"])
     approved = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED)
-    f.ytd_completed = _sum(approved.filter(year=year, month__lte=month).aggregate(s=Sum("period_completed"))["s"])
+    f.ytd_completed = approved_ytd(projects, year=year, month=month)
     until_period = approved.filter(Q(year__lt=year) | Q(year=year, month__lte=month))
     f.cumulative_completed = _sum(projects.aggregate(s=Sum("carry_over_completed"))["s"]) + _sum(
         until_period.aggregate(s=Sum("period_completed"))["s"]
@@ -272,3 +278,42 @@ def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | N
         members = [rows[pk] for pk in ids if pk in rows]
         if members:
             yield key, label, _figures_of(members, year=year, month=month)
+
+
+@dataclass(frozen=True)
+class ReportPlanFigures:
+    """A report beside its project's plan: the month's target and the year to date (the review page)."""
+
+    annual_plan: Decimal | None
+    month_target: MonthlyTarget | None
+    ytd_plan: Decimal | None
+    approved_ytd: Decimal
+    ytd_with_report: Decimal
+    completion_pct: Decimal | None
+    time_progress_pct: Decimal
+    gap_points: Decimal | None
+    previous: ProgressReport | None
+
+
+def report_plan_figures(report: ProgressReport) -> ReportPlanFigures:
+    """What approving `report` would make of its project's year: four queries."""
+    plan = AnnualPlan.objects.filter(project_id=report.project_id, year=report.year).prefetch_related("monthly_targets").first()
+    targets = list(plan.monthly_targets.all()) if plan else []
+    month_target = next((t for t in targets if t.month == report.month), None)
+    ytd_plan = sum((t.plan_investment for t in targets if t.month <= report.month), ZERO) if targets else None
+    approved = approved_ytd(Project.objects.filter(pk=report.project_id), year=report.year, month=report.month)
+    with_report = approved if report.status == ReportStatus.APPROVED else approved + report.period_completed
+    annual = plan.annual_plan if plan else None
+    previous_year, previous_month = (report.year, report.month - 1) if report.month > 1 else (report.year - 1, 12)
+    previous = ProgressReport.objects.filter(project_id=report.project_id, year=previous_year, month=previous_month).first()
+    return ReportPlanFigures(
+        annual_plan=annual,
+        month_target=month_target,
+        ytd_plan=ytd_plan,
+        approved_ytd=approved,
+        ytd_with_report=with_report,
+        completion_pct=formulas.percent(with_report, annual, places=2) if annual else None,
+        time_progress_pct=formulas.time_progress(report.month) * 100,
+        gap_points=formulas.schedule_gap_points(with_report, annual, report.month) if annual else None,
+        previous=previous,
+    )

@@ -135,7 +135,7 @@ def test_a_refused_submit_leaves_no_draft_behind(world, monkeypatch):
     def refuse(**kwargs):
         raise ValidationError("提交被拒绝。")
 
-    monkeypatch.setattr("apps.web.views.reports.progress_report_submit", refuse)
+    monkeypatch.setattr("apps.progress.services.progress_report_submit", refuse)
 
     response = page(world, "department").post(
         f"/projects/{world.own.pk}/reports/new/", {"year": 2026, "month": 10, **content(), "action": "submit"}

@@ -9,7 +9,6 @@ TRANSITIONS): a button is shown only when pressing it can succeed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -39,9 +38,8 @@ from apps.progress.services import (
     progress_report_submit,
     progress_report_update,
 )
-from apps.projects.models import AnnualPlan, Project
-from apps.stats import formulas
-from apps.stats.selectors import portfolio_figures
+from apps.projects.models import Project
+from apps.stats.selectors import report_plan_figures
 from apps.web.report_forms import ReportCreateForm, ReportEditForm, ReturnForm
 
 from .common import call_service
@@ -79,15 +77,6 @@ def report_etag(report: ProgressReport) -> str:
 
 
 # --- writes: one service, or two in one transaction ------------------------------------------
-
-
-@transaction.atomic
-def _create(*, actor, project: Project, year: int, month: int, data: dict[str, Any], submit: bool) -> ProgressReport:
-    """Create, and submit when asked; a refused submit leaves no draft behind (one transaction)."""
-    report = progress_report_create(actor=actor, project=project, year=year, month=month, data=data)
-    if submit:
-        report = progress_report_submit(actor=actor, report=report)
-    return report
 
 
 @transaction.atomic
@@ -150,7 +139,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         elif form.is_valid():
             submit = action == "submit"
             outcome = call_service(
-                _create,
+                progress_report_create,
                 actor=request.user,
                 project=project,
                 year=form.cleaned_data["year"],
@@ -236,49 +225,6 @@ def report_review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/reports/review_list.html", {"page": page})
 
 
-@dataclass(frozen=True)
-class PlanFigures:
-    """The project's plan against the report: the month's target and the year to date."""
-
-    annual_plan: Decimal | None
-    month_target: Any  # MonthlyTarget or None
-    ytd_plan: Decimal | None
-    approved_ytd: Decimal
-    ytd_with_report: Decimal
-    completion_pct: Decimal | None
-    time_progress_pct: Decimal
-    gap_points: Decimal | None
-    previous: ProgressReport | None
-
-
-def _plan_figures(report: ProgressReport) -> PlanFigures:
-    plan = AnnualPlan.objects.filter(project_id=report.project_id, year=report.year).prefetch_related("monthly_targets").first()
-    targets = list(plan.monthly_targets.all()) if plan else []
-    month_target = next((t for t in targets if t.month == report.month), None)
-    ytd_plan = sum((t.plan_investment for t in targets if t.month <= report.month), Decimal("0")) if targets else None
-    # Year to date as every statistic counts it: approved reports only (apps/stats).
-    figures = portfolio_figures(
-        year=report.year, month=report.month, projects=Project.objects.filter(pk=report.project_id), today=timezone.localdate()
-    )
-    counted = report.status == ReportStatus.APPROVED
-    with_report = figures.ytd_completed if counted else figures.ytd_completed + report.period_completed
-    annual = plan.annual_plan if plan else None
-    gap = formulas.schedule_gap_points(with_report, annual, report.month) if annual else None
-    previous_year, previous_month = (report.year, report.month - 1) if report.month > 1 else (report.year - 1, 12)
-    previous = ProgressReport.objects.filter(project_id=report.project_id, year=previous_year, month=previous_month).first()
-    return PlanFigures(
-        annual_plan=annual,
-        month_target=month_target,
-        ytd_plan=ytd_plan,
-        approved_ytd=figures.ytd_completed,
-        ytd_with_report=with_report,
-        completion_pct=formulas.percent(with_report, annual, places=2) if annual else None,
-        time_progress_pct=formulas.time_progress(report.month) * 100,
-        gap_points=gap,
-        previous=previous,
-    )
-
-
 @login_required
 def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A submitted report against the project's plan; 审核通过 and 退回 for whoever may use them."""
@@ -315,7 +261,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
             "buttons": buttons,
             "return_form": return_form,
             "errors": errors,
-            "plan": _plan_figures(report),
+            "plan": report_plan_figures(report),
             "review_list": may(request.user, "approve", ProgressReport),
         },
     )
