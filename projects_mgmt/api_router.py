@@ -27,6 +27,8 @@ API_APPS = (
     "apps.stats",
     "apps.reminders",
     "apps.oc4ids",
+    "apps.scoring",
+    "apps.bulletins",
 )
 
 

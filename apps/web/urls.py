@@ -1,6 +1,20 @@
 """Page routes. Each views module owns its `urlpatterns`; this file only joins them."""
 
-from .views import auth, dashboard, dossier, forms, media, mylist, notifications, projects, reports, sheets, units
+from .views import (
+    auth,
+    bulletins,
+    dashboard,
+    dossier,
+    forms,
+    media,
+    mylist,
+    notifications,
+    projects,
+    reports,
+    scoring,
+    sheets,
+    units,
+)
 
 app_name = "web"
 
@@ -14,6 +28,8 @@ urlpatterns = (
     + forms.urlpatterns
     + reports.urlpatterns
     + units.urlpatterns
+    + scoring.urlpatterns
+    + bulletins.urlpatterns
     + sheets.urlpatterns
     + media.urlpatterns
 )

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "apps.sheets",
     "apps.web",
     "apps.oc4ids",
+    "apps.scoring",
+    "apps.bulletins",
 ]
 
 MIDDLEWARE = [

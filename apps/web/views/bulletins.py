@@ -1,0 +1,3 @@
+"""Pages of apps.bulletins (filled in by its own change)."""
+
+urlpatterns: list = []
