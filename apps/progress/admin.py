@@ -4,10 +4,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin import PolicyAdmin, form_data, run_service
 
-from .models import ProgressReport, ReportStatus
+from .models import HistoricalCompletion, ProgressReport, ReportStatus
 from .services import (
     EDITABLE_FIELDS,
     EDITABLE_STATUSES,
+    historical_completions_save,
     progress_report_approve,
     progress_report_create,
     progress_report_return,
@@ -104,3 +105,26 @@ class ProgressReportAdmin(PolicyAdmin, SimpleHistoryAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/progress/return_reports.html", context)
+
+
+@admin.register(HistoricalCompletion)
+class HistoricalCompletionAdmin(PolicyAdmin):
+    """往年完成投资 is the office's (the policy's default); the year rule is the service's."""
+
+    list_display = ("project", "year", "month", "completed", "source", "updated_by", "updated_at")
+    list_filter = ("year", "month")
+    search_fields = ("project__name", "project__primary_code")
+    list_select_related = ("project", "updated_by")
+    autocomplete_fields = ("project",)
+    readonly_fields = ("source", "updated_by", "updated_at")
+
+    def _save(self, request, obj):
+        row = {"project": obj.project, "year": obj.year, "month": obj.month, "completed": obj.completed}
+        historical_completions_save(actor=request.user, rows=[row], source="后台录入")
+        return HistoricalCompletion.objects.get(project=obj.project, year=obj.year, month=obj.month)
+
+    def service_create(self, request, obj, form):
+        return self._save(request, obj)
+
+    def service_update(self, request, obj, form):
+        return self._save(request, obj)

@@ -80,3 +80,42 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.year}年{self.month}月"
+
+
+class HistoricalCompletion(models.Model):
+    """往年完成投资：系统启用前各年度逐月完成投资（导入或录入），用于同比；系统启用后的月份以审核通过的月报为准."""
+
+    project = models.ForeignKey("projects.Project", verbose_name="项目", on_delete=models.CASCADE, related_name="historical_completions")
+    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    month = models.PositiveSmallIntegerField("月份", validators=[MinValueValidator(1), MaxValueValidator(12)])
+    completed = MoneyField("当月完成投资（万元）", default=Decimal("0"))
+    source = models.CharField("来源", max_length=100, blank=True, help_text="如“2025年12月调度表导入”。")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "往年月度完成投资"
+        verbose_name_plural = "往年月度完成投资"
+        ordering = ("project", "-year", "month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year", "month"],
+                name="historical_completion_one_per_month",
+                violation_error_message="该项目该月已有往年完成投资，请修改原记录。",
+            ),
+            models.CheckConstraint(
+                name="historical_completion_month_range",
+                condition=Q(month__gte=1, month__lte=12),
+                violation_error_message="月份应在1至12之间。",
+            ),
+            models.CheckConstraint(
+                name="historical_completion_amount_gte_0",
+                condition=Q(completed__gte=0),
+                violation_error_message="完成投资不能为负数。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.year}年{self.month}月"

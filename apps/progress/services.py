@@ -14,7 +14,7 @@ from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 
-from .models import ProgressReport, ReportStatus
+from .models import HistoricalCompletion, ProgressReport, ReportStatus
 
 EDITABLE_FIELDS = {"period_completed", "image_progress_text", "image_progress_pct", "problems_text", "next_plan"}
 EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
@@ -108,3 +108,29 @@ def progress_report_return(*, actor, report: ProgressReport, reason: str) -> Pro
     report.reviewed_by = actor
     report.reviewed_at = timezone.now()
     return save_validated(report, actor=actor)
+
+
+@transaction.atomic
+def historical_completions_save(*, actor, rows: list[dict], source: str = "") -> tuple[int, int]:
+    """Enter or correct 往年完成投资 — each row {project, year, month, completed} — all or none.
+    Only for years before this one: from this year on, the month's figure is its approved report.
+    Returns (created, updated)."""
+    require(actor, "change", HistoricalCompletion)
+    this_year = timezone.localdate().year
+    created = updated = 0
+    for row in rows:
+        if row["year"] >= this_year:
+            raise ValidationError({"year": f"{row['year']}年的完成投资以月报为准，往年完成投资只能录入{this_year}年以前的年度。"})
+        obj = HistoricalCompletion.objects.filter(project=row["project"], year=row["year"], month=row["month"]).first()
+        if obj is None:
+            obj = HistoricalCompletion(project=row["project"], year=row["year"], month=row["month"])
+            created += 1
+        elif obj.completed == row["completed"]:
+            continue  # unchanged: keeps who entered it and when
+        else:
+            updated += 1
+        obj.completed = row["completed"]
+        obj.source = source[:100]
+        obj.updated_by = actor
+        save_validated(obj, actor=actor)
+    return created, updated

@@ -82,6 +82,12 @@ def start_resume_rate(new_started: int, continuing_resumed: int, new_planned: in
     return ratio(new_started + continuing_resumed, new_planned + continuing)
 
 
+def growth(current: Decimal, previous: Decimal) -> Decimal | None:
+    """同比增长 = current / previous − 1 (a ratio; None when there is nothing to compare with)."""
+    r = ratio(current, previous)
+    return None if r is None else r - 1
+
+
 def to_yi(wan: Decimal) -> Decimal:
     """万元 → 亿元."""
     return Decimal(wan) / Decimal("10000")

@@ -9,6 +9,9 @@
   period is not over), not 不涉及, the share done on or before the planned date (the unit ranking's rule).
 - 在建: projects with a plan that year, started (actual start) on or before the period end and not
   finished (no actual finish on or before it).
+- 同比: the year to date against the same months of the year before, over the same projects. A month
+  of the year before counts its approved report, else its 往年完成投资 row (HistoricalCompletion:
+  entered or imported for the years before the system was used).
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.core.models import Light
 from apps.lights.selectors import annotate_project_lights, light_context
 from apps.milestones.models import Milestone, MilestoneStatus
-from apps.progress.models import ProgressReport, ReportStatus
+from apps.progress.models import HistoricalCompletion, ProgressReport, ReportStatus
 from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, AnnualRole, MonthlyTarget, Project
 
 from . import formulas
@@ -49,6 +52,8 @@ class PortfolioFigures:
     project_count: int = 0
     annual_plan: Decimal = ZERO
     ytd_completed: Decimal = ZERO
+    prior_ytd_completed: Decimal = ZERO
+    yoy_growth: Decimal | None = None
     cumulative_completed: Decimal = ZERO
     completion_rate: Decimal | None = None
     time_progress: Decimal = ZERO
@@ -78,6 +83,22 @@ def approved_ytd(projects: QuerySet[Project], *, year: int, month: int) -> Decim
     """年初至今完成投资: approved reports of `year` up to `month` (submitted ones do not count yet)."""
     approved = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED, year=year, month__lte=month)
     return _sum(approved.aggregate(s=Sum("period_completed"))["s"])
+
+
+def _prior_rows(projects: QuerySet[Project], *, year: int, month: int) -> tuple[QuerySet, QuerySet]:
+    """The months 1..`month` of `year` − 1: approved reports, and the 往年完成投资 rows of the months
+    that have no approved report (a report, once approved, is the figure of its month)."""
+    prior = year - 1
+    reports = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED, year=prior, month__lte=month).order_by()
+    covered = ProgressReport.objects.filter(project=OuterRef("project"), year=prior, month=OuterRef("month"), status=ReportStatus.APPROVED)
+    history = HistoricalCompletion.objects.filter(project__in=projects, year=prior, month__lte=month).exclude(Exists(covered)).order_by()
+    return reports, history
+
+
+def prior_ytd(projects: QuerySet[Project], *, year: int, month: int) -> Decimal:
+    """上年同期完成投资 of `projects`: January to `month` of the year before."""
+    reports, history = _prior_rows(projects, year=year, month=month)
+    return _sum(reports.aggregate(s=Sum("period_completed"))["s"]) + _sum(history.aggregate(s=Sum("completed"))["s"])
 
 
 def active_projects() -> QuerySet[Project]:
@@ -112,6 +133,8 @@ def portfolio_figures(
     f.annual_plan = _sum(plans.aggregate(s=Sum("annual_plan"))["s"])
     approved = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED)
     f.ytd_completed = approved_ytd(projects, year=year, month=month)
+    f.prior_ytd_completed = prior_ytd(projects, year=year, month=month)
+    f.yoy_growth = formulas.growth(f.ytd_completed, f.prior_ytd_completed)
     until_period = approved.filter(Q(year__lt=year) | Q(year=year, month__lte=month))
     f.cumulative_completed = _sum(projects.aggregate(s=Sum("carry_over_completed"))["s"]) + _sum(
         until_period.aggregate(s=Sum("period_completed"))["s"]
@@ -166,6 +189,7 @@ class _ProjectFigures:
     actual_finish: dt.date | None
     plan: AnnualPlan | None = None
     ytd: Decimal = ZERO
+    prior_ytd: Decimal = ZERO
     until_period: Decimal = ZERO
     light: str = Light.GREEN.value
     milestones_due: int = 0
@@ -173,8 +197,8 @@ class _ProjectFigures:
 
 
 def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> dict[int, _ProjectFigures]:
-    """Each project's plan, approved completions and light for (year, month): six queries, whatever
-    the number of projects."""
+    """Each project's plan, approved completions (this year and the same months of the year before)
+    and light for (year, month): eight queries, whatever the number of projects."""
     rows = {
         pk: _ProjectFigures(total, carry or ZERO, start, finish)
         for pk, total, carry, start, finish in projects.values_list(
@@ -190,6 +214,11 @@ def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySe
     until = approved.filter(Q(year__lt=year) | Q(year=year, month__lte=month)).values_list("project_id").annotate(s=Sum("period_completed"))
     for pk, total in until:
         rows[pk].until_period = Decimal(total or 0)
+    reports, history = _prior_rows(projects, year=year, month=month)
+    for pk, total in reports.values_list("project_id").annotate(s=Sum("period_completed")):
+        rows[pk].prior_ytd += Decimal(total or 0)
+    for pk, total in history.values_list("project_id").annotate(s=Sum("completed")):
+        rows[pk].prior_ytd += Decimal(total or 0)
     ctx = light_context(today=today)
     for pk, light in annotate_project_lights(projects.order_by(), ctx).values_list("pk", "light"):
         rows[pk].light = light
@@ -206,6 +235,8 @@ def _figures_of(rows: list[_ProjectFigures], *, year: int, month: int) -> Portfo
     plans = [r for r in rows if r.plan is not None]
     f.annual_plan = _sum(sum((r.plan.annual_plan for r in plans), ZERO))
     f.ytd_completed = _sum(sum((r.ytd for r in rows), ZERO))
+    f.prior_ytd_completed = _sum(sum((r.prior_ytd for r in rows), ZERO))
+    f.yoy_growth = formulas.growth(f.ytd_completed, f.prior_ytd_completed)
     f.cumulative_completed = _sum(sum((r.carry_over for r in rows), ZERO)) + _sum(sum((r.until_period for r in rows), ZERO))
     f.completion_rate = formulas.completion_rate(f.ytd_completed, f.annual_plan)
     f.gap_points = formulas.schedule_gap_points(f.ytd_completed, f.annual_plan, month)

@@ -17,12 +17,13 @@ from apps.projects.filters import ProjectFilter
 from apps.projects.models import Project
 from apps.stats.formulas import Rounding, to_yi
 from apps.stats.selectors import PortfolioFigures, active_projects, portfolio_figures, portfolio_groups
+from apps.stats.speech import speech_lines
 
 from .serializers import SummaryQuerySerializer, SummarySerializer
 
 HUNDRED = Decimal("100")
-RATES = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate")
-AMOUNTS = ("annual_plan", "ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
+RATES = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate", "yoy_growth")
+AMOUNTS = ("annual_plan", "ytd_completed", "prior_ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
 
 
 def _out(f: PortfolioFigures, rounding: Rounding) -> dict:
@@ -79,6 +80,7 @@ class SummaryView(generics.GenericAPIView):
             "month": month,
             "rounding": {"mode": rounding.mode, "decimals": rounding.decimals, "label": rounding.label},
             "total": _out(total, rounding),
+            "speech": speech_lines(total, rounding),
             "group_by": group_by,
             "groups": groups,
         }

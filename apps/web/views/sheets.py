@@ -11,6 +11,7 @@ import logging
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -18,6 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.policy import decide
+from apps.progress.models import HistoricalCompletion
+from apps.sheets.history import history_import, history_template
 from apps.sheets.models import ImportJob, ImportStatus
 from apps.sheets.reader import MB, SheetError, check_size, max_bytes
 from apps.sheets.services import import_job_create, import_job_requeue_if_lost, import_job_start
@@ -182,7 +185,61 @@ def sheet_import_status(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(_progress(job))
 
 
+class HistoryForm(forms.Form):
+    file = forms.FileField(
+        label="往年完成投资文件（.xlsx）",
+        error_messages={"required": "请选择要导入的文件。", "empty": "文件是空的（0 字节），请选择填好的表格。"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def history_import_page(request: HttpRequest) -> HttpResponse:
+    """导入往年完成投资: last years' monthly figures, for the year-on-year growth (同比)."""
+    decision = decide(request.user, "change", HistoricalCompletion)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    form = HistoryForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_size(upload.size)
+            outcome = call_service(history_import, actor=request.user, content=upload.read(), file_name=upload.name)
+        except SheetError as exc:
+            form.add_error("file", exc.errors[0].message)
+        else:
+            if outcome.ok:
+                result = outcome.value
+            else:
+                for message in outcome.all_messages:
+                    form.add_error(None, message)
+    years = HistoricalCompletion.objects.order_by().values("year").annotate(n=Count("id"), projects=Count("project", distinct=True))
+    return render(
+        request,
+        "web/sheets/history.html",
+        {
+            "form": form,
+            "result": result,
+            "years": years.order_by("-year"),
+            "max_mb": max_bytes() // MB,
+            "year": timezone.localdate().year - 1,
+        },
+    )
+
+
+@login_required
+def history_template_download(request: HttpRequest) -> HttpResponse:
+    decision = decide(request.user, "change", HistoricalCompletion)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    year = _year(request) if "year" in request.GET else timezone.localdate().year - 1
+    return xlsx_response(history_template(year=year), f"{year}年重点项目逐月完成投资（导入模板）.xlsx")
+
+
 urlpatterns = [
+    path("import/history/", history_import_page, name="history-import"),
+    path("import/history/template.xlsx", history_template_download, name="history-template"),
     path("import/", sheet_import, name="sheet-import"),
     path("import/template.xlsx", sheet_template, name="sheet-template"),
     path("import/jobs/<int:pk>/", sheet_import_job, name="sheet-import-job"),

@@ -1,0 +1,145 @@
+"""往年完成投资 workbooks: the completed investment of the years before the system was used, one row
+per project and year, one column per month, for the year-on-year figures (同比).
+
+The sheet: 项目代码 and/or 项目名称 (matched as the 调度表 import matches them: the code first,
+else the exact name), 年度, then 1月 … 12月 in 万元 (a blank month is not entered). A file with any
+bad row imports nothing and lists every error with its row number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from openpyxl.workbook import Workbook
+
+from apps.accounts.policy import require
+from apps.progress.models import HistoricalCompletion
+from apps.progress.services import historical_completions_save
+from apps.projects.models import Project
+
+from .columns import WAN, CellError, cell_text, is_blank, parse_code, parse_money
+from .reader import RowError, SheetError, _open
+from .xlsx import Column, add_table, new_workbook, print_setup
+
+MONTHS = tuple(range(1, 13))
+HEADERS = {"项目代码": "code", "项目编码": "code", "项目名称": "name", "年度": "year", "年份": "year"}
+MONTH_HEADER = re.compile(r"^(\d{1,2})月(?:完成(?:投资)?)?(?:（万元）|\(万元\))?$")
+
+
+@dataclass
+class HistoryImport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def history_template(*, year: int) -> Workbook:
+    """The sheet the import reads: one example row per live project, months left blank."""
+    wb, ws = new_workbook(f"{year}年完成投资")
+    columns = [Column("项目代码", 26), Column("项目名称", 36), Column("年度", 8)] + [Column(f"{m}月", 12, money=True) for m in MONTHS]
+    projects = Project.objects.filter(archived_at__isnull=True).order_by("id").values_list("primary_code", "name")
+    add_table(ws, columns, [(code or "", name, year) for code, name in projects], title=f"{year}年重点项目逐月完成投资（万元）")
+    print_setup(ws)
+    return wb
+
+
+def _header(ws) -> tuple[int, dict[str, int], dict[int, int]]:
+    """The header row (within the first 10) and the columns of each field and month."""
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=10, values_only=True), start=1):
+        fields: dict[str, int] = {}
+        months: dict[int, int] = {}
+        for c, value in enumerate(row, start=1):
+            text = re.sub(r"\s+", "", cell_text(value)).replace("*", "")
+            if text in HEADERS:
+                fields.setdefault(HEADERS[text], c)
+            elif (m := MONTH_HEADER.match(text)) and 1 <= int(m.group(1)) <= 12:
+                months[int(m.group(1))] = c
+        if "year" in fields and months and ("code" in fields or "name" in fields):
+            return r, fields, months
+    raise SheetError("找不到表头：需要“项目代码”或“项目名称”、“年度”和“1月”至“12月”列（可只填部分月份）。请先下载模板。")
+
+
+def _year(value: Any) -> int:
+    text = cell_text(value).removesuffix("年")
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise CellError("年度应为四位数字，如 2025。")
+    return int(text)
+
+
+def history_import(*, actor, content: bytes, file_name: str = "") -> HistoryImport:
+    """Read the workbook and enter every row through the progress service, or nothing."""
+    require(actor, "change", HistoricalCompletion)  # before a byte of the file is read
+    ws = _open(content).worksheets[0]
+    top, fields, months = _header(ws)
+    result = HistoryImport()
+    parsed: list[tuple[int, str, str, int, dict[int, Decimal]]] = []
+    for r, row in enumerate(ws.iter_rows(min_row=top + 1, values_only=True), start=top + 1):
+        if all(is_blank(v) for v in row):
+            continue
+
+        def cell(c: int | None, row: tuple = row) -> Any:
+            return row[c - 1] if c and c - 1 < len(row) else None
+
+        errors_before = len(result.errors)
+        code = name = ""
+        year = 0
+        amounts: dict[int, Decimal] = {}
+        try:
+            code = parse_code(cell(fields.get("code"))) if not is_blank(cell(fields.get("code"))) else ""
+        except CellError as exc:
+            result.errors.append(RowError(r, "项目代码", str(exc)))
+        name = cell_text(cell(fields.get("name"))).strip()
+        if not code and not name:
+            result.errors.append(RowError(r, "项目名称", "请填写项目代码或项目名称。"))
+        try:
+            year = _year(cell(fields["year"]))
+        except CellError as exc:
+            result.errors.append(RowError(r, "年度", str(exc)))
+        for m, c in months.items():
+            value = cell(c)
+            if is_blank(value):
+                continue
+            try:
+                amounts[m] = parse_money(value, WAN)
+            except CellError as exc:
+                result.errors.append(RowError(r, f"{m}月", str(exc)))
+        if len(result.errors) == errors_before:
+            parsed.append((r, code, name, year, amounts))
+    by_code = {p.primary_code: p for p in Project.objects.filter(primary_code__in={c for _, c, _, _, _ in parsed if c})}
+    by_name: dict[str, list[Project]] = {}
+    for p in Project.objects.filter(name__in={n for _, _, n, _, _ in parsed if n}):
+        by_name.setdefault(p.name, []).append(p)
+    rows = []
+    for r, code, name, year, amounts in parsed:
+        project = by_code.get(code) if code else None
+        if project is None and name:
+            matches = by_name.get(name, [])
+            if len(matches) > 1:
+                result.errors.append(RowError(r, "项目名称", f"有{len(matches)}个项目名为“{name}”，请填写项目代码。"))
+                continue
+            project = matches[0] if matches else None
+        if project is None:
+            result.errors.append(
+                RowError(r, "项目代码" if code else "项目名称", f"台账中没有项目“{code or name}”，请先导入调度表或核对代码、名称。")
+            )
+            continue
+        rows += [{"project": project, "year": year, "month": m, "completed": a} for m, a in sorted(amounts.items())]
+        result.rows += 1
+    if not result.errors and not rows:
+        result.errors.append(RowError(None, "", "表中没有可导入的完成投资（各月均为空）。"))
+    if result.errors:
+        result.rows = 0
+        return result
+    stamp = timezone.localdate().isoformat()
+    try:
+        result.created, result.updated = historical_completions_save(actor=actor, rows=rows, source=f"{stamp}导入{file_name}"[:100])
+    except ValidationError as exc:
+        result.rows = 0
+        result.errors += [RowError(None, "", m) for m in exc.messages]
+    return result

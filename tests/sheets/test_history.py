@@ -1,0 +1,112 @@
+"""往年完成投资: the template, the import (all rows or none), the year rule, who may, and the page."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from apps.progress.models import HistoricalCompletion
+from apps.sheets.history import history_import, history_template
+from apps.sheets.xlsx import workbook_bytes
+from tests.factories import DepartmentFactory, LeaderFactory, ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+LAST_YEAR = timezone.localdate().year - 1
+
+
+def _filled(rows: list[tuple]) -> bytes:
+    """The downloaded template with `rows` (code, name, year, {month: amount}) written under its header."""
+    wb = history_template(year=LAST_YEAR)
+    ws = wb.active
+    ws.delete_rows(3, ws.max_row)
+    for r, (code, name, year, months) in enumerate(rows, start=3):
+        ws.cell(row=r, column=1, value=code)
+        ws.cell(row=r, column=2, value=name)
+        ws.cell(row=r, column=3, value=year)
+        for month, amount in months.items():
+            ws.cell(row=r, column=3 + month, value=amount)
+    return workbook_bytes(wb)
+
+
+@pytest.fixture
+def office():
+    return UserFactory(role="office")
+
+
+def test_the_template_lists_the_projects_and_imports_back(office):
+    a, b = ProjectFactory(name="甲项目"), ProjectFactory(name="乙项目")
+    ws = load_workbook(io.BytesIO(workbook_bytes(history_template(year=LAST_YEAR)))).active
+    assert [c.value for c in ws[2]][:4] == ["项目代码", "项目名称", "年度", "1月"]
+    assert {ws.cell(row=r, column=2).value for r in range(3, ws.max_row + 1)} == {"甲项目", "乙项目"}
+
+    result = history_import(
+        actor=office, content=_filled([("", "甲项目", LAST_YEAR, {1: 120, 2: "80.5"}), ("", "乙项目", LAST_YEAR, {12: 3000})])
+    )
+    assert (result.errors, result.rows, result.created, result.updated) == ([], 2, 3, 0)
+    assert HistoricalCompletion.objects.get(project=a, month=2).completed == Decimal("80.50")
+    assert HistoricalCompletion.objects.get(project=b, month=12).completed == Decimal("3000.00")
+
+    again = history_import(actor=office, content=_filled([("", "甲项目", LAST_YEAR, {1: 120, 2: 90})]))
+    assert (again.created, again.updated) == (0, 1)  # the same January stays as it was; February is corrected
+    assert HistoricalCompletion.objects.count() == 3
+
+
+def test_any_bad_row_imports_nothing_and_names_every_error(office):
+    ProjectFactory(name="甲项目")
+    content = _filled(
+        [
+            ("", "甲项目", LAST_YEAR, {1: 100}),
+            ("", "不存在的项目", LAST_YEAR, {1: 100}),
+            ("", "甲项目", "去年", {2: 100}),
+            ("", "甲项目", LAST_YEAR, {3: -5}),
+        ]
+    )
+    result = history_import(actor=office, content=content)
+    assert [(e.row, e.column) for e in result.errors] == [(5, "年度"), (6, "3月"), (4, "项目名称")]
+    assert "台账中没有项目“不存在的项目”" in result.errors[2].message
+    assert HistoricalCompletion.objects.count() == 0
+
+
+def test_this_year_is_the_reports_and_is_refused(office):
+    ProjectFactory(name="甲项目")
+    result = history_import(actor=office, content=_filled([("", "甲项目", LAST_YEAR + 1, {1: 100})]))
+    assert "以月报为准" in result.errors[0].message
+    assert HistoricalCompletion.objects.count() == 0
+
+
+def test_only_the_office_imports():
+    ProjectFactory(name="甲项目")
+    users = [UserFactory(role="department", department=DepartmentFactory()), UserFactory(role="leader", leader=LeaderFactory())]
+    for user in [*users, UserFactory(role="viewer")]:
+        with pytest.raises(PermissionDenied):
+            history_import(actor=user, content=_filled([("", "甲项目", LAST_YEAR, {1: 1})]))
+    assert HistoricalCompletion.objects.count() == 0
+
+
+def test_the_page_imports_for_the_office_and_refuses_others(client, office):
+    ProjectFactory(name="甲项目")
+    client.force_login(office)
+    page = client.get(reverse("web:history-import"))
+    assert page.status_code == 200
+    assert "导入往年完成投资" in page.content.decode()
+    upload = io.BytesIO(_filled([("", "甲项目", LAST_YEAR, {1: 100, 2: 200})]))
+    upload.name = "2025.xlsx"
+    done = client.post(reverse("web:history-import"), {"file": upload})
+    assert "导入成功" in done.content.decode()
+    assert HistoricalCompletion.objects.count() == 2
+    bad = io.BytesIO(b"not a workbook")
+    bad.name = "x.xlsx"
+    assert "xlsx" in client.post(reverse("web:history-import"), {"file": bad}).content.decode()
+    template = client.get(reverse("web:history-template"))
+    assert template.status_code == 200
+    assert template["Content-Type"].startswith("application/vnd.openxmlformats")
+
+    client.force_login(UserFactory(role="department", department=DepartmentFactory()))
+    assert client.get(reverse("web:history-import")).status_code == 403
+    assert client.get(reverse("web:history-template")).status_code == 403
