@@ -1,0 +1,302 @@
+"""The score board: each target's score on each item of a scheme, computed live from the ledger.
+
+Rules:
+- Targets: departments (a project belongs to its 牵头单位) or towns/streets/parks (a project belongs
+  to its region and that region's parent) — the membership of `apps.stats.selectors.portfolio_groups`,
+  whose figures every measure reads. A target is listed when it has a project or a manual deduction.
+- Period: a month is scored on its year-to-date figures; a quarter on those of its last month; a
+  year on December's. Manual deductions count from 1 January to the period end.
+- Each item scores base_score + its method's delta bounded by the caps (apps/scoring/methods.py),
+  rounded to the hundredth; the total is the sum of the rounded item scores.
+- Rank: by total, higher first; equal totals share a rank and the next rank skips (1, 2, 2, 4);
+  within a tie targets keep their own list order.
+
+The number of queries does not depend on the number of targets or projects.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.lights.selectors import report_period
+from apps.projects.models import AnnualPlan, AnnualRole
+from apps.stats.selectors import _groups, active_projects, portfolio_groups
+
+from . import methods
+from .models import AssessmentDeduction, AssessmentItem, AssessmentScheme, Method, TargetKind
+
+PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度"}
+CONTINUING_ROLES = (AnnualRole.CONTINUING, AnnualRole.COMPLETING)
+
+
+@dataclass
+class ItemScore:
+    item_id: int
+    name: str
+    method: str
+    raw_value: Decimal | None  # the measure (rates in %), the projects counted, or the deduction cases
+    score: Decimal
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ScoreRow:
+    target_kind: str  # TargetKind value
+    target_id: int  # Department or Region id
+    target_name: str
+    project_count: int
+    total: Decimal
+    rank: int = 0
+    items: list[ItemScore] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    year: int
+    number: int
+    month: int  # the month whose year-to-date figures are scored
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}年{self.month}月"
+        if self.kind == "quarter":
+            return f"{self.year}年第{self.number}季度"
+        return f"{self.year}年度"
+
+
+def period_of(period_kind: str, year: int, number: int | None) -> Period:
+    """month n → month n; quarter n → month 3n; year → December (number ignored)."""
+    if period_kind == "month":
+        if number is None or not 1 <= number <= 12:
+            raise ValueError("月份应在1至12之间。")
+        return Period("month", year, number, number)
+    if period_kind == "quarter":
+        if number is None or not 1 <= number <= 4:
+            raise ValueError("季度应在1至4之间。")
+        return Period("quarter", year, number, number * 3)
+    if period_kind == "year":
+        return Period("year", year, 12, 12)
+    raise ValueError("考核周期应为 month（月度）、quarter（季度）或 year（年度）。")
+
+
+def default_number(period_kind: str, year: int, today: dt.date) -> int:
+    """The latest reported period of `year` (last month, or its quarter); a past year's last one."""
+    latest_year, latest_month = report_period(today)
+    month = latest_month if year == latest_year else 12
+    return {"month": month, "quarter": (month - 1) // 3 + 1}.get(period_kind, 12)
+
+
+def scheme_list() -> QuerySet[AssessmentScheme]:
+    """Schemes with their items (everyone signed in reads them)."""
+    return AssessmentScheme.objects.prefetch_related("items")
+
+
+@dataclass
+class _Project:
+    id: int
+    name: str
+    planned_start: dt.date | None
+    actual_start: dt.date | None
+    plan: AnnualPlan | None = None
+
+
+def _projects(projects: QuerySet, year: int) -> dict[int, _Project]:
+    """Names, start dates and the year's plan of every project: two queries."""
+    rows = {
+        pk: _Project(pk, name, ps, ast)
+        for pk, name, ps, ast in projects.order_by().values_list("pk", "name", "planned_start", "actual_start")
+    }
+    for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by():
+        if plan.project_id in rows:
+            rows[plan.project_id].plan = plan
+    return rows
+
+
+def _going(p: _Project, end: dt.date) -> bool:
+    """Started (新开工) or resumed (续建) by the period end: the 开复工 rule of the stats."""
+    if p.plan is None:
+        return False
+    if p.plan.annual_role == AnnualRole.NEW_START:
+        return p.actual_start is not None and p.actual_start <= end
+    return p.plan.resume_date is not None and p.plan.resume_date <= end
+
+
+def _role(p: _Project) -> str | None:
+    if p.plan is None:
+        return None
+    if p.plan.annual_role == AnnualRole.NEW_START:
+        return "new"
+    return "cont" if p.plan.annual_role in CONTINUING_ROLES else None
+
+
+def _pct(value: Decimal | None, rate: bool) -> Decimal | None:
+    return None if value is None or not rate else value * methods.HUNDRED
+
+
+def _measure_value(params: dict, figures) -> tuple[methods.Measure, Decimal | None, dict]:
+    measure = methods.MEASURES[params["measure"]]
+    value = measure.value(figures) if figures is not None else None
+    shown = (_pct(value, True) if measure.rate else value) if value is not None else None
+    evidence = {"指标": measure.label, **(measure.inputs(figures) if figures is not None else {}), "指标值": shown}
+    return measure, value, evidence
+
+
+def _item_score(item: AssessmentItem, delta: Decimal | None, raw: Decimal | None, evidence: dict) -> ItemScore:
+    if delta is None:
+        evidence["说明"] = evidence.get("说明") or "无可计算的指标值，本项不得分。"
+        score = methods.ZERO
+    else:
+        bounded = methods.clamp(delta, cap_plus=item.cap_plus, cap_minus=item.cap_minus)
+        evidence["加减分"] = methods.score_round(delta)
+        if bounded != delta:
+            evidence["封顶后加减分"] = methods.score_round(bounded)
+        evidence["基础分"] = item.base_score
+        score = methods.score_round(item.base_score + bounded)
+    return ItemScore(item.pk, item.name, item.method, raw, score, evidence)
+
+
+def _score_rate_item(item: AssessmentItem, params: dict, figures) -> ItemScore:
+    _, rate, evidence = _measure_value(params, figures)
+    if rate is None:
+        return _item_score(item, None, None, evidence)
+    if item.method == Method.BAND:
+        delta = methods.band_delta(rate, below_per_point=params["below_per_point"], bands=params["bands"])
+    elif params["mode"] == "proportional":
+        delta = methods.ratio_proportional_delta(rate, base=item.base_score)
+    else:
+        delta = methods.ratio_step_delta(
+            rate, step_pct=params["step_pct"], step_points=params["step_points"], whole_steps=params["whole_steps"]
+        )
+    return _item_score(item, delta, rate * methods.HUNDRED, evidence)
+
+
+def _score_per_project(item: AssessmentItem, params: dict, members: list[_Project], end: dt.date) -> ItemScore:
+    counted, delta = [], methods.ZERO
+    for p in members:
+        if p.plan is None or (params["started_only"] and not _going(p, end)):
+            continue
+        if params["by"] == "role":
+            role = _role(p)
+            points = params["points"].get(role) if role else None
+            basis = methods.ROLE_LABELS.get(role or "", "")
+        else:
+            points = methods.size_points(p.plan.annual_plan, params["bands"])
+            basis = f"年度计划{p.plan.annual_plan}万元"
+        if points is None:
+            continue
+        delta += points
+        counted.append({"id": p.id, "name": p.name, "basis": basis, "points": points})
+    evidence = {"计入项目": counted, "计入项目数": len(counted)}
+    if params["started_only"]:
+        evidence["说明"] = "只计报告期末前已开工（新开工）或已复工（续建）的项目。"
+    return _item_score(item, delta, Decimal(len(counted)), evidence)
+
+
+def _score_deduct(item: AssessmentItem, params: dict, members: list[_Project], deductions: list, end: dt.date, today: dt.date) -> ItemScore:
+    evidence: dict[str, Any] = {}
+    delta, cases = methods.ZERO, 0
+    if params.get("rule") == "late_start":
+        # Planned start passed (by the period end, and before today) and no actual start by the period end.
+        cutoff = min(end + dt.timedelta(days=1), today)
+        late = [
+            {"id": p.id, "name": p.name, "planned_start": p.planned_start, "points": params["points_each"]}
+            for p in members
+            if p.plan is not None
+            and p.plan.annual_role == AnnualRole.NEW_START
+            and p.planned_start is not None
+            and p.planned_start < cutoff
+            and (p.actual_start is None or p.actual_start > end)
+        ]
+        evidence["未按期开工项目"] = late
+        evidence["每项目扣分"] = params["points_each"]
+        delta -= params["points_each"] * len(late)
+        cases += len(late)
+    if params["manual"]:
+        evidence["手工扣分"] = [{"date": d.date, "points": d.points, "reason": d.reason} for d in deductions]
+        delta -= sum((d.points for d in deductions), methods.ZERO)
+        cases += len(deductions)
+    return _item_score(item, delta, Decimal(cases), evidence)
+
+
+def score_board(
+    scheme: AssessmentScheme, *, period_kind: str, year: int | None = None, number: int | None = None, today: dt.date | None = None
+) -> list[ScoreRow]:
+    """Every listed target of `scheme` scored for the period, ranked (1, 2, 2, 4), best first."""
+    period = period_of(period_kind, year or scheme.year, number)
+    today = today or timezone.localdate()
+    group_by = "department" if scheme.target_kind == TargetKind.DEPARTMENT else "region"
+    items = [(item, item.parsed) for item in AssessmentItem.objects.filter(scheme=scheme).order_by("order", "id")]
+
+    projects = active_projects()
+    # The same membership portfolio_groups sums its figures over (imported, not rewritten), so the
+    # projects named as evidence are exactly those behind the rates.
+    groups = _groups(group_by, projects)
+    figures = {
+        key: f for key, _, f in portfolio_groups(group_by=group_by, year=period.year, month=period.month, today=today, projects=projects)
+    }
+    rows = _projects(projects, period.year) if any(i.method in (Method.PER_PROJECT, Method.DEDUCT) for i, _ in items) else {}
+    target_field = "department_id" if group_by == "department" else "region_id"
+    deductions: dict[int, list[AssessmentDeduction]] = {}
+    for d in AssessmentDeduction.objects.filter(scheme=scheme, date__gte=dt.date(period.year, 1, 1), date__lte=period.end).order_by(
+        "date", "id"
+    ):
+        deductions.setdefault(getattr(d, target_field), []).append(d)
+
+    board = []
+    for key, label, ids in groups:
+        if not ids and key not in deductions:
+            continue
+        members = [rows[pk] for pk in ids if pk in rows]
+        board.append(ScoreRow(scheme.target_kind, key, label, len(ids), methods.ZERO))
+        row = board[-1]
+        for item, params in items:
+            if item.method in (Method.RATIO, Method.BAND):
+                row.items.append(_score_rate_item(item, params, figures.get(key)))
+            elif item.method == Method.PER_PROJECT:
+                row.items.append(_score_per_project(item, params, members, period.end))
+            elif item.method == Method.DEDUCT:
+                row.items.append(_score_deduct(item, params, members, deductions.get(key, []), period.end, today))
+            else:
+                row.items.append(ItemScore(item.pk, item.name, item.method, None, methods.ZERO))  # rank: filled below
+
+    # Rank items need every target's value first.
+    for index, (item, params) in enumerate(items):
+        if item.method != Method.RANK:
+            continue
+        values = {}
+        for row in board:
+            measure, value, evidence = _measure_value(params, figures.get(row.target_id))
+            values[row.target_id] = value
+            row.items[index].evidence = evidence
+        ranks = methods.competition_ranks(values)
+        for row in board:
+            rank = ranks[row.target_id]
+            evidence = row.items[index].evidence
+            evidence["名次"] = rank
+            evidence["参与排名单位数"] = sum(1 for v in values.values() if v is not None)
+            delta = methods.rank_points(rank, params["bands"]) if rank is not None else None
+            scored = _item_score(item, delta, None if rank is None else Decimal(rank), evidence)
+            scored.raw_value = evidence["指标值"]
+            row.items[index] = scored
+
+    for row in board:
+        row.total = sum((i.score for i in row.items), methods.ZERO)
+    order = {key: n for n, (key, _, _) in enumerate(groups)}
+    board.sort(key=lambda r: (-r.total, order[r.target_id]))
+    totals = methods.competition_ranks({r.target_id: r.total for r in board})
+    for row in board:
+        row.rank = totals[row.target_id]
+    return board
