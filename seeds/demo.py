@@ -26,6 +26,7 @@ from apps.projects.models import (
     ProjectResponsibility,
     ResponsibilityRole,
 )
+from apps.scoring.seeds import load_scoring_schemes
 
 from .demo_data import PROJECTS
 from .upsert import ensure
@@ -366,6 +367,7 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
         problems += _problems(project, spec, today)
     _closed_problem(today)
     _notices(today)
+    load_scoring_schemes(year)
     return {"loaded": 1, **_counts()}
 
 
