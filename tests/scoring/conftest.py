@@ -10,6 +10,7 @@ import pytest
 from apps.projects.models import ProjectResponsibility
 from apps.scoring.models import AssessmentItem, AssessmentScheme
 from tests.factories import AnnualPlanFactory, DepartmentFactory, ProgressReportFactory, ProjectFactory, UserFactory
+from tests.web.conftest import signed_in  # noqa: F401 - the page tests' signed-in client
 
 
 def scheme_with(*items: dict, kind: str = "department", year: int = 2026) -> AssessmentScheme:
