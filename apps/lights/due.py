@@ -13,6 +13,10 @@ Every kind yields `.values()` rows with the same keys (`ROW_KEYS`):
 - `own_leader_ref`: the item's own leader only (reminders add the project's leaders themselves).
 An item belongs to a leader when the leader is its own leader or a 包保领导 of its project.
 
+`past=True` asks for the items as they stood on the morning of `today` (a date gone by: the lights of
+an earlier month): an item settled on or after `today` (a milestone done later, a problem resolved
+later, a report submitted later, a project started later) counts as open then.
+
 "Due soon" is the kind's warning-rule window (lists, lights, the digest); a kind whose warning rule
 is switched off is due for nobody. Reminders fire by their own rule's steps: the sweep reads the
 same items up to its earliest "before" step, so with the default windows (7 working days; 3 for
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 from django.db.models import CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from apps.milestones.models import CLOSED_STATUSES, Milestone
+from apps.milestones.models import CLOSED_STATUSES, Milestone, MilestoneStatus
 from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import AnnualPlan, AnnualRole, BuildStatus, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
@@ -139,6 +143,26 @@ MILESTONE_OPEN = project_live("project__") & Q(planned_date__isnull=False) & ~Q(
 PROBLEM_OPEN = (Q(project__isnull=True) | project_live("project__")) & Q(deadline__isnull=False) & ~Q(status__in=PROBLEM_CLOSED_STATUSES)
 
 
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the project's time zone (Asia/Shanghai)."""
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def milestone_open_on(day: dt.date) -> Q:
+    """Milestones open on the morning of `day`: open now, or done on or after `day`."""
+    done_later = Q(status=MilestoneStatus.DONE, actual_date__gte=day)
+    return project_live("project__") & Q(planned_date__isnull=False) & (~Q(status__in=CLOSED_STATUSES) | done_later)
+
+
+def problem_open_on(day: dt.date) -> Q:
+    """Problems open on the morning of `day`: raised before it, and open now or settled on or after it."""
+    settled_later = Q(status__in=PROBLEM_CLOSED_STATUSES, resolved_at__gte=_start_of(day))
+    live = Q(project__isnull=True) | project_live("project__")
+    return live & Q(deadline__isnull=False, raised_on__lt=day) & (~Q(status__in=PROBLEM_CLOSED_STATUSES) | settled_later)
+
+
 def _milestone_is_open(m: Milestone) -> bool:
     return m.planned_date is not None and m.status not in CLOSED_STATUSES and _project_is_live(m.project)
 
@@ -148,8 +172,8 @@ def _problem_is_open(p: Problem) -> bool:
     return p.deadline is not None and p.status not in PROBLEM_CLOSED_STATUSES and live
 
 
-def _milestone_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
-    qs = Milestone.objects.filter(MILESTONE_OPEN, planned_date__lte=until)
+def _milestone_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
+    qs = Milestone.objects.filter(milestone_open_on(today) if past else MILESTONE_OPEN, planned_date__lte=until)
     return [
         _rows(
             qs,
@@ -164,8 +188,8 @@ def _milestone_sources(*, today, until: dt.date, due_day: int, at: dt.date | Non
     ]
 
 
-def _problem_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
-    qs = Problem.objects.filter(PROBLEM_OPEN, deadline__lte=until)
+def _problem_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
+    qs = Problem.objects.filter(problem_open_on(today) if past else PROBLEM_OPEN, deadline__lte=until)
     return [
         _rows(
             qs,
@@ -180,8 +204,9 @@ def _problem_sources(*, today, until: dt.date, due_day: int, at: dt.date | None 
     ]
 
 
-def _start_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
-    qs = Project.objects.filter(project_live(), planned_start__isnull=False, planned_start__lte=until, build_status=BuildStatus.NOT_STARTED)
+def _start_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
+    not_started = Q(build_status=BuildStatus.NOT_STARTED) | Q(actual_start__gte=today) if past else Q(build_status=BuildStatus.NOT_STARTED)
+    qs = Project.objects.filter(not_started, project_live(), planned_start__isnull=False, planned_start__lte=until)
     return [
         _rows(
             qs,
@@ -196,21 +221,24 @@ def _start_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = 
     ]
 
 
-def reporting_projects(*, year: int, month: int) -> QuerySet[Project]:
+def reporting_projects(*, year: int, month: int, filed_before: dt.date | None = None) -> QuerySet[Project]:
     """Projects that owe the report of (year, month) and have not filed it: live, with an annual plan
     that year, and no submitted or approved report. A started project reports from the month it
     started (January when it started before that year); one not yet started reports from January
-    unless it is a 新开工 project, which starts reporting when it starts."""
+    unless it is a 新开工 project, which starts reporting when it starts. With `filed_before`, a report
+    counts as filed only if it was submitted before that day (the lights of an earlier month)."""
     month_end = report_deadline(year, month, 1) - dt.timedelta(days=1)
     plans = AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)
     reporting = plans.filter(project__actual_start__lte=month_end) | plans.filter(project__actual_start__isnull=True).exclude(
         annual_role=AnnualRole.NEW_START
     )
     filed = ProgressReport.objects.filter(project=OuterRef("pk"), year=year, month=month, status__in=FILED_REPORT_STATUSES)
+    if filed_before is not None:  # a report filed without a submission time (imported) counts as filed
+        filed = filed.filter(Q(submitted_at__isnull=True) | Q(submitted_at__lt=_start_of(filed_before)))
     return Project.objects.filter(project_live()).filter(Exists(reporting)).exclude(Exists(filed))
 
 
-def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None) -> list[QuerySet]:
+def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
     if at is not None:  # the settled check: exactly the period whose deadline is `at`
         year, month = period_of_deadline(at)
         periods = [Period(year, month, at)]
@@ -222,7 +250,7 @@ def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None =
             continue
         sources.append(
             _rows(
-                reporting_projects(year=period.year, month=period.month),
+                reporting_projects(year=period.year, month=period.month, filed_before=today if past else None),
                 project_path="pk",
                 due=Value(period.deadline, output_field=DateField()),
                 title=Value(f"{period.year}年{period.month}月月报未报送", output_field=CharField()),

@@ -103,6 +103,8 @@ class LightContext:
     # Per due-item kind (apps.lights.due.KINDS): its rule, and the last due date that is "due soon".
     windows: dict[str, Thresholds] = field(default_factory=dict)
     limits: dict[str, dt.date] = field(default_factory=dict)
+    # The lights as they stood on the morning of `today`, a day gone by (items settled since count open).
+    past: bool = False
 
 
 def report_period(today: dt.date) -> tuple[int, int]:
@@ -112,8 +114,9 @@ def report_period(today: dt.date) -> tuple[int, int]:
     return today.year, today.month - 1
 
 
-def light_context(*, today: dt.date) -> LightContext:
-    """Rules and due-soon limits for `today` (three queries, independent of row count)."""
+def light_context(*, today: dt.date, past: bool = False) -> LightContext:
+    """Rules and due-soon limits for `today` (three queries, independent of row count). With
+    `past=True`, the lights as they stood on the morning of `today`, a day gone by."""
     rules = all_thresholds()
     windows = {code: rules[kind.rule_code] for code, kind in KINDS.items()}
     span = max(t.due_soon_working_days for t in windows.values())
@@ -134,7 +137,17 @@ def light_context(*, today: dt.date) -> LightContext:
         report_due_day=rules[RuleCode.REPORT_FILING].report_due_day,
         windows=windows,
         limits=limits,
+        past=past,
     )
+
+
+def period_light_context(*, year: int, month: int, today: dt.date) -> LightContext:
+    """The lights of a month's statistics. The latest report period (last month) and later: today's
+    lights, as the 驾驶舱 and the lists show them. An earlier month: the lights as they stood at its
+    end — on the morning after its last day, with what was open then and that month's investment."""
+    if (year, month) >= report_period(today):
+        return light_context(today=today)
+    return light_context(today=dt.date(year + (month == 12), month % 12 + 1, 1), past=True)
 
 
 # --- single objects ----------------------------------------------------------------------
@@ -226,7 +239,7 @@ def _items_rank(code: str, ctx: LightContext):
     """2 when the project has an open item of this kind past due, 1 when one is due soon."""
     if not ctx.windows[code].enabled:
         return Value(0, output_field=IntegerField())
-    sources = KINDS[code].sources(today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day)
+    sources = KINDS[code].sources(today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day, past=ctx.past)
     if not sources:
         return Value(0, output_field=IntegerField())
     red = reduce(operator.or_, [Q(Exists(s.filter(project_ref=OuterRef("pk"), due__lt=ctx.today))) for s in sources])

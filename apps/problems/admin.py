@@ -35,7 +35,7 @@ class ProblemAdmin(PolicyAdmin, SimpleHistoryAdmin):
     search_fields = ("description", "project__name", "project__short_name", "resolution")
     list_select_related = ("project", "responsible_dept", "coordinating_leader")
     autocomplete_fields = ("project", "responsible_dept", "coordinating_leader")
-    readonly_fields = ("raised_by", "closed_at", "created_at", "updated_at")
+    readonly_fields = ("raised_by", "resolved_at", "closed_at", "created_at", "updated_at")
     actions = ("close_problems",)
 
     def get_queryset(self, request):

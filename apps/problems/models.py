@@ -61,6 +61,7 @@ class Problem(models.Model):
     deadline = models.DateField("解决时限", db_index=True)
     status = models.CharField("状态", max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.NEW)
     resolution = models.TextField("解决情况", blank=True)
+    resolved_at = models.DateTimeField("办结时间", null=True, blank=True, help_text="责任单位报办结的时间（统计往月预警灯时用）。")
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     evidence = models.FileField("销号佐证材料", upload_to="problems/%Y/%m/", blank=True)
     escalation_level = models.PositiveSmallIntegerField("督办等级", default=0, validators=[MaxValueValidator(4)])

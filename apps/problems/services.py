@@ -60,6 +60,7 @@ def problem_resolve(*, actor, problem: Problem, resolution: str) -> Problem:
         raise ValidationError({"resolution": "请填写解决情况。"})
     problem.status = ProblemStatus.RESOLVED
     problem.resolution = resolution.strip()
+    problem.resolved_at = timezone.now()
     return save_validated(problem, actor=actor)
 
 
@@ -72,6 +73,7 @@ def problem_close(*, actor, problem: Problem, evidence=None) -> Problem:
         raise ValidationError(f"问题当前状态为“{problem.get_status_display()}”，办结后才能销号。", code="invalid_transition")
     problem.status = ProblemStatus.CLOSED
     problem.closed_at = timezone.now()
+    problem.resolved_at = problem.resolved_at or problem.closed_at
     if evidence is not None:
         problem.evidence = evidence
     return save_validated(problem, actor=actor)

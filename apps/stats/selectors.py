@@ -9,6 +9,8 @@
   period is not over), not 不涉及, the share done on or before the planned date (the unit ranking's rule).
 - 在建: projects with a plan that year, started (actual start) on or before the period end and not
   finished (no actual finish on or before it).
+- 预警灯: for the latest report period, today's lights; for an earlier month, the lights as they stood
+  at its end (apps.lights.selectors.period_light_context).
 - 同比: the year to date against the same months of the year before, over the same projects. A month
   of the year before counts its approved report, else its 往年完成投资 row (HistoricalCompletion:
   entered or imported for the years before the system was used).
@@ -26,7 +28,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.core.models import Light
-from apps.lights.selectors import annotate_project_lights, light_context
+from apps.lights.selectors import annotate_project_lights, period_light_context
 from apps.milestones.models import Milestone, MilestoneStatus
 from apps.progress.models import HistoricalCompletion, ProgressReport, ReportStatus
 from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, AnnualRole, MonthlyTarget, Project
@@ -173,7 +175,7 @@ def portfolio_figures(
     f.milestones_due, f.milestones_on_time = on_time["due"], on_time["on_time"]
     f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
 
-    ctx = light_context(today=today)
+    ctx = period_light_context(year=year, month=month, today=today)
     by_light = Counter(annotate_project_lights(projects, ctx).values_list("light", flat=True))
     f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
     return f
@@ -219,7 +221,7 @@ def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySe
         rows[pk].prior_ytd += Decimal(total or 0)
     for pk, total in history.values_list("project_id").annotate(s=Sum("completed")):
         rows[pk].prior_ytd += Decimal(total or 0)
-    ctx = light_context(today=today)
+    ctx = period_light_context(year=year, month=month, today=today)
     for pk, light in annotate_project_lights(projects.order_by(), ctx).values_list("pk", "light"):
         rows[pk].light = light
     due = _due_milestones(projects, year=year, month=month, today=today).order_by().values_list("project_id")

@@ -32,6 +32,7 @@ class ProblemSerializer(ModelSerializer):
             "deadline",
             "status",
             "resolution",
+            "resolved_at",
             "closed_at",
             "evidence",
             "escalation_level",

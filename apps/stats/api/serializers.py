@@ -19,7 +19,9 @@ class FiguresSerializer(serializers.Serializer):
     project_count = serializers.IntegerField(help_text="项目数")
     annual_plan = serializers.DecimalField(**MONEY, help_text="年度计划投资（万元）")
     ytd_completed = serializers.DecimalField(**MONEY, help_text="年初至报告期完成投资（万元，仅已审核月报）")
-    prior_ytd_completed = serializers.DecimalField(**MONEY, help_text="上年同期完成投资（万元：上年1月至报告期月份，已审核月报，无月报的月份取往年完成投资）")
+    prior_ytd_completed = serializers.DecimalField(
+        **MONEY, help_text="上年同期完成投资（万元：上年1月至报告期月份，已审核月报，无月报的月份取往年完成投资）"
+    )
     yoy_growth = PrintedDecimalField(**RATE, help_text="完成投资同比增长（%，负数为下降；上年同期为0时为空）")
     cumulative_completed = serializers.DecimalField(**MONEY, help_text="累计完成投资（万元）")
     completion_rate = PrintedDecimalField(**RATE, help_text="年度完成率（%）")
