@@ -19,6 +19,7 @@ class Subject(models.TextChoices):
     REPORT = "report", "月报填报"
     START = "start", "计划开工"
     DIGEST = "digest", "包保领导周报"
+    BULLETIN = "bulletin", "月度通报"
 
 
 class Channel(models.TextChoices):

@@ -69,6 +69,14 @@ DEFAULT_RULES = [
         "note": "每周第一个工作日上午，向每位包保领导发送其包保项目的逾期和临期事项（与“我的清单”相同，临期窗口见红黄绿灯预警规则）；没有事项不发送。",
         "steps": [],
     },
+    {
+        "code": "monthly-bulletin",
+        "name": "月度通报",
+        "subject": Subject.BULLETIN,
+        "channels": [Channel.IN_APP, Channel.EMAIL],
+        "note": "项目办生成月度通报（或每月定时生成）后，发送给订阅的领导：站内消息和电子邮件（附查看和下载链接）；在发送时段外生成的，进入时段后发出。",
+        "steps": [],
+    },
 ]
 
 

@@ -148,6 +148,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "celerybeat-schedule")
 
+# Day of the month on which the previous month's 通报 is generated (after the reports' deadline).
+BULLETIN_DAY = env.int("BULLETIN_DAY", default=5)
+
 # Static beat schedule (STYLE.md): business-tunable timings are rows, not entries here.
 CELERY_BEAT_SCHEDULE = {
     # Every day at 08:00 Asia/Shanghai: warn the office when next year's 调休 calendar is missing
@@ -178,6 +181,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.reminders.tasks.send_leader_digests_task",
         "schedule": crontab(hour=9, minute=0),
         "options": {"expires": 2 * 60 * 60},
+    },
+    # On day BULLETIN_DAY of each month at 08:30: the previous month's 通报, generated and sent to
+    # the subscribed leaders once (a second run for the month does nothing); expires within the day.
+    "monthly-bulletin": {
+        "task": "apps.bulletins.tasks.generate_monthly_bulletin_task",
+        "schedule": crontab(day_of_month=BULLETIN_DAY, hour=8, minute=30),
+        "options": {"expires": 8 * 60 * 60},
     },
 }
 

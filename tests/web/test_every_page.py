@@ -24,6 +24,7 @@ PK_MODELS = {
     "region": "organization.Region",
     "notification": "reminders.Notification",
     "sheet-import": "sheets.ImportJob",
+    "bulletin": "bulletins.Bulletin",
 }
 USERS = ["admin", "xmb", "zjj", "cwfqz", "viewer"]
 

@@ -26,6 +26,8 @@ def absolute(link: str) -> str:
 
 
 def _title(ctx: dict) -> str:
+    if ctx.get("subject") == Subject.BULLETIN:
+        return f"【月度通报】{ctx['title']}"
     if ctx.get("subject") == Subject.DIGEST:
         return f"【包保项目周报】{ctx['leader']}：逾期{ctx['overdue_count']}项，临期{ctx['due_soon_count']}项"
     what = f"{ctx['project']}｜{ctx['title']}"
@@ -49,7 +51,8 @@ def render_message(delivery: ReminderDelivery) -> Message:
     for group in (*ctx.get("overdue_groups", ()), *ctx.get("due_soon_groups", ())):
         for item in group["items"]:
             item["link_url"] = absolute(item.get("link", ""))
-    name = "digest" if delivery.subject == Subject.DIGEST else "reminder"
+    # The bulletin's templates live with apps.bulletins (reminders/email/bulletin.*).
+    name = {Subject.DIGEST: "digest", Subject.BULLETIN: "bulletin"}.get(delivery.subject, "reminder")
     text = render_to_string(f"reminders/email/{name}.txt", ctx).strip()
     html = render_to_string(f"reminders/email/{name}.html", ctx)
     short = f"{ctx['title_line']}。详情：{ctx['link_url']}" if ctx["link_url"] else ctx["title_line"]

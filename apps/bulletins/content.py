@@ -1,0 +1,347 @@
+"""What a 通报 says, read from the existing selectors (no formula is defined here).
+
+- 总体情况: `apps.stats.selectors.portfolio_figures` over the active ledger.
+- 分类别 / 分牵头单位: `portfolio_groups` (each group's figures are portfolio_figures over its projects).
+- 排名: `ranking_rows` — today the department ranking of `apps.stats.units.unit_board`; the
+  scoring app's ranking replaces it there, and only there (it returns a self-describing table).
+- 红黄灯项目: `annotate_project_lights`, grouped by each project's first 牵头单位 (`lead_responsible`).
+- 逾期要件: the due-item registry's open milestones past due (`apps.lights.overdue.due_items`).
+
+Every figure is read on one day, `as_of` = min(today, the period's last day): a bulletin issued in
+the following month counts to the month end, one issued before the month is over counts to the day
+it is issued. Lights and overdue items are that day's lights over the ledger as it is when issued.
+
+The result is a JSON-ready snapshot: Decimals become strings, printed with the rounding setting
+(apps.stats.formulas.Rounding from STATS_ROUNDING / STATS_DECIMALS); amounts stay in 万元 to the
+cent, with their 亿元 printed beside them. The printable page and the workbook are both rendered
+from this snapshot, so they cannot disagree with each other or with what is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from apps.core.models import Light
+from apps.lights.due import KINDS, DueKindCode, lead_responsible
+from apps.lights.overdue import due_items
+from apps.lights.selectors import LightContext, annotate_project_lights, light_context
+from apps.organization.models import Department
+from apps.projects.models import Project, ResponsibilityRole
+from apps.stats import formulas
+from apps.stats.formulas import Rounding, to_yi
+from apps.stats.selectors import PortfolioFigures, active_projects, period_end, portfolio_figures, portfolio_groups
+from apps.stats.units import unit_board
+
+# Column kinds: how a value is stored in the snapshot, printed and written to Excel.
+TEXT, INT, MONEY, YI, RATE, POINTS, LIGHT, DATE = "text", "int", "money", "yi", "rate", "points", "light", "date"
+NUMERIC_KINDS = (INT, MONEY, YI, RATE, POINTS)
+RATE_FIELDS = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate")
+AMOUNT_FIELDS = ("annual_plan", "ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
+NO_DEPARTMENT = "未明确牵头单位"
+
+
+def rounding_setting() -> Rounding:
+    return Rounding(settings.STATS_ROUNDING, settings.STATS_DECIMALS)
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def printed(f: PortfolioFigures, rounding: Rounding) -> dict:
+    """The figures as printed: rates and 超（欠）序时 in per cent / points with `rounding`, amounts in
+    万元 to the cent and in 亿元 with `rounding` (the same printing as the statistics API)."""
+    data: dict = {
+        "project_count": f.project_count,
+        "under_construction": f.under_construction,
+        "new_start_planned": f.new_start_planned,
+        "new_start_started": f.new_start_started,
+        "continuing": f.continuing,
+        "continuing_resumed": f.continuing_resumed,
+        "over_5m_count": f.over_5m_count,
+        "over_100m_count": f.over_100m_count,
+        "milestones_due": f.milestones_due,
+        "milestones_on_time": f.milestones_on_time,
+        "lights": {light.value: f.lights.get(light.value, 0) for light in Light},
+    }
+    for key in AMOUNT_FIELDS:
+        amount = getattr(f, key)
+        data[key] = _s(amount)
+        data[f"{key}_yi"] = _s(rounding(to_yi(amount)))
+    for key in RATE_FIELDS:
+        rate = getattr(f, key)
+        data[key] = _s(rounding(None if rate is None else rate * formulas.HUNDRED))
+    data["gap_points"] = _s(rounding(f.gap_points))
+    return data
+
+
+def _months(month: int) -> str:
+    return "1月" if month == 1 else f"1—{month}月"
+
+
+def speech_sentence(p: dict, *, month: int) -> str:
+    """总体情况 in the words of the county's speeches, from the printed figures."""
+    text = (
+        f"全县{p['over_5m_count']}个500万元以上重点项目相继开（复）工，总投资达{p['over_5m_investment_yi']}亿元，"
+        f"其中亿元以上项目{p['over_100m_count']}个，总投资{p['over_100m_investment_yi']}亿元；"
+        f"{_months(month)}完成投资{p['ytd_completed_yi']}亿元"
+    )
+    if p["completion_rate"] is not None:
+        text += f"，占年度计划的{p['completion_rate']}%"
+        gap = Decimal(p["gap_points"])
+        if gap > 0:
+            text += f"，超序时进度{gap}个百分点"
+        elif gap < 0:
+            text += f"，欠序时进度{-gap}个百分点"
+        else:
+            text += "，与序时进度持平"
+    text += "。"
+    rates = []
+    if p["start_rate"] is not None:
+        rates.append(f"新开工项目开工率{p['start_rate']}%")
+    if p["start_resume_rate"] is not None:
+        rates.append(f"开复工率{p['start_resume_rate']}%")
+    if p["milestone_on_time_rate"] is not None:
+        rates.append(f"审批要件按期办结率{p['milestone_on_time_rate']}%")
+    if rates:
+        text += "，".join(rates) + "。"
+    lights = p["lights"]
+    text += f"目前红灯项目{lights[Light.RED]}个、黄灯项目{lights[Light.YELLOW]}个，请相关单位对照清单抓紧整改。"
+    return text
+
+
+def _col(key: str, header: str, kind: str = TEXT) -> dict:
+    return {"key": key, "header": header, "kind": kind}
+
+
+def _table(key: str, title: str, columns: list[dict], rows: list[dict], *, unit: str = "", note: str = "", group: str = "") -> dict:
+    """A self-describing table: the page and the workbook print any table of this shape."""
+    return {"key": key, "title": title, "unit": unit, "note": note, "group": group, "columns": columns, "rows": rows}
+
+
+SUMMARY_ITEMS = [
+    ("project_count", "重点项目", INT, "个"),
+    ("under_construction", "在建项目", INT, "个"),
+    ("over_5m_count", "500万元以上开（复）工项目", INT, "个"),
+    ("over_5m_investment_yi", "其总投资", YI, "亿元"),
+    ("over_100m_count", "亿元以上开（复）工项目", INT, "个"),
+    ("over_100m_investment_yi", "其总投资", YI, "亿元"),
+    ("annual_plan", "年度计划投资", MONEY, "万元"),
+    ("ytd_completed", "年初至今完成投资", MONEY, "万元"),
+    ("completion_rate", "年度投资完成率", RATE, "%"),
+    ("time_progress", "序时进度", RATE, "%"),
+    ("gap_points", "超（欠）序时进度", POINTS, "个百分点"),
+    ("new_start_planned", "计划新开工项目", INT, "个"),
+    ("new_start_started", "其中已开工", INT, "个"),
+    ("start_rate", "开工率", RATE, "%"),
+    ("continuing", "续建（含当年竣工）项目", INT, "个"),
+    ("continuing_resumed", "其中已复工", INT, "个"),
+    ("start_resume_rate", "开复工率", RATE, "%"),
+    ("milestones_due", "应办结审批要件和节点", INT, "项"),
+    ("milestones_on_time", "其中按期办结", INT, "项"),
+    ("milestone_on_time_rate", "要件按期办结率", RATE, "%"),
+    ("red", "红灯项目", INT, "个"),
+    ("yellow", "黄灯项目", INT, "个"),
+    ("green", "绿灯项目", INT, "个"),
+]
+
+
+def summary_items(p: dict) -> list[dict]:
+    values = {**p, **p["lights"]}
+    return [{"key": key, "label": label, "kind": kind, "unit": unit, "value": values[key]} for key, label, kind, unit in SUMMARY_ITEMS]
+
+
+GROUP_COLUMNS = [
+    _col("project_count", "项目数（个）", INT),
+    _col("annual_plan", "年度计划投资", MONEY),
+    _col("ytd_completed", "年初至今完成", MONEY),
+    _col("completion_rate", "完成率（%）", RATE),
+    _col("gap_points", "超（欠）序时（百分点）", POINTS),
+    _col("start_resume_rate", "开复工率（%）", RATE),
+    _col("red", "红灯（个）", INT),
+    _col("yellow", "黄灯（个）", INT),
+]
+
+
+def _group_rows(groups: Iterable, rounding: Rounding) -> list[dict]:
+    rows = []
+    for _key, label, figures in groups:
+        p = printed(figures, rounding)
+        rows.append({"label": label, **{c["key"]: p.get(c["key"]) for c in GROUP_COLUMNS[:-2]}, **p["lights"]})
+    return rows
+
+
+def ranking_rows(year: int, month: int, today: dt.date) -> dict:
+    """The ranking the 通报 prints, as a self-describing table.
+
+    Today: the department ranking of the unit board (按期完成率, then fewer overdue items) on `today`.
+    The scoring app (apps.scoring) will replace the body of this function with its own ranking for
+    (year, month); the page and the workbook print whatever columns it returns."""
+    rounding = rounding_setting()
+    board = unit_board(ctx=light_context(today=today))
+    rows = [
+        {
+            "rank": unit.rank,
+            "name": unit.name,
+            "project_count": unit.project_count,
+            "due_count": unit.due_count,
+            "on_time_count": unit.on_time_count,
+            "on_time_rate": _s(rounding(unit.on_time_rate)),
+            "overdue": unit.overdue,
+            "due_soon": unit.due_soon,
+        }
+        for unit in board.departments
+    ]
+    columns = [
+        _col("rank", "排名", INT),
+        _col("name", "责任单位"),
+        _col("project_count", "项目数（个）", INT),
+        _col("due_count", "应办结事项（项）", INT),
+        _col("on_time_count", "按期办结（项）", INT),
+        _col("on_time_rate", "按期完成率（%）", RATE),
+        _col("overdue", "逾期未办（项）", INT),
+        _col("due_soon", "临期（项）", INT),
+    ]
+    note = (
+        f"按期完成率：{year}年1月1日至统计截至日前一日到期的审批要件、节点和问题中，按期办结的比例；"
+        "按完成率从高到低排名，完成率相同的逾期事项少者在前；没有到期事项的单位排在最后。"
+    )
+    return _table("ranking", "四、责任单位排名", columns, rows, note=note)
+
+
+def _reasons(row: dict, ctx: LightContext) -> str:
+    """Why a project is red or yellow: its partial lights, worst first (the light's own parts)."""
+    parts: list[tuple[int, str]] = []
+    if row["investment_rank"]:
+        gap = formulas.schedule_gap_points(row["ytd_completed"], row["period_plan"], ctx.period_month) if row["period_plan"] else None
+        behind = f"（欠序时{-rounding_setting()(gap)}个百分点）" if gap is not None and gap < 0 else ""
+        parts.append((row["investment_rank"], f"投资完成滞后序时进度{behind}"))
+    for code, kind in KINDS.items():
+        rank = row[f"{code}_rank"]
+        if rank:
+            parts.append((rank, f"{kind.label}{'逾期' if rank == 2 else '临期'}"))
+    parts.sort(key=lambda part: -part[0])
+    return "；".join(text for _, text in parts)
+
+
+def light_rows(projects: QuerySet[Project], ctx: LightContext) -> list[dict]:
+    """Red and yellow projects grouped by 牵头单位 (in the departments' own order), red first."""
+    rank_fields = [f"{code}_rank" for code in KINDS]
+    lit = (
+        annotate_project_lights(projects, ctx)
+        .filter(light__in=[Light.RED, Light.YELLOW])
+        .annotate(lead_dept=lead_responsible("pk", ResponsibilityRole.LEAD_DEPT, "department_id"))
+        .values("pk", "name", "light", "lead_dept", "investment_rank", "period_plan", "ytd_completed", *rank_fields)
+    )
+    departments = {
+        pk: (i, name) for i, (pk, name) in enumerate(Department.objects.order_by("sort_order", "name").values_list("pk", "name"))
+    }
+    rows = []
+    for row in lit:
+        order, department = departments.get(row["lead_dept"], (len(departments), NO_DEPARTMENT))
+        rows.append(
+            {
+                "sort": (order, row["light"] != Light.RED, row["name"], row["pk"]),
+                "group": department,
+                "name": row["name"],
+                "light": row["light"],
+                "reason": _reasons(row, ctx),
+            }
+        )
+    rows.sort(key=lambda r: r.pop("sort"))
+    return rows
+
+
+def overdue_milestone_rows(ctx: LightContext) -> list[dict]:
+    """Open approval milestones and construction nodes past due (the registry), most overdue first."""
+    items = due_items(ctx=ctx, item_type=DueKindCode.MILESTONE, light=Light.RED)
+    return [
+        {
+            "project": item.project_name or "",
+            "title": item.title,
+            "due_date": item.due_date.isoformat(),
+            "days_overdue": item.days_overdue,
+            "working_days_overdue": item.working_days_overdue,
+            "department": item.department_name or "未指定",
+        }
+        for item in items
+    ]
+
+
+def _date_cn(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def as_of_day(year: int, month: int, today: dt.date) -> dt.date:
+    """The day a bulletin counts to: the period's last day, or today when the period is not over."""
+    return min(today, period_end(year, month))
+
+
+def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
+    """Everything a 通报 for (year, month) prints, as a JSON-ready snapshot (see the module docstring)."""
+    rounding = rounding_setting()
+    as_of = as_of_day(year, month, today)
+    projects = active_projects()
+    ctx = light_context(today=as_of)
+    total = printed(portfolio_figures(year=year, month=month, projects=projects, today=as_of), rounding)
+    groups = {
+        group_by: _group_rows(portfolio_groups(group_by=group_by, year=year, month=month, today=as_of, projects=projects), rounding)
+        for group_by in ("category", "department")
+    }
+    period_over = as_of == period_end(year, month)
+    as_of_note = f"统计截至{_date_cn(as_of)}" + ("" if period_over else f"（{year}年{month}月尚未结束，统计到生成当日）")
+    money_unit = "单位：万元"
+    tables = [
+        _table("by_category", "二、分类别推进情况", [_col("label", "项目类别"), *GROUP_COLUMNS], groups["category"], unit=money_unit),
+        _table(
+            "by_department",
+            "三、分牵头单位推进情况",
+            [_col("label", "牵头单位"), *GROUP_COLUMNS],
+            groups["department"],
+            unit=money_unit,
+            note="按项目的牵头（责任）单位统计；一个项目有多个牵头单位的，分别计入。",
+        ),
+        ranking_rows(year, month, as_of),
+        _table(
+            "lights",
+            "五、红黄灯项目（按牵头单位）",
+            [_col("group", "牵头单位"), _col("name", "项目名称"), _col("light", "预警", LIGHT), _col("reason", "原因")],
+            light_rows(projects, ctx),
+            group="group",
+            note=f"按{_date_cn(as_of)}的红黄绿灯预警规则判定；同一单位内红灯在前。",
+        ),
+        _table(
+            "overdue_milestones",
+            "六、逾期未办结的审批要件和建设节点",
+            [
+                _col("project", "项目名称"),
+                _col("title", "要件/节点"),
+                _col("due_date", "计划完成日期", DATE),
+                _col("days_overdue", "逾期（天）", INT),
+                _col("working_days_overdue", "逾期（工作日）", INT),
+                _col("department", "责任单位"),
+            ],
+            overdue_milestone_rows(ctx),
+            note=f"截至{_date_cn(as_of)}仍未办结、已过计划完成日期的事项，逾期最久的在前。",
+        ),
+    ]
+    return {
+        "year": year,
+        "month": month,
+        "title": f"全县重点项目推进情况通报（{year}年{month}月）",
+        "as_of": as_of.isoformat(),
+        "as_of_note": as_of_note,
+        "rounding": {"mode": rounding.mode, "decimals": rounding.decimals, "label": rounding.label},
+        "summary": {
+            "title": "一、全县重点项目总体情况",
+            "sentence": speech_sentence(total, month=month),
+            "figures": total,
+            "items": summary_items(total),
+        },
+        "tables": tables,
+    }

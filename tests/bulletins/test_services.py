@@ -1,0 +1,146 @@
+"""Generating the monthly 通报 over the demo portfolio: its figures are the statistics' own, its
+versions are kept, and only the office issues one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from apps.accounts.models import User
+from apps.bulletins.content import as_of_day, printed, ranking_rows, rounding_setting
+from apps.bulletins.models import Bulletin
+from apps.bulletins.services import bulletin_generate
+from apps.core.models import Light
+from apps.lights.due import DueKindCode
+from apps.lights.overdue import due_items
+from apps.lights.selectors import light_context
+from apps.stats.api.views import _out
+from apps.stats.selectors import period_end, portfolio_figures, portfolio_groups
+from apps.stats.units import unit_board
+
+
+def _table(bulletin: Bulletin, key: str) -> dict:
+    return next(t for t in bulletin.figures["tables"] if t["key"] == key)
+
+
+def test_the_summary_prints_portfolio_figures_of_the_month_as_the_statistics_api_does(bulletin, demo_month, today):
+    # given
+    year, month = demo_month
+    as_of = as_of_day(year, month, today)
+    figures = portfolio_figures(year=year, month=month, today=as_of)
+    # when
+    summary = bulletin.figures["summary"]["figures"]
+    # then
+    assert summary == printed(figures, rounding_setting())
+    api = _out(figures, rounding_setting())
+    for key, value in summary.items():
+        if key != "lights":
+            expected = api[key] if api[key] is None or isinstance(api[key], int) else str(api[key])
+            assert value == expected, key
+    assert summary["lights"] == figures.lights
+    assert summary["project_count"] == figures.project_count > 0
+
+
+def test_the_speech_sentence_quotes_the_printed_figures(bulletin, demo_month):
+    _, month = demo_month
+    s = bulletin.figures["summary"]
+    f = s["figures"]
+    sentence = s["sentence"]
+    assert sentence.startswith(f"全县{f['over_5m_count']}个500万元以上重点项目相继开（复）工，总投资达{f['over_5m_investment_yi']}亿元")
+    assert f"其中亿元以上项目{f['over_100m_count']}个，总投资{f['over_100m_investment_yi']}亿元" in sentence
+    months = "1月" if month == 1 else f"1—{month}月"
+    assert f"{months}完成投资{f['ytd_completed_yi']}亿元" in sentence
+    if f["completion_rate"] is not None:
+        assert f"占年度计划的{f['completion_rate']}%" in sentence
+
+
+def test_group_tables_are_portfolio_groups_in_wan_yuan(bulletin, demo_month, today):
+    year, month = demo_month
+    as_of = as_of_day(year, month, today)
+    for group_by, key in (("category", "by_category"), ("department", "by_department")):
+        expected = [
+            (label, str(f.annual_plan), str(f.ytd_completed), f.project_count)
+            for _, label, f in portfolio_groups(group_by=group_by, year=year, month=month, today=as_of)
+        ]
+        rows = _table(bulletin, key)["rows"]
+        assert [(r["label"], r["annual_plan"], r["ytd_completed"], r["project_count"]) for r in rows] == expected
+        assert _table(bulletin, key)["unit"] == "单位：万元"
+
+
+def test_the_ranking_is_the_unit_boards_department_ranking(bulletin, demo_month, today):
+    year, month = demo_month
+    board = unit_board(ctx=light_context(today=as_of_day(year, month, today)))
+    rows = _table(bulletin, "ranking")["rows"]
+    assert [(r["rank"], r["name"], r["overdue"]) for r in rows] == [(u.rank, u.name, u.overdue) for u in board.departments]
+    assert ranking_rows(year, month, as_of_day(year, month, today))["rows"] == rows
+
+
+def test_the_red_and_yellow_lists_agree_with_the_light_counts_and_name_a_reason(bulletin):
+    lights = bulletin.figures["summary"]["figures"]["lights"]
+    rows = _table(bulletin, "lights")["rows"]
+    assert sum(r["light"] == Light.RED for r in rows) == lights[Light.RED]
+    assert sum(r["light"] == Light.YELLOW for r in rows) == lights[Light.YELLOW]
+    assert all(r["reason"] and r["group"] for r in rows)
+    groups = [r["group"] for r in rows]
+    assert groups == sorted(groups, key=groups.index), "grouped by department"
+
+
+def test_overdue_milestones_are_the_registrys_open_milestones_past_due(bulletin):
+    ctx = light_context(today=bulletin.as_of)
+    expected = due_items(ctx=ctx, item_type=DueKindCode.MILESTONE, light=Light.RED)
+    rows = _table(bulletin, "overdue_milestones")["rows"]
+    assert [(r["title"], r["due_date"], r["days_overdue"]) for r in rows] == [
+        (i.title, i.due_date.isoformat(), i.days_overdue) for i in expected
+    ]
+    assert all(r["days_overdue"] > 0 for r in rows)
+
+
+def test_a_past_month_counts_to_its_last_day_and_the_current_month_to_today(xmb, today):
+    # given: the current month (not over) and last year's December (over)
+    current = bulletin_generate(year=today.year, month=today.month, actor=xmb, today=today, send=False)
+    past = bulletin_generate(year=today.year - 1, month=12, actor=xmb, today=today, send=False)
+    # then
+    assert current.as_of == today
+    assert "尚未结束，统计到生成当日" in current.figures["as_of_note"]
+    assert past.as_of == period_end(today.year - 1, 12)
+    assert "尚未结束" not in past.figures["as_of_note"]
+
+
+def test_regenerating_a_month_adds_a_version_and_keeps_the_earlier_ones(bulletin, xmb, demo_month, today):
+    year, month = demo_month
+    second = bulletin_generate(year=year, month=month, actor=xmb, today=today, send=False)
+    assert (bulletin.version, second.version) == (1, 2)
+    kept = Bulletin.objects.filter(year=year, month=month).order_by("version")
+    assert [b.pk for b in kept] == [bulletin.pk, second.pk]
+    assert bulletin.xlsx.name != second.xlsx.name
+    assert all(b.xlsx.storage.exists(b.xlsx.name) and b.html for b in kept)
+
+
+@pytest.mark.parametrize("username", ["zjj", "cwfqz", "viewer"])
+def test_only_the_office_generates_a_bulletin(demo_module, db, demo_month, username):
+    year, month = demo_month
+    with pytest.raises(PermissionDenied) as exc:
+        bulletin_generate(year=year, month=month, actor=User.objects.get(username=username), send=False)
+    assert re.search(r"[\u4e00-\u9fff]", str(exc.value))
+    assert not Bulletin.objects.exists()
+
+
+def test_a_month_that_has_not_begun_is_refused(xmb, today):
+    nxt = today.replace(day=1) + dt.timedelta(days=32)
+    with pytest.raises(ValidationError) as exc:
+        bulletin_generate(year=nxt.year, month=nxt.month, actor=xmb, today=today, send=False)
+    assert "尚未开始" in str(exc.value)
+
+
+def test_the_printable_page_is_a4_with_official_fonts_and_no_external_asset(bulletin):
+    html = bulletin.html
+    assert "@page { size: A4;" in html
+    assert '"黑体", "SimHei", "Heiti SC", "WenQuanYi Zen Hei", sans-serif' in html
+    assert '"仿宋", "仿宋_GB2312", "FangSong", "STFangsong", "WenQuanYi Zen Hei", serif' in html
+    assert bulletin.title in html
+    assert "单位：万元" in html
+    assert f"/bulletins/{bulletin.pk}/xlsx/" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
