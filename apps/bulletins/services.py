@@ -52,7 +52,7 @@ def render_bulletin_html(bulletin: Bulletin) -> str:
             "c": bulletin.figures,
             "summary_halves": [items[:half], items[half:]],
             "issued": timezone.localtime(bulletin.generated_at),
-            "generated_by": f"{by.get_full_name() or by.username}生成" if by else "系统定时生成",
+            "generated_by": f"{by}生成" if by else ("系统定时生成" if bulletin.scheduled else "系统生成"),
         },
     )
 
