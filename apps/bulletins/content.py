@@ -7,9 +7,12 @@
 - 红黄灯项目: `annotate_project_lights`, grouped by each project's first 牵头单位 (`lead_responsible`).
 - 逾期要件: the due-item registry's open milestones past due (`apps.lights.overdue.due_items`).
 
-Every figure is read on one day, `as_of` = min(today, the period's last day): a bulletin issued in
-the following month counts to the month end, one issued before the month is over counts to the day
-it is issued. Lights and overdue items are that day's lights over the ledger as it is when issued.
+Which day: the statistics selectors are given the real `today` and bound themselves to the period
+— investment and milestones count to min(today, the period's last day) (`as_of`, printed on the
+page), and the lights are `period_light_context`'s: today's for the latest report period and later,
+for an earlier month the lights as they stood at its end. The red and yellow list, the ranking and
+the overdue milestones read that same light context, so they agree with the summary's light counts.
+(Passing min(today, period end) instead would make an earlier month's lights today's state.)
 
 The result is a JSON-ready snapshot: Decimals become strings, printed with the rounding setting
 (apps.stats.formulas.Rounding from STATS_ROUNDING / STATS_DECIMALS); amounts stay in 万元 to the
@@ -29,19 +32,27 @@ from django.db.models import QuerySet
 from apps.core.models import Light
 from apps.lights.due import KINDS, DueKindCode, lead_responsible
 from apps.lights.overdue import due_items
-from apps.lights.selectors import LightContext, annotate_project_lights, light_context
+from apps.lights.selectors import LightContext, annotate_project_lights, light_context, period_light_context
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
 from apps.stats import formulas
 from apps.stats.formulas import Rounding, to_yi
 from apps.stats.selectors import PortfolioFigures, active_projects, period_end, portfolio_figures, portfolio_groups
+from apps.stats.speech import speech_lines
 from apps.stats.units import unit_board
 
 # Column kinds: how a value is stored in the snapshot, printed and written to Excel.
 TEXT, INT, MONEY, YI, RATE, POINTS, LIGHT, DATE = "text", "int", "money", "yi", "rate", "points", "light", "date"
 NUMERIC_KINDS = (INT, MONEY, YI, RATE, POINTS)
-RATE_FIELDS = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate")
-AMOUNT_FIELDS = ("annual_plan", "ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
+RATE_FIELDS = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate", "yoy_growth")
+AMOUNT_FIELDS = (
+    "annual_plan",
+    "ytd_completed",
+    "prior_ytd_completed",
+    "cumulative_completed",
+    "over_5m_investment",
+    "over_100m_investment",
+)
 NO_DEPARTMENT = "未明确牵头单位"
 
 
@@ -80,27 +91,10 @@ def printed(f: PortfolioFigures, rounding: Rounding) -> dict:
     return data
 
 
-def _months(month: int) -> str:
-    return "1月" if month == 1 else f"1—{month}月"
-
-
-def speech_sentence(p: dict, *, month: int) -> str:
-    """总体情况 in the words of the county's speeches, from the printed figures."""
-    text = (
-        f"全县{p['over_5m_count']}个500万元以上重点项目相继开（复）工，总投资达{p['over_5m_investment_yi']}亿元，"
-        f"其中亿元以上项目{p['over_100m_count']}个，总投资{p['over_100m_investment_yi']}亿元；"
-        f"{_months(month)}完成投资{p['ytd_completed_yi']}亿元"
-    )
-    if p["completion_rate"] is not None:
-        text += f"，占年度计划的{p['completion_rate']}%"
-        gap = Decimal(p["gap_points"])
-        if gap > 0:
-            text += f"，超序时进度{gap}个百分点"
-        elif gap < 0:
-            text += f"，欠序时进度{-gap}个百分点"
-        else:
-            text += "，与序时进度持平"
-    text += "。"
+def speech_sentence(f: PortfolioFigures, p: dict, rounding: Rounding) -> str:
+    """总体情况 in the words of the county's speeches: the statistics' own sentences
+    (apps.stats.speech), then the rates and lights the 通报 adds, from the printed figures."""
+    text = "全县" + "".join(speech_lines(f, rounding))
     rates = []
     if p["start_rate"] is not None:
         rates.append(f"新开工项目开工率{p['start_rate']}%")
@@ -111,7 +105,7 @@ def speech_sentence(p: dict, *, month: int) -> str:
     if rates:
         text += "，".join(rates) + "。"
     lights = p["lights"]
-    text += f"目前红灯项目{lights[Light.RED]}个、黄灯项目{lights[Light.YELLOW]}个，请相关单位对照清单抓紧整改。"
+    text += f"红灯项目{lights[Light.RED]}个、黄灯项目{lights[Light.YELLOW]}个，请相关单位对照清单抓紧整改。"
     return text
 
 
@@ -133,6 +127,8 @@ SUMMARY_ITEMS = [
     ("over_100m_investment_yi", "亿元以上项目总投资", YI, "亿元"),
     ("annual_plan", "年度计划投资", MONEY, "万元"),
     ("ytd_completed", "年初至今完成投资", MONEY, "万元"),
+    ("prior_ytd_completed", "上年同期完成投资", MONEY, "万元"),
+    ("yoy_growth", "同比增长", RATE, "%"),
     ("completion_rate", "年度投资完成率", RATE, "%"),
     ("time_progress", "序时进度", RATE, "%"),
     ("gap_points", "超（欠）序时进度", POINTS, "个百分点"),
@@ -179,11 +175,14 @@ def _group_rows(groups: Iterable, rounding: Rounding) -> list[dict]:
 def ranking_rows(year: int, month: int, today: dt.date) -> dict:
     """The ranking the 通报 prints, as a self-describing table.
 
-    Today: the department ranking of the unit board (按期完成率, then fewer overdue items) on `today`.
+    Today: the department ranking of the unit board (按期完成率, then fewer overdue items) on the
+    day the bulletin counts to (`as_of_day`).
     The scoring app (apps.scoring) will replace the body of this function with its own ranking for
     (year, month); the page and the workbook print whatever columns it returns."""
     rounding = rounding_setting()
-    board = unit_board(ctx=light_context(today=today))
+    # The board counts the year of its own day (1 January to that day), so it is read on the
+    # period's last day — or today, before the period is over — never in the following year.
+    board = unit_board(ctx=light_context(today=as_of_day(year, month, today)))
     rows = [
         {
             "rank": unit.rank,
@@ -208,7 +207,7 @@ def ranking_rows(year: int, month: int, today: dt.date) -> dict:
         _col("due_soon", "临期（项）", INT),
     ]
     note = (
-        f"按期完成率：{year}年1月1日至统计截至日前一日到期的审批要件、节点和问题中，按期办结的比例；"
+        f"按期完成率：{year}年1月1日至统计截至日到期的审批要件、节点和问题中，按期办结的比例；"
         "按完成率从高到低排名，完成率相同的逾期事项少者在前；没有到期事项的单位排在最后。"
     )
     return _table("ranking", "四、责任单位排名", columns, rows, note=note)
@@ -287,14 +286,18 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
     rounding = rounding_setting()
     as_of = as_of_day(year, month, today)
     projects = active_projects()
-    ctx = light_context(today=as_of)
-    total = printed(portfolio_figures(year=year, month=month, projects=projects, today=as_of), rounding)
+    # The selectors bound themselves to the period; given the real day, an earlier month's lights
+    # are those at its end (period_light_context), and the lists below read the same context.
+    ctx = period_light_context(year=year, month=month, today=today)
+    figures = portfolio_figures(year=year, month=month, projects=projects, today=today)
+    total = printed(figures, rounding)
     groups = {
-        group_by: _group_rows(portfolio_groups(group_by=group_by, year=year, month=month, today=as_of, projects=projects), rounding)
+        group_by: _group_rows(portfolio_groups(group_by=group_by, year=year, month=month, today=today, projects=projects), rounding)
         for group_by in ("category", "department")
     }
     period_over = as_of == period_end(year, month)
     as_of_note = f"统计截至{_date_cn(as_of)}" + ("" if period_over else f"（{year}年{month}月尚未结束，统计到生成当日）")
+    lights_day = f"{year}年{month}月末" if ctx.past else _date_cn(ctx.today)
     money_unit = "单位：万元"
     tables = [
         _table("by_category", "二、分类别推进情况", [_col("label", "项目类别"), *GROUP_COLUMNS], groups["category"], unit=money_unit),
@@ -306,14 +309,14 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
             unit=money_unit,
             note="按项目的牵头（责任）单位统计；一个项目有多个牵头单位的，分别计入。",
         ),
-        ranking_rows(year, month, as_of),
+        ranking_rows(year, month, today),
         _table(
             "lights",
             "五、红黄灯项目（按牵头单位）",
             [_col("group", "牵头单位"), _col("name", "项目名称"), _col("light", "预警", LIGHT), _col("reason", "原因")],
             light_rows(projects, ctx),
             group="group",
-            note=f"按{_date_cn(as_of)}的红黄绿灯预警规则判定；同一单位内红灯在前。",
+            note=f"{lights_day}的红黄绿灯（与总体情况中的红黄灯数一致）；同一单位内红灯在前。",
         ),
         _table(
             "overdue_milestones",
@@ -327,7 +330,7 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
                 _col("department", "责任单位"),
             ],
             overdue_milestone_rows(ctx),
-            note=f"截至{_date_cn(as_of)}仍未办结、已过计划完成日期的事项，逾期最久的在前。",
+            note=f"{lights_day}已过计划完成日期、至今仍未办结的事项，逾期最久的在前。",
         ),
     ]
     return {
@@ -336,10 +339,11 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
         "title": f"全县重点项目推进情况通报（{year}年{month}月）",
         "as_of": as_of.isoformat(),
         "as_of_note": as_of_note,
+        "lights_day": lights_day,
         "rounding": {"mode": rounding.mode, "decimals": rounding.decimals, "label": rounding.label},
         "summary": {
             "title": "一、全县重点项目总体情况",
-            "sentence": speech_sentence(total, month=month),
+            "sentence": speech_sentence(figures, total, rounding),
             "figures": total,
             "items": summary_items(total),
         },

@@ -16,9 +16,10 @@ from apps.bulletins.services import bulletin_generate
 from apps.core.models import Light
 from apps.lights.due import DueKindCode
 from apps.lights.overdue import due_items
-from apps.lights.selectors import light_context
+from apps.lights.selectors import light_context, period_light_context
 from apps.stats.api.views import _out
 from apps.stats.selectors import period_end, portfolio_figures, portfolio_groups
+from apps.stats.speech import speech_lines
 from apps.stats.units import unit_board
 
 
@@ -29,8 +30,7 @@ def _table(bulletin: Bulletin, key: str) -> dict:
 def test_the_summary_prints_portfolio_figures_of_the_month_as_the_statistics_api_does(bulletin, demo_month, today):
     # given
     year, month = demo_month
-    as_of = as_of_day(year, month, today)
-    figures = portfolio_figures(year=year, month=month, today=as_of)
+    figures = portfolio_figures(year=year, month=month, today=today)
     # when
     summary = bulletin.figures["summary"]["figures"]
     # then
@@ -44,29 +44,26 @@ def test_the_summary_prints_portfolio_figures_of_the_month_as_the_statistics_api
     assert summary["project_count"] == figures.project_count > 0
 
 
-def test_the_speech_sentence_quotes_the_printed_figures(bulletin, demo_month):
-    _, month = demo_month
+def test_the_speech_sentence_is_the_statistics_own_wording_then_the_rates_and_lights(bulletin, demo_month, today):
+    year, month = demo_month
     s = bulletin.figures["summary"]
     f = s["figures"]
     sentence = s["sentence"]
+    lines = speech_lines(portfolio_figures(year=year, month=month, today=today), rounding_setting())
+    assert sentence.startswith("全县" + "".join(lines))
     assert sentence.startswith(f"全县{f['over_5m_count']}个500万元以上重点项目相继开（复）工，总投资达{f['over_5m_investment_yi']}亿元")
-    assert f"其中亿元以上项目{f['over_100m_count']}个，总投资{f['over_100m_investment_yi']}亿元" in sentence
-    months = "1月" if month == 1 else f"1—{month}月"
-    assert f"{months}完成投资{f['ytd_completed_yi']}亿元" in sentence
-    if f["completion_rate"] is not None:
-        assert f"占年度计划的{f['completion_rate']}%" in sentence
+    assert f"红灯项目{f['lights']['red']}个、黄灯项目{f['lights']['yellow']}个" in sentence
 
 
 def test_group_tables_are_portfolio_groups_in_wan_yuan(bulletin, demo_month, today):
     year, month = demo_month
-    as_of = as_of_day(year, month, today)
     for group_by, key in (("category", "by_category"), ("department", "by_department")):
         expected = [
-            (label, str(f.annual_plan), str(f.ytd_completed), f.project_count)
-            for _, label, f in portfolio_groups(group_by=group_by, year=year, month=month, today=as_of)
+            (label, str(f.annual_plan), str(f.ytd_completed), f.project_count, f.lights["red"])
+            for _, label, f in portfolio_groups(group_by=group_by, year=year, month=month, today=today)
         ]
         rows = _table(bulletin, key)["rows"]
-        assert [(r["label"], r["annual_plan"], r["ytd_completed"], r["project_count"]) for r in rows] == expected
+        assert [(r["label"], r["annual_plan"], r["ytd_completed"], r["project_count"], r["red"]) for r in rows] == expected
         assert _table(bulletin, key)["unit"] == "单位：万元"
 
 
@@ -75,7 +72,7 @@ def test_the_ranking_is_the_unit_boards_department_ranking(bulletin, demo_month,
     board = unit_board(ctx=light_context(today=as_of_day(year, month, today)))
     rows = _table(bulletin, "ranking")["rows"]
     assert [(r["rank"], r["name"], r["overdue"]) for r in rows] == [(u.rank, u.name, u.overdue) for u in board.departments]
-    assert ranking_rows(year, month, as_of_day(year, month, today))["rows"] == rows
+    assert ranking_rows(year, month, today)["rows"] == rows
 
 
 def test_the_red_and_yellow_lists_agree_with_the_light_counts_and_name_a_reason(bulletin):
@@ -88,8 +85,9 @@ def test_the_red_and_yellow_lists_agree_with_the_light_counts_and_name_a_reason(
     assert groups == sorted(groups, key=groups.index), "grouped by department"
 
 
-def test_overdue_milestones_are_the_registrys_open_milestones_past_due(bulletin):
-    ctx = light_context(today=bulletin.as_of)
+def test_overdue_milestones_are_the_registrys_open_milestones_past_due(bulletin, demo_month, today):
+    year, month = demo_month
+    ctx = period_light_context(year=year, month=month, today=today)
     expected = due_items(ctx=ctx, item_type=DueKindCode.MILESTONE, light=Light.RED)
     rows = _table(bulletin, "overdue_milestones")["rows"]
     assert [(r["title"], r["due_date"], r["days_overdue"]) for r in rows] == [
@@ -144,3 +142,17 @@ def test_the_printable_page_is_a4_with_official_fonts_and_no_external_asset(bull
     assert "单位：万元" in html
     assert f"/bulletins/{bulletin.pk}/xlsx/" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+
+
+def test_an_earlier_months_lists_agree_with_its_light_counts_as_they_stood_at_its_end(xmb, today):
+    # given: a month before the latest report period (its lights are those at its end)
+    earlier = today.replace(day=1) - dt.timedelta(days=70)
+    # when
+    bulletin = bulletin_generate(year=earlier.year, month=earlier.month, actor=xmb, today=today, send=False)
+    # then
+    lights = bulletin.figures["summary"]["figures"]["lights"]
+    assert lights == portfolio_figures(year=earlier.year, month=earlier.month, today=today).lights
+    rows = _table(bulletin, "lights")["rows"]
+    assert sum(r["light"] == Light.RED for r in rows) == lights[Light.RED]
+    assert sum(r["light"] == Light.YELLOW for r in rows) == lights[Light.YELLOW]
+    assert bulletin.figures["lights_day"] == f"{earlier.year}年{earlier.month}月末"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from apps.bulletins.content import NUMERIC_KINDS, as_of_day, printed, rounding_setting
+from apps.bulletins.content import NUMERIC_KINDS, printed, rounding_setting
 from apps.bulletins.workbook import SHEET_NAMES
 from apps.core.models import Light
 from apps.stats.selectors import portfolio_figures
@@ -36,7 +36,7 @@ def _header_row(ws, first_header: str) -> int:
 def test_the_summary_sheet_holds_portfolio_figures(bulletin, demo_month, today):
     # given
     year, month = demo_month
-    figures = printed(portfolio_figures(year=year, month=month, today=as_of_day(year, month, today)), rounding_setting())
+    figures = printed(portfolio_figures(year=year, month=month, today=today), rounding_setting())
     wb = _load(bulletin)
     ws = wb[SHEET_NAMES["summary"]]
     # when
