@@ -16,7 +16,7 @@ from apps.milestones.models import ApprovalTemplate, Milestone, MilestoneKind, M
 from apps.milestones.services import milestone_generate_from_template
 from apps.organization.models import Department, Leader, Region
 from apps.problems.models import NoticeType, Problem, ProblemStatus, SupervisionNotice
-from apps.progress.models import ProgressReport, ReportStatus
+from apps.progress.models import HistoricalCompletion, ProgressReport, ReportStatus
 from apps.projects.models import (
     AnnualPlan,
     MonthlyTarget,
@@ -28,7 +28,7 @@ from apps.projects.models import (
 )
 from apps.scoring.seeds import load_scoring_schemes
 
-from .demo_data import PROJECTS
+from .demo_data import ALL_PROJECTS
 from .upsert import ensure
 
 CENT = Decimal("0.01")
@@ -85,9 +85,31 @@ def _code(spec: dict, index: int, start_year: int) -> tuple[str | None, bool]:
     return f"{start_year}-{region}-48-{MODE_SEGMENT[spec['mode']]}-{index:06d}", False
 
 
-def _project(spec: dict, index: int, today: dt.date) -> Project:
+def _in_year(day: dt.date, year: int) -> dt.date:
+    """The same month and day in `year` (28 February for 29 February)."""
+    return day.replace(year=year, day=min(day.day, 28)) if (day.month, day.day) == (2, 29) else day.replace(year=year)
+
+
+def _dates(spec: dict, today: dt.date, year: int) -> tuple[dt.date, dt.date]:
+    """Planned start and finish that agree with the project's role in the plan year: a 续建 or 当年竣工
+    project started before it (and a 续建 one finishes after it), a 当年竣工 one finishes in it, a
+    新开工 one starts in it."""
     planned_start = today + dt.timedelta(days=spec["start"])
+    if spec["role"] in ("cont", "complete") and planned_start.year >= year:
+        planned_start = _in_year(planned_start, year - 1)
+    elif spec["role"] == "new" and planned_start.year != year:
+        planned_start = dt.date(year, 1, 10) if planned_start.year < year else dt.date(year, 12, 20)
     planned_finish = planned_start + dt.timedelta(days=int(spec["months"] * 30.5))
+    if spec["role"] == "complete" and planned_finish.year != year:
+        planned_finish = dt.date(year, 12, 20)
+    elif spec["role"] == "cont" and planned_finish.year <= year:
+        planned_finish = _in_year(planned_finish, year + 1)
+    return planned_start, planned_finish
+
+
+def _project(spec: dict, index: int, today: dt.date) -> Project:
+    year = report_period(today)[0]
+    planned_start, planned_finish = _dates(spec, today, year)
     code_year = (planned_start - dt.timedelta(days=300)).year
     code, legacy = _code(spec, index, code_year)
     started = spec["started"]
@@ -115,7 +137,8 @@ def _project(spec: dict, index: int, today: dt.date) -> Project:
         "build_status": spec["status"],
         "pool_stage": spec.get("pool") or (PoolStage.IMPLEMENT if started else PoolStage.PRELIM),
         "total_investment": spec["total"],
-        "carry_over_completed": _money(spec["total"] * Decimal("0.2")) if spec["start"] < -365 else Decimal("0"),
+        # What was done before the system was used: a fifth of the total for projects begun before the plan year.
+        "carry_over_completed": _money(spec["total"] * Decimal("0.2")) if planned_start.year < year else Decimal("0"),
         "remarks": "演示数据，取自讲话：" + spec["speech"],
     }
     if values["actual_start"] and values["actual_start"] > today:
@@ -171,7 +194,7 @@ def _annual_plan(project: Project, spec: dict, year: int) -> AnnualPlan:
             "annual_plan": spec["annual"],
             "annual_goal": spec["speech"].split("：", 1)[-1],
             "planned_start_month": start_month,
-            "planned_finish_month": 12 if spec["role"] == "complete" else None,
+            "planned_finish_month": project.planned_finish.month if spec["role"] == "complete" else None,
             "resume_date": resume,
         },
     )
@@ -254,6 +277,25 @@ def _reports(project: Project, spec: dict, year: int, last_month: int) -> int:
         )
         count += 1
     return count
+
+
+# Last year's completions of the projects begun before the plan year, month by month (往年完成投资, as an
+# office imports them): this year's pace over this share, so the year-on-year growth is "20%以上".
+LAST_YEAR_SHARE = Decimal("0.8")
+
+
+def _last_year(project: Project, spec: dict, year: int) -> int:
+    if not project.actual_start or project.actual_start.year >= year or not spec["started"]:
+        return 0
+    monthly = _money(spec["annual"] / 12 * spec["pace"] * LAST_YEAR_SHARE)
+    first = project.actual_start.month if project.actual_start.year == year - 1 else 1
+    for month in range(first, 13):
+        ensure(
+            HistoricalCompletion,
+            {"project": project, "year": year - 1, "month": month},
+            {"completed": monthly, "source": f"{year - 1}年调度表（演示数据）"},
+        )
+    return 13 - first
 
 
 def _land(project: Project, spec: dict) -> None:
@@ -357,12 +399,13 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
     year, last_month = report_period(today)
     _load_users()
     milestones = reports = problems = 0
-    for index, spec in enumerate(PROJECTS, start=1):
+    for index, spec in enumerate(ALL_PROJECTS, start=1):
         project = _project(spec, index, today)
         _responsibilities(project, spec)
         _annual_plan(project, spec, year)
         milestones += _milestones(project, spec, today)
         reports += _reports(project, spec, year, last_month)
+        _last_year(project, spec, year)
         _land(project, spec)
         problems += _problems(project, spec, today)
     _closed_problem(today)

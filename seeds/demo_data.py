@@ -5,6 +5,11 @@ just above 15 亿; "完成投资2.2亿元" becomes the annual plan); where it gi
 picks a plausible one and says so in 备注. Dates are offsets in days from the day of seeding, so
 the demo always has overdue and due-soon items.
 
+The 在建 projects (a plan this year, started, not finished) are 80 and the annual plans add up to 30亿元,
+the second speech's "确保80个在建重点项目年度完成投资30亿元左右": the named projects and OTHER_PROJECTS,
+the county's smaller ones, whose plans make up the rest. 续建 and 当年竣工 projects started before the
+plan year (seeds/demo.py moves their dates there); 当年竣工 projects finish in it.
+
 Keys of each project:
   key, name, short, cat, total, mode, investor, region, leader, lead, coop, liaison,
   role (new/cont/complete/prelim), annual, pace (share of 序时 reached), start (planned start
@@ -34,7 +39,7 @@ PROJECTS = [
         coop=["工信局", "生态环境局"],
         liaison="经开区项目服务专员",
         role="cont",
-        annual=D("45000"),
+        annual=D("20000"),
         pace=D("1.02"),
         start=-420,
         months=30,
@@ -61,7 +66,7 @@ PROJECTS = [
         coop=["自然资源局", "供电公司"],
         liaison="经开区项目服务专员",
         role="cont",
-        annual=D("52000"),
+        annual=D("22000"),
         pace=D("0.82"),
         start=-300,
         months=24,
@@ -88,7 +93,7 @@ PROJECTS = [
         coop=["经开区"],
         liaison="工信局项目股",
         role="cont",
-        annual=D("18000"),
+        annual=D("9000"),
         pace=D("1.05"),
         start=-380,
         months=24,
@@ -115,7 +120,7 @@ PROJECTS = [
         coop=["住建局", "供电公司"],
         liaison="生态环境局项目联络员",
         role="complete",
-        annual=D("16000"),
+        annual=D("8000"),
         pace=D("0.55"),
         start=-560,
         months=26,
@@ -974,3 +979,90 @@ PROJECTS = [
         problems=[],
     ),
 ]
+
+
+# --- The county's other 在建 projects ------------------------------------------------------------
+# Smaller projects by town and park, so that the 在建 projects number 80 and the year's plans add up to
+# 30亿元 (the second speech); their plans are the difference, spread over them. All on schedule.
+IN_CONSTRUCTION_COUNT = 80
+IN_CONSTRUCTION_PLAN = D("300000")
+
+TOWNS = (("433126100", "古阳镇"), ("433126101", "默戎镇"), ("433126102", "罗依溪镇"), ("433126103", "红石林镇"), ("433126104", "塔峪镇"))
+# (name pattern, category, mode, investor, lead, leader, liaison, nature)
+TOWN_KINDS = (
+    ("{town}农村公路提质改造项目", "infra", "approval", "gov", "交通局", "分管交通副区长", "交通局项目股", "3"),
+    ("{town}农村供水保障工程", "eco", "approval", "gov", "水利局", "分管交通副区长", "水利局项目股", "1"),
+    ("{town}高标准农田建设项目", "agri", "approval", "gov", "农业农村局", "分管农业副区长", "农业农村局联络员", "1"),
+    ("{town}中心完小改扩建项目", "social", "approval", "gov", "{town}", "分管文旅副区长", "{town}项目联络员", "2"),
+    ("{town}集镇老旧小区改造项目", "urban", "approval", "gov", "住建局", "分管城建副区长", "住建局项目股", "3"),
+    ("{town}卫生院业务用房建设项目", "social", "approval", "gov", "卫健局", "分管文旅副区长", "卫健局项目联络员", "1"),
+    ("{town}茶叶基地提质扩面项目", "agri", "filing", "private", "农业农村局", "分管农业副区长", "农业农村局联络员", "2"),
+    ("{town}10千伏配电网改造项目", "infra", "verify", "soe", "供电公司", "分管交通副区长", "供电公司项目联络员", "3"),
+    ("{town}污水管网建设项目", "eco", "approval", "gov", "生态环境局", "分管农业副区长", "生态环境局项目联络员", "1"),
+)
+PARKS = (("433126400", "工业集中区"), ("433126401", "经开区"), ("433126402", "高铁新城片区"))
+
+
+def _other_specs() -> list[dict]:
+    slots = [(code, town, kind) for kind in TOWN_KINDS for code, town in TOWNS]
+    slots += [
+        (
+            code,
+            park,
+            (
+                "{town}标准厂房建设项目（" + "一二三"[n // 3] + "期）",
+                "industry",
+                "filing",
+                "soe",
+                park if park != "高铁新城片区" else "城投公司",
+                "分管工业副区长",
+                "{town}招商服务员",
+                "1",
+            ),
+        )
+        for n, (code, park) in enumerate(PARKS * 3)
+    ][:8]
+    named = sum(p["annual"] for p in PROJECTS)
+    started_named = sum(1 for p in PROJECTS if p["started"])
+    count = IN_CONSTRUCTION_COUNT - started_named
+    steps = [D("300"), D("400"), D("500"), D("600")]
+    annuals = [steps[n % len(steps)] for n in range(count)]
+    annuals[-1] += IN_CONSTRUCTION_PLAN - named - sum(annuals)
+    specs = []
+    for n, ((region, town, kind), annual) in enumerate(zip(slots[:count], annuals, strict=True)):
+        pattern, cat, mode, investor, lead, leader, liaison, nature = kind
+        name = pattern.format(town=town)
+        role = "new" if n % 3 == 2 else "cont"
+        specs.append(
+            dict(
+                key=f"other-{n + 1:02d}",
+                name=name,
+                short=name.removesuffix("项目").removesuffix("工程"),
+                cat=cat,
+                total=annual * (3 + n % 4),
+                mode=mode,
+                investor=investor,
+                region=region,
+                leader=leader,
+                lead=lead.format(town=town),
+                coop=[],
+                liaison=liaison.format(town=town),
+                role=role,
+                annual=annual,
+                pace=(D("1.0"), D("1.04"), D("0.97"))[n % 3],
+                start=-(100 + 5 * n) if role == "new" else -(400 + 7 * n),
+                months=24 + n % 12,
+                started=True,
+                status="started",
+                nature=nature,
+                levels=(),
+                speech=f"{SPEECH_B}：确保80个在建重点项目年度完成投资30亿元左右（其他在建重点项目，投资额演示取值）。",
+                last="approved",
+                problems=[],
+            )
+        )
+    return specs
+
+
+OTHER_PROJECTS = _other_specs()
+ALL_PROJECTS = PROJECTS + OTHER_PROJECTS

@@ -81,7 +81,7 @@ def test_problem_history():
     assert problem.history.count() == 2
     record, delta = _last_change(problem)
     assert record.history_user == actor
-    assert {c.field for c in delta.changes} == {"status", "resolution"}
+    assert {c.field for c in delta.changes} == {"status", "resolution", "resolved_at"}
 
 
 def test_a_refused_change_leaves_no_history():
