@@ -15,7 +15,7 @@ from apps.core.seeding import mark, marked, seed_key, seed_once
 from .models import Role
 
 # The portfolio's domain apps: every role reads them in the admin.
-DOMAIN_APPS = ("projects", "milestones", "progress", "land", "problems", "organization", "workcalendar", "lights")
+DOMAIN_APPS = ("projects", "milestones", "progress", "land", "problems", "organization", "workcalendar", "lights", "scoring", "bulletins")
 # What the office also administers (README): reminder rules, the delivery log and its resend,
 # users' e-mail and phone, API tokens, webhook addresses.
 OFFICE_APPS = (*DOMAIN_APPS, "reminders", "accounts", "api")

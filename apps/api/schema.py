@@ -42,6 +42,8 @@ TAGS: dict[str, tuple[str, str]] = {
     "reminder-deliveries": ("提醒发送记录", "提醒的发送、失败与重发。"),
     "notifications": ("站内消息", "本人的站内消息和已读标记。"),
     "notification-preferences": ("提醒渠道偏好", "本人接收提醒的渠道。"),
+    "scoring": ("绩效考核", "部门和乡镇（园区）绩效考核方案及按月、季、年的得分排名（含每项得分依据）。"),
+    "bulletins": ("月度通报", "已生成的月度通报（各版次）及其 Excel。"),
     "oc4ids": ("OC4IDS 开放数据", "按开放基础设施数据标准 OC4IDS 0.9.5 输出的项目数据包（离线校验通过）。"),
 }
 

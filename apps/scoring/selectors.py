@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from apps.lights.selectors import report_period
 from apps.projects.models import AnnualPlan, AnnualRole
-from apps.stats.selectors import _groups, active_projects, portfolio_groups
+from apps.stats.selectors import active_projects, group_members, portfolio_groups
 
 from . import methods
 from .models import AssessmentDeduction, AssessmentItem, AssessmentScheme, Method, TargetKind
@@ -243,7 +243,7 @@ def score_board(
     projects = active_projects()
     # The same membership portfolio_groups sums its figures over (imported, not rewritten), so the
     # projects named as evidence are exactly those behind the rates.
-    groups = _groups(group_by, projects)
+    groups = group_members(group_by, projects)
     figures = {
         key: f for key, _, f in portfolio_groups(group_by=group_by, year=period.year, month=period.month, today=today, projects=projects)
     }

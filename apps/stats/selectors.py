@@ -266,7 +266,7 @@ def _figures_of(rows: list[_ProjectFigures], *, year: int, month: int) -> Portfo
     return f
 
 
-def _groups(group_by: str, projects: QuerySet[Project]) -> list[tuple[object, str, dict[int, None]]]:
+def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[object, str, dict[int, None]]]:
     """(key, label, member project ids) per group, in the groups' own order: three queries at most."""
     from apps.organization.models import Department, Leader, Region
     from apps.projects.models import ProjectCategory, ProjectResponsibility, ResponsibilityRole
@@ -305,7 +305,7 @@ def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | N
     if not 1 <= month <= 12:
         raise ValueError("月份应在1至12之间。")
     projects = active_projects() if projects is None else projects
-    groups = _groups(group_by, projects)
+    groups = group_members(group_by, projects)
     rows = _project_figures(year=year, month=month, today=today or timezone.localdate(), projects=projects)
     for key, label, ids in groups:
         members = [rows[pk] for pk in ids if pk in rows]
