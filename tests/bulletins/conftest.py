@@ -31,3 +31,22 @@ def xmb(demo_module, db) -> User:
 def bulletin(xmb, demo_month, today):
     year, month = demo_month
     return bulletin_generate(year=year, month=month, actor=xmb, today=today, send=False)
+
+
+def add_versions(bulletin, *, upto: int, actor) -> None:
+    """Bare extra versions of `bulletin`'s month up to `upto` (rows for list tests, not issued bulletins)."""
+    from apps.bulletins.models import Bulletin
+
+    for version in range(bulletin.version + 1, upto + 1):
+        Bulletin.objects.create(
+            year=bulletin.year,
+            month=bulletin.month,
+            version=version,
+            title=f"{bulletin.title}（第{version}版）",
+            as_of=bulletin.as_of,
+            generated_at=bulletin.generated_at,
+            generated_by=actor,
+            figures={},
+            html="<p>x</p>",
+            xlsx=bulletin.xlsx.name,
+        )

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from apps.accounts.models import User
 from apps.bulletins.models import Bulletin
+from tests.bulletins.conftest import add_versions
 
 READERS = ["admin", "xmb", "zjj", "cwfqz", "viewer"]
 
@@ -86,18 +87,6 @@ def test_the_list_reads_in_the_same_number_of_queries_for_one_or_many_bulletins(
     client.force_login(xmb)
     with CaptureQueriesContext(connection) as one:
         assert client.get("/bulletins/").status_code == 200
-    for _ in range(3):
-        Bulletin.objects.create(
-            year=bulletin.year,
-            month=bulletin.month,
-            version=Bulletin.objects.count() + 1,
-            title="t",
-            as_of=bulletin.as_of,
-            generated_at=bulletin.generated_at,
-            generated_by=xmb,
-            figures={},
-            html="x",
-            xlsx=bulletin.xlsx.name,
-        )
+    add_versions(bulletin, upto=4, actor=xmb)
     with django_assert_max_num_queries(len(one)):
         assert client.get("/bulletins/").status_code == 200

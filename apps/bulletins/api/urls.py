@@ -1,0 +1,5 @@
+from .views import BulletinViewSet
+
+
+def register(router) -> None:
+    router.register("bulletins", BulletinViewSet, basename="bulletin")
