@@ -105,3 +105,20 @@ def test_without_an_enabled_rule_nothing_is_sent_and_the_bulletin_says_so(audien
     assert (bulletin.sent_at, bulletin.recipients) == (None, 0)
     assert "未发送" in bulletin.send_note
     assert not _deliveries(bulletin).exists()
+
+
+def test_the_send_tasks_are_enqueued_only_after_the_bulletin_commits(
+    audience, xmb, demo_month, today, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: the broker is replaced by a list
+    enqueued: list[int] = []
+    monkeypatch.setattr("apps.reminders.services.common.enqueue_deliveries", lambda ids: enqueued.extend(ids) or len(ids))
+    year, month = demo_month
+    # when
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        bulletin = bulletin_generate(year=year, month=month, actor=xmb, today=today)
+    # then: nothing published inside the transaction; the commit publishes exactly the new rows
+    assert enqueued == []
+    for callback in callbacks:
+        callback()
+    assert sorted(enqueued) == sorted(_deliveries(bulletin).values_list("id", flat=True))
