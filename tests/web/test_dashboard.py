@@ -80,3 +80,19 @@ def test_dashboard_query_count_does_not_grow_with_the_portfolio(signed_in, offic
     with CaptureQueriesContext(connection) as many:
         assert client.get("/dashboard/").status_code == 200
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_dashboard_shows_the_year_on_year_growth(signed_in, office):
+    from decimal import Decimal
+
+    from apps.progress.models import HistoricalCompletion
+    from apps.projects.models import Project
+
+    add_portfolio(2)
+    response = signed_in(office).get("/dashboard/?year=2026&month=10")
+    assert "完成投资同比" in response.content.decode()
+    for project in Project.objects.all():  # 2 × 100 万元 completed in 2026, 2 × 80 万元 in the same months of 2025
+        HistoricalCompletion.objects.create(project=project, year=2025, month=10, completed=Decimal("80"))
+    html = signed_in(office).get("/dashboard/?year=2026&month=10").content.decode()
+    assert "上年同期 0.02 亿元" in html
+    assert "25.0%" in html
