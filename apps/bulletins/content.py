@@ -173,12 +173,43 @@ def _group_rows(groups: Iterable, rounding: Rounding) -> list[dict]:
 
 
 def ranking_rows(year: int, month: int, today: dt.date) -> dict:
-    """The ranking the 通报 prints, as a self-describing table.
+    """The ranking the 通报 prints, as a self-describing table: the department scheme of the year's
+    绩效考核 (apps.scoring) scored for the month, with each item's score; without a scheme for the
+    year, the unit board's department ranking (按期完成率)."""
+    from apps.scoring.models import AssessmentScheme, TargetKind
+    from apps.scoring.selectors import score_board
 
-    Today: the department ranking of the unit board (按期完成率, then fewer overdue items) on the
-    day the bulletin counts to (`as_of_day`).
-    The scoring app (apps.scoring) will replace the body of this function with its own ranking for
-    (year, month); the page and the workbook print whatever columns it returns."""
+    scheme = AssessmentScheme.objects.filter(year=year, target_kind=TargetKind.DEPARTMENT).prefetch_related("items").first()
+    if scheme is None:
+        return _unit_ranking(year, month, today)
+    board = score_board(scheme, period_kind="month", year=year, number=month, today=today)
+    items = sorted(scheme.items.all(), key=lambda i: (i.order, i.pk))
+    columns = [
+        _col("rank", "名次", INT),
+        _col("name", "责任单位"),
+        _col("project_count", "项目数（个）", INT),
+        _col("total", "总分", POINTS),
+    ]
+    columns += [_col(f"item_{item.pk}", item.name, POINTS) for item in items]
+    rows = []
+    for row in board:
+        scores = {s.item_id: s.score for s in row.items}
+        rows.append(
+            {
+                "rank": row.rank,
+                "name": row.target_name,
+                "project_count": row.project_count,
+                "total": _s(row.total),
+                **{f"item_{item.pk}": _s(scores.get(item.pk)) for item in items},
+            }
+        )
+    note = f"按“{scheme.name}”计分：{year}年1—{month}月的数字，各项得分依据见“绩效考核”页面；总分相同名次并列。考核方案由项目办在后台维护。"
+    return _table("ranking", "四、责任单位绩效考核排名", columns, rows, note=note)
+
+
+def _unit_ranking(year: int, month: int, today: dt.date) -> dict:
+    """The department ranking of the unit board (按期完成率, then fewer overdue items) on the day the
+    bulletin counts to (`as_of_day`): the ranking when the year has no scoring scheme."""
     rounding = rounding_setting()
     # The board counts the year of its own day (1 January to that day), so it is read on the
     # period's last day — or today, before the period is over — never in the following year.
@@ -330,7 +361,7 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
                 _col("department", "责任单位"),
             ],
             overdue_milestone_rows(ctx),
-            note=f"{lights_day}已过计划完成日期、至今仍未办结的事项，逾期最久的在前。",
+            note=f"{lights_day}已过计划完成日期、尚未办结的事项{'（其后才办结的也列入）' if ctx.past else ''}，逾期最久的在前。",
         ),
     ]
     return {

@@ -328,9 +328,11 @@ def due_rows(
     leader: int | None = None,
     department: int | None = None,
     region: int | None = None,
+    past: bool = False,
 ) -> list[QuerySet]:
-    """The open rows of one kind due on or before `until`, narrowed to a leader, department or region."""
-    sources = KINDS[code].sources(today=today, until=until, due_day=due_day)
+    """The open rows of one kind due on or before `until`, narrowed to a leader, department or region
+    (with `past`, as they stood on the morning of `today`, a day gone by)."""
+    sources = KINDS[code].sources(today=today, until=until, due_day=due_day, past=past)
     narrowed = []
     for qs in sources:
         if leader:

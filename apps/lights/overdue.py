@@ -63,7 +63,8 @@ def due_items(
         if item_type not in (None, code) or not ctx.windows[code].enabled:
             continue
         limit = (until or {}).get(code, ctx.limits[code])
-        for qs in due_rows(code, today=today, until=limit, due_day=ctx.report_due_day, leader=leader, department=department, region=region):
+        narrowing = {"leader": leader, "department": department, "region": region}
+        for qs in due_rows(code, today=today, until=limit, due_day=ctx.report_due_day, past=ctx.past, **narrowing):
             rows += [(code, row) for row in qs]
     if not rows:
         return []

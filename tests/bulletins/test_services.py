@@ -67,12 +67,29 @@ def test_group_tables_are_portfolio_groups_in_wan_yuan(bulletin, demo_month, tod
         assert _table(bulletin, key)["unit"] == "单位：万元"
 
 
-def test_the_ranking_is_the_unit_boards_department_ranking(bulletin, demo_month, today):
+def test_the_ranking_is_the_years_department_scoring(bulletin, demo_month, today):
+    from apps.scoring.models import AssessmentScheme, TargetKind
+    from apps.scoring.selectors import score_board
+
     year, month = demo_month
+    scheme = AssessmentScheme.objects.get(year=year, target_kind=TargetKind.DEPARTMENT)
+    board = score_board(scheme, period_kind="month", year=year, number=month, today=today)
+    table = _table(bulletin, "ranking")
+    assert [(r["rank"], r["name"], r["total"]) for r in table["rows"]] == [(b.rank, b.target_name, str(b.total)) for b in board]
+    assert len(board) > 1
+    first = board[0]
+    assert [table["rows"][0][f"item_{s.item_id}"] for s in first.items] == [str(s.score) for s in first.items]
+    assert ranking_rows(year, month, today)["rows"] == table["rows"]
+
+
+def test_without_a_scheme_the_ranking_is_the_unit_boards(demo_month, today, xmb):
+    from apps.scoring.models import AssessmentScheme
+
+    year, month = demo_month
+    AssessmentScheme.objects.filter(year=year).delete()
     board = unit_board(ctx=light_context(today=as_of_day(year, month, today)))
-    rows = _table(bulletin, "ranking")["rows"]
+    rows = ranking_rows(year, month, today)["rows"]
     assert [(r["rank"], r["name"], r["overdue"]) for r in rows] == [(u.rank, u.name, u.overdue) for u in board.departments]
-    assert ranking_rows(year, month, today)["rows"] == rows
 
 
 def test_the_red_and_yellow_lists_agree_with_the_light_counts_and_name_a_reason(bulletin):

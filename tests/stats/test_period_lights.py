@@ -109,3 +109,16 @@ def test_the_summary_endpoint_gives_that_months_lights(late):
     }
     grouped = client.get("/api/v1/stats/summary/", {"year": 2026, "month": 9, "group_by": "category"}).json()
     assert sum(g["lights"]["red"] for g in grouped["groups"]) == 4
+
+
+def test_the_overdue_list_of_an_earlier_month_holds_what_was_open_then(late):
+    from apps.lights.overdue import due_items
+
+    september = {(i.type, i.project_name) for i in due_items(ctx=period_light_context(year=2026, month=9, today=TODAY)) if i.light == "red"}
+    assert september == {
+        ("milestone", "节点迟办项目"),
+        ("problem", "问题迟办项目"),
+        ("report", "月报迟报项目"),
+        ("start", "迟开工项目"),
+    }
+    assert [i for i in due_items(ctx=period_light_context(year=2026, month=10, today=TODAY)) if i.light == "red"] == []
