@@ -26,7 +26,6 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from apps.core.models import Light
@@ -36,7 +35,8 @@ from apps.lights.selectors import LightContext, annotate_project_lights, light_c
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
 from apps.stats import formulas
-from apps.stats.formulas import Rounding, to_yi
+from apps.stats.formulas import Rounding
+from apps.stats.printing import AMOUNTS, RATES, printed_figures, rounding_setting
 from apps.stats.selectors import PortfolioFigures, active_projects, period_end, portfolio_figures, portfolio_groups
 from apps.stats.speech import speech_lines
 from apps.stats.units import unit_board
@@ -44,51 +44,36 @@ from apps.stats.units import unit_board
 # Column kinds: how a value is stored in the snapshot, printed and written to Excel.
 TEXT, INT, MONEY, YI, RATE, POINTS, LIGHT, DATE = "text", "int", "money", "yi", "rate", "points", "light", "date"
 NUMERIC_KINDS = (INT, MONEY, YI, RATE, POINTS)
-RATE_FIELDS = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate", "yoy_growth")
-AMOUNT_FIELDS = (
-    "annual_plan",
-    "ytd_completed",
-    "prior_ytd_completed",
-    "cumulative_completed",
-    "over_5m_investment",
-    "over_100m_investment",
-)
 NO_DEPARTMENT = "未明确牵头单位"
-
-
-def rounding_setting() -> Rounding:
-    return Rounding(settings.STATS_ROUNDING, settings.STATS_DECIMALS)
 
 
 def _s(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+COUNTS = (
+    "project_count",
+    "under_construction",
+    "new_start_planned",
+    "new_start_started",
+    "continuing",
+    "continuing_resumed",
+    "over_5m_count",
+    "over_100m_count",
+    "milestones_due",
+    "milestones_on_time",
+)
+
+
 def printed(f: PortfolioFigures, rounding: Rounding) -> dict:
-    """The figures as printed: rates and 超（欠）序时 in per cent / points with `rounding`, amounts in
-    万元 to the cent and in 亿元 with `rounding` (the same printing as the statistics API)."""
-    data: dict = {
-        "project_count": f.project_count,
-        "under_construction": f.under_construction,
-        "new_start_planned": f.new_start_planned,
-        "new_start_started": f.new_start_started,
-        "continuing": f.continuing,
-        "continuing_resumed": f.continuing_resumed,
-        "over_5m_count": f.over_5m_count,
-        "over_100m_count": f.over_100m_count,
-        "milestones_due": f.milestones_due,
-        "milestones_on_time": f.milestones_on_time,
-        "lights": {light.value: f.lights.get(light.value, 0) for light in Light},
-    }
-    for key in AMOUNT_FIELDS:
-        amount = getattr(f, key)
-        data[key] = _s(amount)
-        data[f"{key}_yi"] = _s(rounding(to_yi(amount)))
-    for key in RATE_FIELDS:
-        rate = getattr(f, key)
-        data[key] = _s(rounding(None if rate is None else rate * formulas.HUNDRED))
-    data["gap_points"] = _s(rounding(f.gap_points))
-    return data
+    """The statistics' own printing (apps.stats.printing) of the figures the 通报 shows, with
+    Decimals as strings for the JSON snapshot."""
+    data = printed_figures(f, rounding)
+    shown = {key: data[key] for key in COUNTS}
+    shown["lights"] = {light.value: f.lights.get(light.value, 0) for light in Light}
+    for key in (*AMOUNTS, *(f"{a}_yi" for a in AMOUNTS), *RATES, "gap_points"):
+        shown[key] = _s(data[key])
+    return shown
 
 
 def speech_sentence(f: PortfolioFigures, p: dict, rounding: Rounding) -> str:

@@ -17,7 +17,7 @@ from apps.core.models import Light
 from apps.lights.due import DueKindCode
 from apps.lights.overdue import due_items
 from apps.lights.selectors import light_context, period_light_context
-from apps.stats.api.views import _out
+from apps.stats.printing import printed_figures
 from apps.stats.selectors import period_end, portfolio_figures, portfolio_groups
 from apps.stats.speech import speech_lines
 from apps.stats.units import unit_board
@@ -35,7 +35,7 @@ def test_the_summary_prints_portfolio_figures_of_the_month_as_the_statistics_api
     summary = bulletin.figures["summary"]["figures"]
     # then
     assert summary == printed(figures, rounding_setting())
-    api = _out(figures, rounding_setting())
+    api = printed_figures(figures, rounding_setting())
     for key, value in summary.items():
         if key != "lights":
             expected = api[key] if api[key] is None or isinstance(api[key], int) else str(api[key])

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-from decimal import Decimal
-
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,28 +12,12 @@ from rest_framework.response import Response
 from apps.lights.selectors import report_period
 from apps.projects.filters import ProjectFilter
 from apps.projects.models import Project
-from apps.stats.formulas import Rounding, to_yi
-from apps.stats.selectors import PortfolioFigures, active_projects, portfolio_figures, portfolio_groups
+from apps.stats.formulas import Rounding
+from apps.stats.printing import printed_figures
+from apps.stats.selectors import active_projects, portfolio_figures, portfolio_groups
 from apps.stats.speech import speech_lines
 
 from .serializers import SummaryQuerySerializer, SummarySerializer
-
-HUNDRED = Decimal("100")
-RATES = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate", "yoy_growth")
-AMOUNTS = ("annual_plan", "ytd_completed", "prior_ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
-
-
-def _out(f: PortfolioFigures, rounding: Rounding) -> dict:
-    """Rates in per cent and points printed with `rounding`; 万元 amounts kept to the cent, with
-    their 亿元 beside them (`<amount>_yi`) printed with the same rounding."""
-    data = asdict(f)
-    for key in RATES:
-        data[key] = rounding(None if data[key] is None else data[key] * HUNDRED)
-    data["gap_points"] = rounding(f.gap_points)
-    for key in AMOUNTS:
-        data[f"{key}_yi"] = rounding(to_yi(data[key]))
-    return data
-
 
 FILTERS = ("category", "level", "build_status", "department", "leader", "region")
 
@@ -74,12 +55,12 @@ class SummaryView(generics.GenericAPIView):
         groups = []
         if group_by:
             for key, label, figures in portfolio_groups(group_by=group_by, year=year, month=month, today=today, projects=projects):
-                groups.append({"key": str(key), "label": label, **_out(figures, rounding)})
+                groups.append({"key": str(key), "label": label, **printed_figures(figures, rounding)})
         data = {
             "year": year,
             "month": month,
             "rounding": {"mode": rounding.mode, "decimals": rounding.decimals, "label": rounding.label},
-            "total": _out(total, rounding),
+            "total": printed_figures(total, rounding),
             "speech": speech_lines(total, rounding),
             "group_by": group_by,
             "groups": groups,
