@@ -279,23 +279,31 @@ def _reports(project: Project, spec: dict, year: int, last_month: int) -> int:
     return count
 
 
-# Last year's completions of the projects begun before the plan year, month by month (往年完成投资, as an
-# office imports them): this year's pace over this share, so the year-on-year growth is "20%以上".
-LAST_YEAR_SHARE = Decimal("0.8")
+# Last year's completions (往年完成投资, as an office imports them) of the projects begun before the plan
+# year, month by month, in proportion to their annual plans and scaled so that this year's completions
+# to the report month are LAST_YEAR_GROWTH above the same months of last year ("同比增长20%以上").
+LAST_YEAR_GROWTH = Decimal("1.22")
 
 
-def _last_year(project: Project, spec: dict, year: int) -> int:
-    if not project.actual_start or project.actual_start.year >= year or not spec["started"]:
-        return 0
-    monthly = _money(spec["annual"] / 12 * spec["pace"] * LAST_YEAR_SHARE)
-    first = project.actual_start.month if project.actual_start.year == year - 1 else 1
-    for month in range(first, 13):
-        ensure(
-            HistoricalCompletion,
-            {"project": project, "year": year - 1, "month": month},
-            {"completed": monthly, "source": f"{year - 1}年调度表（演示数据）"},
-        )
-    return 13 - first
+def _last_year(loaded: list[tuple[Project, dict]], year: int, last_month: int) -> None:
+    first_months = {
+        project.pk: (project.actual_start.month if project.actual_start.year == year - 1 else 1, spec["annual"])
+        for project, spec in loaded
+        if spec["started"] and project.actual_start and project.actual_start.year < year
+    }
+    same_months = sum(annual / 12 * max(0, last_month - first + 1) for first, annual in first_months.values())
+    if not same_months or last_month < 1:
+        return
+    this_year = ProgressReport.objects.filter(year=year, month__lte=last_month, status=ReportStatus.APPROVED)
+    done = sum((r.period_completed for r in this_year.only("period_completed")), Decimal("0"))
+    scale = done / LAST_YEAR_GROWTH / same_months
+    for project_id, (first, annual) in first_months.items():
+        for month in range(first, 13):
+            ensure(
+                HistoricalCompletion,
+                {"project_id": project_id, "year": year - 1, "month": month},
+                {"completed": _money(annual / 12 * scale), "source": f"{year - 1}年调度表（演示数据）"},
+            )
 
 
 def _land(project: Project, spec: dict) -> None:
@@ -399,15 +407,17 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
     year, last_month = report_period(today)
     _load_users()
     milestones = reports = problems = 0
+    loaded: list[tuple[Project, dict]] = []
     for index, spec in enumerate(ALL_PROJECTS, start=1):
         project = _project(spec, index, today)
         _responsibilities(project, spec)
         _annual_plan(project, spec, year)
         milestones += _milestones(project, spec, today)
         reports += _reports(project, spec, year, last_month)
-        _last_year(project, spec, year)
+        loaded.append((project, spec))
         _land(project, spec)
         problems += _problems(project, spec, today)
+    _last_year(loaded, year, last_month)
     _closed_problem(today)
     _notices(today)
     load_scoring_schemes(year)
