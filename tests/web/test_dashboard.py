@@ -26,12 +26,12 @@ def test_dashboard_shows_the_portfolio_against_plan(signed_in, office):
     response = signed_in(office).get("/dashboard/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "驾驶舱 · 2026年11月" in html
+    assert "驾驶舱 · 2026年10月" in html  # the latest report period, as the statistics default to
     assert "年度计划投资" in html
     assert "序时进度" in html
-    # 3 × 100 万元 completed of 3 × 1 200 万元 planned: 8.3 %, against 序时进度 11/12 = 91.7 %.
+    # 3 × 100 万元 completed of 3 × 1 200 万元 planned: 8.3 %, against 序时进度 10/12 = 83.3 %.
     assert "8.3%" in html
-    assert "91.7%" in html
+    assert "83.3%" in html
     chart = _chart(response)
     # 3 plans × 100 万元 planned in October, 3 approved October reports × 100 万元.
     assert chart["plan"][9] == 300.0
@@ -47,7 +47,7 @@ def test_dashboard_shows_the_portfolio_against_plan(signed_in, office):
 def test_dashboard_ignores_a_bad_period(signed_in, office):
     response = signed_in(office).get("/dashboard/?year=abc&month=13")
     assert response.status_code == 200
-    assert "2026年11月" in response.content.decode()
+    assert "2026年10月" in response.content.decode()
 
 
 def test_dashboard_needs_a_login(client):

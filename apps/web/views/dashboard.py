@@ -11,21 +11,25 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from apps.lights.selectors import light_context
+from apps.lights.selectors import light_context, report_period
 from apps.stats.dashboard import items_by_department, items_by_leader, lights_by_category, monthly_series
 from apps.stats.selectors import portfolio_figures
 from apps.stats.units import unit_board
 
 
 def _period(request: HttpRequest, today: dt.date) -> tuple[int, int]:
-    """?year=&month= when they make sense, else this month; never an error page for a bad value."""
+    """?year=&month= when they make sense, else the latest report period (last month, as the statistics
+    API and the 通报 default to: this month's reports are not due yet, so a year-to-date and a
+    year-on-year figure through this month would compare an unreported month with a reported one);
+    never an error page for a bad value."""
+    default = report_period(today)
     try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
+        year = int(request.GET.get("year", default[0]))
+        month = int(request.GET.get("month", default[1] if year == default[0] else 12))
     except (TypeError, ValueError):
-        return today.year, today.month
+        return default
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        return today.year, today.month
+        return default
     return year, month
 
 
