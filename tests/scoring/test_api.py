@@ -79,7 +79,9 @@ def test_board_refuses_a_bad_period_and_an_unknown_scheme(office):
     client = api(office)
     assert client.get(f"/api/v1/scoring/board/?scheme={scheme.pk}&period=quarter&number=5").status_code == 400
     assert client.get(f"/api/v1/scoring/board/?scheme={scheme.pk}&period=week").status_code == 400
-    assert client.get("/api/v1/scoring/board/?scheme=999999").status_code == 404
+    unknown = client.get("/api/v1/scoring/board/?scheme=999999")
+    assert unknown.status_code == 400
+    assert "考核方案（ID 999999）不存在" in unknown.json()["errors"]["scheme"][0]
 
 
 def test_board_matches_the_selector(office):

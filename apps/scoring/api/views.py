@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -90,7 +89,10 @@ class ScoreBoardView(generics.GenericAPIView):
         query = BoardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        scheme = get_object_or_404(scheme_list(), pk=params["scheme"])
+        # An unknown scheme is a bad query parameter (400, like any other), not a missing resource.
+        scheme = scheme_list().filter(pk=params["scheme"]).first()
+        if scheme is None:
+            raise ValidationError({"scheme": [f"考核方案（ID {params['scheme']}）不存在。"]})
         year = params.get("year", scheme.year)
         try:
             period = period_of(params["period"], year, params.get("number") or default_number(params["period"], year, timezone.localdate()))
