@@ -161,10 +161,10 @@ def ranking_rows(year: int, month: int, today: dt.date) -> dict:
     """The ranking the 通报 prints, as a self-describing table: the department scheme of the year's
     绩效考核 (apps.scoring) scored for the month, with each item's score; without a scheme for the
     year, the unit board's department ranking (按期完成率)."""
-    from apps.scoring.models import AssessmentScheme, TargetKind
-    from apps.scoring.selectors import score_board
+    from apps.scoring.models import TargetKind
+    from apps.scoring.selectors import scheme_for, score_board
 
-    scheme = AssessmentScheme.objects.filter(year=year, target_kind=TargetKind.DEPARTMENT).prefetch_related("items").first()
+    scheme = scheme_for(year=year, target_kind=TargetKind.DEPARTMENT)
     if scheme is None:
         return _unit_ranking(year, month, today)
     board = score_board(scheme, period_kind="month", year=year, number=month, today=today)

@@ -104,6 +104,11 @@ def scheme_list() -> QuerySet[AssessmentScheme]:
     return AssessmentScheme.objects.prefetch_related("items")
 
 
+def scheme_for(*, year: int, target_kind: str) -> AssessmentScheme | None:
+    """The year's scheme for departments or for towns (one per year and kind), with its items."""
+    return scheme_list().filter(year=year, target_kind=target_kind).first()
+
+
 @dataclass
 class _Project:
     id: int

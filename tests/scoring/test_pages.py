@@ -90,3 +90,16 @@ def test_export_round_trips_to_the_board(signed_in, board_scheme, period, number
     evidence = [row for row in wb["计分依据"].iter_rows(min_row=3, values_only=True)]
     assert len(evidence) == sum(len(r.items) for r in board)
     assert any("被市督查通报" in (row[5] or "") for row in evidence)
+
+
+def test_a_scheme_item_broken_in_the_database_is_a_message_not_a_server_error(signed_in, board_scheme):
+    from apps.scoring.models import AssessmentItem
+
+    scheme, _, _ = board_scheme
+    AssessmentItem.objects.filter(scheme=scheme).update(params={"nonsense": True})  # past the model's validation
+    client = signed_in(ROLES["viewer"]())
+    query = "?kind=department&year=2026&period=month&number=10"
+    assert client.get(reverse("web:scoring") + query).status_code == 200
+    export = client.get(reverse("web:scoring-export") + query)
+    assert export.status_code == 302
+    assert export.url == reverse("web:scoring") + query

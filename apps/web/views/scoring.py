@@ -15,14 +15,14 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
 from apps.accounts.policy import is_office
 from apps.lights.selectors import report_period
 from apps.scoring.models import AssessmentScheme, TargetKind
-from apps.scoring.selectors import PERIOD_KINDS, ScoreRow, default_number, period_of, score_board
+from apps.scoring.selectors import PERIOD_KINDS, ScoreRow, default_number, period_of, scheme_for, score_board
 from apps.sheets.xlsx import Column, add_table, new_workbook, print_setup, xlsx_response
 
 HUNDREDTH = Decimal("0.01")
@@ -97,17 +97,13 @@ def evidence_text(evidence: dict) -> str:
     return "\n".join(parts)
 
 
-def _scheme(kind: str, year: int) -> AssessmentScheme | None:
-    return AssessmentScheme.objects.filter(target_kind=kind, year=year).first()
-
-
 def _board(request: HttpRequest) -> tuple[Choice, AssessmentScheme | None, list[ScoreRow], str]:
     today = timezone.localdate()
     choice = _choice(request, today)
-    scheme = _scheme(choice.kind, choice.year)
-    if scheme is None:
-        return choice, None, [], period_of(choice.period, choice.year, choice.number).label
+    scheme = scheme_for(year=choice.year, target_kind=choice.kind)
     period = period_of(choice.period, choice.year, choice.number)
+    if scheme is None:
+        return choice, None, [], period.label
     return choice, scheme, score_board(scheme, period_kind=period.kind, year=period.year, number=period.number, today=today), period.label
 
 
@@ -153,7 +149,10 @@ def scoring(request: HttpRequest) -> HttpResponse:
 @login_required
 def scoring_export(request: HttpRequest) -> HttpResponse:
     """The ranking as an .xlsx: one sheet of scores (the page's table), one of the evidence."""
-    choice, scheme, rows, label = _board(request)
+    try:
+        choice, scheme, rows, label = _board(request)
+    except ValidationError:  # a scheme item whose params no longer validate: the page says which
+        return redirect(reverse("web:scoring") + "?" + request.GET.urlencode())
     kind_label = TargetKind(choice.kind).label
     title = f"{scheme.name if scheme else kind_label + '绩效考核'}（{label}）"
     item_names = [i.name for i in rows[0].items] if rows else []
