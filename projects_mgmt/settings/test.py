@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 
 # Throttling has its own tests; the suite must not trip it.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/min", "user": "100000/min"}}  # noqa: F405
+
+# One process per test run: its own in-memory cache, so `cache.clear()` in a test never flushes the
+# Redis database the broker uses. The scale-out tests start real processes with the Redis cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
