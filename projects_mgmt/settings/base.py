@@ -91,6 +91,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # dead connection is replaced at the start of the next request instead of failing it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL's JIT compiled the light-annotated queries on every call (15.3 s of a 17.6 s deep
+    # page, 13.6 s against 0.9 s for the filtered list at 20 000 projects): our queries are many
+    # and short, the kind JIT slows down. DB_JIT=on turns it back on.
+    _jit = "on" if env.bool("DB_JIT", default=False) else "off"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c jit={_jit}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
