@@ -1,9 +1,14 @@
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 
-from apps.core.admin import PolicyAdmin
+from apps.core.admin import PolicyAdmin, run_service
+from apps.core.services import instance_delete
 
-from .models import User
+from .models import LoginFailure, LoginRecord, User
 from .roles import user_join_role_group
 
 
@@ -33,3 +38,108 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         # A role without its group would open no menu: the role decides the group.
         user_join_role_group(form.instance)
+
+
+class LockedFilter(admin.SimpleListFilter):
+    title = "状态"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "锁定中"), ("no", "未锁定"))
+
+    def queryset(self, request, queryset):
+        locked = {
+            "failures_since_start__gte": settings.AXES_FAILURE_LIMIT,
+            "attempt_time__gte": timezone.now() - settings.AXES_COOLOFF_TIME,
+        }
+        if self.value() == "yes":
+            return queryset.filter(**locked)
+        if self.value() == "no":
+            return queryset.exclude(**locked)
+        return queryset
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(PolicyAdmin):
+    """Where the office unlocks: deleting a row (or the 解锁 action) clears that username+IP's count."""
+
+    list_display = ("username_", "ip", "failures", "last_attempt", "path", "status")
+    list_filter = (LockedFilter,)
+    search_fields = ("username", "ip_address")
+    actions = ("unlock",)
+
+    @admin.display(description="用户名", ordering="username")
+    def username_(self, obj: LoginFailure) -> str:
+        return obj.username or ""
+
+    @admin.display(description="网络地址", ordering="ip_address")
+    def ip(self, obj: LoginFailure) -> str:
+        return obj.ip_address or ""
+
+    @admin.display(description="连续失败次数", ordering="failures_since_start")
+    def failures(self, obj: LoginFailure) -> int:
+        return obj.failures_since_start
+
+    @admin.display(description="最近失败时间", ordering="attempt_time")
+    def last_attempt(self, obj: LoginFailure) -> dt.datetime:
+        return obj.attempt_time
+
+    @admin.display(description="登录页面")
+    def path(self, obj: LoginFailure) -> str:
+        return obj.path_info
+
+    @admin.display(description="状态")
+    def status(self, obj: LoginFailure) -> str:
+        locked_until = obj.attempt_time + settings.AXES_COOLOFF_TIME
+        if obj.failures_since_start >= settings.AXES_FAILURE_LIMIT and locked_until > timezone.now():
+            return f"锁定至 {timezone.localtime(locked_until):%Y-%m-%d %H:%M}"
+        return "未锁定"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # rows are written by failed logins only
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a count is evidence, not something to edit; unlocking deletes it
+
+    def has_unlock_permission(self, request) -> bool:
+        return self.has_delete_permission(request)
+
+    @admin.action(description="解锁所选账号（清除失败次数）", permissions=["unlock"])
+    def unlock(self, request, queryset):
+        run_service(request, queryset, lambda row: instance_delete(actor=request.user, instance=row), "已解锁{count}条记录。")
+
+
+@admin.register(LoginRecord)
+class LoginRecordAdmin(PolicyAdmin):
+    list_display = ("username_", "ip", "login_time", "logout_time_", "path")
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"
+
+    @admin.display(description="用户名", ordering="username")
+    def username_(self, obj: LoginRecord) -> str:
+        return obj.username or ""
+
+    @admin.display(description="网络地址", ordering="ip_address")
+    def ip(self, obj: LoginRecord) -> str:
+        return obj.ip_address or ""
+
+    @admin.display(description="登录时间", ordering="attempt_time")
+    def login_time(self, obj: LoginRecord) -> dt.datetime:
+        return obj.attempt_time
+
+    @admin.display(description="退出时间", ordering="logout_time")
+    def logout_time_(self, obj: LoginRecord) -> dt.datetime | None:
+        return obj.logout_time
+
+    @admin.display(description="登录页面")
+    def path(self, obj: LoginRecord) -> str:
+        return obj.path_info
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an audit trail; `manage.py axes_reset_logs --age N` prunes old rows

@@ -48,3 +48,32 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
+
+
+# The login lockout's records (django-axes) under Chinese names in this app's admin menu: axes ships
+# no Chinese translation, and the office, which unlocks accounts, already manages users here.
+from axes.models import AccessAttempt, AccessLog  # noqa: E402
+
+
+class LoginFailure(AccessAttempt):
+    """Failed logins per username+IP; a row at the limit within the cool-off is a lockout."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "登录失败与锁定"
+        verbose_name_plural = "登录失败与锁定"
+
+    def __str__(self) -> str:
+        return f"{self.username or '（空）'} @ {self.ip_address or '未知地址'}"
+
+
+class LoginRecord(AccessLog):
+    """Successful logins (who, when, from where): the access log a government system keeps."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "登录记录"
+        verbose_name_plural = "登录记录"
+
+    def __str__(self) -> str:
+        return f"{self.username or '（空）'} @ {self.ip_address or '未知地址'}"

@@ -3,6 +3,7 @@
 Every value that differs between machines comes from the environment (see .env.example).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Login lockout after repeated failures (see "Login lockout" below).
+    "axes",
     "apps.accounts",
     "apps.organization",
     "apps.workcalendar",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in admin user as the author of history rows written in a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes documents: turns a locked-out login into the Chinese lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "projects_mgmt.urls"
@@ -113,6 +118,31 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# --- Login lockout (django-axes) -------------------------------------------------------------
+# Every login form (the site's, the admin's, the browsable API's) goes through authenticate(): the
+# axes backend first refuses a locked-out username+IP, then ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# Locked per username AND client IP together: by username alone anyone anywhere could lock a leader
+# out with five wrong passwords; by IP alone one typo-prone colleague behind the government
+# network's shared NAT address would lock out the whole bureau.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts in the database: shared by every gunicorn worker whatever the cache is, listed in the
+# admin (登录锁定, where the office unlocks) and cleared by `manage.py axes_reset`.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Our own Chinese admin pages (apps/accounts/admin.py) instead of axes' English ones.
+AXES_ENABLE_ADMIN = False
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip"
+# Number of reverse proxies in front of Django that append to X-Forwarded-For. 0 (the default):
+# the header is ignored and the TCP peer is the client, because anyone can send that header.
+LOGIN_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -260,6 +290,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Validity of a newly issued API token unless its issuer sets another date (or, deliberately, none).
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=365)
 # Oversized payloads are refused with 413 before any parsing (DRF turns it into our error shape).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
