@@ -1,14 +1,75 @@
-"""Production: everything from the environment; no insecure default survives."""
+"""Production: everything from the environment; no insecure default survives.
+
+A missing secret, or one still at a development value, stops the process at start-up with
+ImproperlyConfigured naming the variable: a server that starts is one that signs sessions and
+webhooks with keys nobody else has. The documented environment is .env.example's production
+section; tests/core/test_deploy_settings.py holds it to `check --deploy`.
+"""
+
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env
 
+# Values published in this repository (base.py defaults, .env.example, Django's startproject):
+# anyone can read them, so signing with them is signing with no key.
+KNOWN_DEVELOPMENT_SECRETS = frozenset(
+    {
+        "dev-insecure-key-change-me-in-production",
+        "dev-webhook-secret-change-me",
+    }
+)
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "django-insecure")
+
+
+def required_secret(name: str) -> str:
+    """The variable's value, or ImproperlyConfigured when it is unset, blank or a development value."""
+    value = env.str(name, default="").strip()
+    hint = '请设置为一段足够长的随机字符串，例如 python -c "import secrets; print(secrets.token_urlsafe(50))" 的输出。'
+    if not value:
+        raise ImproperlyConfigured(f"生产环境必须设置 {name}（{name} is required in production）。{hint}")
+    lowered = value.lower()
+    if value in KNOWN_DEVELOPMENT_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS):
+        raise ImproperlyConfigured(f"{name} 仍是开发用的默认值或占位值，不能用于生产环境（{name} is a development value）。{hint}")
+    return value
+
+
+def required_site_url(name: str) -> str:
+    """An absolute http(s) URL that the recipients of e-mails can open: never the loopback default."""
+    value = env.str(name, default="").strip()
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ImproperlyConfigured(f"生产环境必须把 {name} 设置为系统的访问地址，如 https://xmb.example.gov.cn（{name} is required）。")
+    if parsed.hostname in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):  # noqa: S104 (a value we refuse, not bind)
+        raise ImproperlyConfigured(
+            f"{name}={value} 指向本机，邮件和机器人消息中的链接在收件人处无法打开；请设置为系统的访问地址（{name} is a loopback URL）。"
+        )
+    return value
+
+
 DEBUG = False
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = required_secret("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Webhooks are signed with this secret (endpoints without their own): a known one lets anybody forge
+# a reminder to the receiving system.
+REMINDERS_WEBHOOK_SECRET = required_secret("REMINDERS_WEBHOOK_SECRET")
+# Links in e-mails and robot messages: base.py's http://127.0.0.1:8000 would send every recipient to
+# their own machine.
+REMINDERS_SITE_URL = required_site_url("REMINDERS_SITE_URL")
+# SMTP unless told otherwise: base.py's console backend would write whole e-mails (names, phone
+# numbers, projects' problems) into the server log and deliver nothing. An explicit
+# EMAIL_BACKEND (e.g. the dummy backend on a site without mail) is respected.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Trust X-Forwarded-Proto only when told to: it is safe only behind a reverse proxy that always
+# sets (or strips) the header itself; otherwise any client could claim HTTPS over plain HTTP.
+# Behind such a TLS-terminating proxy it must be on, or SECURE_SSL_REDIRECT loops forever.
+if env.bool("DJANGO_TRUST_PROXY_HTTPS_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
