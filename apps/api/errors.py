@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +26,15 @@ MESSAGES = {
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "不支持的请求数据格式。",
     status.HTTP_429_TOO_MANY_REQUESTS: "请求过于频繁，请稍后再试。",
 }
+
+
+# Retry-After when a throttle cannot say how long (DRF's wait() is None when the history already
+# exceeds a lowered rate): the shortest period of our rates (per minute), never "retry at once".
+THROTTLE_FALLBACK_WAIT = 60
+
+
+def throttled_message(wait: int) -> str:
+    return f"请求过于频繁，已被限流，请 {wait} 秒后再试。"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -72,6 +83,12 @@ def exception_handler(exc, context):
         # The domain policy's refusal names its rule in Chinese (apps/accounts/policy.PolicyDenied).
         reason = str(exc)
         exc = exceptions.PermissionDenied(reason if _is_chinese(reason) else MESSAGES[403])
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF's text is half English ("Expected available in 60 seconds.") and it sends no
+        # Retry-After when wait is unknown or rounds to 0: one Chinese sentence, a whole number ≥ 1.
+        wait = max(1, math.ceil(exc.wait)) if exc.wait is not None else THROTTLE_FALLBACK_WAIT
+        exc = exceptions.Throttled(detail=throttled_message(wait))  # without wait: no English tail
+        exc.wait = wait  # DRF's handler turns it into the Retry-After header
     elif isinstance(exc, IntegrityError):
         # A race lost outside save_validated: the same Chinese message, never the class name.
         from apps.core.services import CONFLICT_MESSAGE

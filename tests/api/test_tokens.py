@@ -75,25 +75,196 @@ def test_issue_token_command_prints_the_key_once():
         call_command("issue_token", "--user", "nobody", "--name", "x")
 
 
-def test_tokens_are_throttled_per_token(settings):
-    from django.core.cache import cache
-
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "3/min", "user": "1000/min"}}
-    cache.clear()
+def _set_rates(settings, **rates) -> None:
     from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/min", "user": "100000/min", **rates}}
     SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        user = UserFactory()
-        _, first = ApiToken.issue(user=user, name="甲")
-        _, second = ApiToken.issue(user=user, name="乙")
-        codes = [_client(first).get("/api/v1/regions/").status_code for _ in range(4)]
-        assert codes == [200, 200, 200, 429]
-        limited = _client(first).get("/api/v1/regions/")
-        assert "限流" in limited.json()["message"]
-        assert "Retry-After" in limited
-        assert _client(second).get("/api/v1/regions/").status_code == 200  # its own budget
-    finally:
-        settings.REST_FRAMEWORK = settings.REST_FRAMEWORK
-        cache.clear()
+
+
+@pytest.fixture
+def rates(settings):
+    """Set throttle rates for one test; the counts start empty and the suite's rates come back."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield lambda **rates: _set_rates(settings, **rates)
+    cache.clear()
+    _set_rates(settings)
+
+
+def test_tokens_are_throttled_per_token(rates):
+    rates(token="3/min")
+    user = UserFactory()
+    _, first = ApiToken.issue(user=user, name="甲")
+    _, second = ApiToken.issue(user=user, name="乙")
+    codes = [_client(first).get("/api/v1/regions/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = _client(first).get("/api/v1/regions/")
+    assert "限流" in limited.json()["message"]
+    assert "Retry-After" in limited
+    assert _client(second).get("/api/v1/regions/").status_code == 200  # its own budget
+
+
+def test_a_throttled_response_is_429_with_integer_retry_after_and_the_error_shape(rates):
+    rates(token="1/min")
+    _, key = ApiToken.issue(user=UserFactory(), name="统计局")
+    assert _client(key).get("/api/v1/regions/").status_code == 200
+    limited = _client(key).get("/api/v1/regions/")
+    assert limited.status_code == 429
+    seconds = limited["Retry-After"]
+    assert seconds.isdigit()
+    assert 1 <= int(seconds) <= 60
+    assert limited.json() == {"code": "throttled", "message": f"请求过于频繁，已被限流，请 {seconds} 秒后再试。", "errors": {}}
+
+
+def test_a_logged_in_browser_user_is_throttled_the_same_way(rates):
+    rates(user="1/min")
+    client = APIClient()
+    client.force_login(UserFactory(role="viewer"))
+    client.get("/api/v1/regions/")
+    limited = client.get("/api/v1/regions/")
+    assert limited.status_code == 429
+    assert limited["Retry-After"].isdigit()
+    assert "秒后再试" in limited.json()["message"]
+
+
+def test_a_throttle_without_a_wait_still_sends_retry_after(monkeypatch, rates):
+    # DRF's wait() is None when the history already exceeds a lowered rate; clients still need a time.
+    from apps.api.throttling import TokenRateThrottle
+
+    rates(token="1/min")
+    monkeypatch.setattr(TokenRateThrottle, "wait", lambda self: None)
+    _, key = ApiToken.issue(user=UserFactory(), name="甲")
+    _client(key).get("/api/v1/regions/")
+    limited = _client(key).get("/api/v1/regions/")
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == "60"
+    assert limited.json()["message"] == "请求过于频繁，已被限流，请 60 秒后再试。"
+
+
+# --- expiry and last use --------------------------------------------------------------------
+
+
+def test_an_issued_token_expires_after_the_default_days(settings):
+    settings.API_TOKEN_DEFAULT_DAYS = 90
+    token, _ = ApiToken.issue(user=UserFactory(), name="统计局")
+    expected = timezone.now() + dt.timedelta(days=90)
+    assert abs(token.expires_at - expected) < dt.timedelta(minutes=1)
+
+
+def test_the_default_is_365_days(settings):
+    assert settings.API_TOKEN_DEFAULT_DAYS == 365
+
+
+def test_never_expiring_is_a_deliberate_choice():
+    token, _ = ApiToken.issue(user=UserFactory(), name="长期对接", never_expires=True)
+    assert token.expires_at is None
+    chosen = timezone.now() + dt.timedelta(days=7)
+    assert ApiToken.issue(user=UserFactory(), name="短期", expires_at=chosen)[0].expires_at == chosen
+    with pytest.raises(ValueError, match="exclude"):
+        ApiToken.issue(user=UserFactory(), name="矛盾", expires_at=chosen, never_expires=True)
+
+
+def test_a_token_past_its_default_expiry_is_refused():
+    import time_machine
+
+    _, key = ApiToken.issue(user=UserFactory(), name="统计局")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=366)):
+        response = _client(key).get("/api/v1/regions/")
+    assert response.status_code == 401
+    assert response.json()["message"] == "令牌已过期或已被吊销。"
+
+
+def test_last_use_is_recorded_at_most_once_a_minute():
+    import time_machine
+
+    token, key = ApiToken.issue(user=UserFactory(), name="统计局")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _client(key).get("/api/v1/regions/")
+    token.refresh_from_db()
+    assert token.last_used_at == start
+    with time_machine.travel(start + dt.timedelta(seconds=30), tick=False):
+        _client(key).get("/api/v1/regions/")
+    token.refresh_from_db()
+    assert token.last_used_at == start
+    with time_machine.travel(start + dt.timedelta(seconds=90), tick=False):
+        _client(key).get("/api/v1/regions/")
+    token.refresh_from_db()
+    assert token.last_used_at == start + dt.timedelta(seconds=90)
+
+
+def test_issue_token_command_defaults_to_the_setting_and_never_expires_only_when_asked(settings):
+    settings.API_TOKEN_DEFAULT_DAYS = 30
+    UserFactory(username="tjj")
+    err = StringIO()
+    call_command("issue_token", "--user", "tjj", "--name", "默认", stdout=StringIO(), stderr=err)
+    token = ApiToken.objects.get(name="默认")
+    assert dt.timedelta(days=29) < token.expires_at - timezone.now() <= dt.timedelta(days=30)
+    assert "有效期至" in err.getvalue()
+    err = StringIO()
+    call_command("issue_token", "--user", "tjj", "--name", "长期", "--never-expires", stdout=StringIO(), stderr=err)
+    assert ApiToken.objects.get(name="长期").expires_at is None
+    assert "长期有效" in err.getvalue()
+    with pytest.raises(CommandError):
+        call_command("issue_token", "--user", "tjj", "--name", "x", "--days", "5", "--never-expires")
+    with pytest.raises(CommandError, match="大于0"):
+        call_command("issue_token", "--user", "tjj", "--name", "x", "--days", "0")
+
+
+@pytest.fixture
+def admin_client(office_user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(office_user)
+    return client
+
+
+def test_the_admin_issues_with_the_default_expiry_unless_never_expires_is_ticked(admin_client, settings):
+    settings.API_TOKEN_DEFAULT_DAYS = 60
+    owner = UserFactory(username="tjj")
+    add = "/admin/api/apitoken/add/"
+    form = admin_client.get(add)
+    assert "长期有效" in form.content.decode()
+    assert form.context["adminform"].form.initial["expires_at"] > timezone.now() + dt.timedelta(days=59)
+    response = admin_client.post(add, {"name": "默认", "user": owner.pk, "scope": "read", "expires_at_0": "", "expires_at_1": ""})
+    assert response.status_code == 302
+    assert ApiToken.objects.get(name="默认").expires_at > timezone.now() + dt.timedelta(days=59)
+    response = admin_client.post(add, {"name": "长期", "user": owner.pk, "scope": "read", "never_expires": "on"})
+    assert response.status_code == 302
+    assert ApiToken.objects.get(name="长期").expires_at is None
+    both = admin_client.post(
+        add,
+        {"name": "矛盾", "user": owner.pk, "scope": "read", "expires_at_0": "2030-01-01", "expires_at_1": "00:00", "never_expires": "on"},
+    )
+    assert "选择“长期有效”时请清空过期时间。" in both.content.decode()
+
+
+def test_clearing_an_issued_tokens_expiry_needs_never_expires(admin_client):
+    token, _ = ApiToken.issue(user=UserFactory(), name="统计局")
+    url = f"/admin/api/apitoken/{token.pk}/change/"
+    response = admin_client.post(url, {"name": "统计局", "scope": "read", "expires_at_0": "", "expires_at_1": ""})
+    assert "请填写过期时间，或勾选“长期有效”。" in response.content.decode()
+    token.refresh_from_db()
+    assert token.expires_at is not None
+    assert admin_client.post(url, {"name": "统计局", "scope": "read", "never_expires": "on"}).status_code == 302
+    token.refresh_from_db()
+    assert token.expires_at is None
+
+
+def test_the_admin_list_shows_expiry_and_last_use(admin_client):
+    ApiToken.issue(user=UserFactory(), name="长期对接", never_expires=True)
+    used, key = ApiToken.issue(user=UserFactory(), name="统计局", expires_at=timezone.now() + dt.timedelta(days=10))
+    _client(key).get("/api/v1/regions/")
+    page = admin_client.get("/admin/api/apitoken/").content.decode()
+    assert "长期有效" in page
+    assert "从未使用" in page
+    used.refresh_from_db()
+    assert f"{timezone.localtime(used.last_used_at):%Y-%m-%d %H:%M}" in page
+    assert f"{timezone.localtime(used.expires_at):%Y-%m-%d %H:%M}" in page
+    soon = admin_client.get("/admin/api/apitoken/", {"validity": "soon"}).content.decode()
+    assert "统计局" in soon
+    assert "长期对接" not in soon
