@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import secrets
 
@@ -15,6 +16,11 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def default_expiry() -> dt.datetime:
+    """When a token issued now expires unless its issuer chose otherwise (API_TOKEN_DEFAULT_DAYS)."""
+    return timezone.now() + dt.timedelta(days=settings.API_TOKEN_DEFAULT_DAYS)
+
+
 class ApiToken(models.Model):
     """A token for another system. Only a SHA-256 of the key is stored; the key is shown once."""
 
@@ -23,7 +29,12 @@ class ApiToken(models.Model):
     scope = models.CharField("权限范围", max_length=10, choices=TokenScope.choices, default=TokenScope.READ)
     prefix = models.CharField("令牌前缀", max_length=8, editable=False, db_index=True)
     key_hash = models.CharField("令牌摘要", max_length=64, unique=True, editable=False)
-    expires_at = models.DateTimeField("过期时间", null=True, blank=True, help_text="留空表示长期有效。")
+    expires_at = models.DateTimeField(
+        "过期时间",
+        null=True,
+        blank=True,
+        help_text="签发时不填则按系统设定的默认有效期（出厂为365天）；为空表示长期有效，只在签发时明确选择“长期有效”时才会如此。",
+    )
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("签发时间", auto_now_add=True)
@@ -37,8 +48,25 @@ class ApiToken(models.Model):
         return f"{self.name}（{self.prefix}…）"
 
     @classmethod
-    def issue(cls, *, user, name: str, scope: str = TokenScope.READ, expires_at=None) -> tuple["ApiToken", str]:
-        """Create a token and return it with its clear-text key (shown to the issuer once)."""
+    def issue(
+        cls,
+        *,
+        user,
+        name: str,
+        scope: str = TokenScope.READ,
+        expires_at: dt.datetime | None = None,
+        never_expires: bool = False,
+    ) -> tuple["ApiToken", str]:
+        """Create a token and return it with its clear-text key (shown to the issuer once).
+
+        Without `expires_at` the token expires after API_TOKEN_DEFAULT_DAYS: a key forgotten in a
+        retired system stops working by itself. A token that never expires must be asked for by
+        name (`never_expires=True`), never obtained by leaving a field out.
+        """
+        if never_expires and expires_at is not None:
+            raise ValueError("expires_at and never_expires exclude each other")
+        if not never_expires and expires_at is None:
+            expires_at = default_expiry()
         key = secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, scope=scope, expires_at=expires_at, prefix=key[:8], key_hash=hash_key(key))
         return token, key
