@@ -987,9 +987,11 @@ def generate_portfolio(n: int, seed: int = 1, progress: Progress | None = None) 
     if not 1 <= n <= MAX_PROJECTS:
         raise CommandError(f"项目数应在1至{MAX_PROJECTS}之间。")
     today = timezone.localdate()
+    phase = _Phase(progress, "抽样与查重", 1)
     _province, counties = _geography(n, seed)
     plans = _plans(n, seed, counties, today)
     _refuse_collisions(counties, plans, seed)
+    phase.tick(1)
     if not ApprovalTemplateItem.objects.exists():
         raise CommandError("没有审批要件模板：请先运行 manage.py seed 载入参考数据。")
     counts: dict[str, int] = {}
