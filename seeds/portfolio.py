@@ -838,6 +838,8 @@ def _load_reports(plans: list[Plan], seed: int, today: dt.date, progress: Progre
     phase = _Phase(progress, "月报/往年完成", len(plans))
     year, last_month = report_period(today)
     counts = {"reports": 0, "historical_completions": 0}
+    # Filing times are capped at yesterday evening, not at now(): the same day gives the same rows.
+    latest = _at(today - dt.timedelta(days=1), 18)
     for chunk in _chunks(plans):
         reports: list[ProgressReport] = []
         history: list[HistoricalCompletion] = []
@@ -857,7 +859,7 @@ def _load_reports(plans: list[Plan], seed: int, today: dt.date, progress: Progre
                 amount = amounts[this_year.index((y, m, status))] if y == year else last_year_monthly
                 pct = _progress_pct(plan, y, m)
                 submitted = status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.RETURNED)
-                filed = min(_at(dt.date(y + m // 12, m % 12 + 1, rng.randint(1, 5)), 9 + rng.randint(0, 8)), timezone.now())
+                filed = min(_at(dt.date(y + m // 12, m % 12 + 1, rng.randint(1, 5)), 9 + rng.randint(0, 8)), latest)
                 reports.append(
                     ProgressReport(
                         project_id=plan.pk,
@@ -871,9 +873,7 @@ def _load_reports(plans: list[Plan], seed: int, today: dt.date, progress: Progre
                         return_reason="完成投资与现场形象进度不符，请核实后重报。" if status == ReportStatus.RETURNED else "",
                         return_count=1 if status == ReportStatus.RETURNED else 0,
                         submitted_at=filed if submitted else None,
-                        reviewed_at=min(filed + dt.timedelta(days=rng.randint(1, 4)), timezone.now())
-                        if status == ReportStatus.APPROVED
-                        else None,
+                        reviewed_at=min(filed + dt.timedelta(days=rng.randint(1, 4)), latest) if status == ReportStatus.APPROVED else None,
                     )
                 )
             # 往年完成投资 for last year's months before the reports begin (the system was not used then), for 同比.
