@@ -114,6 +114,10 @@ class StrictOrderingFilter(OrderingFilter):
             accepted = "、".join(self.terms(view)) or "无"
             message = f"不支持的排序字段：{'、'.join(unknown)}。可用：{accepted}（前加“-”为降序）。"
             raise exceptions.ValidationError({"non_field_errors": [message], self.ordering_param: [message]})
+        # The id breaks ties: without it, rows with equal amounts come in any order and a page can
+        # repeat or skip rows of the previous one.
+        if not any(term.removeprefix("-") in ("id", "pk") for term in fields):
+            fields.append("id")
         return fields
 
     def get_schema_operation_parameters(self, view):

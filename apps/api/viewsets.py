@@ -209,11 +209,13 @@ class SyncMixin:
                 raise exceptions.ValidationError({"updated_since": ["时间格式应为带时区的 ISO 8601，例如 2026-11-01T00:00:00+08:00。"]})
             qs = qs.filter(updated_at__gt=moment)
         page = self.paginate_queryset(qs)
-        out = []
-        for obj in page:
-            deleted = getattr(obj, self.tombstone_field) if self.tombstone_field else None
-            if deleted is not None:
-                out.append({"id": obj.pk, "deleted_at": serializers.DateTimeField().to_representation(deleted)})
-            else:
-                out.append(self.output_serializer_class(obj, context=self.get_serializer_context()).data)
+        deleted_at = {obj.pk: getattr(obj, self.tombstone_field) for obj in page} if self.tombstone_field else {}
+        live = [obj for obj in page if deleted_at.get(obj.pk) is None]
+        # One list serializer for the page: its fields are built once, not once per row.
+        data = iter(self.output_serializer_class(live, many=True, context=self.get_serializer_context()).data)
+        stamp = serializers.DateTimeField()
+        out = [
+            next(data) if deleted_at.get(obj.pk) is None else {"id": obj.pk, "deleted_at": stamp.to_representation(deleted_at[obj.pk])}
+            for obj in page
+        ]
         return self.get_paginated_response(out)

@@ -31,7 +31,7 @@ from django.db.models import QuerySet
 from apps.core.models import Light
 from apps.lights.due import KINDS, DueKindCode, lead_responsible
 from apps.lights.overdue import due_items
-from apps.lights.selectors import LightContext, annotate_project_lights, light_context, period_light_context
+from apps.lights.selectors import INVESTMENT, LightContext, annotate_project_lights, light_context, period_light_context, project_ranks
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
 from apps.stats import formulas
@@ -229,15 +229,15 @@ def _unit_ranking(year: int, month: int, today: dt.date) -> dict:
     return _table("ranking", "四、责任单位排名", columns, rows, note=note)
 
 
-def _reasons(row: dict, ctx: LightContext) -> str:
+def _reasons(row: dict, ranks: dict[str, int], ctx: LightContext) -> str:
     """Why a project is red or yellow: its partial lights, worst first (the light's own parts)."""
     parts: list[tuple[int, str]] = []
-    if row["investment_rank"]:
+    if ranks.get(INVESTMENT):
         gap = formulas.schedule_gap_points(row["ytd_completed"], row["period_plan"], ctx.period_month) if row["period_plan"] else None
         behind = f"（欠序时{-rounding_setting()(gap)}个百分点）" if gap is not None and gap < 0 else ""
-        parts.append((row["investment_rank"], f"投资完成滞后序时进度{behind}"))
+        parts.append((ranks[INVESTMENT], f"投资完成滞后序时进度{behind}"))
     for code, kind in KINDS.items():
-        rank = row[f"{code}_rank"]
+        rank = ranks.get(code, 0)
         if rank:
             parts.append((rank, f"{kind.label}{'逾期' if rank == 2 else '临期'}"))
     parts.sort(key=lambda part: -part[0])
@@ -246,12 +246,12 @@ def _reasons(row: dict, ctx: LightContext) -> str:
 
 def light_rows(projects: QuerySet[Project], ctx: LightContext) -> list[dict]:
     """Red and yellow projects grouped by 牵头单位 (in the departments' own order), red first."""
-    rank_fields = [f"{code}_rank" for code in KINDS]
+    ranks = project_ranks(ctx)
     lit = (
-        annotate_project_lights(projects, ctx)
+        annotate_project_lights(projects, ctx, ranks)
         .filter(light__in=[Light.RED, Light.YELLOW])
         .annotate(lead_dept=lead_responsible("pk", ResponsibilityRole.LEAD_DEPT, "department_id"))
-        .values("pk", "name", "light", "lead_dept", "investment_rank", "period_plan", "ytd_completed", *rank_fields)
+        .values("pk", "name", "light", "lead_dept", "period_plan", "ytd_completed")
     )
     departments = {
         pk: (i, name) for i, (pk, name) in enumerate(Department.objects.order_by("sort_order", "name").values_list("pk", "name"))
@@ -265,7 +265,7 @@ def light_rows(projects: QuerySet[Project], ctx: LightContext) -> list[dict]:
                 "group": department,
                 "name": row["name"],
                 "light": row["light"],
-                "reason": _reasons(row, ctx),
+                "reason": _reasons(row, ranks.parts.get(row["pk"], {}), ctx),
             }
         )
     rows.sort(key=lambda r: r.pop("sort"))

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
-
 import django_filters as df
 from django.db.models import Exists, OuterRef, Q
 
 from apps.api.filters import AmountFilter, IdFilter, YearFilter
 from apps.core.models import Light
-from apps.lights.due import KINDS
 
 from .models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
 
@@ -64,9 +60,8 @@ class ProjectFilter(df.FilterSet):
         return qs.filter(Exists(AnnualPlan.objects.filter(project=OuterRef("pk"), year=value)))
 
     def filter_overdue(self, qs, name, value):
-        # Any kind of the due-item registry past due (the project's light annotation ranks each kind).
-        overdue = reduce(operator.or_, (Q(**{f"{code}_rank": 2}) for code in KINDS))
-        return qs.filter(overdue) if value else qs.exclude(overdue)
+        # Any kind of the due-item registry past due (`items_overdue` from the light annotation).
+        return qs.filter(items_overdue=True) if value else qs.filter(items_overdue=False)
 
     def filter_search(self, qs, name, value):
         value = value.strip()

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Role
 from apps.accounts.policy import is_office
-from apps.lights.selectors import annotate_project_lights, light_context
+from apps.lights.selectors import LightContext, annotate_period_figures, annotate_project_lights, light_context
 
 from .models import AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
 
@@ -35,13 +35,19 @@ def own_projects_q(user, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
-def project_list(*, user, today: dt.date | None = None, include_archived: bool = False) -> QuerySet[Project]:
-    """Projects with their light, category, region, lead leader and lead department, in a constant number of queries."""
+def project_list(
+    *, user, today: dt.date | None = None, include_archived: bool = False, ctx: LightContext | None = None, lights: bool = True
+) -> QuerySet[Project]:
+    """Projects with their light, category, region, lead leader and lead department, in a constant number of queries.
+
+    With `lights=False` the rows carry the period figures but not the light: a caller that shows a
+    page sets the page's lights afterwards (`attach_project_lights`), which is far cheaper than
+    working out the lights of the whole portfolio to show twenty of them."""
     qs = Project.objects.select_related("category", "region")
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
-    ctx = light_context(today=today or timezone.localdate())
-    qs = annotate_project_lights(qs, ctx)
+    ctx = ctx or light_context(today=today or timezone.localdate())
+    qs = annotate_project_lights(qs, ctx) if lights else annotate_period_figures(qs, ctx)
     return qs.prefetch_related(
         Prefetch(
             "responsibilities",
@@ -50,8 +56,10 @@ def project_list(*, user, today: dt.date | None = None, include_archived: bool =
     )
 
 
-def project_detail_queryset(*, user, include_archived: bool = True) -> QuerySet[Project]:
-    return project_list(user=user, include_archived=include_archived).prefetch_related(
+def project_detail_queryset(
+    *, user, include_archived: bool = True, ctx: LightContext | None = None, lights: bool = True
+) -> QuerySet[Project]:
+    return project_list(user=user, include_archived=include_archived, ctx=ctx, lights=lights).prefetch_related(
         Prefetch("annual_plans", queryset=AnnualPlan.objects.order_by("-year"))
     )
 

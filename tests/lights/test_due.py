@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import call_command
 
 from apps.lights.due import KINDS
-from apps.lights.overdue import due_items
+from apps.lights.overdue import DueItemPage, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Leader
 from apps.reminders.models import ReminderRule, Subject
@@ -182,3 +182,18 @@ def test_a_kind_switched_off_in_its_warning_rule_is_due_for_nobody(portfolio):
     rule = ReminderRule.objects.get(subject=Subject.START)
     sources, _index = rule_candidates(rule, list(rule.steps.all()), today=TODAY, calendar=load_calendar(today=TODAY))
     assert sources == []
+
+
+def test_the_paged_overdue_list_is_the_full_list_cut_into_pages(portfolio, django_assert_max_num_queries):
+    # given the demo portfolio, whose items of every kind span red and yellow
+    ctx = light_context(today=TODAY)
+    leader = Leader.objects.order_by("pk").values_list("pk", flat=True).first()
+    for narrowing in ({}, {"light": "red"}, {"light": "yellow"}, {"light": "green"}, {"leader": leader}, {"item_type": "report"}):
+        everything = due_items(ctx=ctx, **narrowing)
+        page = DueItemPage(ctx=ctx, **narrowing)
+        # then it counts the same items in the database
+        assert page.count() == len(everything), narrowing
+        # and any window of it is the same items, in the same order, with the same figures
+        for start, stop in ((0, 20), (7, 13), (len(everything) - 5, len(everything) + 5)):
+            with django_assert_max_num_queries(7):  # keys, rows, departments, leaders, 包保领导, calendar (2)
+                assert page[max(start, 0) : stop] == everything[max(start, 0) : stop], (narrowing, start)

@@ -9,6 +9,7 @@ from apps.lights.selectors import (
     annotate_milestone_lights,
     annotate_problem_lights,
     annotate_project_lights,
+    attach_project_lights,
     investment_light,
     light_context,
     milestone_light,
@@ -98,6 +99,7 @@ def test_investment_light_boundaries_match_in_python_and_sql(ctx, ytd, expected)
     annotated = annotate_project_lights(Project.objects.filter(pk=project.pk), ctx).get()
     assert annotated.light == expected
     assert project_light(project, ctx) == expected
+    assert attach_project_lights([Project.objects.get(pk=project.pk)], ctx)[0].light == expected
 
 
 def test_only_approved_reports_up_to_the_period_count_towards_the_investment_light():
@@ -126,6 +128,7 @@ def test_a_project_light_is_its_worst(ctx):
     MilestoneFactory(project=project, planned_date=dt.date(2025, 9, 1))  # red
     assert annotate_project_lights(Project.objects.filter(pk=project.pk), ctx).get().light == Light.RED
     assert project_light(project, ctx) == Light.RED
+    assert attach_project_lights([Project.objects.get(pk=project.pk)], ctx)[0].light == Light.RED
     problem.delete()
 
 
@@ -167,8 +170,18 @@ def _projects_with_lights(n: int) -> None:
 
 
 @pytest.mark.parametrize("n", [1, 20])
-def test_project_lights_take_one_query_whatever_the_row_count(ctx, django_assert_num_queries, n):
+def test_project_lights_take_four_queries_whatever_the_row_count(ctx, django_assert_num_queries, n):
+    # One for every due-item source (UNION ALL), two for investment, one for the rows.
     _projects_with_lights(n)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(4):
         rows = list(annotate_project_lights(Project.objects.all(), ctx))
     assert len(rows) == n
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_a_page_s_lights_take_three_queries_whatever_its_size(ctx, django_assert_num_queries, n):
+    _projects_with_lights(n)
+    projects = list(Project.objects.all())
+    with django_assert_num_queries(3):
+        attach_project_lights(projects, ctx)
+    assert {p.light for p in projects} <= {"red", "yellow", "green"}

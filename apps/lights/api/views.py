@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.api.pagination import PagePagination
 from apps.lights.due import KIND_CHOICES
-from apps.lights.overdue import due_items
+from apps.lights.overdue import DueItemPage
 from apps.lights.selectors import light_context
 
 from .serializers import OverdueItemSerializer, OverdueQuerySerializer
@@ -28,7 +28,7 @@ def overdue_response(view: generics.GenericAPIView, request: Request, **fixed) -
     query = OverdueQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     params = {**query.validated_data, **fixed}
-    items = due_items(
+    items = DueItemPage(
         ctx=light_context(today=timezone.localdate()),
         leader=params.get("leader"),
         department=params.get("department"),
@@ -36,7 +36,8 @@ def overdue_response(view: generics.GenericAPIView, request: Request, **fixed) -
         light=params.get("light"),
         item_type=params.get("type"),
     )
-    page = view.paginate_queryset([asdict(i) for i in items])
+    page = view.paginate_queryset(items)
+    page = [asdict(i) for i in page]
     return view.get_paginated_response(OverdueItemSerializer(page, many=True).data)
 
 
