@@ -10,7 +10,9 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs settings but no secrets: a throwaway key and host for the build step only.
-RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+RUN DJANGO_SECRET_KEY=build-only-$(date +%s)-not-a-secret-at-run-time DJANGO_ALLOWED_HOSTS=localhost \
+    REMINDERS_WEBHOOK_SECRET=build-only-not-a-secret REMINDERS_SITE_URL=https://build.invalid \
+    python manage.py collectstatic --noinput \
     && useradd --system --home /app app && mkdir -p /app/media /app/var && chown -R app /app/media /app/var
 USER app
 EXPOSE 8000
