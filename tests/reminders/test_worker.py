@@ -29,7 +29,7 @@ from apps.accounts.models import Role
 from apps.milestones.models import Milestone, Stage
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
-from apps.reminders.models import DeliveryStatus, Notification, ReminderDelivery, ReminderRule
+from apps.reminders.models import DeliveryStatus, Notification, ReminderDelivery, ReminderRule, SweepRun
 from apps.reminders.seeds import load_reminder_rules
 from apps.reminders.services import reminders_sweep
 from tests.conftest import need_service
@@ -289,3 +289,39 @@ def test_writes_succeed_while_redis_is_down_and_reminders_go_out_once_it_is_back
     # then the reminders go out, once each
     _wait_until(lambda: _sent() == n, HANG, f"Redis 恢复后 {n} 条发出")
     _assert_exactly_once(n)
+
+
+def test_two_sweeps_at_once_run_one_at_a_time_and_two_workers_send_each_reminder_once(worker, private_redis, tmp_path):
+    # given N due items, and a second worker on the same queue and Redis
+    _due_items(N, timezone.localdate())
+    second = Worker(worker.queue, private_redis.url, tmp_path)
+    env = worker.env | {"REMINDERS_QUEUE": worker.queue}
+    # when two sweeps start together in two processes
+    sweeps = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "manage.py", "sweep_reminders", "--subject", "milestone", "--no-digest"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=HANG)[0] for p in sweeps]
+    assert all(p.returncode == 0 for p in sweeps), outputs
+    # then one of them wrote the N deliveries and the other none: a rule is swept by one process at a
+    # time (the other skipped it while it was held, or found everything written when it got it)
+    runs = list(SweepRun.objects.filter(kind__startswith="sweep:").values_list("created", "note"))
+    assert sorted(created for created, _ in runs) == [0, N], (runs, outputs)
+    assert ReminderDelivery.objects.count() == N
+    # when two workers take the queue
+    worker.start()
+    second.start()
+    try:
+        _wait_until(lambda: _sent() == N, HANG, f"两个 worker 发出全部 {N} 条")
+        time.sleep(2)  # a duplicate would land after the last first send
+    finally:
+        second.stop()
+    # then each reminder went out once
+    _assert_exactly_once(N)
