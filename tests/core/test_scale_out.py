@@ -78,7 +78,8 @@ def test_two_web_processes_share_one_throttle(transactional_db, redis_url, tmp_p
     # given a token allowed 6 requests a minute and two web processes on one Redis
     user = UserFactory(username="jk", role=Role.PORTFOLIO_OFFICE)
     _, key = ApiToken.issue(user=user, name="对接系统")
-    webs = [Web(redis_url, f"t{uuid.uuid4().hex[:8]}", tmp_path) for _ in range(2)]
+    prefix = f"t{uuid.uuid4().hex[:8]}"  # one cache, as in production; fresh counts for this test
+    webs = [Web(redis_url, prefix, tmp_path) for _ in range(2)]
     try:
         for web in webs:
             _wait_until(web.up, HANG, "gunicorn 启动")
