@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Role, User
@@ -1011,4 +1011,15 @@ def generate_portfolio(n: int, seed: int = 1, progress: Progress | None = None) 
         counts["problems"] = _load_problems(plans, seed, today, progress)
     with transaction.atomic():
         counts["land_acquisitions"] = _load_land(plans, seed, progress)
+    _analyze()
     return counts
+
+
+def _analyze() -> None:
+    """Fresh planner statistics for the tables just filled. Autovacuum gets there in its own time;
+    until it does, PostgreSQL plans the first queries over 20 000 projects as if there were 3 000
+    (measured: the overdue list's count took over a minute before ANALYZE, 0.9 s after)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
