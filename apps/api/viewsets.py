@@ -3,10 +3,12 @@ the size limit, and a cursor-paginated `sync` action with tombstones."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -144,10 +146,14 @@ class ApiViewSet(viewsets.GenericViewSet):
         Locking first means two offices holding the same ETag cannot both pass the check: the
         second waits for the first to commit, then sees the new version and gets 412.
         """
-        instance = self.get_object()
         if transaction.get_connection().in_atomic_block:
-            type(instance).objects.select_for_update().filter(pk=instance.pk).exists()
-            instance = self.get_object()
+            # Lock by the URL's id, then read the object once (a second read after the lock would
+            # rebuild the whole queryset, lights included). An id that is not a number reads
+            # nothing here and is get_object's 404 below.
+            lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            with contextlib.suppress(ValueError, TypeError, DjangoValidationError):
+                self.get_queryset().model.objects.select_for_update().filter(**{self.lookup_field: lookup}).exists()
+        instance = self.get_object()
         self.check_if_match(instance)
         return instance
 

@@ -308,10 +308,10 @@ KIND_CHOICES = tuple((k.code, k.label) for k in KINDS.values())
 
 def leader_q(leader_id: int) -> Q:
     """Rows (ROW_KEYS) that belong to a leader: its own items, or items of projects it leads."""
-    leads = ProjectResponsibility.objects.filter(
-        project_id=OuterRef("project_ref"), role=ResponsibilityRole.LEAD_LEADER, leader_id=leader_id
-    )
-    return Q(own_leader_ref=leader_id) | Q(Exists(leads))
+    # An uncorrelated IN (subquery): PostgreSQL hashes the leader's projects once, where a
+    # correlated EXISTS was run row by row over every open item (3 s against 43 000 items).
+    leads = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id=leader_id).values("project_id")
+    return Q(own_leader_ref=leader_id) | Q(project_ref__in=leads)
 
 
 def region_q(region_id: int) -> Q:

@@ -250,7 +250,7 @@ class ProjectRanks:
 INVESTMENT = "investment"
 
 
-def _item_ranks(ctx: LightContext, project_ids: Collection[int] | None) -> dict[int, dict[str, int]]:
+def _item_ranks(ctx: LightContext, project_ids: Collection[int] | QuerySet | None) -> dict[int, dict[str, int]]:
     """Each project's rank per due-item kind: 2 with an open item past due, 1 with one due soon."""
     parts = []
     for code, kind in KINDS.items():
@@ -273,7 +273,7 @@ def _item_ranks(ctx: LightContext, project_ids: Collection[int] | None) -> dict[
     return ranks
 
 
-def _investment_ranks(ctx: LightContext, project_ids: Collection[int] | None) -> dict[int, int]:
+def _investment_ranks(ctx: LightContext, project_ids: Collection[int] | QuerySet | None) -> dict[int, int]:
     """Each project's investment rank (2 red, 1 yellow) from its plan and approved reports."""
     t = ctx.investment
     if not t.enabled or ctx.period_month <= 0:
@@ -297,7 +297,7 @@ def _investment_ranks(ctx: LightContext, project_ids: Collection[int] | None) ->
     return ranks
 
 
-def project_ranks(ctx: LightContext, project_ids: Collection[int] | None = None) -> ProjectRanks:
+def project_ranks(ctx: LightContext, project_ids: Collection[int] | QuerySet | None = None) -> ProjectRanks:
     """The lights of many projects (all, or `project_ids`) in a fixed number of plain queries: one for
     every due-item source together and two for investment. A project's light is the worst of its
     investment light and the lights of its open due items."""
@@ -335,7 +335,9 @@ def annotate_project_lights(qs: QuerySet, ctx: LightContext, ranks: ProjectRanks
     that lists can filter and sort on the light. The lights are worked out first (`project_ranks`)
     and enter the query as id lists: the expression tree of the lights, inlined at each reference,
     made the SQL 14–20 KB per page and its compilation the larger part of a request."""
-    ranks = ranks if ranks is not None else project_ranks(ctx)
+    # Only the projects of `qs` (a subquery): a dossier or one region's export asks the database
+    # for its own projects' lights, not the whole portfolio's.
+    ranks = ranks if ranks is not None else project_ranks(ctx, qs.order_by().values("pk"))
     red, yellow = sorted(ranks.red), sorted(ranks.yellow)
     rank = Case(When(pk__in=red, then=Value(2)), When(pk__in=yellow, then=Value(1)), default=Value(0), output_field=IntegerField())
     light = Case(

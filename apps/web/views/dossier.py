@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.accounts.policy import may, remember_own_projects
 from apps.land.models import LandAcquisition
-from apps.lights.selectors import annotate_milestone_lights, annotate_problem_lights, light_context
+from apps.lights.selectors import annotate_milestone_lights, annotate_problem_lights, attach_project_lights, light_context
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
@@ -167,11 +167,12 @@ def _history(project: Project) -> list[HistoryRow]:
 def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     """Everything the dossier shows, in a constant number of queries; 404 when the user may not read it."""
     today = today or timezone.localdate()
+    ctx = light_context(today=today)
     try:
-        project = project_detail_queryset(user=user).get(pk=pk)
+        # The light of this one project only (not the whole portfolio's, then filtered to one).
+        project = attach_project_lights([project_detail_queryset(user=user, ctx=ctx, lights=False).get(pk=pk)], ctx)[0]
     except Project.DoesNotExist as exc:
         raise Http404("未找到该项目。") from exc
-    ctx = light_context(today=today)
     year, month = ctx.period_year, ctx.period_month
     allowed = Allowed(user, [project.pk])
 

@@ -159,7 +159,7 @@ def mylist_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def instruct(request: HttpRequest, pk: int) -> HttpResponse:
     """A 批示 on a project, from the list: the core service decides who may write one."""
-    project = get_object_or_404(project_detail_queryset(user=request.user), pk=pk)
+    project = get_object_or_404(project_detail_queryset(user=request.user, lights=False), pk=pk)
     outcome = call_service(
         project_comment_add, actor=request.user, project=project, kind=CommentKind.INSTRUCTION, text=request.POST.get("text", "")
     )
