@@ -29,8 +29,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 
 from apps.milestones.models import CLOSED_STATUSES, Milestone, MilestoneStatus
 from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
@@ -59,7 +59,8 @@ def lead_responsible(project_path: str, role: str, field: str) -> Subquery:
 def _rows(qs: QuerySet, *, project_path: str, due, title, dept, own_leader, project_ref, project_name) -> QuerySet:
     lead_dept = lead_responsible(project_path, ResponsibilityRole.LEAD_DEPT, "department_id")
     lead_leader = lead_responsible(project_path, ResponsibilityRole.LEAD_LEADER, "leader_id")
-    none = Value(None, output_field=IntegerField())
+    # Typed: an untyped NULL in the first branch of a UNION ALL makes PostgreSQL read the column as text.
+    none = Cast(Value(None), output_field=BigIntegerField())
     return qs.values(
         "id",
         due=due,
