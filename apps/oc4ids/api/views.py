@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
@@ -11,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet
-from apps.lights.selectors import LightContext, attach_project_lights, light_context
 from apps.oc4ids.package import package_dict, package_queryset, project_dict
+from apps.projects.api.lights import PageLightsMixin
 from apps.projects.filters import ProjectFilter
 from apps.projects.models import Project
 from apps.projects.selectors import project_list
@@ -40,28 +39,14 @@ class Oc4idsProjectSerializer(serializers.Serializer):
     x_keyProject = serializers.JSONField(help_text="本系统扩展字段：类别、级别、预警灯、责任单位、包保领导等")  # noqa: N815
 
 
-class _Oc4idsBase(ApiViewSet):
+class _Oc4idsBase(PageLightsMixin, ApiViewSet):
     queryset = Project.objects.none()
     output_serializer_class = Oc4idsProjectSerializer
-
-    def light_ctx(self) -> LightContext:
-        if not hasattr(self, "_light_ctx"):
-            self._light_ctx = light_context(today=timezone.localdate())
-        return self._light_ctx
 
     def selector(self, user) -> QuerySet[Project]:
         # Same visibility and lights as the project list; ordered by id for stable pages. The lights
         # of every project only when a filter asks for them, else only the page's (set after the cut).
-        params = self.request.query_params
-        lights = any(params.get(name) not in (None, "") for name in ("light", "overdue"))
-        return package_queryset(project_list(user=user, ctx=self.light_ctx(), lights=lights)).order_by("id")
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        return page if page is None else attach_project_lights(page, self.light_ctx())
-
-    def get_object(self) -> Project:
-        return attach_project_lights([super().get_object()], self.light_ctx())[0]
+        return package_queryset(project_list(user=user, ctx=self.light_ctx(), lights=self.needs_all_lights())).order_by("id")
 
 
 @extend_schema(tags=[TAG])

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -9,12 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, TombstoneSerializer, UpdateMixin, crud_docs
-from apps.lights.selectors import LightContext, attach_project_lights, light_context
 from apps.projects.filters import AnnualPlanFilter, ProjectFilter
 from apps.projects.models import AnnualPlan, Project
 from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_list
 from apps.projects.services import annual_plan_set, annual_plan_update, project_archive, project_comment_add, project_create, project_update
 
+from .lights import PageLightsMixin
 from .serializers import (
     AnnualPlanSerializer,
     AnnualPlanWriteSerializer,
@@ -46,7 +45,7 @@ from .serializers import (
         )
     ),
 )
-class ProjectViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
+class ProjectViewSet(PageLightsMixin, ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet):
     queryset = Project.objects.none()
     output_serializer_class = ProjectDetailSerializer
     list_serializer_class = ProjectListSerializer
@@ -57,35 +56,11 @@ class ProjectViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
     ordering = ("-total_investment", "id")
     tombstone_field = "archived_at"
 
-    # Query parameters that filter or sort on the light: only then are the lights of every project
-    # worked out in the query; otherwise only the page's, after it is cut.
-    LIGHT_PARAMS = ("light", "overdue")
-
-    def light_ctx(self) -> LightContext:
-        if not hasattr(self, "_light_ctx"):
-            self._light_ctx = light_context(today=timezone.localdate())
-        return self._light_ctx
-
-    def needs_all_lights(self) -> bool:
-        params = self.request.query_params
-        return any(params.get(name) not in (None, "") for name in self.LIGHT_PARAMS) or "light_rank" in params.get("ordering", "")
-
     def selector(self, user, include_archived: bool = False) -> QuerySet[Project]:
         lights = self.action == "list" and self.needs_all_lights()
         if self.action == "list":
             return project_list(user=user, include_archived=include_archived, ctx=self.light_ctx(), lights=lights)
         return project_detail_queryset(user=user, ctx=self.light_ctx(), lights=False)
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        return page if page is None else attach_project_lights(page, self.light_ctx())
-
-    def get_object(self) -> Project:
-        return attach_project_lights([super().get_object()], self.light_ctx())[0]
-
-    def represent(self, instance) -> dict:
-        instance = attach_project_lights([self.get_queryset().get(pk=instance.pk)], self.light_ctx())[0]
-        return self.output_serializer_class(instance, context=self.get_serializer_context()).data
 
     def create_object(self, data: dict) -> Project:
         generate = data.pop("generate_milestones", True)

@@ -1,0 +1,36 @@
+"""The lights of the projects a project endpoint shows: worked out for the page (or the one object)
+after it is cut, and for the whole portfolio only when the request filters or sorts on the light."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from apps.lights.selectors import LightContext, attach_project_lights, light_context
+from apps.projects.models import Project
+
+# Query parameters that read every project's light: the `light` and `overdue` filters.
+LIGHT_FILTERS = ("light", "overdue")
+
+
+class PageLightsMixin:
+    """For ApiViewSets over projects: one light context per request, lights set on what is shown."""
+
+    def light_ctx(self) -> LightContext:
+        if not hasattr(self, "_light_ctx"):
+            self._light_ctx = light_context(today=timezone.localdate())
+        return self._light_ctx
+
+    def needs_all_lights(self) -> bool:
+        params = self.request.query_params
+        return any(params.get(name) not in (None, "") for name in LIGHT_FILTERS) or "light_rank" in params.get("ordering", "")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else attach_project_lights(page, self.light_ctx())
+
+    def get_object(self) -> Project:
+        return attach_project_lights([super().get_object()], self.light_ctx())[0]
+
+    def represent(self, instance) -> dict:
+        instance = attach_project_lights([self.get_queryset().get(pk=instance.pk)], self.light_ctx())[0]
+        return self.output_serializer_class(instance, context=self.get_serializer_context()).data
