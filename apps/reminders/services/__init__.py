@@ -4,7 +4,8 @@ from .common import SweepResult, enqueue_deliveries, lease_lock, rule_window_ope
 from .delivery import SendOutcome, delivery_resend, delivery_send, retry_delay
 from .digest import leader_digests_send
 from .notifications import notification_mark_read, notifications_mark_all_read, preference_update
-from .sweep import ITEM_SUBJECTS, deliveries_requeue_stale, reminders_sweep
+from .requeue import deliveries_requeue_stale
+from .sweep import ITEM_SUBJECTS, reminders_sweep
 
 __all__ = [
     "ITEM_SUBJECTS",

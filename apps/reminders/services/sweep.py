@@ -22,10 +22,11 @@ from apps.problems.services import notice_issue
 from apps.projects.models import ResponsibilityRole
 from apps.workcalendar.services import WorkCalendar
 
-from ..models import Channel, RecipientRole, ReminderCursor, ReminderDelivery, ReminderRule, StepKind, Subject, SweepRun
+from ..models import Channel, RecipientRole, ReminderCursor, ReminderRule, StepKind, Subject, SweepRun
 from ..schedule import DueStep, ItemTiming, WorkdayIndex, item_timing
 from ..selectors import Directory, Responsibilities, earliest_due, iter_pages, reminder_sources
-from .common import PlannedDelivery, SweepResult, enqueue_deliveries, lease_lock, load_calendar, persist_deliveries, rule_window_open
+from .common import PlannedDelivery, SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
+from .requeue import deliveries_requeue_stale
 
 logger = logging.getLogger(__name__)
 
@@ -88,19 +89,6 @@ def _finish(run: SweepRun | None, result: SweepResult) -> None:
     run.note = "\n".join(result.notes)[:2000]
     run.finished_at = timezone.now()
     run.save()
-
-
-def deliveries_requeue_stale(*, now: dt.datetime, rule_ids: list[int], older_than: dt.timedelta, limit: int | None = None) -> int:
-    """Re-enqueue pending rows whose message was lost (broker down at enqueue, worker killed):
-    the send task's status guard makes a duplicate message harmless."""
-    limit = limit or settings.REMINDERS_REQUEUE_LIMIT
-    with transaction.atomic():
-        stale = ReminderDelivery.objects.filter(status="pending", rule_id__in=rule_ids, enqueued_at__lt=now - older_than)
-        ids = list(stale.order_by("id").values_list("id", flat=True)[:limit])
-        if ids:
-            ReminderDelivery.objects.filter(id__in=ids).update(enqueued_at=now)
-            transaction.on_commit(lambda: enqueue_deliveries(ids))
-    return len(ids)
 
 
 def rule_candidates(rule: ReminderRule, steps: list, *, today: dt.date, calendar: WorkCalendar) -> tuple[list, WorkdayIndex]:
