@@ -20,6 +20,7 @@ class Subject(models.TextChoices):
     START = "start", "计划开工"
     DIGEST = "digest", "包保领导周报"
     BULLETIN = "bulletin", "月度通报"
+    BACKLOG = "backlog", "上线积压汇总"
 
 
 class Channel(models.TextChoices):
@@ -45,6 +46,15 @@ class StepKind(models.TextChoices):
     ESCALATE = "escalate", "逾期升级"
 
 
+class BacklogPolicy(models.TextChoices):
+    """What the sweep does with an item it meets for the first time already past steps it never
+    sent (thousands of them on go-live day): DESIGN.md §5 catch-up, chosen by the office."""
+
+    CURRENT = "current", "每个事项只发一条当前提醒"
+    SUMMARY = "summary", "按责任单位和包保领导各发一条汇总"
+    FULL = "full", "完整补发（含逾期升级和督办函）"
+
+
 def _validate_choices(values, choices, label: str) -> None:
     if not isinstance(values, list) or any(v not in choices.values for v in values):
         raise ValidationError(f"{label}只能从以下选项中选择：{'、'.join(choices.labels)}。")
@@ -61,6 +71,14 @@ class ReminderRule(models.Model):
     working_days_only = models.BooleanField("仅工作日发送", default=True, help_text="按工作日历（含调休上班日），法定节假日和周末不发送。")
     send_from = models.TimeField("每日发送开始时间", default=dt.time(9, 0), help_text="北京时间。")
     send_until = models.TimeField("每日发送结束时间", default=dt.time(17, 30), help_text="北京时间。")
+    backlog_policy = models.CharField(
+        "积压事项（上线时已逾期）",
+        max_length=10,
+        choices=BacklogPolicy.choices,
+        default=BacklogPolicy.CURRENT,
+        help_text="扫描第一次遇到、且已错过先前提醒步骤的事项（如系统上线时已逾期的大量事项）如何处理："
+        "只发一条当前提醒、汇总后按单位和领导各发一条，或完整补发全部升级并生成督办函。此后的提醒按规则正常进行。",
+    )
     note = models.CharField("说明", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
