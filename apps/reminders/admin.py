@@ -39,6 +39,7 @@ class ReminderRuleForm(forms.ModelForm):
             "working_days_only",
             "send_from",
             "send_until",
+            "backlog_policy",
             "note",
         )
 
@@ -64,7 +65,17 @@ class ReminderStepInline(PolicyTabularInline):
 class ReminderRuleAdmin(PolicyAdmin):
     form = ReminderRuleForm
     inlines = [ReminderStepInline]
-    list_display = ("name", "subject", "enabled", "working_days_only", "send_from", "send_until", "channel_labels", "updated_at")
+    list_display = (
+        "name",
+        "subject",
+        "enabled",
+        "working_days_only",
+        "send_from",
+        "send_until",
+        "channel_labels",
+        "backlog_policy",
+        "updated_at",
+    )
     list_editable = ("enabled",)
     list_filter = ("subject", "enabled")
     search_fields = ("name", "code")

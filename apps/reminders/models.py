@@ -99,6 +99,8 @@ class ReminderRule(models.Model):
 
     def clean(self) -> None:
         _validate_choices(self.channels, Channel, "发送渠道")
+        if self.subject == Subject.BACKLOG:
+            raise ValidationError({"subject": "“上线积压汇总”由扫描按规则自动生成，不能作为规则的提醒事项。"})
 
 
 class ReminderStep(models.Model):

@@ -16,7 +16,7 @@ from apps.accounts.policy import is_office
 from apps.lights.due import KINDS
 from apps.lights.models import RuleCode
 from apps.lights.selectors import all_thresholds
-from apps.organization.models import Department
+from apps.organization.models import Department, Leader
 from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 
 from .models import ChannelPreference, Notification, ReminderCursor, ReminderDelivery, ReminderRule, WebhookEndpoint
@@ -92,6 +92,7 @@ class Directory:
     """Who can be reached and how: loaded once per sweep (a handful of queries, whatever the size)."""
 
     dept_names: dict[int, str]
+    leader_names: dict[int, str]
     users_by_dept: dict[int, list[int]]
     user_by_leader: dict[int, int]
     office_users: list[int]
@@ -114,6 +115,7 @@ class Directory:
                 office.append(uid)
         return cls(
             dept_names=dict(Department.objects.values_list("id", "name")),
+            leader_names=dict(Leader.objects.values_list("id", "position")),
             users_by_dept=by_dept,
             user_by_leader=by_leader,
             office_users=office,

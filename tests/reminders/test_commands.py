@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from apps.reminders.models import ReminderDelivery, ReminderRule
+from apps.reminders.models import BacklogPolicy, ReminderDelivery, ReminderRule
 
 from .conftest import at
 
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_preview_prints_what_would_be_sent_and_writes_nothing(world):
+    ReminderRule.objects.filter(subject="milestone").update(backlog_policy=BacklogPolicy.FULL)
     out = StringIO()
     call_command("reminders_preview", "--date", "2025-10-20", stdout=out)
     text = out.getvalue()

@@ -8,7 +8,7 @@ import time_machine
 
 from apps.milestones.models import MilestoneStatus
 from apps.problems.models import NoticeType, SupervisionNotice
-from apps.reminders.models import Channel, ReminderDelivery, ReminderRule, ReminderStep, StepKind, SweepLock
+from apps.reminders.models import BacklogPolicy, Channel, ReminderDelivery, ReminderRule, ReminderStep, StepKind, SweepLock
 from apps.reminders.services import lease_lock, reminders_sweep
 from tests.factories import MilestoneFactory
 
@@ -97,8 +97,10 @@ def test_steps_reach_the_department_then_the_leader_then_the_office_with_a_super
     assert SupervisionNotice.objects.count() == 1
 
 
-def test_an_item_first_seen_long_overdue_gets_one_reminder_and_both_escalations(world):
-    # given the sweep never saw the milestone before (beat was down, or the row was imported late)
+def test_an_item_first_seen_long_overdue_gets_one_reminder_and_both_escalations_under_the_full_policy(world):
+    # given the office chose the full catch-up for backlog items (tests/reminders/test_backlog.py has the others)
+    ReminderRule.objects.filter(subject="milestone").update(backlog_policy=BacklogPolicy.FULL)
+    # and the sweep never saw the milestone before (beat was down, or the row was imported late)
     result = sweep_on(D(2025, 11, 5))
     # then only the latest reminder of the ladder is written, the passed ones are skipped, and
     # each escalation threshold already reached fires once

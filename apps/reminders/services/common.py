@@ -71,11 +71,13 @@ class SweepResult:
     skipped_steps: int = 0
     notices: int = 0
     unaddressed: int = 0
+    backlog: int = 0  # items first met already past earlier steps, handled by the rule's backlog policy
+    summaries: int = 0  # backlog summary deliveries (one per department or leader and channel)
     notes: list[str] = field(default_factory=list)
     planned: list[PlannedDelivery] = field(default_factory=list)  # filled on dry runs only
 
     def add(self, other: SweepResult) -> None:
-        for name in ("items", "created", "requeued", "skipped_steps", "notices", "unaddressed"):
+        for name in ("items", "created", "requeued", "skipped_steps", "notices", "unaddressed", "backlog", "summaries"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.notes += other.notes
         self.planned += other.planned

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -22,7 +24,7 @@ from apps.problems.services import notice_issue
 from apps.projects.models import ResponsibilityRole
 from apps.workcalendar.services import WorkCalendar
 
-from ..models import Channel, RecipientRole, ReminderCursor, ReminderRule, StepKind, Subject, SweepRun
+from ..models import BacklogPolicy, Channel, RecipientRole, ReminderCursor, ReminderRule, StepKind, Subject, SweepRun
 from ..schedule import DueStep, ItemTiming, WorkdayIndex, item_timing
 from ..selectors import Directory, Responsibilities, earliest_due, iter_pages, reminder_sources
 from .common import PlannedDelivery, SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
@@ -115,13 +117,57 @@ def _sweep_rule(
     if not steps:
         return result
     sources, index = rule_candidates(rule, steps, today=today, calendar=calendar)
+    backlog = Backlog() if rule.backlog_policy == BacklogPolicy.SUMMARY else None
     for source in sources:
         for page in iter_pages(source, batch_size):
-            result.add(_sweep_page(rule, steps, page, today=today, index=index, directory=directory, dry_run=dry_run, now=local))
+            result.add(
+                _sweep_page(rule, steps, page, today=today, index=index, directory=directory, dry_run=dry_run, now=local, backlog=backlog)
+            )
+    if backlog is not None:
+        result.add(_backlog_summaries(rule, backlog, today=today, directory=directory, dry_run=dry_run, now=local))
+    if result.backlog:
+        result.notes.append(
+            f"规则“{rule.name}”：{result.backlog} 个事项首次扫描时已错过先前的提醒步骤，按“{rule.get_backlog_policy_display()}”处理。"
+        )
     return result
 
 
-def _sweep_page(rule, steps, page: list[dict], *, today, index: WorkdayIndex, directory: Directory, dry_run: bool, now) -> SweepResult:
+@dataclass
+class Backlog:
+    """A rule's backlog items under the summary policy: their cursors and their lines per department
+    and leader, written together in one transaction once the rule's pages are read (an item is
+    never marked as reminded without the summary that tells about it)."""
+
+    cursors: list[ReminderCursor] = field(default_factory=list)
+    by_dept: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    by_leader: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, cursor: ReminderCursor, item: dict, leaders: Iterable[int]) -> None:
+        self.cursors.append(cursor)
+        line = {
+            "title": item["title"],
+            "project": item["project"],
+            "due_date": item["due_date"],
+            "overdue_days": item["overdue_days"],
+            "dept": item["dept"],
+            "link": item["link"],
+        }
+        if item["dept_id"]:
+            self.by_dept[item["dept_id"]].append(line)
+        for leader in set(leaders):
+            self.by_leader[leader].append(line)
+
+
+def is_backlog(row: dict, timing: ItemTiming, due_steps: list[DueStep], today: dt.date) -> bool:
+    """An item the sweep meets for the first time (no cursor) already overdue, with a step that
+    should have gone out on an earlier day: on go-live day that is most of the overdue portfolio."""
+    first_seen = row["cursor_fire"] is None and not row["cursor_esc"]
+    return first_seen and timing.overdue > 0 and any(s.fire_date < today for s in due_steps)
+
+
+def _sweep_page(
+    rule, steps, page: list[dict], *, today, index: WorkdayIndex, directory: Directory, dry_run: bool, now, backlog: Backlog | None = None
+) -> SweepResult:
     result = SweepResult(items=len(page))
     resp = Responsibilities.load({row["project_ref"] for row in page if row["project_ref"]})
     planned: list[PlannedDelivery] = []
@@ -141,13 +187,24 @@ def _sweep_page(rule, steps, page: list[dict], *, today, index: WorkdayIndex, di
         if not due_steps:
             continue
         escalated = max([escalated, *(e.step.working_days for e in new_escalations)])
-        cursors.append(
-            ReminderCursor(rule=rule, object_id=row["id"], due_date=row["due"], reminder_fire_date=fire, escalated_days=escalated)
-        )
+        cursor = ReminderCursor(rule=rule, object_id=row["id"], due_date=row["due"], reminder_fire_date=fire, escalated_days=escalated)
         item = _item_context(rule, row, resp, directory, timing)
+        catch_up = rule.backlog_policy != BacklogPolicy.FULL and is_backlog(row, timing, due_steps, today)
+        if catch_up:
+            # The cursor still moves past every step reached, so the item carries on from today's
+            # position: later repeats and escalations fire on their days, the past ones never.
+            result.backlog += 1
+            if backlog is not None:
+                leaders = list(resp.leaders.get(row["project_ref"], ())) + ([row["own_leader_ref"]] if row["own_leader_ref"] else [])
+                backlog.add(cursor, item, leaders)
+                continue
+            # One current reminder: the before/overdue track's latest step, else the highest
+            # escalation reached, to its own recipients and without a 督办函.
+            due_steps = [timing.reminder] if timing.reminder else [max(new_escalations, key=lambda e: e.step.working_days)]
+        cursors.append(cursor)
         for due_step in due_steps:
             context = {**item, "kind": due_step.step.kind, "step_label": due_step.label}
-            if due_step.step.issue_supervision_notice:
+            if due_step.step.issue_supervision_notice and not catch_up:
                 context["notice_number"] = _notice_number(rule, row, today)
                 notices.append((row | {"dept_id": item["dept_id"]}, due_step, timing))
             rows = list(_expand(rule, row, due_step, context, resp, directory))
@@ -168,6 +225,69 @@ def _sweep_page(rule, steps, page: list[dict], *, today, index: WorkdayIndex, di
         )
         for row, due_step, timing in notices:
             result.notices += _issue_notice(rule, row, due_step, timing, today=today, index=index, result=result)
+    return result
+
+
+# A summary lists this many items; the rest are counted and found on the page behind the link.
+BACKLOG_LINES = 50
+
+
+def _backlog_summaries(rule: ReminderRule, backlog: Backlog, *, today: dt.date, directory: Directory, dry_run: bool, now) -> SweepResult:
+    """One summary per department (its users and its group robots) and per 包保 leader (personal
+    channels only) of the backlog items the rule met today, with their cursors, in one transaction."""
+    result = SweepResult()
+    planned: list[PlannedDelivery] = []
+    subject_label = Subject(rule.subject).label
+    audiences = [("dept", dept_id, lines) for dept_id, lines in backlog.by_dept.items()]
+    audiences += [("leader", leader_id, lines) for leader_id, lines in backlog.by_leader.items()]
+    for audience, key, lines in audiences:
+        if audience == "dept":
+            users, depts, channels = directory.users_by_dept.get(key, []), {key}, rule.channels
+            name = directory.dept_names.get(key, "")
+        else:
+            user = directory.user_by_leader.get(key)
+            users, depts, channels = ([user] if user else []), set(), [c for c in rule.channels if c != Channel.WEBHOOK]
+            name = directory.leader_names.get(key, "")
+        lines = sorted(lines, key=lambda line: (line["due_date"], line["project"], line["title"]))
+        context = {
+            "subject": Subject.BACKLOG,
+            "item_subject_label": subject_label,
+            "audience": name,
+            "audience_kind": audience,
+            "today": today.isoformat(),
+            "overdue_count": len(lines),
+            "items": lines[:BACKLOG_LINES],
+            "more": max(0, len(lines) - BACKLOG_LINES),
+            "link": "/my/",
+        }
+        common = {
+            "rule_id": rule.pk,
+            "subject": Subject.BACKLOG,
+            "object_id": key,
+            "due_date": today,
+            "project_id": None,
+            "step_key": f"backlog:{audience}",
+            "step_label": "上线积压事项汇总",
+            "occurrence": 1,
+            "fire_date": today,
+            "context": context,
+        }
+        rows = list(expand_channels(channels, users, depts, directory, common))
+        result.unaddressed += not rows
+        planned += rows
+    result.summaries = len(planned)
+    if dry_run:
+        result.planned, result.created = planned, len(planned)
+        return result
+    with transaction.atomic():
+        result.created = len(persist_deliveries(planned, now=now))
+        ReminderCursor.objects.bulk_create(
+            backlog.cursors,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["rule", "object_id", "due_date"],
+            update_fields=["reminder_fire_date", "escalated_days", "updated_at"],
+        )
     return result
 
 
