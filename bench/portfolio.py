@@ -200,6 +200,19 @@ def build_cases(p: Portfolio) -> list[Case]:
 
         return run
 
+    def project_all(where: str, params: tuple = (), order: str = "p.total_investment DESC, p.id"):
+        """Every matching row (an export's floor), with the same extras as a page."""
+
+        def run():
+            rows = _sql(
+                f"SELECT {list_cols} FROM {project} p JOIN {category} c ON c.id = p.category_id JOIN {region} r ON r.id = p.region_id"
+                f" WHERE p.archived_at IS NULL AND {where} ORDER BY {order}",
+                list(params),
+            )
+            return _dump(rows, page_extras([r[0] for r in rows]))
+
+        return run
+
     def detail_floor():
         rows = _sql(
             f"SELECT p.*, c.code, c.name, r.name FROM {project} p JOIN {category} c ON c.id = p.category_id"
@@ -344,6 +357,15 @@ def build_cases(p: Portfolio) -> list[Case]:
             "项目台账导出（一个区划，Excel）",
             _get(c, f"/projects/export.xlsx?region={p.region_id}"),
             project_page("p.region_id = %s", (p.region_id,)),
+            16,
+            250,
+        ),
+        # About 1 000 rows at 20 000 projects (6 % have not started): the issue's "Excel export of 1 000 rows".
+        Case(
+            "export_not_started",
+            "项目台账导出（未开工项目，Excel）",
+            _get(c, "/projects/export.xlsx?build_status=not_started"),
+            project_all("p.build_status = %s", ("not_started",)),
             16,
             250,
         ),
