@@ -332,6 +332,19 @@ def server_throttle_rates(env: dict[str, str]) -> dict[str, str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def database_connections() -> dict[str, int]:
+    """Connections open to this database now (gunicorn's workers keep one each: CONN_MAX_AGE) and
+    the server's limit, which every web and worker process of a deployment shares."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        here = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
+        everywhere = cursor.fetchone()[0]
+        cursor.execute("SHOW max_connections")
+        limit = int(cursor.fetchone()[0])
+    return {"this_database": here, "all_databases": everywhere, "max_connections": limit}
+
+
 def per_minute(rate: str | None) -> float | None:
     """A DRF rate ("600/min") as requests a minute (periods s, m, h, d)."""
     if not rate:
@@ -539,6 +552,11 @@ def format_table(result: dict) -> str:
         f"其中在 gunicorn 进程内处理的时间（访问日志，{inside['requests']} 次）：p50 {inside['p50_ms']} ms，p95 {inside['p95_ms']} ms；"
         "其余是等待空闲进程的排队时间。"
     )
+    conns = result["database_connections"]
+    lines.append(
+        f"数据库连接（压测结束前）：本库 {conns['this_database']} 个（含本命令 1 个），全部 {conns['all_databases']} 个，"
+        f"上限 max_connections={conns['max_connections']}。"
+    )
     busiest = result["busiest_account"]
     rate = result["throttle_rates"].get("token")
     lines.append(
@@ -594,6 +612,7 @@ def run(options: Options, *, log_dir: Path) -> dict:
                 samples_path=samples_path,
                 log_path=log_dir / "loadtest-locust.log",
             )
+            connections = database_connections()
         finally:
             server.stop()
         raw = json.loads(samples_path.read_text(encoding="utf-8")) if samples_path.exists() else {}
@@ -616,6 +635,7 @@ def run(options: Options, *, log_dir: Path) -> dict:
         "gunicorn": " ".join(["gunicorn", *server.command[3:]]),
         "throttle_rates": rates,
         "locust_exit_code": exit_code,
+        "database_connections": connections,
         "in_worker": {"requests": len(in_worker), "p50_ms": _percentile(in_worker, 0.5), "p95_ms": _percentile(in_worker, 0.95)},
         "load_average_before": load_before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
