@@ -257,6 +257,20 @@ class ReminderDelivery(models.Model):
     context = models.JSONField("消息内容", default=dict)
     batch = models.UUIDField("扫描批次", null=True, blank=True, db_index=True)
     enqueued_at = models.DateTimeField("入队时间", null=True, blank=True)
+    # The claim of an external send (SMS, webhook, e-mail), committed before the call and cleared
+    # with its outcome: a claim left standing means the sender died in between, "maybe sent".
+    claimed_at = models.DateTimeField(
+        "开始发送时间",
+        null=True,
+        blank=True,
+        help_text="短信、Webhook、邮件开始发送时记录，发送结果写入后清空；长时间未清空说明发送进程中途中断。",
+    )
+    interruptions = models.PositiveSmallIntegerField(
+        "发送中断次数",
+        default=0,
+        help_text="发送进程调用渠道后、记下结果前中断的次数（此时可能已发出）。第一次中断后以同一发送编号补发一次，第二次即标记为失败，不再自动重发。",
+    )
+    retry_at = models.DateTimeField("下次重试时间", null=True, blank=True, help_text="发送失败后按退避时间重试；此前不会重新入队。")
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -274,6 +288,11 @@ class ReminderDelivery(models.Model):
                 name="reminder_delivery_has_recipient",
                 condition=Q(user__isnull=False) | Q(endpoint__isnull=False),
                 violation_error_message="发送记录必须有接收用户或Webhook地址。",
+            ),
+            models.CheckConstraint(
+                name="reminder_delivery_claim_only_pending",
+                condition=Q(claimed_at__isnull=True) | Q(status="pending"),
+                violation_error_message="只有待发送的记录可以处于“发送中”。",
             ),
         ]
         indexes = [

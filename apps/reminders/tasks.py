@@ -10,6 +10,7 @@ from django.db import DatabaseError
 
 from .models import Subject
 from .services import ITEM_SUBJECTS, delivery_send, leader_digests_send, reminders_sweep
+from .services.requeue import deliveries_requeue_lost
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,13 @@ def send_delivery_task(self, delivery_id: int) -> str:
         # The row counts the attempts (REMINDERS_MAX_ATTEMPTS), so Celery's own counter is not the bound here.
         raise self.retry(countdown=outcome.retry_in, max_retries=None)
     return outcome.status
+
+
+@shared_task
+def requeue_lost_deliveries_task() -> int:
+    """Every minute: re-enqueue the deliveries a dead worker took with it (no retries of its own:
+    the next minute's run is the retry)."""
+    return deliveries_requeue_lost()
 
 
 def _summary(result) -> dict[str, int]:

@@ -165,6 +165,10 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_DATA_DIR = Path(env("CELERY_DATA_DIR", default=str(BASE_DIR / "var" / "celery")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # Longer than the longest countdown a task waits out (a reminder's retry: 30 min + up to 50 %
+    # jitter = 45 min): a worker holds a countdown's message unacknowledged until it is due, and past
+    # the visibility timeout Redis would hand a copy to another worker. A dead worker's messages do
+    # not wait for it either: the minutely requeue re-sends its deliveries from the database.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -223,6 +227,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.reminders.tasks.sweep_reminders_task",
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
+    },
+    # Every minute: re-enqueue the deliveries a dead worker took with it, once the send queue is
+    # empty (REMINDERS_REQUEUE_LOST_AFTER_SECONDS, REMINDERS_CLAIM_TIMEOUT_SECONDS), instead of
+    # leaving them to Redis's visibility timeout or the sweep's slower pass. Expires before the next.
+    "requeue-lost-deliveries": {
+        "task": "apps.reminders.tasks.requeue_lost_deliveries_task",
+        "schedule": crontab(),
+        "options": {"expires": 50},
     },
     # Every day at 09:05: monthly-report reminders before the deadline day and 催报 after it
     # (day-granular, so once a morning is enough; non-working days are skipped by the rule).
@@ -343,9 +355,18 @@ REMINDERS_QUEUE = env("REMINDERS_QUEUE", default="celery")
 # Items read and written per transaction by the sweep.
 REMINDERS_SWEEP_BATCH_SIZE = env.int("REMINDERS_SWEEP_BATCH_SIZE", default=2000)
 # Pending rows older than this are re-enqueued by the sweep (their message was lost: broker down,
-# worker killed). Longer than a normal queue wait, shorter than a working day.
+# worker killed), whatever the queue holds: the backstop. Longer than a normal queue wait.
 REMINDERS_REQUEUE_AFTER_SECONDS = env.int("REMINDERS_REQUEUE_AFTER_SECONDS", default=600)
+# The minutely requeue: once the send queue is empty, pending rows enqueued (or due for their
+# retry) longer ago than this have lost their message with a dead worker and are re-enqueued. Above
+# the time a taken message takes to run; a killed worker's deliveries go out within minutes.
+REMINDERS_REQUEUE_LOST_AFTER_SECONDS = env.int("REMINDERS_REQUEUE_LOST_AFTER_SECONDS", default=120)
 REMINDERS_REQUEUE_LIMIT = env.int("REMINDERS_REQUEUE_LIMIT", default=20000)
+# SMS, webhook and e-mail commit a claim before calling the channel; a claim older than this belongs
+# to a dead sender (the row is sent once more with the same delivery id). Far above the channels'
+# own timeouts (REMINDERS_WEBHOOK_TIMEOUT 10 s, EMAIL_TIMEOUT 20 s a step), so a slow but live
+# sender is never taken for dead.
+REMINDERS_CLAIM_TIMEOUT_SECONDS = env.int("REMINDERS_CLAIM_TIMEOUT_SECONDS", default=300)
 # Attempts per delivery before it is marked failed (visible in the admin and the API, resendable).
 REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=5)
 REMINDERS_RETRY_BASE_SECONDS = env.int("REMINDERS_RETRY_BASE_SECONDS", default=30)

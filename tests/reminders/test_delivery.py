@@ -1,4 +1,5 @@
-"""Sending one delivery: exactly once, retries with backoff, failures visible, every channel."""
+"""Sending one delivery: in-app exactly once, external channels claimed before the call and sent at
+most once more after their sender died, retries with backoff, failures visible, every channel."""
 
 import datetime as dt
 import hashlib
@@ -18,7 +19,9 @@ from apps.reminders.channels.message import render_message
 from apps.reminders.channels.webhook import build_request, dingtalk_signed_url, sign
 from apps.reminders.models import Channel, DeliveryStatus, Notification, ReminderDelivery, WebhookFlavor
 from apps.reminders.services import delivery_resend, delivery_send, retry_delay
+from apps.reminders.services.delivery import RETRY_CAP_SECONDS, UNKNOWN_OUTCOME
 from apps.reminders.tasks import send_delivery_task
+from tests.conftest import need_service
 
 from .conftest import at, sweep_on
 from .factories import ReminderDeliveryFactory, WebhookEndpointFactory
@@ -102,13 +105,23 @@ def test_a_failing_channel_retries_with_backoff_then_fails_visibly(swept, monkey
     first = delivery_send(delivery_id=row.pk, now=NOW)
     assert first.status == "retry"
     assert 30 <= first.retry_in <= 45
-    second = delivery_send(delivery_id=row.pk, now=NOW)
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.claimed_at, row.retry_at) == (
+        DeliveryStatus.PENDING,
+        1,
+        None,
+        NOW + dt.timedelta(seconds=first.retry_in),
+    )
+    # a message that arrives before the countdown is over (a duplicate) does nothing
+    assert delivery_send(delivery_id=row.pk, now=NOW + dt.timedelta(seconds=10)).status == "skipped"
+    second = delivery_send(delivery_id=row.pk, now=row.retry_at)
     assert 60 <= second.retry_in <= 90
-    assert delivery_send(delivery_id=row.pk, now=NOW).status == DeliveryStatus.FAILED
+    row.refresh_from_db()
+    assert delivery_send(delivery_id=row.pk, now=row.retry_at).status == DeliveryStatus.FAILED
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.FAILED, 3, "SMTP 连接超时")
     # a failed row is never retried by a stray message
-    assert delivery_send(delivery_id=row.pk, now=NOW).status == "skipped"
+    assert delivery_send(delivery_id=row.pk, now=row.retry_at).status == "skipped"
 
 
 def test_the_task_asks_celery_to_retry_with_the_backoff(swept, monkeypatch):
@@ -122,6 +135,114 @@ def test_the_task_asks_celery_to_retry_with_the_backoff(swept, monkeypatch):
 
 def test_retry_delay_grows_and_is_capped():
     assert [retry_delay(1) >= 30, retry_delay(2) >= 60, retry_delay(10) <= 2700] == [True, True, True]
+
+
+def test_redis_hands_out_no_second_copy_of_a_retry_a_worker_holds_until_its_countdown_is_over(settings):
+    # a worker keeps a countdown's message unacknowledged until it is due; past the visibility
+    # timeout Redis would give a copy to another worker
+    if not settings.REDIS_URL:
+        need_service("Redis（设置 REDIS_URL）")
+    longest = RETRY_CAP_SECONDS * 1.5  # the cap plus the largest jitter
+    assert max(retry_delay(attempt) for attempt in range(1, 20)) <= longest
+    assert longest < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+
+
+def test_in_app_is_one_transaction_of_few_statements(swept, django_assert_num_queries):
+    # the hot path (DESIGN.md §8): lock the row, the calendar (days, years), the item still open,
+    # the notification, the outcome — inside the test's transaction, so a savepoint and its release
+    row = _row(Channel.IN_APP)
+    with django_assert_num_queries(8):
+        assert delivery_send(delivery_id=row.pk, now=NOW).status == DeliveryStatus.SENT
+
+
+# --- external channels: a claim committed before the call, the outcome after -----------------
+
+
+def test_an_external_send_is_claimed_before_the_channel_is_called_and_a_duplicate_message_skips(swept, monkeypatch):
+    row = _row(Channel.EMAIL)
+    seen = {}
+
+    def sending(self, delivery, message):
+        # while this sender calls the channel, the row says so, and a second message for it skips
+        seen["row"] = ReminderDelivery.objects.values("status", "attempts", "claimed_at").get(pk=delivery.pk)
+        seen["duplicate"] = delivery_send(delivery_id=delivery.pk, now=NOW + dt.timedelta(seconds=30)).status
+
+    monkeypatch.setattr("apps.reminders.channels.email.EmailChannel.send", sending)
+    assert delivery_send(delivery_id=row.pk, now=NOW).status == DeliveryStatus.SENT
+    assert seen == {"row": {"status": DeliveryStatus.PENDING, "attempts": 1, "claimed_at": NOW}, "duplicate": "skipped"}
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.claimed_at, row.interruptions, row.sent_at) == (DeliveryStatus.SENT, 1, None, 0, NOW)
+
+
+def _claimed(row: ReminderDelivery, *, ago: int, interruptions: int = 0) -> None:
+    """The row as a sender left it that died after calling the channel, `ago` seconds before NOW."""
+    ReminderDelivery.objects.filter(pk=row.pk).update(
+        attempts=1 + interruptions, claimed_at=NOW - dt.timedelta(seconds=ago), interruptions=interruptions
+    )
+
+
+def test_a_fresh_claim_of_a_live_sender_makes_a_duplicate_message_skip(swept, settings):
+    row = _row(Channel.EMAIL)
+    _claimed(row, ago=settings.REMINDERS_CLAIM_TIMEOUT_SECONDS - 1)
+    assert delivery_send(delivery_id=row.pk, now=NOW).status == "skipped"
+    assert mail.outbox == []
+
+
+def test_a_stale_claim_is_sent_once_more_with_the_same_delivery_id(swept, settings):
+    # given an e-mail whose sender died after handing it to the mail server
+    row = _row(Channel.EMAIL)
+    _claimed(row, ago=settings.REMINDERS_CLAIM_TIMEOUT_SECONDS + 1)
+    # when a message for it arrives
+    assert delivery_send(delivery_id=row.pk, now=NOW).status == DeliveryStatus.SENT
+    # then it went out once more, with the id a receiver drops repeats by
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["X-Reminder-Delivery-Id"] == str(row.pk)
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<reminder-delivery-{row.pk}@localhost>"
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.interruptions, row.claimed_at) == (DeliveryStatus.SENT, 2, 1, None)
+
+
+def test_a_second_stale_claim_is_never_sent_a_third_time_and_fails_saying_the_outcome_is_unknown(swept, settings):
+    row = _row(Channel.EMAIL)
+    _claimed(row, ago=settings.REMINDERS_CLAIM_TIMEOUT_SECONDS + 1, interruptions=1)
+    assert delivery_send(delivery_id=row.pk, now=NOW).status == DeliveryStatus.FAILED
+    assert mail.outbox == []
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.interruptions, row.claimed_at) == (DeliveryStatus.FAILED, 2, 2, None)
+    assert row.last_error == UNKNOWN_OUTCOME
+    assert "发送结果未知" in row.last_error
+
+
+def test_a_sender_slower_than_the_claim_timeout_leaves_the_outcome_to_the_one_that_took_over(swept, monkeypatch, settings):
+    row = _row(Channel.EMAIL)
+
+    def overtaken(self, delivery, message):
+        # meanwhile the claim went stale and another sender took the row over
+        ReminderDelivery.objects.filter(pk=delivery.pk).update(claimed_at=NOW + dt.timedelta(minutes=10), interruptions=1)
+
+    monkeypatch.setattr("apps.reminders.channels.email.EmailChannel.send", overtaken)
+    assert delivery_send(delivery_id=row.pk, now=NOW).status == "skipped"
+    row.refresh_from_db()
+    assert (row.status, row.claimed_at) == (DeliveryStatus.PENDING, NOW + dt.timedelta(minutes=10))
+
+
+def test_a_channel_bug_is_recorded_and_retried_not_left_as_a_standing_claim(swept, monkeypatch):
+    monkeypatch.setattr("apps.reminders.channels.email.EmailChannel.send", lambda *a: 1 / 0)
+    row = _row(Channel.EMAIL)
+    assert delivery_send(delivery_id=row.pk, now=NOW).status == "retry"
+    row.refresh_from_db()
+    assert (row.status, row.claimed_at, row.last_error) == (DeliveryStatus.PENDING, None, "发送出错：division by zero")
+
+
+def test_a_completed_item_cancels_a_reminder_whose_sender_died(swept, settings):
+    row = _row(Channel.EMAIL)
+    _claimed(row, ago=settings.REMINDERS_CLAIM_TIMEOUT_SECONDS + 1)
+    swept.milestone.status = MilestoneStatus.DONE
+    swept.milestone.actual_date = D(2025, 10, 14)
+    swept.milestone.save()
+    assert delivery_send(delivery_id=row.pk, now=NOW).status == DeliveryStatus.CANCELLED
+    row.refresh_from_db()
+    assert row.claimed_at is None
 
 
 def test_a_missing_address_fails_at_once_without_retries(world):
@@ -139,11 +260,11 @@ def test_resend_puts_a_failed_delivery_back_and_never_resends_a_sent_one(
     sent = []
     monkeypatch.setattr(tasks.send_delivery_task, "apply_async", lambda args, **kw: sent.append(args[0]))
     row = _row(Channel.EMAIL)
-    ReminderDelivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.FAILED, attempts=5)
+    ReminderDelivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.FAILED, attempts=5, interruptions=2, retry_at=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         delivery_resend(actor=office_user, delivery=row)
     row.refresh_from_db()
-    assert (row.status, row.attempts, sent) == (DeliveryStatus.PENDING, 0, [row.pk])
+    assert (row.status, row.attempts, row.interruptions, row.retry_at, sent) == (DeliveryStatus.PENDING, 0, 0, None, [row.pk])
     delivery_send(delivery_id=row.pk, now=NOW)
     with pytest.raises(ValidationError):
         delivery_resend(actor=office_user, delivery=row)

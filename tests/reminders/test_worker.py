@@ -1,5 +1,7 @@
 """Exactly once with a real Redis and a real worker process: a worker killed with SIGKILL in the
-middle of a batch, and Redis stopped while rows are written.
+middle of a batch (its deliveries sent again by the beat's minutely requeue, not after Redis's
+visibility timeout), and Redis stopped while rows are written. SMS and webhooks whose sender died
+mid-send: tests/reminders/test_faults.py.
 
 Each test starts a private redis-server on a free port in a temporary folder (the shared Redis on
 6379 is never stopped) and points both the worker and this process's Celery app at it.
@@ -221,26 +223,68 @@ def _assert_exactly_once(n: int) -> None:
     assert Notification.objects.values("delivery").distinct().count() == n
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(worker, settings):
+@contextmanager
+def _notifications_locked() -> Iterator[None]:
+    """Hold a lock that makes every in-app send wait at its INSERT (from a connection of its own),
+    so a worker can be killed with a send surely in flight."""
+    import psycopg
+
+    if connection.vendor != "postgresql":
+        need_service("PostgreSQL（设置 DATABASE_URL）")
+    with psycopg.connect(_database_url().replace("postgres://", "postgresql://", 1)) as locker:
+        locker.execute(f"LOCK TABLE {Notification._meta.db_table} IN SHARE MODE")
+        yield
+        locker.rollback()
+
+
+def _a_send_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE NOT l.granted AND a.datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def requeue_until(done, queue: str, what: str) -> None:
+    """Publish the beat's minutely requeue (its entry's task and options) to the test's queue, a run
+    every half second instead of every minute, until `done()`."""
+    from django.conf import settings
+
+    from projects_mgmt.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["requeue-lost-deliveries"]
+    deadline = time.monotonic() + HANG
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"等待超时（{HANG}秒）：{what}")
+        app.send_task(entry["task"], queue=queue, **entry["options"])
+        time.sleep(0.5)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(worker, private_redis):
+    import redis
+
     # given N due items and one sweep that wrote and enqueued N deliveries
     _due_items(N, timezone.localdate())
     result = reminders_sweep(subjects=["milestone"])
     assert result.created == N
-    # when the worker is killed with SIGKILL in the middle of the batch
+    # when the whole worker process is killed with SIGKILL in the middle of the batch, inside a send
     worker.start()
     _wait_until(lambda: _sent() >= N // 4, HANG, "worker 发出四分之一")
-    worker.kill()
+    with _notifications_locked():
+        _wait_until(_a_send_waits_for_a_lock, HANG, "worker 的一次发送在途")
+        worker.kill()
     sent_at_kill = _sent()
     assert 0 < sent_at_kill < N
-    # and the next sweep runs (it re-enqueues every pending row: the one the dead worker held, whose
-    # message waits in Redis's unacked set for an hour, and the queued ones, now twice — harmless)
-    settings.REMINDERS_REQUEUE_AFTER_SECONDS = 0
-    again = reminders_sweep(subjects=["milestone"])
-    assert (again.created, again.requeued) == (0, N - sent_at_kill)
-    # and the worker is started again
+    # (the message of the send in flight stays in Redis's unacked set, given back only after the
+    # visibility timeout, an hour)
+    assert redis.Redis.from_url(private_redis.url).hlen("unacked") == 1
+    # and a new worker is started, and the beat's minutely requeue runs
+    worker.env["REMINDERS_REQUEUE_LOST_AFTER_SECONDS"] = "1"  # seconds, not minutes: the test waits for events
     worker.start()
-    _wait_until(lambda: _sent() == N, HANG, f"全部 {N} 条发出")
-    # then every reminder went out exactly once
+    requeue_until(lambda: _sent() == N, worker.queue, f"全部 {N} 条发出")
+    # then every reminder went out exactly once, the one in flight included
     _assert_exactly_once(N)
 
 

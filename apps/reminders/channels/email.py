@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from ..models import Channel, ReminderDelivery
 from . import ChannelError
 from .message import Message
+
+
+def message_id(delivery_id: int) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<reminder-delivery-{delivery_id}@{domain}>"
 
 
 class EmailChannel:
@@ -22,7 +29,9 @@ class EmailChannel:
             body=message.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
-            headers={"X-Reminder-Delivery-Id": str(delivery.pk)},
+            # One Message-ID per delivery: the once-more send after a worker died mid-send is the
+            # same message to mail servers and clients that drop repeated ids.
+            headers={"X-Reminder-Delivery-Id": str(delivery.pk), "Message-ID": message_id(delivery.pk)},
         )
         mail.attach_alternative(message.html, "text/html")
         try:

@@ -1,8 +1,9 @@
 """Webhooks: generic JSON signed with HMAC-SHA256, WeCom (企业微信) and DingTalk (钉钉) group robots.
 
 Generic receivers verify `X-Reminder-Signature: sha256=<hex>` over "<timestamp>.<body>" with the
-shared secret, and drop a repeated `X-Reminder-Delivery-Id` (a worker killed after the POST but
-before its commit sends the same delivery again: at-least-once on the wire, exactly once with the id).
+shared secret, and drop a repeated `X-Reminder-Delivery-Id`: a worker killed after the POST but
+before recording the outcome leaves a claim, and the delivery is sent once more, never a third time,
+with the same id (services/delivery.py). At most twice on the wire, exactly once with the id.
 """
 
 from __future__ import annotations

@@ -1,24 +1,94 @@
-"""Re-enqueueing deliveries whose message was lost (broker down at enqueue, worker killed)."""
+"""Re-enqueueing deliveries whose message was lost (broker down at enqueue, worker killed).
+
+A pending row's message is lost when nothing is going to run it: it was enqueued a while ago, it is
+not waiting for a retry's countdown (`retry_at`), and no live sender holds it (no claim, or a claim
+older than REMINDERS_CLAIM_TIMEOUT_SECONDS: its sender died mid-send). Two passes look for them:
+
+- every minute (`requeue_lost_deliveries_task`), rows enqueued over REMINDERS_REQUEUE_LOST_AFTER_SECONDS
+  ago, but only while the send queue is empty: a row may be waiting its turn in a long queue (a first
+  sweep at go-live enqueues hundreds of thousands), and re-enqueueing those every minute would pile
+  copies on the backlog. With the queue empty, a pending row's message is in no queue: a dead worker
+  took it. So a killed worker's deliveries go out within minutes, not after Redis's visibility timeout;
+- at the end of each sweep, rows enqueued over REMINDERS_REQUEUE_AFTER_SECONDS ago whatever the
+  queue holds: the backstop when the queue never empties or the broker cannot say.
+
+A duplicate message is harmless: the send's row lock, status guard and claim make it skip.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from ..models import ReminderDelivery
-from .common import enqueue_deliveries
+from apps.workcalendar.services import WorkCalendar
+
+from ..models import DeliveryStatus, ReminderDelivery, ReminderRule
+from .common import enqueue_deliveries, rule_window_open
+from .delivery import claim_timeout
+
+logger = logging.getLogger(__name__)
+
+
+def lost_messages(*, now: dt.datetime, older_than: dt.timedelta) -> Q:
+    """Pending rows that nothing is going to run: enqueued (or due for their retry) over
+    `older_than` ago, and not held by a live sender."""
+    cutoff = now - older_than
+    return (
+        Q(status=DeliveryStatus.PENDING, enqueued_at__lt=cutoff)
+        & (Q(retry_at__isnull=True) | Q(retry_at__lt=cutoff))
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()))
+    )
 
 
 def deliveries_requeue_stale(*, now: dt.datetime, rule_ids: list[int], older_than: dt.timedelta, limit: int | None = None) -> int:
-    """Re-enqueue pending rows whose message was lost (broker down at enqueue, worker killed):
-    the send task's status guard makes a duplicate message harmless."""
+    """Re-enqueue the lost rows of `rule_ids` (their send window open): the send task's status guard
+    and claim make a duplicate message harmless."""
     limit = limit or settings.REMINDERS_REQUEUE_LIMIT
     with transaction.atomic():
-        stale = ReminderDelivery.objects.filter(status="pending", rule_id__in=rule_ids, enqueued_at__lt=now - older_than)
+        stale = ReminderDelivery.objects.filter(lost_messages(now=now, older_than=older_than), rule_id__in=rule_ids)
         ids = list(stale.order_by("id").values_list("id", flat=True)[:limit])
         if ids:
             ReminderDelivery.objects.filter(id__in=ids).update(enqueued_at=now)
             transaction.on_commit(lambda: enqueue_deliveries(ids))
     return len(ids)
+
+
+def open_rule_ids(now: dt.datetime) -> list[int]:
+    """The enabled rules whose send window is open at `now` (outside it a send is only deferred)."""
+    local = timezone.localtime(now)
+    calendar = WorkCalendar.load(local.year, local.year)
+    return [rule.pk for rule in ReminderRule.objects.filter(enabled=True).order_by("id") if rule_window_open(rule, local, calendar)]
+
+
+def waiting_messages(queue: str) -> int | None:
+    """How many messages wait in the broker's `queue` (not those a worker has taken); None when the
+    broker does not answer."""
+    from kombu.exceptions import ChannelError as NoSuchQueue
+
+    from ..tasks import send_delivery_task
+
+    try:
+        with send_delivery_task.app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)
+            try:
+                return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+            except NoSuchQueue:
+                return 0  # never declared, or drained: the Redis transport keeps no empty list
+    except Exception as exc:  # any broker/transport error: the sweep's pass remains
+        logger.warning("无法读取发送队列 %s 的长度（%s），本轮不重新入队。", queue, exc)
+        return None
+
+
+def deliveries_requeue_lost(*, now: dt.datetime | None = None, limit: int | None = None) -> int:
+    """The minutely pass: once the send queue is empty, re-enqueue the rows a dead worker (or a lost
+    publish) left pending over REMINDERS_REQUEUE_LOST_AFTER_SECONDS ago."""
+    now = now or timezone.now()
+    if waiting_messages(settings.REMINDERS_QUEUE) != 0:
+        return 0  # a backlog (its rows are not lost, only waiting) or no broker to ask
+    older_than = dt.timedelta(seconds=settings.REMINDERS_REQUEUE_LOST_AFTER_SECONDS)
+    return deliveries_requeue_stale(now=now, rule_ids=open_rule_ids(now), older_than=older_than, limit=limit)
