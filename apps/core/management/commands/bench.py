@@ -56,7 +56,9 @@ class Command(BaseCommand):
         path = Path(options["json"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        self.stdout.write(format_table(result))
+        table = format_table(result)
+        # Deliveries alone: the run's first line, without an empty table of endpoints.
+        self.stdout.write(table if result["figures"] or "sweep" in result else table.splitlines()[0])
         if "deliveries" in result:
             from bench.deliveries import format_deliveries
 
