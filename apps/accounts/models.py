@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from apps.core.constraints import CheckConstraint
+
 
 class Role(models.TextChoices):
     PORTFOLIO_OFFICE = "office", "项目办（发改局）"
@@ -33,12 +35,12 @@ class User(AbstractUser):
         verbose_name = "用户"
         verbose_name_plural = "用户"
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="user_department_role_has_department",
                 condition=~models.Q(role="department") | models.Q(department__isnull=False),
                 violation_error_message="责任单位用户必须指定所属单位。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="user_leader_role_has_leader",
                 condition=~models.Q(role="leader") | models.Q(leader__isnull=False),
                 violation_error_message="包保领导用户必须指定对应的领导岗位。",

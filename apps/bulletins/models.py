@@ -9,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
+from apps.core.constraints import CheckConstraint
+
 
 def bulletin_upload_to(instance: "Bulletin", filename: str) -> str:
     return f"bulletins/{instance.year}/{filename}"
@@ -56,7 +58,7 @@ class Bulletin(models.Model):
                 name="bulletin_one_scheduled_per_month",
                 violation_error_message="该月已有系统自动生成的通报。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="bulletin_month_range", condition=Q(month__gte=1, month__lte=12), violation_error_message="月份应在1至12之间。"
             ),
         ]

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from apps.core.constraints import CheckConstraint
 from apps.core.models import MoneyField
 
 
@@ -72,37 +73,37 @@ class LandAcquisition(models.Model):
             models.UniqueConstraint(
                 fields=["project", "parcel_name"], name="land_unique_parcel_per_project", violation_error_message="该项目已有同名地块。"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="land_areas_gte_0",
                 condition=Q(required_area_mu__gte=0, acquired_area_mu__gte=0, cleared_area_mu__gte=0),
                 violation_error_message="面积不能为负数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="land_acquired_lte_required",
                 condition=Q(acquired_area_mu__lte=F("required_area_mu")),
                 violation_error_message="已征收面积不能大于应征收面积。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="land_cleared_lte_required",
                 condition=Q(cleared_area_mu__lte=F("required_area_mu")),
                 violation_error_message="已清表面积不能大于应征收面积。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="land_signed_lte_total",
                 condition=Q(land_households_signed__lte=F("land_households_total")),
                 violation_error_message="已签征地协议户数不能大于涉及户数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="land_demolish_signed_lte_total",
                 condition=Q(demolish_signed__lte=F("demolish_households_total")),
                 violation_error_message="已签拆迁协议户数不能大于应拆迁户数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="land_demolished_lte_total",
                 condition=Q(demolished__lte=F("demolish_households_total")),
                 violation_error_message="已拆除户数不能大于应拆迁户数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="land_compensation_gte_0",
                 condition=Q(compensation_due__gte=0, compensation_paid__gte=0),
                 violation_error_message="补偿资金不能为负数。",

@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import F, Q
 
+from apps.core.constraints import CheckConstraint
+
 
 class RuleCode(models.TextChoices):
     MILESTONE_DUE = "milestone_due", "要件/节点到期"
@@ -38,12 +40,12 @@ class WarningRule(models.Model):
         verbose_name_plural = "红黄绿灯预警规则"
         ordering = ("code",)
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="warning_rule_gap_order",
                 condition=Q(red_gap_points__gte=F("yellow_gap_points")) & Q(yellow_gap_points__gte=0),
                 violation_error_message="红灯阈值不能小于黄灯阈值，且阈值不能为负数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="warning_rule_due_day_range",
                 condition=Q(report_due_day__gte=1, report_due_day__lte=28),
                 violation_error_message="月报报送截止日应在1至28日之间。",

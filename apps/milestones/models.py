@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from apps.core.constraints import CheckConstraint
 from apps.projects.models import InvestmentMode
 
 
@@ -143,22 +144,22 @@ class Milestone(models.Model):
         verbose_name_plural = "审批要件与建设节点"
         ordering = ("project", "seq", "planned_date", "id")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="milestone_done_has_actual_date",
                 condition=~Q(status="done") | Q(actual_date__isnull=False),
                 violation_error_message="已办结的要件必须填写实际完成日期。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="milestone_after_needs_days",
                 condition=(Q(after__isnull=True) & Q(after_date__isnull=True)) | Q(after_working_days__isnull=False),
                 violation_error_message="设置前置节点或起算日期时必须填写工作日数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="milestone_after_node_or_date",
                 condition=Q(after__isnull=True) | Q(after_date__isnull=True),
                 violation_error_message="前置节点和起算日期只能设置其中一个。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="milestone_not_after_itself",
                 condition=Q(after__isnull=True) | ~Q(after=F("id")),
                 violation_error_message="前置节点不能是自身。",

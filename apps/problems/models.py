@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from apps.core.constraints import CheckConstraint
+
 
 class ProblemCategory(models.TextChoices):
     LAND = "land", "用地（征地拆迁/报批/供地）"
@@ -75,17 +77,17 @@ class Problem(models.Model):
         verbose_name_plural = "问题清单"
         ordering = ("deadline", "id")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="problem_deadline_not_before_raised",
                 condition=Q(deadline__gte=F("raised_on")),
                 violation_error_message="解决时限不能早于提出日期。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="problem_closed_has_time",
                 condition=~Q(status="closed") | Q(closed_at__isnull=False),
                 violation_error_message="已销号的问题必须有销号时间。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="problem_escalation_range",
                 condition=Q(escalation_level__lte=4),
                 violation_error_message="督办等级应在0至4之间。",
@@ -140,7 +142,7 @@ class SupervisionNotice(models.Model):
         verbose_name_plural = "督办文书（交办/提醒/督办/约谈）"
         ordering = ("-issued_on", "-id")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="notice_reply_deadline_not_before_issue",
                 condition=Q(reply_deadline__isnull=True) | Q(reply_deadline__gte=F("issued_on")),
                 violation_error_message="限期回复日期不能早于发文日期。",

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from apps.core.constraints import CheckConstraint
 from apps.core.models import MoneyField
 
 
@@ -63,15 +64,15 @@ class ProgressReport(models.Model):
                 name="progress_report_one_per_period",
                 violation_error_message="该项目本报告期已有月报，请修改原报告。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="progress_report_month_range", condition=Q(month__gte=1, month__lte=12), violation_error_message="月份应在1至12之间。"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="progress_report_amount_gte_0",
                 condition=Q(period_completed__gte=0),
                 violation_error_message="本月完成投资不能为负数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="progress_report_pct_range",
                 condition=Q(image_progress_pct__isnull=True) | Q(image_progress_pct__gte=0, image_progress_pct__lte=100),
                 violation_error_message="形象进度百分比应在0至100之间。",
@@ -105,12 +106,12 @@ class HistoricalCompletion(models.Model):
                 name="historical_completion_one_per_month",
                 violation_error_message="该项目该月已有往年完成投资，请修改原记录。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="historical_completion_month_range",
                 condition=Q(month__gte=1, month__lte=12),
                 violation_error_message="月份应在1至12之间。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="historical_completion_amount_gte_0",
                 condition=Q(completed__gte=0),
                 violation_error_message="完成投资不能为负数。",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from apps.core.constraints import CheckConstraint
 from apps.core.models import MoneyField
 
 from .codes import check_project_code
@@ -172,37 +173,37 @@ class Project(models.Model):
         verbose_name_plural = "重点项目台账"
         ordering = ("-total_investment", "id")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="project_total_investment_gte_0",
                 condition=Q(total_investment__gte=0),
                 violation_error_message="计划总投资不能为负数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="project_fixed_asset_investment_gte_0",
                 condition=Q(fixed_asset_investment__isnull=True) | Q(fixed_asset_investment__gte=0),
                 violation_error_message="固定资产投资不能为负数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="project_carry_over_gte_0",
                 condition=Q(carry_over_completed__gte=0),
                 violation_error_message="期初累计完成投资不能为负数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="project_land_area_gte_0",
                 condition=Q(land_area_mu__isnull=True) | Q(land_area_mu__gte=0),
                 violation_error_message="用地面积不能为负数。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="project_end_year_gte_start_year",
                 condition=Q(end_year__gte=F("start_year")),
                 violation_error_message="建设截止年不能早于建设起始年。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="project_planned_finish_gte_start",
                 condition=Q(planned_start__isnull=True) | Q(planned_finish__isnull=True) | Q(planned_finish__gte=F("planned_start")),
                 violation_error_message="计划竣工日期不能早于计划开工日期。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="project_actual_finish_gte_start",
                 condition=Q(actual_start__isnull=True) | Q(actual_finish__isnull=True) | Q(actual_finish__gte=F("actual_start")),
                 violation_error_message="实际竣工日期不能早于实际开工日期。",
@@ -289,12 +290,12 @@ class ProjectResponsibility(models.Model):
         verbose_name_plural = "项目责任（包保/牵头/联络员）"
         ordering = ("project", "role", "id")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="responsibility_leader_role_has_leader",
                 condition=~Q(role="leader") | Q(leader__isnull=False),
                 violation_error_message="包保领导责任必须选择县级领导。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="responsibility_dept_role_has_department",
                 condition=~Q(role__in=["lead_dept", "coop_dept", "township"]) | Q(department__isnull=False),
                 violation_error_message="牵头、配合或属地单位责任必须选择单位。",
@@ -330,15 +331,15 @@ class AnnualPlan(models.Model):
             models.UniqueConstraint(
                 fields=["project", "year"], name="annual_plan_one_per_project_year", violation_error_message="该项目本年度已有年度计划。"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="annual_plan_amount_gte_0", condition=Q(annual_plan__gte=0), violation_error_message="年度计划投资不能为负数。"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="annual_plan_start_month_range",
                 condition=Q(planned_start_month__isnull=True) | Q(planned_start_month__gte=1, planned_start_month__lte=12),
                 violation_error_message="计划开工月份应在1至12之间。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="annual_plan_finish_month_range",
                 condition=Q(planned_finish_month__isnull=True) | Q(planned_finish_month__gte=1, planned_finish_month__lte=12),
                 violation_error_message="计划竣工月份应在1至12之间。",
@@ -365,10 +366,10 @@ class MonthlyTarget(models.Model):
             models.UniqueConstraint(
                 fields=["plan", "month"], name="monthly_target_one_per_month", violation_error_message="该月已有月度目标。"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="monthly_target_month_range", condition=Q(month__gte=1, month__lte=12), violation_error_message="月份应在1至12之间。"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="monthly_target_amount_gte_0", condition=Q(plan_investment__gte=0), violation_error_message="月度计划投资不能为负数。"
             ),
         ]

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from apps.core.constraints import CheckConstraint
+
 
 class Subject(models.TextChoices):
     MILESTONE = "milestone", "要件/节点"
@@ -87,7 +89,7 @@ class ReminderRule(models.Model):
         verbose_name_plural = "提醒规则"
         ordering = ("subject", "code")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="reminder_rule_window_order",
                 condition=Q(send_until__gt=F("send_from")),
                 violation_error_message="每日发送结束时间必须晚于开始时间。",
@@ -127,12 +129,12 @@ class ReminderStep(models.Model):
                 name="reminder_step_unique",
                 violation_error_message="同一规则中同类型、同工作日数的步骤只能有一个。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="reminder_step_overdue_from_day_1",
                 condition=Q(kind="before") | Q(working_days__gte=1),
                 violation_error_message="逾期提醒和升级的工作日数至少为1。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="reminder_step_repeat_only_overdue",
                 condition=Q(kind="overdue") | Q(repeat_every_working_days=0),
                 violation_error_message="只有逾期重复提醒可以设置重复间隔。",
@@ -284,12 +286,12 @@ class ReminderDelivery(models.Model):
                 fields=["rule", "subject", "object_id", "due_date", "step_key", "occurrence", "recipient_key", "channel"],
                 name="reminder_delivery_once",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="reminder_delivery_has_recipient",
                 condition=Q(user__isnull=False) | Q(endpoint__isnull=False),
                 violation_error_message="发送记录必须有接收用户或Webhook地址。",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 name="reminder_delivery_claim_only_pending",
                 condition=Q(claimed_at__isnull=True) | Q(status="pending"),
                 violation_error_message="只有待发送的记录可以处于“发送中”。",

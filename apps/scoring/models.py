@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from apps.core.constraints import CheckConstraint
+
 from . import methods
 
 
@@ -76,7 +78,7 @@ class AssessmentItem(models.Model):
         verbose_name_plural = "考核项目"
         ordering = ("scheme", "order", "id")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="scoring_item_caps_gte_0",
                 condition=(Q(cap_plus__isnull=True) | Q(cap_plus__gte=0)) & (Q(cap_minus__isnull=True) | Q(cap_minus__gte=0)),
                 violation_error_message="最多加分、最多减分不能为负数。",
@@ -131,10 +133,8 @@ class AssessmentDeduction(models.Model):
         verbose_name_plural = "手工扣分"
         ordering = ("-date", "-id")
         constraints = [
-            models.CheckConstraint(
-                name="scoring_deduction_points_gt_0", condition=Q(points__gt=0), violation_error_message="扣分应大于0。"
-            ),
-            models.CheckConstraint(
+            CheckConstraint(name="scoring_deduction_points_gt_0", condition=Q(points__gt=0), violation_error_message="扣分应大于0。"),
+            CheckConstraint(
                 name="scoring_deduction_one_target",
                 condition=Q(department__isnull=False, region__isnull=True) | Q(department__isnull=True, region__isnull=False),
                 violation_error_message="扣分对象应为一个责任单位或一个乡镇街道（二选一）。",

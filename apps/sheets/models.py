@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from apps.core.constraints import CheckConstraint
+
 
 class ImportStatus(models.TextChoices):
     PENDING = "pending", "排队中"
@@ -42,7 +44,7 @@ class ImportJob(models.Model):
         verbose_name_plural = "调度表导入记录"
         ordering = ("-created_at", "-id")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="import_job_processed_lte_total",
                 condition=models.Q(processed_rows__lte=models.F("total_rows")),
                 violation_error_message="已处理行数不能大于项目行数。",

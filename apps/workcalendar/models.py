@@ -1,5 +1,7 @@
 from django.db import models
 
+from apps.core.constraints import CheckConstraint
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", "法定节假日（休息）"
@@ -58,7 +60,7 @@ class CalendarYear(models.Model):
         verbose_name_plural = "工作日历年度（是否完整）"
         ordering = ("-year",)
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 name="calendar_year_range",
                 condition=models.Q(year__gte=2000, year__lte=2100),
                 violation_error_message="年份应在2000至2100之间。",
