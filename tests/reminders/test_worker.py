@@ -160,12 +160,13 @@ class Worker:
             "REMINDERS_QUEUE": queue,
         }
         self.proc: subprocess.Popen | None = None
+        self.loglevel = "WARNING"  # INFO logs each task's outcome (succeeded, retry, raised)
         self.log = open(folder / f"{queue}.log", "a+")  # noqa: SIM115 - closed in stop()
 
     def start(self) -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, "-m", "celery", "-A", "projects_mgmt", "worker", "--pool", "solo", "-Q", self.queue]
-            + ["--loglevel", "WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+            + ["--loglevel", self.loglevel, "--without-heartbeat", "--without-gossip", "--without-mingle"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,
