@@ -169,8 +169,14 @@ def write_rows(planned: list, *, now: dt.datetime) -> list[int]:
     return list(ReminderDelivery.objects.filter(batch=batch).order_by("id").values_list("id", flat=True))
 
 
+def _messages(deliveries: int) -> int:
+    """Messages the in-app rows of one write travel in (enqueue_deliveries batches them)."""
+    return -(-deliveries // settings.REMINDERS_SEND_BATCH_SIZE)
+
+
 def write_and_enqueue(planned: list, *, now: dt.datetime, queue: str) -> list[int]:
-    """The rows by the sweep's writer, which publishes one send task each to `queue` on commit."""
+    """The rows by the sweep's writer, which publishes their send tasks to `queue` on commit
+    (in-app rows REMINDERS_SEND_BATCH_SIZE to a message)."""
     from apps.reminders.services.common import persist_deliveries
 
     with override_settings(REMINDERS_QUEUE=queue), transaction.atomic():
@@ -484,7 +490,9 @@ def run_deliveries(n: int = 2000, *, workers: tuple[int, ...] = (1, 2), pool: st
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         rule, cleaned = stack.enter_context(bench_rule())
-        planned = plan_deliveries(rule, WARMUP_PER_WORKER * most + 2 * n * len(workers), now=now)
+        # One in-app message per worker at least, so that every worker is warm.
+        warm_rows = max(WARMUP_PER_WORKER, settings.REMINDERS_SEND_BATCH_SIZE) * most
+        planned = plan_deliveries(rule, warm_rows + 2 * n * len(workers), now=now)
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-deliveries-")))
         url = stack.enter_context(private_redis(folder))
         app = stack.enter_context(celery_broker(url))
@@ -493,14 +501,14 @@ def run_deliveries(n: int = 2000, *, workers: tuple[int, ...] = (1, 2), pool: st
         pool_.start(app)
         q = Queue(app, queue, url)
         # Warm-up: each worker's first send opens its connection and loads its templates.
-        warm, planned = planned[: WARMUP_PER_WORKER * most], planned[WARMUP_PER_WORKER * most :]
-        q.consume(pool_, most, len(write_and_enqueue(warm, now=now, queue=queue)))
+        warm, planned = planned[:warm_rows], planned[warm_rows:]
+        q.consume(pool_, most, _messages(len(write_and_enqueue(warm, now=now, queue=queue))))
         for count in workers:
             batch, sql_batch, planned = planned[:n], planned[n : 2 * n], planned[2 * n :]
             q.publish_noop(n)
             noop_seconds = q.consume(pool_, count, n)
             ids = write_and_enqueue(batch, now=now, queue=queue)
-            seconds = q.consume(pool_, count, len(ids))
+            seconds = q.consume(pool_, count, _messages(len(ids)))
             _wait(lambda ids=ids: _sent(ids)[0] == len(ids), STALL_SECONDS, "发送记录全部标记为已发送")
             sent, notes, span_rate = _sent(ids)
             sql_ids = write_rows(sql_batch, now=now)

@@ -26,7 +26,8 @@ reports) it reads exactly the overdue list's items.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -128,6 +129,21 @@ class DueKind:
         """The item is still open with this same due date (so a reminder about it still stands)."""
         # `at` pins a report to the period whose deadline is `due`, whatever the deadline rule says now.
         return any(qs.filter(id=object_id, due=due).exists() for qs in self.sources(today=None, until=due, due_day=0, at=due))
+
+    def open_among(self, items: Iterable[tuple[int, dt.date]]) -> set[tuple[int, dt.date]]:
+        """`is_open` for many (object_id, due) pairs at once: the pairs still open with that due date.
+        One query per source, not per item (a report's period is pinned by its due date, so reports
+        are asked per due date; the other kinds only bound the due date by `until`)."""
+        wanted = set(items)
+        groups: dict[dt.date | None, set[tuple[int, dt.date]]] = defaultdict(set)
+        for object_id, due in wanted:
+            groups[due if self.code == DueKindCode.REPORT else None].add((object_id, due))
+        found: set[tuple[int, dt.date]] = set()
+        for at, group in groups.items():
+            ids = {object_id for object_id, _ in group}
+            for qs in self.sources(today=None, until=max(due for _, due in group), due_day=0, at=at):
+                found.update(qs.filter(id__in=ids).values_list("id", "due"))
+        return found & wanted
 
 
 def project_live(prefix: str = "") -> Q:

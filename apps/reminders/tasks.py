@@ -4,12 +4,14 @@ holds idempotency (STYLE.md "Tasks")."""
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 from django.db import DatabaseError
 
 from .models import Subject
 from .services import ITEM_SUBJECTS, delivery_send, leader_digests_send, reminders_sweep
+from .services.delivery import deliveries_send_in_app
 from .services.requeue import deliveries_requeue_lost
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,19 @@ def send_delivery_task(self, delivery_id: int) -> str:
         # The row counts the attempts (REMINDERS_MAX_ATTEMPTS), so Celery's own counter is not the bound here.
         raise self.retry(countdown=outcome.retry_in, max_retries=None)
     return outcome.status
+
+
+@shared_task(
+    acks_late=True,
+    max_retries=10,
+    autoretry_for=(DatabaseError,),  # the batch is one transaction: a retry starts it again from the rows still pending
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+)
+def send_in_app_deliveries_task(delivery_ids: list[int]) -> dict[str, int]:
+    """Send a batch of in-app deliveries (REMINDERS_SEND_BATCH_SIZE to a message)."""
+    return asdict(deliveries_send_in_app(delivery_ids=delivery_ids))
 
 
 @shared_task

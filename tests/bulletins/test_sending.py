@@ -112,7 +112,7 @@ def test_the_send_tasks_are_enqueued_only_after_the_bulletin_commits(
 ):
     # given: the broker is replaced by a list
     enqueued: list[int] = []
-    monkeypatch.setattr("apps.reminders.services.common.enqueue_deliveries", lambda ids: enqueued.extend(ids) or len(ids))
+    monkeypatch.setattr("apps.reminders.services.common.enqueue_deliveries", lambda ids, **kw: enqueued.extend(ids) or len(ids))
     year, month = demo_month
     # when
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -8,6 +8,7 @@ import json
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
@@ -64,7 +65,8 @@ def test_bench_deliveries_sends_each_row_once_through_one_and_two_workers_and_cl
     # when the deliveries bench runs alone with a small batch
     call_command("bench", "--only", "deliveries", "--deliveries", str(N), "--json", str(out))
     # then every row it wrote ended sent, each with exactly one notification
-    rows = bench.deliveries.WARMUP_PER_WORKER * 2 + 2 * (N + N)  # warm-up, and per phase the workers' and the floor's
+    warm = max(bench.deliveries.WARMUP_PER_WORKER, settings.REMINDERS_SEND_BATCH_SIZE) * 2
+    rows = warm + 2 * (N + N)  # warm-up, and per phase the workers' and the floor's
     assert seen == [{"statuses": {DeliveryStatus.SENT: rows}, "notifications": rows, "notified_rows": rows}]
     # and the JSON has the figures for one and two workers beside both floors
     result = json.loads(out.read_text(encoding="utf-8"))["deliveries"]

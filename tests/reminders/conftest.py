@@ -63,3 +63,19 @@ def world(db, calendar, rules) -> World:
     ProjectResponsibilityFactory(project=project, role=ResponsibilityRole.LIAISON, leader=None, department=dept, person_name="联络员")
     milestone = MilestoneFactory(project=project, name="施工许可", planned_date=dt.date(2025, 10, 13), responsible_dept=dept)
     return World(dept, dept_user, leader, leader_user, office_user, project, milestone)
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[int]:
+    """The delivery ids published to the broker (in-app batches flattened), instead of publishing."""
+    from apps.reminders import tasks
+
+    ids: list[int] = []
+
+    def record(args, **kwargs):
+        arg = args[0]
+        ids.extend(arg if isinstance(arg, list) else [arg])
+
+    monkeypatch.setattr(tasks.send_delivery_task, "apply_async", record)
+    monkeypatch.setattr(tasks.send_in_app_deliveries_task, "apply_async", record)
+    return ids

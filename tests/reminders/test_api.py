@@ -41,11 +41,8 @@ def test_other_users_see_only_their_own_deliveries_and_cannot_resend(world):
     assert response.json()["message"]
 
 
-def test_the_office_resends_a_failed_delivery(world, django_capture_on_commit_callbacks, monkeypatch):
-    from apps.reminders import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.send_delivery_task, "apply_async", lambda args, **kw: sent.append(args[0]))
+def test_the_office_resends_a_failed_delivery(world, django_capture_on_commit_callbacks, published):
+    sent = published
     row = ReminderDeliveryFactory(user=world.dept_user, status=DeliveryStatus.FAILED, attempts=5)
     with django_capture_on_commit_callbacks(execute=True):
         response = _client(world.office_user).post(f"/api/v1/reminder-deliveries/{row.pk}/resend/")

@@ -157,3 +157,14 @@ def test_backlog_is_not_a_subject_a_rule_can_have(world):
     with pytest.raises(ValidationError) as exc:
         rule.full_clean()
     assert "不能作为规则的提醒事项" in str(exc.value)
+
+
+def test_a_group_robot_gets_the_summary_text_not_empty_item_lines(world):
+    from apps.reminders.channels.webhook import markdown
+
+    _policy(BacklogPolicy.SUMMARY)
+    sweep_on(GO_LIVE)
+    row = ReminderDelivery.objects.get(user__username="zjj", channel="in_app")
+    text = markdown(render_message(row), row)
+    assert "施工许可" in text
+    assert "> 事项：" not in text

@@ -173,11 +173,8 @@ def test_the_unique_constraint_holds_even_without_the_cursor(world):
     assert ReminderDelivery.objects.count() == 2
 
 
-def test_new_rows_are_enqueued_only_after_commit(world, django_capture_on_commit_callbacks, monkeypatch):
-    from apps.reminders import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.send_delivery_task, "apply_async", lambda args, **kw: sent.append(args[0]))
+def test_new_rows_are_enqueued_only_after_commit(world, django_capture_on_commit_callbacks, published):
+    sent = published
     with django_capture_on_commit_callbacks() as callbacks, time_machine.travel(at(D(2025, 10, 14)), tick=False):
         reminders_sweep()
         assert sent == []  # nothing published inside the transaction
@@ -193,12 +190,15 @@ def test_a_broker_outage_leaves_rows_pending_and_the_next_sweep_requeues_them(wo
         raise ConnectionError("Redis 不可用")
 
     monkeypatch.setattr(tasks.send_delivery_task, "apply_async", down)
+    monkeypatch.setattr(tasks.send_in_app_deliveries_task, "apply_async", down)
     with django_capture_on_commit_callbacks(execute=True), time_machine.travel(at(D(2025, 10, 14)), tick=False):
         assert reminders_sweep().created == 2  # the write succeeds although the broker is down
     assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"pending"}
 
     sent = []
-    monkeypatch.setattr(tasks.send_delivery_task, "apply_async", lambda args, **kw: sent.append(args[0]))
+    record = lambda args, **kw: sent.extend(args[0] if isinstance(args[0], list) else [args[0]])  # noqa: E731
+    monkeypatch.setattr(tasks.send_delivery_task, "apply_async", record)
+    monkeypatch.setattr(tasks.send_in_app_deliveries_task, "apply_async", record)
     with django_capture_on_commit_callbacks(execute=True), time_machine.travel(at(D(2025, 10, 14), 10, 30), tick=False):
         result = reminders_sweep()
     assert result.created == 0

@@ -40,7 +40,7 @@ def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
 def markdown(message: Message, delivery: ReminderDelivery) -> str:
     ctx = delivery.context
     lines = [f"**{message.title}**"]
-    if ctx.get("subject") != "digest":
+    if ctx.get("subject") not in ("digest", "backlog"):  # summaries carry their list in the text
         lines += [
             f"> 事项：{ctx.get('title', '')}",
             f"> 项目：{ctx.get('project', '')}",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.workcalendar.services import WorkCalendar
 
-from ..models import ReminderDelivery, ReminderRule, SweepLock
+from ..models import Channel, ReminderDelivery, ReminderRule, SweepLock
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +131,9 @@ def persist_deliveries(planned: list[PlannedDelivery], *, now: dt.datetime) -> l
         return []
     batch = uuid.uuid4()
     ReminderDelivery.objects.bulk_create([p.row(batch=batch, now=now) for p in planned], ignore_conflicts=True, batch_size=500)
-    ids = list(ReminderDelivery.objects.filter(batch=batch).values_list("id", flat=True))
-    transaction.on_commit(lambda: enqueue_deliveries(ids))
-    return ids
+    rows = dict(ReminderDelivery.objects.filter(batch=batch).values_list("id", "channel"))
+    transaction.on_commit(lambda: enqueue_deliveries(list(rows), channels=rows))
+    return list(rows)
 
 
 # Publishing must fail fast when the broker is down: the rows are safe in the database and the
@@ -141,19 +141,28 @@ def persist_deliveries(planned: list[PlannedDelivery], *, now: dt.datetime) -> l
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
-def enqueue_deliveries(ids: list[int]) -> int:
-    """Publish one send task per delivery id; stops at the first broker error and returns how many went out."""
-    from ..tasks import send_delivery_task
+def enqueue_deliveries(ids: list[int], *, channels: dict[int, str] | None = None) -> int:
+    """Publish the send tasks of these deliveries: in-app ones REMINDERS_SEND_BATCH_SIZE to a message,
+    the others one each. Stops at the first broker error and returns how many deliveries went out."""
+    from ..tasks import send_delivery_task, send_in_app_deliveries_task
 
+    if channels is None:
+        channels = {}
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            channels.update(ReminderDelivery.objects.filter(pk__in=chunk).values_list("id", "channel"))
+    in_app = [pk for pk in ids if channels.get(pk) == Channel.IN_APP]
+    single = [pk for pk in ids if channels.get(pk) not in (None, Channel.IN_APP)]
+    size = settings.REMINDERS_SEND_BATCH_SIZE
+    messages = [(send_in_app_deliveries_task, in_app[i : i + size]) for i in range(0, len(in_app), size)]
+    messages += [(send_delivery_task, pk) for pk in single]
     sent = 0
     try:
         # One producer (one broker connection) for the whole batch, not one pool round trip per message.
         with send_delivery_task.app.producer_or_acquire() as producer:
-            for pk in ids:
-                send_delivery_task.apply_async(
-                    args=[pk], queue=settings.REMINDERS_QUEUE, producer=producer, retry=True, retry_policy=PUBLISH_RETRY
-                )
-                sent += 1
+            for task, arg in messages:
+                task.apply_async(args=[arg], queue=settings.REMINDERS_QUEUE, producer=producer, retry=True, retry_policy=PUBLISH_RETRY)
+                sent += len(arg) if isinstance(arg, list) else 1
     except Exception as exc:  # any broker/transport error: the rows wait for the next sweep
-        logger.warning("提醒任务入队失败（%s）：%d 条发送记录保持“待发送”，下一轮扫描会重新入队。", exc, len(ids) - sent)
+        logger.warning("提醒任务入队失败（%s）：%d 条发送记录保持“待发送”，下一轮扫描会重新入队。", exc, len(in_app) + len(single) - sent)
     return sent
