@@ -79,7 +79,10 @@ def own_database() -> Iterator[str]:
             try:
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
                 break
-            except psycopg.errors.ObjectInUse:  # a backend of a test just ended is still leaving
+            except psycopg.errors.ObjectInUse:
+                # A process of an earlier test still connected to the test database (only this test
+                # run uses it): end its session.
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [template])
                 time.sleep(0.5)
         else:
             raise AssertionError(f"无法复制测试数据库 {template}")
