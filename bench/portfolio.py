@@ -11,6 +11,7 @@ with --sweep, on a database made for the bench).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import statistics
 import time
@@ -441,19 +442,30 @@ def write_figure(p: Portfolio) -> Figure:
 
 
 def sweep_figures() -> list[dict]:
-    """The reminder sweep over the whole portfolio: the first (everything due is new) and a steady one."""
+    """The reminder sweep over the whole portfolio: the first (everything due is new, handled by the
+    rules' backlog policy) and a steady one, at 10:00 of the last working day (inside the rules'
+    sending window whenever the bench runs: a sweep outside it writes nothing)."""
     from apps.reminders.services import reminders_sweep
+    from apps.reminders.services.common import load_calendar
 
+    day = timezone.localdate()
+    calendar = load_calendar(today=day)
+    while not calendar.is_working_day(day):
+        day -= dt.timedelta(days=1)
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
     out = []
-    for label in ("first", "steady"):
+    for label, now in (("first", at), ("steady", at + dt.timedelta(minutes=5))):
         start = time.perf_counter()
-        result = reminders_sweep()
+        result = reminders_sweep(now=now)
         out.append(
             {
                 "name": f"sweep_{label}",
+                "at": now.isoformat(),
                 "seconds": round(time.perf_counter() - start, 2),
                 "items": result.items,
+                "backlog": result.backlog,
                 "deliveries": result.created,
+                "summaries": result.summaries,
                 "notices": result.notices,
             }
         )
@@ -508,5 +520,8 @@ def format_table(result: dict) -> str:
             f" {f['ratio_p50']}× | {f['ratio_p95']}× | {f['queries']} | {f['floor_queries']} |{flag}"
         )
     for s in result.get("sweep", []):
-        lines.append(f"提醒扫描 {s['name']}: {s['seconds']} 秒，事项 {s['items']}，发送记录 {s['deliveries']}，督办函 {s['notices']}")
+        lines.append(
+            f"提醒扫描 {s['name']}（{s['at']}）: {s['seconds']} 秒，事项 {s['items']}（积压 {s['backlog']}），"
+            f"发送记录 {s['deliveries']}（汇总 {s['summaries']}），督办函 {s['notices']}"
+        )
     return "\n".join(lines)
