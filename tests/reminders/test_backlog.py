@@ -19,6 +19,8 @@ from apps.reminders.models import (
     ReminderCursor,
     ReminderDelivery,
     ReminderRule,
+    ReminderStep,
+    StepKind,
     Subject,
 )
 from apps.reminders.services import delivery_send
@@ -168,3 +170,11 @@ def test_a_group_robot_gets_the_summary_text_not_empty_item_lines(world):
     text = markdown(render_message(row), row)
     assert "施工许可" in text
     assert "> 事项：" not in text
+
+
+def test_without_overdue_steps_the_current_reminder_is_the_highest_escalation_not_a_stale_due_today(world):
+    _policy(BacklogPolicy.CURRENT)
+    ReminderStep.objects.filter(rule__subject=Subject.MILESTONE, kind=StepKind.OVERDUE).delete()
+    sweep_on(GO_LIVE)
+    assert _keys() == {("escalate:15", 1)}
+    assert not SupervisionNotice.objects.exists()

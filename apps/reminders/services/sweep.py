@@ -198,9 +198,13 @@ def _sweep_page(
                 leaders = list(resp.leaders.get(row["project_ref"], ())) + ([row["own_leader_ref"]] if row["own_leader_ref"] else [])
                 backlog.add(cursor, item, leaders)
                 continue
-            # One current reminder: the before/overdue track's latest step, else the highest
-            # escalation reached, to its own recipients and without a 督办函.
-            due_steps = [timing.reminder] if timing.reminder else [max(new_escalations, key=lambda e: e.step.working_days)]
+            # One current reminder: the overdue track's latest step, else the highest escalation
+            # reached (a rule without overdue steps: its last "before" step would say "due today"),
+            # to that step's own recipients and without a 督办函.
+            current = timing.reminder
+            if (current is None or current.step.kind == StepKind.BEFORE) and new_escalations:
+                current = max(new_escalations, key=lambda e: e.step.working_days)
+            due_steps = [current]
         cursors.append(cursor)
         for due_step in due_steps:
             context = {**item, "kind": due_step.step.kind, "step_label": due_step.label}
