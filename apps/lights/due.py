@@ -128,7 +128,7 @@ class DueKind:
     def is_open(self, *, object_id: int, due: dt.date) -> bool:
         """The item is still open with this same due date (so a reminder about it still stands)."""
         # `at` pins a report to the period whose deadline is `due`, whatever the deadline rule says now.
-        return any(qs.filter(id=object_id, due=due).exists() for qs in self.sources(today=None, until=due, due_day=0, at=due))
+        return (object_id, due) in self.open_among([(object_id, due)])
 
     def open_among(self, items: Iterable[tuple[int, dt.date]]) -> set[tuple[int, dt.date]]:
         """`is_open` for many (object_id, due) pairs at once: the pairs still open with that due date.

@@ -58,10 +58,10 @@ def deliveries_requeue_stale(*, now: dt.datetime, rule_ids: list[int], older_tha
     return len(ids)
 
 
-def open_rule_ids(now: dt.datetime) -> list[int]:
+def open_rule_ids(now: dt.datetime, calendar: WorkCalendar | None = None) -> list[int]:
     """The enabled rules whose send window is open at `now` (outside it a send is only deferred)."""
     local = timezone.localtime(now)
-    calendar = WorkCalendar.load(local.year, local.year)
+    calendar = calendar or WorkCalendar.load(local.year, local.year)
     return [rule.pk for rule in ReminderRule.objects.filter(enabled=True).order_by("id") if rule_window_open(rule, local, calendar)]
 
 

@@ -28,7 +28,7 @@ from ..models import BacklogPolicy, Channel, RecipientRole, ReminderCursor, Remi
 from ..schedule import DueStep, ItemTiming, WorkdayIndex, item_timing
 from ..selectors import Directory, Responsibilities, earliest_due, iter_pages, reminder_sources
 from .common import PlannedDelivery, SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
-from .requeue import deliveries_requeue_stale
+from .requeue import deliveries_requeue_stale, open_rule_ids
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +75,10 @@ def reminders_sweep(
             result.add(_sweep_rule(rule, local=local, directory=directory, calendar=calendar, batch_size=batch_size, dry_run=False))
     if not dry_run:
         # Every rule in its window, digest and 催报 included: a lost message waits at most one sweep.
-        open_rules = [r.pk for r in ReminderRule.objects.filter(enabled=True) if rule_window_open(r, local, calendar)]
         result.requeued = deliveries_requeue_stale(
-            now=now, rule_ids=open_rules, older_than=requeue_after or dt.timedelta(seconds=settings.REMINDERS_REQUEUE_AFTER_SECONDS)
+            now=now,
+            rule_ids=open_rule_ids(now, calendar),
+            older_than=requeue_after or dt.timedelta(seconds=settings.REMINDERS_REQUEUE_AFTER_SECONDS),
         )
         _finish(run, result)
     return result
