@@ -9,6 +9,9 @@ Rules (README "角色"):
 - 项目办 (role office, and superusers) may do everything.
 - 责任单位 reads all and changes only its own projects (牵头/配合/属地) and the items its department
   is responsible for; the workflow steps of the office (审核、退回、销号、督办…) stay with the office.
+  Placing an item — raising a problem, moving it to another project, choosing the department
+  responsible for it or for a milestone (verb "assign") — is done only on its own projects: working on
+  an item of another department's project never lets a department put itself (or anyone) in charge there.
 - 包保领导 reads all and comments on (批示) the projects it leads.
 - 只读用户 reads only.
 - Nobody changes anything that belongs to an archived project (归档/退库).
@@ -31,7 +34,7 @@ from apps.land.models import LandAcquisition
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem
 from apps.progress.models import ProgressReport
-from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment
+from apps.projects.models import DEPARTMENT_ROLES, AnnualPlan, MonthlyTarget, Project, ProjectComment, ResponsibilityRole
 from apps.reminders.models import ChannelPreference, Notification
 
 from .models import Role, User
@@ -54,6 +57,7 @@ VERB_LABELS = {
     "revoke": "吊销",
     "read": "标记已读",
     "set_pool_stage": "调整库阶段（入库、退库等）的",
+    "assign": "指定所属项目或责任单位的",
 }
 READ_VERBS = frozenset({"view"})
 # Archiving an archived project is a no-op, not an error (the API's archive stays idempotent).
@@ -65,6 +69,9 @@ LEADER_COMMENTS_ONLY = "包保领导只能对本人包保的项目发表意见�
 LEADER_OWN_PROJECTS = "包保领导只能对本人包保的项目发表意见。"
 COMMENT_ROLES = "只有项目办和本项目的包保领导可以发表意见或批示。"
 DEPARTMENT_OWN = "责任单位只能修改本单位牵头、配合或属地的项目及本单位负责的事项。"
+DEPARTMENT_PLACE = (
+    "责任单位只能在本单位牵头、配合或属地的项目上提出问题、移入问题或指定责任单位；其他单位的项目上的问题和责任分工请报项目办。"
+)
 OWN_ROWS_ONLY = "只能操作本人的数据。"
 SUPERUSER_ROWS = "只有系统管理员可以修改系统管理员的账号、密码和接口令牌。"
 ARCHIVED = "项目已归档，不能再修改。"
@@ -154,7 +161,7 @@ def office_only(user, verb, model, obj) -> Decision:
     return Decision(False, _office_only_reason(user, verb, model))
 
 
-def _department_rule(owns: Callable[[object, models.Model], bool]) -> Rule:
+def _department_rule(owns: Callable[[object, models.Model], bool], refusal: str = DEPARTMENT_OWN) -> Rule:
     """The office always; a department user when `owns(user, obj)` (or for the model as a whole)."""
 
     def rule(user, verb, model, obj) -> Decision:
@@ -164,7 +171,7 @@ def _department_rule(owns: Callable[[object, models.Model], bool]) -> Rule:
             return Decision(False, _office_only_reason(user, verb, model))
         if obj is None or owns(user, obj):
             return ALLOW
-        return Decision(False, DEPARTMENT_OWN)
+        return Decision(False, refusal)
 
     return rule
 
@@ -175,6 +182,20 @@ department_project = _department_rule(lambda user, obj: _is_own_project(user, pr
 department_item = _department_rule(
     lambda user, obj: obj.responsible_dept_id == user.department_id or _is_own_project(user, project_of(obj))
 )
+
+
+def _may_place(user, obj: models.Model) -> bool:
+    # An item on a project is placed only on the department's own project, whoever it names as
+    # responsible: naming itself on another department's project is how a department would turn that
+    # project red in everyone's lists. An item outside any project only for the department itself.
+    project = project_of(obj)
+    if project is not None:
+        return _is_own_project(user, project)
+    return getattr(obj, "responsible_dept_id", None) == user.department_id
+
+
+# ... and place items (create, move, hand to a department) only on their own projects.
+department_place = _department_rule(_may_place, DEPARTMENT_PLACE)
 
 
 def leader_project(user, verb, model, obj) -> Decision:
@@ -197,12 +218,16 @@ def own_user_row(user, verb, model, obj) -> Decision:
 
 def office_below_superuser(user, verb, model, obj) -> Decision:
     """The office manages accounts and tokens, but not those of a superuser (no take-over by password
-    reset or a token issued in its name)."""
+    reset or a token issued in its name), and makes no superuser (nor unmakes one to get at it)."""
     decision = office_only(user, verb, model, obj)
-    if not decision:
+    if not decision or user.is_superuser:
         return decision
     account = obj if isinstance(obj, User) else getattr(obj, "user", None) if obj is not None else None
-    if account is not None and account.is_superuser and not user.is_superuser:
+    if account is None:
+        return ALLOW
+    # The row as it is stored counts too: an unsaved change that clears is_superuser must not open it.
+    stored_superuser = account.pk is not None and User.objects.filter(pk=account.pk, is_superuser=True).exists()
+    if account.is_superuser or stored_superuser:
         return Decision(False, SUPERUSER_ROWS)
     return ALLOW
 
@@ -221,11 +246,14 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (ProgressReport, "submit"): department_project,
     (LandAcquisition, "create"): department_project,
     (LandAcquisition, "change"): department_project,
-    (Problem, "create"): department_item,
+    (Milestone, "assign"): department_place,
+    (Problem, "create"): department_place,
+    (Problem, "assign"): department_place,
     (Problem, "change"): department_item,
     (Problem, "resolve"): department_item,
     (Notification, "read"): own_user_row,
     (ChannelPreference, "change"): own_user_row,
+    (User, "create"): office_below_superuser,
     (User, "change"): office_below_superuser,
     (User, "delete"): office_below_superuser,
     (ApiToken, "create"): office_below_superuser,
@@ -266,3 +294,38 @@ def require(actor, verb: str, target: Target) -> None:
     decision = decide(actor, verb, target)
     if not decision:
         raise PolicyDenied(decision.reason)
+
+
+# --- contact numbers ---------------------------------------------------------------------------
+
+PHONE_HIDDEN_NOTE = "联系电话仅项目办、本项目包保领导和本单位人员可见。"
+
+
+def _responsibilities_of(project: Project) -> list:
+    # A list page or the sync prefetches them (no query per project); a detail reads them once.
+    cached = getattr(project, "_prefetched_objects_cache", {}).get("responsibilities")
+    return list(cached) if cached is not None else list(project.responsibilities.all())
+
+
+def may_see_phone(actor, project: Project | None, row=None, *, read_token: bool = False) -> bool:
+    """Personal phone numbers on a project (a responsibility row's — 包保领导, 联络员, 责任人 — or,
+    with `row=None`, the owner's contact): the office; the project's 包保 leaders (everyone on a
+    project works under them); a department's users for their own department's rows and, on their
+    own projects, for the owner's contact they deal with. Never read-only users, other departments,
+    or a read-scope token (other systems take the portfolio, not people's numbers)."""
+    if actor is None:
+        return True
+    if read_token or not (actor.is_authenticated and actor.is_active):
+        return False
+    if is_office(actor):
+        return True
+    if project is None:
+        return False
+    rows = _responsibilities_of(project)
+    if actor.role == Role.LEADER and actor.leader_id:
+        return any(r.role == ResponsibilityRole.LEAD_LEADER and r.leader_id == actor.leader_id for r in rows)
+    if actor.role == Role.DEPARTMENT and actor.department_id:
+        if row is not None:
+            return row.department_id == actor.department_id
+        return any(r.role in DEPARTMENT_ROLES and r.department_id == actor.department_id for r in rows)
+    return False

@@ -129,7 +129,11 @@ def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
     """Change a milestone; dates that count from it move with it."""
     milestone = Milestone.objects.select_for_update(of=("self",)).select_related("after").get(pk=milestone.pk)
     require(actor, "change", milestone)
+    responsible = milestone.responsible_dept_id
     apply_fields(milestone, data, allowed=MILESTONE_FIELDS)
+    if milestone.responsible_dept_id != responsible:
+        # Handing a milestone to another department is placing it: only on the actor's own projects.
+        require(actor, "assign", milestone)
     if milestone.after_id and milestone.after.project_id != milestone.project_id:
         raise ValidationError({"after": "前置节点必须属于同一项目。"})
     milestone.planned_date = _derived_date(milestone)

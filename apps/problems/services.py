@@ -44,8 +44,12 @@ def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
     require(actor, "change", problem)
     if data.get("status") in PROBLEM_CLOSED_STATUSES and data["status"] != problem.status:
         raise ValidationError({"status": ["请使用“办结”或“销号”操作改变为该状态。"]})
+    placed = (problem.project_id, problem.responsible_dept_id)
     apply_fields(problem, data, allowed=PROBLEM_FIELDS)
-    require(actor, "change", problem)  # a department may not hand its problem to a project or unit not its own
+    require(actor, "change", problem)
+    if (problem.project_id, problem.responsible_dept_id) != placed:
+        # Moving a problem or handing it to a department is placing it: only on the actor's own projects.
+        require(actor, "assign", problem)
     return save_validated(problem, actor=actor)
 
 

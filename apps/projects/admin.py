@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts.policy import is_office, may_see_phone
 from apps.core.admin import PolicyAdmin, PolicyTabularInline, form_data, run_service
 from apps.lights.admin_utils import LightListFilter, render_light, request_light_context
 from apps.lights.selectors import annotate_project_lights
@@ -27,11 +28,20 @@ class ProjectCategoryAdmin(PolicyAdmin):
     search_fields = ("name", "code")
 
 
+def _without_phone(fields, request) -> tuple:
+    # In the admin only the office sees the people's numbers in full (the dossier shows each
+    # number to whoever apps/accounts/policy.may_see_phone allows; the rows here are the office's).
+    return tuple(fields) if is_office(request.user) else tuple(f for f in fields if f != "phone")
+
+
 class ResponsibilityInline(PolicyTabularInline):
     model = ProjectResponsibility
     fk_name = "project"
     extra = 0
     autocomplete_fields = ("leader", "department", "reports_to_leader")
+
+    def get_fields(self, request, obj=None):
+        return _without_phone(super().get_fields(request, obj), request)
 
 
 class AnnualPlanInline(PolicyTabularInline):
@@ -39,6 +49,14 @@ class AnnualPlanInline(PolicyTabularInline):
     extra = 0
     fields = ("year", "annual_role", "annual_plan", "planned_start_month", "planned_finish_month", "resume_date", "annual_goal")
     show_change_link = True
+
+
+def _drop(row, name: str):
+    """A fieldsets row without `name` (a row may be one field or a tuple shown on one line)."""
+    if isinstance(row, tuple | list):
+        kept = tuple(f for f in row if f != name)
+        return kept if len(kept) > 1 else (kept[0] if kept else None)
+    return None if row == name else row
 
 
 class LeaderListFilter(admin.SimpleListFilter):
@@ -94,6 +112,17 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
     inlines = (ResponsibilityInline, AnnualPlanInline)
     actions = ("generate_milestones", "archive_projects")
     history_list_display = ("build_status", "total_investment")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or may_see_phone(request.user, obj):
+            return fieldsets
+        # The owner's contact number only for those who may call it (apps/accounts/policy.may_see_phone).
+        return [
+            (name, {**options, "fields": [_drop(row, "owner_phone") for row in options["fields"] if _drop(row, "owner_phone")]})
+            for name, options in fieldsets
+        ]
+
     fieldsets = (
         ("基本信息", {"fields": ("name", "short_name", ("primary_code", "code_is_legacy"), "code_warning", "parent", "category")}),
         ("级别", {"fields": (("is_national", "is_provincial", "is_municipal", "is_county"),)}),
@@ -215,6 +244,12 @@ class ProjectResponsibilityAdmin(PolicyAdmin):
     search_fields = ("project__name", "person_name", "department__name", "leader__position")
     list_select_related = ("project", "leader", "department")
     autocomplete_fields = ("project", "leader", "department", "reports_to_leader")
+
+    def get_list_display(self, request):
+        return _without_phone(super().get_list_display(request), request)
+
+    def get_fields(self, request, obj=None):
+        return _without_phone(super().get_fields(request, obj), request)
 
 
 @admin.register(ProjectComment)

@@ -88,6 +88,11 @@ class ResponsibilityRole(models.TextChoices):
     TOWNSHIP = "township", "属地乡镇（街道）/园区"
 
 
+# The responsibilities that make a project a department's own (牵头、配合、属地): what it may edit,
+# what its lists and figures count as its projects.
+DEPARTMENT_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP)
+
+
 class ProjectCategory(models.Model):
     """项目类别（基础设施/城市建设/产业发展…），项目办可增补."""
 

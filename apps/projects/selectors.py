@@ -17,9 +17,9 @@ from apps.accounts.models import Role
 from apps.accounts.policy import is_office
 from apps.lights.selectors import LightContext, annotate_period_figures, annotate_project_lights, light_context
 
-from .models import AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
+from .models import DEPARTMENT_ROLES, AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
 
-DEPT_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP)
+DEPT_ROLES = DEPARTMENT_ROLES  # the name other apps import
 
 
 def own_projects_q(user, prefix: str = "") -> Q:

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.accounts.policy import DEPARTMENT_OWN, LEADER_COMMENTS_ONLY, READ_ONLY
+from apps.accounts.policy import DEPARTMENT_OWN, DEPARTMENT_PLACE, LEADER_COMMENTS_ONLY, READ_ONLY
 from apps.land.models import LandAcquisition
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem, ProblemStatus
@@ -293,9 +293,9 @@ def test_a_department_may_not_raise_a_problem_on_another_units_project_for_anoth
     # the page refuses before the form (the policy on the project), the API on the same rule
     page = client_for(user).get(f"/projects/{world.other.pk}/problems/new/")
     assert page.status_code == 403
-    assert DEPARTMENT_OWN in page.content.decode()
+    assert DEPARTMENT_PLACE in page.content.decode()
     api = api_refusal(user, "post", "/api/v1/problems/", as_api(data, project=world.other.pk))
-    assert api == (403, [DEPARTMENT_OWN])
+    assert api == (403, [DEPARTMENT_PLACE])
     assert client_for(user).post(f"/projects/{world.other.pk}/problems/new/", data).status_code == 403
 
 

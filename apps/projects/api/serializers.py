@@ -1,11 +1,24 @@
 from rest_framework import serializers
 
+from apps.accounts.policy import PHONE_HIDDEN_NOTE, may_see_phone
 from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
+from apps.core.privacy import mask_phone
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility
 
 
+def _phone_for(context: dict, project: Project | None, value: str, row: ProjectResponsibility | None = None) -> str:
+    """The number as stored for whoever may see it (apps/accounts/policy.may_see_phone), masked otherwise."""
+    if not value:
+        return value
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    read_token = bool(getattr(getattr(request, "auth", None), "read_only", False))
+    return value if may_see_phone(user, project, row, read_token=read_token) else mask_phone(value)
+
+
 class ProjectResponsibilitySerializer(ModelSerializer):
+    phone = serializers.CharField(read_only=True, help_text=f"联系电话。{PHONE_HIDDEN_NOTE}其他人看到的号码中间几位以 * 代替。")
     leader_position = serializers.CharField(
         source="leader.position", default=None, read_only=True, allow_null=True, help_text="县级领导职务"
     )
@@ -14,6 +27,11 @@ class ProjectResponsibilitySerializer(ModelSerializer):
     class Meta:
         model = ProjectResponsibility
         fields = ("id", "role", "leader", "leader_position", "department", "department_name", "person_name", "phone", "is_primary")
+
+    def to_representation(self, instance: ProjectResponsibility) -> dict:
+        data = super().to_representation(instance)
+        data["phone"] = _phone_for(self.context, instance.project, data["phone"], instance)
+        return data
 
 
 class _ProjectBase(ModelSerializer):
@@ -82,6 +100,14 @@ class ProjectDetailSerializer(_ProjectBase):
     ytd_completed = serializers.DecimalField(
         max_digits=16, decimal_places=2, read_only=True, help_text="本年已审核月报累计完成投资（万元）"
     )
+    owner_phone = serializers.CharField(
+        read_only=True, help_text=f"建设单位联系人电话。{PHONE_HIDDEN_NOTE}其他人看到的号码中间几位以 * 代替。"
+    )
+
+    def to_representation(self, instance: Project) -> dict:
+        data = super().to_representation(instance)
+        data["owner_phone"] = _phone_for(self.context, instance, data["owner_phone"])
+        return data
 
     class Meta:
         model = Project

@@ -17,7 +17,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from apps.accounts.policy import may, remember_own_projects
+from apps.accounts.policy import may, may_see_phone, remember_own_projects
+from apps.core.privacy import mask_phone
 from apps.land.models import LandAcquisition
 from apps.lights.selectors import annotate_milestone_lights, annotate_problem_lights, attach_project_lights, light_context
 from apps.milestones.models import Milestone
@@ -212,6 +213,9 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         project.responsibilities.all(),
         key=lambda r: (RESPONSIBILITY_ORDER.index(r.role) if r.role in RESPONSIBILITY_ORDER else 99, not r.is_primary, r.pk),
     )
+    for r in responsibilities:
+        r.phone_shown = r.phone if may_see_phone(user, project, r) else mask_phone(r.phone)
+    project.owner_phone_shown = project.owner_phone if may_see_phone(user, project) else mask_phone(project.owner_phone)
     plan_amount = project.period_plan
     return Dossier(
         project=project,
