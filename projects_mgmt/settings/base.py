@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Browser sessions: the idle and absolute time limits (see "Sessions" below). API tokens carry
+    # no session and pass untouched.
+    "apps.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in admin user as the author of history rows written in a request.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -158,6 +161,19 @@ LOGIN_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+
+# --- Sessions (browser sign-in; apps/accounts/middleware.py) ----------------------------------
+# Absolute: one working day. An office signs in in the morning and works into the evening without
+# signing in again; a session cookie copied off a shared office PC is useless by the next morning.
+# Django's SESSION_COOKIE_AGE (counted from the session's last save) is the same span, so the
+# session row and cookie never expire before the middleware can say why the user was signed out.
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("SESSION_MAX_HOURS", default=12))
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+# Idle: 2 hours without a request (a lunch break ends the session of a PC left signed in). The
+# same in development, so the demo behaves as production will.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=120))
+# The idle clock is rewritten at most this often: not an UPDATE of the session row per request.
+SESSION_IDLE_WRITE_SECONDS = 60
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
