@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401 - registers the deploy check
         from .middleware import stamp_session
 
         user_logged_in.connect(stamp_session, dispatch_uid="accounts.stamp_session")

@@ -113,6 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # The demo password is in the README: nobody may choose it (the deploy check relies on it).
+    {"NAME": "apps.accounts.validators.PublishedPasswordValidator"},
 ]
 
 # Chinese whatever the browser asks for: no LocaleMiddleware, one language.
