@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from apps.core.admin import PolicyAdmin, run_service
@@ -24,6 +25,7 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("角色与单位", {"fields": ("role", "department", "leader", "phone")}),
+        ("密码", {"fields": ("must_change_password",)}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
@@ -32,7 +34,8 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The office manages users (contacts, roles, passwords); only a superuser makes superusers.
-        fields = tuple(super().get_readonly_fields(request, obj))
+        # The one-time password's flag is set by a reset and cleared by the user's own change only.
+        fields = (*super().get_readonly_fields(request, obj), "must_change_password")
         if not request.user.is_superuser:
             fields += ("is_superuser", "user_permissions")
         return fields
@@ -41,6 +44,11 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         # A role without its group would open no menu: the role decides the group.
         user_join_role_group(form.instance)
+
+    def user_change_password(self, request, id, form_url=""):
+        # One way to set another user's password: the office's reset page (a one-time password the
+        # user must change, their sessions ended, the policy asked), not the admin's own form.
+        return redirect("web:user-password-reset", pk=id)
 
 
 class LockedFilter(admin.SimpleListFilter):

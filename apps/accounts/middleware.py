@@ -1,4 +1,4 @@
-"""Session time limits, for browser sessions only.
+"""Session time limits and the one-time password's forced change, for browser sessions only.
 
 A signed-in browser session ends after SESSION_IDLE_TIMEOUT without a request, and in any case
 SESSION_ABSOLUTE_TIMEOUT after sign-in; the next page is the login page with a Chinese note. API
@@ -18,7 +18,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 SIGNED_IN_AT = "_signed_in_at"
@@ -26,6 +28,7 @@ SEEN_AT = "_seen_at"
 
 IDLE_NOTE = "您已超过 {minutes} 分钟未操作，为保护账号安全已自动退出，请重新登录。"
 ABSOLUTE_NOTE = "本次登录已超过 {hours} 小时，为保护账号安全已自动退出，请重新登录。"
+CHANGE_REQUIRED = "您的密码已由项目办重置，请先设置自己的新密码。"
 
 
 def _now() -> int:
@@ -76,3 +79,24 @@ class SessionTimeoutMiddleware:
                 # A session from before these limits: its clock starts now.
                 session.setdefault(SIGNED_IN_AT, now)
         return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """After an office reset, a browser session reaches only the password change page (and logout)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password and not self._allowed(request):
+            if _is_api(request):
+                body = {"code": "password_change_required", "message": CHANGE_REQUIRED, "errors": {}}
+                return JsonResponse(body, status=403, json_dumps_params={"ensure_ascii": False})
+            # The change page itself says why (it knows the user must change).
+            return redirect(settings.PASSWORD_CHANGE_URL)
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed(request: HttpRequest) -> bool:
+        return request.path in {reverse(name) for name in settings.PASSWORD_CHANGE_ALLOWED_URLS}
