@@ -354,7 +354,8 @@ def per_minute(rate: str | None) -> float | None:
     return int(count) * 60 / seconds
 
 
-ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" in=%(M)sms'
+# The worker's pid first (<1234>): which worker served a request (tests/core/test_scale_out.py).
+ACCESS_LOG_FORMAT = '%(p)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" in=%(M)sms'
 _IN_WORKER = re.compile(r'"(?:GET|PATCH|POST|PUT|DELETE) (/api/|/my/)\S* HTTP/[\d.]+" \d+ .* in=(\d+)ms$')
 
 

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.models import Role, User
 from apps.accounts.roles import load_role_groups
 from apps.land.models import LandAcquisition
@@ -33,9 +34,9 @@ from .upsert import ensure
 
 CENT = Decimal("0.01")
 MODE_SEGMENT = {"approval": "01", "verify": "02", "filing": "03"}
-DEMO_PASSWORD = "Demo@2026"
 
-# username, 姓, 名, role, department short name, leader position, superuser
+# username, 姓, 名, role, department short name, leader position, superuser; the usernames are
+# apps/accounts/demo.py's DEMO_USERNAMES (the deploy check refuses them with DEMO_PASSWORD)
 DEMO_USERS = [
     ("admin", "系统", "管理员", Role.PORTFOLIO_OFFICE, "发改局", None, True),
     ("xmb", "项目办", "管理员", Role.PORTFOLIO_OFFICE, "发改局", None, False),

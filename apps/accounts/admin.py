@@ -1,13 +1,17 @@
 import datetime as dt
 
-from django.conf import settings
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from apps.core.admin import PolicyAdmin, run_service
 from apps.core.services import instance_delete
 
+from .lockout import account_limit, address_limit, cool_off
 from .models import LoginFailure, LoginRecord, User
 from .roles import user_join_role_group
 
@@ -21,6 +25,7 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("角色与单位", {"fields": ("role", "department", "leader", "phone")}),
+        ("密码", {"fields": ("must_change_password",)}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
@@ -29,7 +34,8 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The office manages users (contacts, roles, passwords); only a superuser makes superusers.
-        fields = tuple(super().get_readonly_fields(request, obj))
+        # The one-time password's flag is set by a reset and cleared by the user's own change only.
+        fields = (*super().get_readonly_fields(request, obj), "must_change_password")
         if not request.user.is_superuser:
             fields += ("is_superuser", "user_permissions")
         return fields
@@ -38,6 +44,11 @@ class UserAdmin(PolicyAdmin, BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         # A role without its group would open no menu: the role decides the group.
         user_join_role_group(form.instance)
+
+    def user_change_password(self, request, id, form_url=""):
+        # One way to set another user's password: the office's reset page (a one-time password the
+        # user must change, their sessions ended, the policy asked), not the admin's own form.
+        return redirect("web:user-password-reset", pk=id)
 
 
 class LockedFilter(admin.SimpleListFilter):
@@ -48,14 +59,14 @@ class LockedFilter(admin.SimpleListFilter):
         return (("yes", "锁定中"), ("no", "未锁定"))
 
     def queryset(self, request, queryset):
-        locked = {
-            "failures_since_start__gte": settings.AXES_FAILURE_LIMIT,
-            "attempt_time__gte": timezone.now() - settings.AXES_COOLOFF_TIME,
-        }
+        # Rows annotated by LoginFailureAdmin.get_queryset with their address's failures.
+        locked = Q(failures_since_start__gte=account_limit(), attempt_time__gte=timezone.now() - cool_off()) | Q(
+            address_failures__gte=address_limit()
+        )
         if self.value() == "yes":
-            return queryset.filter(**locked)
+            return queryset.filter(locked)
         if self.value() == "no":
-            return queryset.exclude(**locked)
+            return queryset.exclude(locked)
         return queryset
 
 
@@ -66,7 +77,19 @@ class LoginFailureAdmin(PolicyAdmin):
     list_display = ("username_", "ip", "failures", "last_attempt", "path", "status")
     list_filter = (LockedFilter,)
     search_fields = ("username", "ip_address")
-    actions = ("unlock",)
+    actions = ("unlock", "unlock_address")
+
+    def get_queryset(self, request):
+        # Each row with the failures of its whole address inside the cool-off (the address limit),
+        # in the list's one query rather than one per row.
+        same_address = (
+            AccessAttempt.objects.filter(ip_address=OuterRef("ip_address"), attempt_time__gte=timezone.now() - cool_off())
+            .order_by()
+            .values("ip_address")
+            .annotate(total=Sum("failures_since_start"))
+            .values("total")
+        )
+        return super().get_queryset(request).annotate(address_failures=Coalesce(Subquery(same_address), 0))
 
     @admin.display(description="用户名", ordering="username")
     def username_(self, obj: LoginFailure) -> str:
@@ -90,10 +113,13 @@ class LoginFailureAdmin(PolicyAdmin):
 
     @admin.display(description="状态")
     def status(self, obj: LoginFailure) -> str:
-        locked_until = obj.attempt_time + settings.AXES_COOLOFF_TIME
-        if obj.failures_since_start >= settings.AXES_FAILURE_LIMIT and locked_until > timezone.now():
-            return f"锁定至 {timezone.localtime(locked_until):%Y-%m-%d %H:%M}"
-        return "未锁定"
+        states = []
+        locked_until = obj.attempt_time + cool_off()
+        if obj.failures_since_start >= account_limit() and locked_until > timezone.now():
+            states.append(f"锁定至 {timezone.localtime(locked_until):%Y-%m-%d %H:%M}")
+        if getattr(obj, "address_failures", 0) >= address_limit():
+            states.append(f"所在地址已锁定（{cool_off().total_seconds() / 60:.0f} 分钟内共 {obj.address_failures} 次失败，该地址全部账号）")
+        return "；".join(states) or "未锁定"
 
     def has_add_permission(self, request) -> bool:
         return False  # rows are written by failed logins only
@@ -107,6 +133,12 @@ class LoginFailureAdmin(PolicyAdmin):
     @admin.action(description="解锁所选账号（清除失败次数）", permissions=["unlock"])
     def unlock(self, request, queryset):
         run_service(request, queryset, lambda row: instance_delete(actor=request.user, instance=row), "已解锁{count}条记录。")
+
+    @admin.action(description="解锁所选记录的网络地址（清除该地址全部失败记录）", permissions=["unlock"])
+    def unlock_address(self, request, queryset):
+        addresses = {row.ip_address for row in queryset if row.ip_address}
+        rows = LoginFailure.objects.filter(ip_address__in=addresses)
+        run_service(request, rows, lambda row: instance_delete(actor=request.user, instance=row), "已解锁所选地址，清除{count}条记录。")
 
 
 @admin.register(LoginRecord)

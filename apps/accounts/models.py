@@ -30,6 +30,11 @@ class User(AbstractUser):
         related_name="user",
     )
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # Set by an office reset (a one-time password the office has seen); cleared when the user sets
+    # their own. Until then every page leads to the password change page.
+    must_change_password = models.BooleanField(
+        "下次登录须修改密码", default=False, help_text="项目办重置密码后为是：用户登录后须先设置自己的新密码。"
+    )
 
     class Meta:
         verbose_name = "用户"

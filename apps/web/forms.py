@@ -95,3 +95,34 @@ class ProjectCommentForm(forms.Form):
     text = forms.CharField(
         label=ProjectComment._meta.get_field("text").verbose_name, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class PasswordChangeForm(forms.Form):
+    """Old password and the new one twice; whether the old one is right and the new one good enough
+    is the service's (apps/accounts/services.py user_password_change)."""
+
+    old_password = forms.CharField(
+        label="原密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "请输入原密码。"},
+    )
+    new_password = forms.CharField(
+        label="新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少 8 位，不能全是数字，不能是常见密码或与用户名、姓名相近，不能使用公开的演示密码。",
+        error_messages={"required": "请输入新密码。"},
+    )
+    new_password_again = forms.CharField(
+        label="再次输入新密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请再次输入新密码。"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password_again") and data["new_password"] != data["new_password_again"]:
+            self.add_error("new_password_again", "两次输入的新密码不一致。")
+        return data

@@ -1,6 +1,7 @@
 """Page routes. Each views module owns its `urlpatterns`; this file only joins them."""
 
 from .views import (
+    account,
     auth,
     bulletins,
     dashboard,
@@ -20,6 +21,7 @@ app_name = "web"
 
 urlpatterns = (
     auth.urlpatterns
+    + account.urlpatterns
     + dashboard.urlpatterns
     + mylist.urlpatterns
     + notifications.urlpatterns

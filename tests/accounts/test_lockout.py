@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.models import LoginFailure, LoginRecord
@@ -34,11 +36,13 @@ def _fail(client: Client, url: str, username: str, times: int, ip: str = "10.0.0
     return [_post(client, url, username, "wrong-password", ip) for _ in range(times)]
 
 
-def test_the_defaults_are_five_failures_and_fifteen_minutes(settings):
+def test_the_defaults_are_five_failures_thirty_per_address_and_fifteen_minutes(settings):
     assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 30
     assert dt.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert settings.AXES_RESET_ON_SUCCESS is True
+    assert settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT is False
 
 
 @pytest.mark.parametrize("url", LOGIN_URLS)
@@ -150,3 +154,159 @@ def test_successful_logins_are_recorded_in_chinese_in_the_admin(office_user):
     assert "登录记录" in page
     assert "chener" in page
     assert "10.1.2.3" in page
+
+
+# --- the address limit: one address spraying passwords over many usernames -----------------------
+
+ATTACKER = "10.9.9.9"
+
+
+def _spray(url: str, usernames: list[str], passwords: int, ip: str = ATTACKER) -> list:
+    """Every username with `passwords` wrong passwords, username after username, from one address."""
+    client = Client()
+    return [_post(client, url, name, f"guess-{n}", ip) for n in range(passwords) for name in usernames]
+
+
+@pytest.mark.parametrize("url", LOGIN_URLS)
+def test_spraying_24_usernames_from_one_address_locks_the_address_at_the_30th_failure(url):
+    # given 24 accounts (the finding: 24 usernames × 4 passwords, 96 failures and no lock)
+    names = [f"staff{n:02d}" for n in range(24)]
+    for name in names:
+        UserFactory(username=name, is_staff=True)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        # when one address tries 4 passwords on each
+        responses = _spray(url, names, 4)
+        # then the first 29 are ordinary wrong passwords and the 30th locks the address
+        statuses = [r.status_code for r in responses]
+        assert statuses[:29] == [200] * 29
+        assert statuses[29:] == [429] * (96 - 29)
+        page = responses[29].content.decode()
+        assert "当前网络地址 15 分钟内已有 30 次密码错误" in page
+        assert "该地址的所有账号已暂时锁定" in page
+        assert f"锁定至 {timezone.localtime(start + dt.timedelta(minutes=15)):%H:%M}" in page
+        assert responses[29]["Retry-After"] == str(15 * 60)
+        # even the right password of an account never tried is refused from that address
+        fresh = UserFactory(username="untouched", is_staff=True)
+        assert _post(Client(), url, fresh.username, PASSWORD, ATTACKER).status_code == 429
+        # while the same accounts sign in from their own addresses
+        assert _post(Client(), url, names[0], PASSWORD, "10.0.0.5").status_code == 302
+    # refused tries were not recorded: the count stopped at the limit
+    assert sum(LoginFailure.objects.filter(ip_address=ATTACKER).values_list("failures_since_start", flat=True)) == 30
+    with time_machine.travel(start + dt.timedelta(minutes=15, seconds=1), tick=False):
+        assert _post(Client(), url, names[0], PASSWORD, ATTACKER).status_code == 302
+
+
+def test_the_address_lock_page_does_not_tell_whether_a_username_exists():
+    UserFactory(username="real")
+    _spray("/login/", [f"nobody{n}" for n in range(30)], 1)
+    known = _post(Client(), "/login/", "real", "x", ATTACKER)
+    unknown = _post(Client(), "/login/", "no-such-user", "x", ATTACKER)
+    assert known.status_code == unknown.status_code == 429
+    assert known.content == unknown.content
+
+
+def test_typos_followed_by_a_success_do_not_add_up_for_a_bureau_behind_one_address():
+    # given a bureau of 40 behind one NAT address, each mistyping twice before signing in
+    names = [f"clerk{n:02d}" for n in range(40)]
+    for name in names:
+        UserFactory(username=name)
+    with time_machine.travel(timezone.now(), tick=False):
+        for name in names:
+            _fail(Client(), "/login/", name, 2, ip="10.20.0.1")
+            # then every one of them gets in: 80 typos in all, none of them left counting
+            assert _post(Client(), "/login/", name, PASSWORD, "10.20.0.1").status_code == 302
+    assert not LoginFailure.objects.filter(ip_address="10.20.0.1").exists()
+
+
+def test_the_address_limit_comes_from_settings(settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    responses = _spray("/login/", ["a1", "a2", "a3"], 1)
+    assert [r.status_code for r in responses] == [200, 200, 429]
+
+
+# --- a try during the lock does not extend it ------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", LOGIN_URLS)
+def test_tries_during_an_account_lock_do_not_restart_the_cool_off(url):
+    UserFactory(username="colleague", is_staff=True)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _fail(Client(), url, "colleague", 5)
+    # when someone behind the same address keeps trying every few minutes during the lock
+    for minutes in (1, 5, 10, 14):
+        with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
+            refused = _post(Client(), url, "colleague", "wrong-again")
+            assert refused.status_code == 429
+            # the page counts down to the same end
+            assert refused["Retry-After"] == str((15 - minutes) * 60)
+            assert f"{15 - minutes} 分钟后再试" in refused.content.decode()
+    # then the lock still ends 15 minutes after the fifth failure
+    with time_machine.travel(start + dt.timedelta(minutes=15, seconds=1), tick=False):
+        assert _post(Client(), url, "colleague", PASSWORD).status_code == 302
+
+
+def test_tries_during_an_address_lock_do_not_restart_it():
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _spray("/login/", [f"x{n}" for n in range(30)], 1)
+    UserFactory(username="victim")
+    with time_machine.travel(start + dt.timedelta(minutes=14), tick=False):
+        for name in ("victim", "x1", "someone"):
+            assert _post(Client(), "/login/", name, "wrong", ATTACKER).status_code == 429
+    with time_machine.travel(start + dt.timedelta(minutes=15, seconds=1), tick=False):
+        assert _post(Client(), "/login/", "victim", PASSWORD, ATTACKER).status_code == 302
+
+
+def test_the_address_lock_ends_when_the_failures_inside_the_window_fall_below_the_limit(settings):
+    # given 3 allowed per address: two failures at 10:00, one at 10:10 (the lock)
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _spray("/login/", ["p1", "p2"], 1)
+    with time_machine.travel(start + dt.timedelta(minutes=10), tick=False):
+        locking = _post(Client(), "/login/", "p3", "wrong", ATTACKER)
+        # then it ends when the 10:00 failures leave the 15-minute window: at 10:15, in 5 minutes
+        assert locking.status_code == 429
+        assert locking["Retry-After"] == str(5 * 60)
+    with time_machine.travel(start + dt.timedelta(minutes=15, seconds=1), tick=False):
+        # one more try is allowed, and with 10:10's failure it reaches the limit again
+        assert _post(Client(), "/login/", "p4", "wrong", ATTACKER).status_code == 200
+        assert _post(Client(), "/login/", "p5", "wrong", ATTACKER).status_code == 429
+
+
+def test_the_office_unlocks_an_address_in_the_admin(office_user):
+    _spray("/login/", [f"s{n}" for n in range(30)], 1)
+    UserFactory(username="waiting")
+    admin = Client()
+    admin.force_login(office_user)
+    page = admin.get("/admin/accounts/loginfailure/", {"locked": "yes"}).content.decode()
+    assert "所在地址已锁定" in page
+    row = LoginFailure.objects.filter(ip_address=ATTACKER).first()
+    response = admin.post("/admin/accounts/loginfailure/", {"action": "unlock_address", "_selected_action": [row.pk]})
+    assert response.status_code == 302
+    assert not LoginFailure.objects.filter(ip_address=ATTACKER).exists()
+    assert _post(Client(), "/login/", "waiting", PASSWORD, ATTACKER).status_code == 302
+
+
+def test_axes_reset_ip_unlocks_an_address_from_the_command_line():
+    _spray("/login/", [f"c{n}" for n in range(30)], 1)
+    UserFactory(username="cmd")
+    call_command("axes_reset_ip", ATTACKER)
+    assert _post(Client(), "/login/", "cmd", PASSWORD, ATTACKER).status_code == 302
+
+
+def test_the_login_failure_list_runs_the_same_queries_for_1_and_20_rows(office_user):
+    admin = Client()
+    admin.force_login(office_user)
+    _fail(Client(), "/login/", "q0", 1)
+    admin.get("/admin/accounts/loginfailure/")  # warm up (content types, session)
+    with CaptureQueriesContext(connection) as one:
+        admin.get("/admin/accounts/loginfailure/")
+    for n in range(1, 20):
+        _fail(Client(), "/login/", f"q{n}", 1, ip=f"10.3.0.{n}")
+    with CaptureQueriesContext(connection) as twenty:
+        page = admin.get("/admin/accounts/loginfailure/")
+    assert page.content.decode().count("未锁定") >= 20
+    assert len(one) == len(twenty)

@@ -398,10 +398,11 @@ def test_the_office_cannot_take_over_a_superuser_account_or_token():
     world = build_world()
     root = User.objects.create_superuser("root", password="Old!pass9", role="office")
     office = admin_client(world, "office")
-    # no password reset of a superuser
+    # no password reset of a superuser: the admin's password form leads to the reset page, which refuses
     url = f"/admin/accounts/user/{root.pk}/password/"
     response = office.post(url, {"password1": "New!pass9x", "password2": "New!pass9x"})
-    assert response.status_code == 403
+    assert response.status_code == 302
+    assert office.post(response["Location"]).status_code == 403
     root.refresh_from_db()
     assert root.check_password("Old!pass9")
     # no token in a superuser's name
@@ -419,3 +420,6 @@ def test_the_office_cannot_take_over_a_superuser_account_or_token():
     viewer = world.users["viewer"]
     response = office.post(f"/admin/accounts/user/{viewer.pk}/password/", {"password1": "New!pass9x", "password2": "New!pass9x"})
     assert response.status_code == 302
+    assert office.post(response["Location"]).status_code == 200
+    viewer.refresh_from_db()
+    assert viewer.must_change_password

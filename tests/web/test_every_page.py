@@ -25,6 +25,7 @@ PK_MODELS = {
     "notification": "reminders.Notification",
     "sheet-import": "sheets.ImportJob",
     "bulletin": "bulletins.Bulletin",
+    "user-password": "accounts.User",
 }
 USERS = ["admin", "xmb", "zjj", "cwfqz", "viewer"]
 
