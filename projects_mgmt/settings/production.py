@@ -49,6 +49,7 @@ def required_site_url(name: str) -> str:
     return value
 
 
+IS_PRODUCTION = True
 DEBUG = False
 SECRET_KEY = required_secret("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")

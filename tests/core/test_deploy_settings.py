@@ -127,3 +127,27 @@ def test_production_mails_through_smtp_unless_told_otherwise(production, monkeyp
     assert production().EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
     monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     assert production().EMAIL_BACKEND == "django.core.mail.backends.dummy.EmailBackend"
+
+
+def test_seed_reset_refuses_under_the_production_settings_module_and_the_data_stays(transactional_db):
+    from apps.accounts.models import User
+    from tests.factories import UserFactory
+    from tests.reminders.test_worker import _database_url
+
+    # given a database with an account, and the documented production environment pointed at it
+    UserFactory(username="xmb")
+    env = _bare_environment() | documented_production_environment() | {"DATABASE_URL": _database_url()}
+    # when the documented demo reset is run there, without a question
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "seed", "--demo", "--reset", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # then it fails, in Chinese, and the account is still there
+    assert result.returncode != 0, result.stdout
+    assert "生产环境（projects_mgmt.settings.production）不允许 --reset" in result.stderr
+    assert "数据库已清空" not in result.stdout
+    assert list(User.objects.values_list("username", flat=True)) == ["xmb"]
