@@ -6,7 +6,9 @@ import time
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "projects_mgmt.settings.local")
+from projects_mgmt.settings_module import use_settings
+
+use_settings("projects_mgmt.settings.local")
 
 app = Celery("projects_mgmt")
 app.config_from_object("django.conf:settings", namespace="CELERY")

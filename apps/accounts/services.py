@@ -1,4 +1,5 @@
-"""Passwords: a user changes their own; the office resets another's to a one-time password.
+"""Account writes with an explicit actor under the policy: a new account (the first office account's
+command), a user changing their own password, the office resetting another's to a one-time password.
 
 Either way the password's hash changes, and with it the hash every session of that user carries
 (Django checks it on each request): the user's other sessions end. The changing user's own session
@@ -18,8 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+from apps.core.services import save_validated
+from apps.organization.models import Department, Leader
+
 from .models import User
 from .policy import require
+from .roles import user_join_role_group
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +35,45 @@ ONE_TIME_LENGTH = 12
 WRONG_OLD = "原密码不正确。"
 UNCHANGED = "新密码不能与原密码相同。"
 OWN_RESET = "不能在这里重置本人的密码，请在“修改密码”页面修改。"
+
+
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: str,
+    department: Department | None = None,
+    leader: Leader | None = None,
+    full_name: str = "",
+    email: str = "",
+    is_staff: bool = False,
+) -> User:
+    """A new account in its role's group. An existing username (in any letter case) is refused,
+    never overwritten; the password must pass AUTH_PASSWORD_VALIDATORS."""
+    username = username.strip()
+    user = User(
+        username=username,
+        role=role,
+        department=department,
+        leader=leader,
+        last_name=full_name.strip(),
+        email=email.strip(),
+        is_staff=is_staff,
+    )
+    require(actor, "create", user)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"用户名“{username}”已存在。已有账号不会被覆盖；如需修改其密码或角色，请在后台“用户”中操作。"})
+    try:
+        # With the user, so a password like the username or the name is refused too.
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    with transaction.atomic():
+        save_validated(user, actor=actor)
+        user_join_role_group(user)
+    return user
 
 
 def _audit(*, actor: User, user: User, message: str) -> None:

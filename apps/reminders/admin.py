@@ -98,11 +98,40 @@ def resend_deliveries(modeladmin, request, queryset):
     modeladmin.message_user(request, f"已重新排队 {done} 条提醒。", messages.SUCCESS)
 
 
+class EnqueueFailedFilter(admin.SimpleListFilter):
+    """The rows whose send task never reached the queue (Redis down): the minutely requeue retries them."""
+
+    title = "入队"
+    parameter_name = "enqueue_failed"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "入队失败（等待重新入队）"), ("no", "正常"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(enqueue_failed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(enqueue_failed_at__isnull=True)
+        return queryset
+
+
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(PolicyAdmin):
-    list_display = ("created_at", "step_label", "subject", "project", "due_date", "recipient", "channel", "status", "attempts", "sent_at")
-    list_filter = ("status", "channel", "subject", "rule")
-    search_fields = ("step_label", "project__name", "user__username", "last_error")
+    list_display = (
+        "created_at",
+        "step_label",
+        "subject",
+        "project",
+        "due_date",
+        "recipient",
+        "channel",
+        "status",
+        "attempts",
+        "sent_at",
+        "enqueue_failed_at",
+    )
+    list_filter = ("status", EnqueueFailedFilter, "channel", "subject", "rule")
+    search_fields = ("step_label", "project__name", "user__username", "last_error", "enqueue_error")
     date_hierarchy = "fire_date"
     list_select_related = ("project", "user", "endpoint")
     actions = [resend_deliveries]

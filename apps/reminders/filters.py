@@ -14,6 +14,9 @@ class ReminderDeliveryFilter(df.FilterSet):
     rule = IdFilter(field_name="rule_id", label="规则ID")
     fire_from = df.DateFilter(field_name="fire_date", lookup_expr="gte", label="应发日期起")
     fire_to = df.DateFilter(field_name="fire_date", lookup_expr="lte", label="应发日期止")
+    enqueue_failed = df.BooleanFilter(
+        field_name="enqueue_failed_at", lookup_expr="isnull", exclude=True, label="只看入队失败、等待重新入队的（true）或其余的（false）"
+    )
 
     class Meta:
         model = ReminderDelivery

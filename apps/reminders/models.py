@@ -259,6 +259,15 @@ class ReminderDelivery(models.Model):
     context = models.JSONField("消息内容", default=dict)
     batch = models.UUIDField("扫描批次", null=True, blank=True, db_index=True)
     enqueued_at = models.DateTimeField("入队时间", null=True, blank=True)
+    # A publish that failed (broker down, its transport not installed): the row is in no queue, so the
+    # minutely requeue sends it again as soon as the broker answers; cleared by the next publish.
+    enqueue_failed_at = models.DateTimeField(
+        "入队失败时间",
+        null=True,
+        blank=True,
+        help_text="发送任务未能放入队列（如 Redis 不可用）的时间；队列恢复后每分钟的重新入队会重试，入队成功后清空。",
+    )
+    enqueue_error = models.TextField("入队失败原因", blank=True)
     # The claim of an external send (SMS, webhook, e-mail), committed before the call and cleared
     # with its outcome: a claim left standing means the sender died in between, "maybe sent".
     claimed_at = models.DateTimeField(
@@ -300,6 +309,8 @@ class ReminderDelivery(models.Model):
         indexes = [
             models.Index(fields=["status", "enqueued_at"], name="reminder_delivery_queue"),
             models.Index(fields=["subject", "object_id"], name="reminder_delivery_item"),
+            # The minutely requeue looks for failed publishes every minute; there are almost never any.
+            models.Index(fields=["enqueue_failed_at"], name="reminder_delivery_unpublished", condition=Q(enqueue_failed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

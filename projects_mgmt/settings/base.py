@@ -15,6 +15,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# True only under projects_mgmt.settings.production (set there, not from the environment): what must
+# never run against live data asks it (`seed --demo --reset` refuses).
+IS_PRODUCTION = False
+
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-insecure-key-change-me-in-production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])

@@ -6,6 +6,7 @@ webhooks with keys nobody else has. The documented environment is .env.example's
 section; tests/core/test_deploy_settings.py holds it to `check --deploy`.
 """
 
+import re
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -22,6 +23,8 @@ KNOWN_DEVELOPMENT_SECRETS = frozenset(
     }
 )
 PLACEHOLDER_MARKERS = ("change-me", "changeme", "django-insecure")
+# .env.example's placeholders ("<secret>"): a value still holding one was never filled in.
+PLACEHOLDER = re.compile(r"<[^<>]*>")
 
 
 def required_secret(name: str) -> str:
@@ -31,7 +34,7 @@ def required_secret(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"生产环境必须设置 {name}（{name} is required in production）。{hint}")
     lowered = value.lower()
-    if value in KNOWN_DEVELOPMENT_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS):
+    if value in KNOWN_DEVELOPMENT_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS) or PLACEHOLDER.search(value):
         raise ImproperlyConfigured(f"{name} 仍是开发用的默认值或占位值，不能用于生产环境（{name} is a development value）。{hint}")
     return value
 
@@ -49,6 +52,7 @@ def required_site_url(name: str) -> str:
     return value
 
 
+IS_PRODUCTION = True
 DEBUG = False
 SECRET_KEY = required_secret("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
@@ -70,10 +74,26 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.Ema
 # Behind such a TLS-terminating proxy it must be on, or SECURE_SSL_REDIRECT loops forever.
 if env.bool("DJANGO_TRUST_PROXY_HTTPS_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+
+# HTTPS, or plain HTTP on an intranet without certificates: one switch, DJANGO_SECURE_SSL_REDIRECT.
+# True (the default, deploy/nginx.conf terminating TLS): http:// is redirected to https://, the
+# session and CSRF cookies are Secure, HSTS is sent. False (deploy/nginx-http.conf): no redirect (it
+# would loop: the proxy never speaks HTTPS), and the cookies are not Secure, since a browser never
+# sends a Secure cookie back over http:// and no sign-in would ever stick; HSTS would mean nothing.
+# `check --deploy` then says so in one warning (apps/core/checks.py) instead of four.
+SITE_HTTPS = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_SSL_REDIRECT = SITE_HTTPS
+SESSION_COOKIE_SECURE = SITE_HTTPS
+CSRF_COOKIE_SECURE = SITE_HTTPS
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30) if SITE_HTTPS else 0
+if not SITE_HTTPS:
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
+# The address in e-mails is the one the browser uses: its scheme must be the site's.
+if (urlparse(REMINDERS_SITE_URL).scheme == "https") != SITE_HTTPS:
+    raise ImproperlyConfigured(
+        f"REMINDERS_SITE_URL={REMINDERS_SITE_URL} 与 DJANGO_SECURE_SSL_REDIRECT={str(SITE_HTTPS).lower()} 不一致："
+        "用 HTTPS 访问时两者应为 https://… 和 true；仅 HTTP 的内网应为 http://… 和 false（REMINDERS_SITE_URL does not match DJANGO_SECURE_SSL_REDIRECT）。"
+    )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True

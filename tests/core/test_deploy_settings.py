@@ -79,6 +79,107 @@ def test_the_documented_environment_loads(production):
     assert settings.DEBUG is False
     assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
     assert settings.REMINDERS_SITE_URL == "https://xmb.example.gov.cn"
+    assert settings.IS_PRODUCTION is True
+    # HTTPS: redirect, Secure cookies, HSTS, and nothing of Django's deploy checks silenced
+    assert (settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE) == (True, True, True)
+    assert settings.SECURE_HSTS_SECONDS == 2592000
+    assert not getattr(settings, "SILENCED_SYSTEM_CHECKS", [])
+
+
+def test_plain_http_turns_off_the_redirect_the_secure_cookies_and_hsts_together(production, monkeypatch):
+    monkeypatch.setenv("DJANGO_SECURE_SSL_REDIRECT", "false")
+    monkeypatch.setenv("REMINDERS_SITE_URL", "http://10.1.2.3")
+    settings = production()
+    # no redirect loop behind a plain-HTTP proxy, and cookies a browser sends back over http://
+    assert (settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE) == (False, False, False)
+    assert settings.SECURE_HSTS_SECONDS == 0
+
+
+@pytest.mark.parametrize(("redirect", "url"), [("true", "http://10.1.2.3"), ("false", "https://xmb.example.gov.cn")])
+def test_production_refuses_a_site_url_whose_scheme_disagrees_with_the_https_switch(production, monkeypatch, redirect, url):
+    monkeypatch.setenv("DJANGO_SECURE_SSL_REDIRECT", redirect)
+    monkeypatch.setenv("REMINDERS_SITE_URL", url)
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECURE_SSL_REDIRECT"):
+        production()
+
+
+@pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "REMINDERS_WEBHOOK_SECRET"])
+@pytest.mark.parametrize("value", ["<secret-key>", "<webhook-secret>", "abc<secret>def"])
+def test_production_refuses_a_placeholder_left_from_env_example(production, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=name):
+        production()
+
+
+def _check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_bare_environment() | environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_deploy_on_plain_http_gives_one_chinese_warning_instead_of_four():
+    environment = documented_production_environment() | {"DJANGO_SECURE_SSL_REDIRECT": "false", "REMINDERS_SITE_URL": "http://10.1.2.3"}
+    result = _check_deploy(environment)
+    assert result.returncode != 0  # a warning: plain HTTP is a choice to be made knowingly
+    assert "core.W001" in result.stderr
+    assert "仅 HTTP" in result.stderr
+    assert not re.search(r"security\.W0(04|08|12|16)", result.stderr), result.stderr
+    assert "1 issue" in result.stderr + result.stdout
+
+
+def _production_env_file(tmp_path: Path, url: str) -> dict[str, str]:
+    output = tmp_path / ".env"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "bin/production-env", "--url", url, "--output", str(output)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in output.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_bin_production_env_writes_an_https_env_that_passes_check_deploy(tmp_path):
+    environment = _production_env_file(tmp_path, "https://xmb.gufeng.gov.cn")
+    assert environment["DJANGO_SETTINGS_MODULE"] == PRODUCTION
+    assert (environment["DJANGO_ALLOWED_HOSTS"], environment["REMINDERS_SITE_URL"]) == ("xmb.gufeng.gov.cn", "https://xmb.gufeng.gov.cn")
+    assert (environment["DJANGO_SECURE_SSL_REDIRECT"], environment["NGINX_CONF"]) == ("true", "nginx.conf")
+    # fresh random secrets, one value per placeholder name (the database password twice)
+    assert len({environment["DJANGO_SECRET_KEY"], environment["REMINDERS_WEBHOOK_SECRET"], environment["POSTGRES_PASSWORD"]}) == 3
+    assert f":{environment['POSTGRES_PASSWORD']}@" in environment["DATABASE_URL"]
+    assert not any(re.search(r"<(secret-key|webhook-secret|db-password)>", value) for value in environment.values())
+    assert oct((tmp_path / ".env").stat().st_mode & 0o777) == "0o600"
+    result = _check_deploy({k: v.strip('"') for k, v in environment.items()})
+    assert result.returncode == 0, result.stdout + result.stderr
+    # and a second run never overwrites it
+    again = subprocess.run(  # noqa: S603
+        [sys.executable, "bin/production-env", "--url", "https://x.gov.cn", "--output", str(tmp_path / ".env")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode != 0
+    assert "已存在" in again.stderr
+    assert (
+        dict(
+            line.split("=", 1) for line in (tmp_path / ".env").read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+        )
+        == environment
+    )
+
+
+def test_bin_production_env_with_an_http_url_writes_the_plain_http_mode(tmp_path):
+    environment = _production_env_file(tmp_path, "http://10.1.2.3:8080")
+    assert (environment["DJANGO_ALLOWED_HOSTS"], environment["REMINDERS_SITE_URL"]) == ("10.1.2.3", "http://10.1.2.3:8080")
+    assert environment["DJANGO_CSRF_TRUSTED_ORIGINS"] == "http://10.1.2.3:8080"
+    assert (environment["DJANGO_SECURE_SSL_REDIRECT"], environment["NGINX_CONF"]) == ("false", "nginx-http.conf")
+    result = _check_deploy({k: v.strip('"') for k, v in environment.items()})
+    assert "core.W001" in result.stderr
+    assert "1 issue" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("name", ["DJANGO_SECRET_KEY", "REMINDERS_WEBHOOK_SECRET"])
@@ -127,3 +228,49 @@ def test_production_mails_through_smtp_unless_told_otherwise(production, monkeyp
     assert production().EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
     monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     assert production().EMAIL_BACKEND == "django.core.mail.backends.dummy.EmailBackend"
+
+
+def test_seed_reset_refuses_under_the_production_settings_module_and_the_data_stays(transactional_db):
+    from apps.accounts.models import User
+    from tests.factories import UserFactory
+    from tests.reminders.test_worker import _database_url
+
+    # given a database with an account, and the documented production environment pointed at it
+    UserFactory(username="xmb")
+    env = _bare_environment() | documented_production_environment() | {"DATABASE_URL": _database_url()}
+    # when the documented demo reset is run there, without a question
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "seed", "--demo", "--reset", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # then it fails, in Chinese, and the account is still there
+    assert result.returncode != 0, result.stdout
+    assert "生产环境（projects_mgmt.settings.production）不允许 --reset" in result.stderr
+    assert "数据库已清空" not in result.stdout
+    assert list(User.objects.values_list("username", flat=True)) == ["xmb"]
+
+
+def test_a_settings_module_named_in_env_is_the_one_manage_py_celery_and_gunicorn_run(tmp_path, monkeypatch):
+    from projects_mgmt import settings_module
+
+    # given no DJANGO_SETTINGS_MODULE in the environment and a .env naming the production settings
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DJANGO_SETTINGS_MODULE={PRODUCTION}\n", encoding="utf-8")
+    monkeypatch.setattr(settings_module, "ENV_FILE", env_file)
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    # when an entry point with the local default starts, the .env's choice wins
+    settings_module.use_settings("projects_mgmt.settings.local")
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == PRODUCTION
+    # and the environment wins over .env (docker compose, a service manager, bin/run)
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "projects_mgmt.settings.test")
+    settings_module.use_settings("projects_mgmt.settings.local")
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "projects_mgmt.settings.test"
+    # and without either, the entry point's default
+    env_file.write_text("", encoding="utf-8")
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    settings_module.use_settings("projects_mgmt.settings.local")
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "projects_mgmt.settings.local"

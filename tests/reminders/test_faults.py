@@ -113,6 +113,28 @@ def test_the_minutely_requeue_waits_while_the_queue_holds_a_backlog_or_the_broke
     assert len(rows.requeue(now)) == len(rows.all())
 
 
+def test_the_minutely_requeue_sends_again_at_once_the_rows_whose_publish_failed_even_behind_a_backlog(rows):
+    # given two young rows whose publish failed (a minute ago: not yet "lost" by age), one of them
+    # waiting out a retry's countdown
+    now = SWEPT + dt.timedelta(minutes=1)
+    failed, failed_retry_waiting, *others = rows.all()
+    ReminderDelivery.objects.filter(pk__in=[failed.pk, failed_retry_waiting.pk]).update(
+        enqueue_failed_at=SWEPT, enqueue_error="发送任务未能放入队列：OperationalError"
+    )
+    ReminderDelivery.objects.filter(pk=failed_retry_waiting.pk).update(retry_at=now + dt.timedelta(minutes=20))
+    # when the broker cannot say how long its queue is, nothing is published (it would fail again)
+    rows.queue = None
+    assert rows.requeue(now) == []
+    assert ReminderDelivery.objects.get(pk=failed.pk).enqueue_failed_at == SWEPT
+    # when it answers with a backlog of 5 000 messages
+    rows.queue = 5000
+    # then the failed row goes out again at once (it is in no queue), its mark cleared; the one
+    # waiting for its retry and the others (only waiting in the backlog) are left alone
+    assert rows.requeue(now) == [failed.pk]
+    assert ReminderDelivery.objects.filter(pk=failed.pk, enqueue_failed_at=None, enqueue_error="", enqueued_at=now).exists()
+    assert rows.requeue(now) == []
+
+
 def test_the_minutely_requeue_leaves_rows_outside_their_send_window_alone(rows):
     # 20:00 is outside the rules' office hours: a send would only be deferred
     assert rows.requeue(at(D(2025, 10, 14), 20)) == []

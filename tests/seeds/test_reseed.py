@@ -13,6 +13,7 @@ from apps.lights.models import RuleCode, WarningRule
 from apps.milestones.models import Milestone, MilestoneStatus
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import Project
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("moving_today")]
 
@@ -83,6 +84,24 @@ def test_the_demo_can_be_reset_on_purpose():
     call_command("seed", demo=True, reset=True, interactive=False, verbosity=0)
     assert not Project.objects.filter(remarks="改过").exists()
     assert Project.objects.count() >= 30
+
+
+def test_the_reset_refuses_under_production_settings_and_changes_nothing(settings):
+    from django.core.management import CommandError
+
+    # given a database with data, under the production settings' flag
+    call_command("seed", verbosity=0)
+    user = UserFactory(username="xmb")
+    settings.IS_PRODUCTION = True
+    # when the demo reset is asked for, without a question
+    with pytest.raises(CommandError) as refused:
+        call_command("seed", demo=True, reset=True, interactive=False, verbosity=0)
+    # then it refuses in Chinese, saying what it would have destroyed, and nothing changed
+    assert "生产环境" in str(refused.value)
+    assert "不允许 --reset" in str(refused.value)
+    assert "数据未改动" in str(refused.value)
+    assert list(User.objects.values_list("pk", flat=True)) == [user.pk]
+    assert not Project.objects.exists()
 
 
 def test_renamed_deleted_and_trimmed_reference_rows_stay_as_the_office_left_them():

@@ -49,6 +49,8 @@ class ReminderDeliverySerializer(ModelSerializer):
             "attempts",
             "last_error",
             "enqueued_at",
+            "enqueue_failed_at",
+            "enqueue_error",
             "sent_at",
             "created_at",
             "updated_at",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.workcalendar.services import WorkCalendar
 
-from ..models import Channel, ReminderDelivery, ReminderRule, SweepLock
+from ..models import Channel, DeliveryStatus, ReminderDelivery, ReminderRule, SweepLock
 
 logger = logging.getLogger(__name__)
 
@@ -137,13 +137,15 @@ def persist_deliveries(planned: list[PlannedDelivery], *, now: dt.datetime) -> l
 
 
 # Publishing must fail fast when the broker is down: the rows are safe in the database and the
-# next sweep re-enqueues them, so waiting here would only hold up the sweep (and an API write).
+# minutely requeue publishes them again, so waiting here would only hold up the sweep (and an API write).
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def enqueue_deliveries(ids: list[int], *, channels: dict[int, str] | None = None) -> int:
     """Publish the send tasks of these deliveries: in-app ones REMINDERS_SEND_BATCH_SIZE to a message,
-    the others one each. Stops at the first broker error and returns how many deliveries went out."""
+    the others one each. Stops at the first broker error: the deliveries not published are logged at
+    ERROR and marked on their rows (`enqueue_failed_at`, `enqueue_error`) for the minutely requeue.
+    Never raises: it runs after the business write has committed. Returns how many went out."""
     from ..tasks import send_delivery_task, send_in_app_deliveries_task
 
     if channels is None:
@@ -154,15 +156,40 @@ def enqueue_deliveries(ids: list[int], *, channels: dict[int, str] | None = None
     in_app = [pk for pk in ids if channels.get(pk) == Channel.IN_APP]
     single = [pk for pk in ids if channels.get(pk) not in (None, Channel.IN_APP)]
     size = settings.REMINDERS_SEND_BATCH_SIZE
-    messages = [(send_in_app_deliveries_task, in_app[i : i + size]) for i in range(0, len(in_app), size)]
-    messages += [(send_delivery_task, pk) for pk in single]
-    sent = 0
+    # (task, its argument, the deliveries it carries)
+    messages = [(send_in_app_deliveries_task, batch, batch) for batch in (in_app[i : i + size] for i in range(0, len(in_app), size))]
+    messages += [(send_delivery_task, pk, [pk]) for pk in single]
+    published = 0
     try:
         # One producer (one broker connection) for the whole batch, not one pool round trip per message.
         with send_delivery_task.app.producer_or_acquire() as producer:
-            for task, arg in messages:
+            for task, arg, _carried in messages:
                 task.apply_async(args=[arg], queue=settings.REMINDERS_QUEUE, producer=producer, retry=True, retry_policy=PUBLISH_RETRY)
-                sent += len(arg) if isinstance(arg, list) else 1
-    except Exception as exc:  # any broker/transport error: the rows wait for the next sweep
-        logger.warning("提醒任务入队失败（%s）：%d 条发送记录保持“待发送”，下一轮扫描会重新入队。", exc, len(in_app) + len(single) - sent)
-    return sent
+                published += 1
+    except Exception as exc:  # any broker/transport error, an ImportError of the transport included
+        record_enqueue_failure([pk for *_message, carried in messages[published:] for pk in carried], exc)
+    return sum(len(carried) for *_message, carried in messages[:published])
+
+
+def record_enqueue_failure(ids: list[int], exc: BaseException) -> None:
+    """Say loudly that these deliveries are in no queue: an ERROR with the count and the cause, and
+    the cause on each row (admin 提醒发送记录, /api/v1/reminder-deliveries/), where the minutely
+    requeue finds them. A database error here is logged too, never raised: the write that made the
+    rows has committed and must stand (DESIGN.md §2); the sweep's backstop still finds the rows."""
+    if not ids:
+        return
+    cause = f"{type(exc).__name__}: {exc}"
+    logger.error(
+        "提醒任务入队失败：%d 条发送记录未能放入队列（%s）。已在发送记录上注明“入队失败”，队列恢复后由每分钟的重新入队重发。",
+        len(ids),
+        cause,
+    )
+    now = timezone.now()
+    error = f"{timezone.localtime(now):%Y-%m-%d %H:%M:%S} 发送任务未能放入队列：{cause}"[:2000]
+    try:
+        for start in range(0, len(ids), 5000):
+            ReminderDelivery.objects.filter(pk__in=ids[start : start + 5000], status=DeliveryStatus.PENDING).update(
+                enqueue_failed_at=now, enqueue_error=error, updated_at=now
+            )
+    except Exception:
+        logger.exception("入队失败未能记入 %d 条发送记录；它们仍为“待发送”，扫描的兜底重新入队会找到它们。", len(ids))

@@ -271,6 +271,21 @@ def delivery_resend(*, actor, delivery: ReminderDelivery) -> ReminderDelivery:
         row.retry_at = None
         row.last_error = f"由{actor}于{timezone.localtime():%Y-%m-%d %H:%M}重发。" if actor else ""
         row.enqueued_at = timezone.now()
-        row.save(update_fields=["status", "attempts", "interruptions", "claimed_at", "retry_at", "last_error", "enqueued_at", "updated_at"])
+        row.enqueue_failed_at = None  # marked again if this publish fails too
+        row.enqueue_error = ""
+        row.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "interruptions",
+                "claimed_at",
+                "retry_at",
+                "last_error",
+                "enqueued_at",
+                "enqueue_failed_at",
+                "enqueue_error",
+                "updated_at",
+            ]
+        )
         transaction.on_commit(lambda: enqueue_deliveries([row.pk]))
     return row

@@ -12,6 +12,10 @@ older than REMINDERS_CLAIM_TIMEOUT_SECONDS: its sender died mid-send). Two passe
 - at the end of each sweep, rows enqueued over REMINDERS_REQUEUE_AFTER_SECONDS ago whatever the
   queue holds: the backstop when the queue never empties or the broker cannot say.
 
+A row whose publish failed (`enqueue_failed_at`: the broker was down, or its transport could not be
+imported) is known to be in no queue, so the minutely pass re-enqueues it as soon as the broker
+answers, whatever the queue holds and however young the row. A publish that succeeds clears the mark.
+
 A duplicate message is harmless: the send's row lock, status guard and claim make it skip.
 """
 
@@ -38,22 +42,32 @@ def lost_messages(*, now: dt.datetime, older_than: dt.timedelta) -> Q:
     """Pending rows that nothing is going to run: enqueued (or due for their retry) over
     `older_than` ago, and not held by a live sender."""
     cutoff = now - older_than
-    return (
-        Q(status=DeliveryStatus.PENDING, enqueued_at__lt=cutoff)
-        & (Q(retry_at__isnull=True) | Q(retry_at__lt=cutoff))
-        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()))
-    )
+    return Q(status=DeliveryStatus.PENDING, enqueued_at__lt=cutoff) & not_waiting(now=now, cutoff=cutoff)
+
+
+def unpublished(*, now: dt.datetime) -> Q:
+    """Pending rows whose publish failed: in no queue, whatever their age."""
+    return Q(status=DeliveryStatus.PENDING, enqueue_failed_at__isnull=False) & not_waiting(now=now, cutoff=now)
+
+
+def not_waiting(*, now: dt.datetime, cutoff: dt.datetime) -> Q:
+    """Not waiting out a retry's countdown (its own message comes then), not held by a live sender."""
+    return (Q(retry_at__isnull=True) | Q(retry_at__lt=cutoff)) & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_timeout()))
 
 
 def deliveries_requeue_stale(*, now: dt.datetime, rule_ids: list[int], older_than: dt.timedelta, limit: int | None = None) -> int:
     """Re-enqueue the lost rows of `rule_ids` (their send window open): the send task's status guard
     and claim make a duplicate message harmless."""
+    return _requeue(lost_messages(now=now, older_than=older_than), now=now, rule_ids=rule_ids, limit=limit)
+
+
+def _requeue(lost: Q, *, now: dt.datetime, rule_ids: list[int], limit: int | None) -> int:
+    """Publish the rows matching `lost` again after commit; a failed publish marks them again."""
     limit = limit or settings.REMINDERS_REQUEUE_LIMIT
     with transaction.atomic():
-        stale = ReminderDelivery.objects.filter(lost_messages(now=now, older_than=older_than), rule_id__in=rule_ids)
-        ids = list(stale.order_by("id").values_list("id", flat=True)[:limit])
+        ids = list(ReminderDelivery.objects.filter(lost, rule_id__in=rule_ids).order_by("id").values_list("id", flat=True)[:limit])
         if ids:
-            ReminderDelivery.objects.filter(id__in=ids).update(enqueued_at=now)
+            ReminderDelivery.objects.filter(id__in=ids).update(enqueued_at=now, enqueue_failed_at=None, enqueue_error="")
             transaction.on_commit(lambda: enqueue_deliveries(ids))
     return len(ids)
 
@@ -85,10 +99,16 @@ def waiting_messages(queue: str) -> int | None:
 
 
 def deliveries_requeue_lost(*, now: dt.datetime | None = None, limit: int | None = None) -> int:
-    """The minutely pass: once the send queue is empty, re-enqueue the rows a dead worker (or a lost
-    publish) left pending over REMINDERS_REQUEUE_LOST_AFTER_SECONDS ago."""
+    """The minutely pass: once the broker answers, re-enqueue the rows whose publish failed; once the
+    send queue is also empty, the rows a dead worker (or a lost publish) left pending over
+    REMINDERS_REQUEUE_LOST_AFTER_SECONDS ago."""
     now = now or timezone.now()
-    if waiting_messages(settings.REMINDERS_QUEUE) != 0:
-        return 0  # a backlog (its rows are not lost, only waiting) or no broker to ask
-    older_than = dt.timedelta(seconds=settings.REMINDERS_REQUEUE_LOST_AFTER_SECONDS)
-    return deliveries_requeue_stale(now=now, rule_ids=open_rule_ids(now), older_than=older_than, limit=limit)
+    waiting = waiting_messages(settings.REMINDERS_QUEUE)
+    if waiting is None:
+        return 0  # no broker to ask, nor to publish to: the failed rows keep their mark until it answers
+    rule_ids = open_rule_ids(now)
+    requeued = _requeue(unpublished(now=now), now=now, rule_ids=rule_ids, limit=limit)
+    if waiting == 0:  # else a backlog: its rows are not lost, only waiting
+        older_than = dt.timedelta(seconds=settings.REMINDERS_REQUEUE_LOST_AFTER_SECONDS)
+        requeued += deliveries_requeue_stale(now=now, rule_ids=rule_ids, older_than=older_than, limit=limit)
+    return requeued

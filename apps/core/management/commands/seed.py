@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -22,6 +23,15 @@ class Command(BaseCommand):
         if reset:
             if not demo:
                 raise CommandError("--reset 只能与 --demo 同用。")
+            if settings.IS_PRODUCTION:
+                # No override on purpose: a flag to allow it would sit in the environment of every
+                # production process. Emptying a production database is a DBA's act (dropdb, or a
+                # restore from backup), and a demo or training server runs the local settings.
+                raise CommandError(
+                    "生产环境（projects_mgmt.settings.production）不允许 --reset：它会清空数据库中的全部数据（项目、月报、用户及其修改）。"
+                    "演示或培训请在单独的数据库上以 DJANGO_SETTINGS_MODULE=projects_mgmt.settings.local 运行；"
+                    "确需清空正式数据库，请先备份，再由数据库管理员删除并重建数据库。数据未改动。"
+                )
             if interactive:
                 answer = input("将清空数据库中的全部数据（项目、月报、用户及其修改）并重新载入演示数据。输入 yes 确认：")
                 if answer.strip().lower() != "yes":
