@@ -5,12 +5,13 @@ images and PDFs), with nosniff and a sandbox CSP on every response; and an odd p
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from apps.accounts.policy import decide
-from apps.core.uploads import attach
 from apps.milestones.models import Milestone
+from apps.milestones.services import milestone_complete
 from apps.problems.models import Problem
-from apps.problems.services import notice_set_file
+from apps.problems.services import problem_close
 from apps.projects.services import project_archive
 from tests import upload_samples as samples
 from tests.factories import (
@@ -26,12 +27,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def attached(name: str, content: bytes) -> Milestone:
-    """A milestone whose attachment went through the check (as every way in does)."""
-    milestone = MilestoneFactory()
-    attach(milestone, "attachment", samples.upload(name, content))
-    milestone.save()
-    return milestone
+def attached(name: str, content: bytes, milestone: Milestone | None = None) -> Milestone:
+    """A milestone completed with this attachment through its service (as every way in does)."""
+    milestone = milestone_complete(
+        actor=None, milestone=milestone or MilestoneFactory(), actual_date=timezone.localdate(), attachment=samples.upload(name, content)
+    )
+    return Milestone.objects.get(pk=milestone.pk)
 
 
 def get(client, url: str):
@@ -115,9 +116,9 @@ def test_a_file_stored_before_the_check_is_a_download_of_unknown_type(viewer):
 
 
 def test_every_kind_of_row_serves_its_own_file(viewer):
-    problem = ProblemFactory()
-    attach(problem, "evidence", samples.upload("销号.pdf", samples.pdf()))
-    problem.save()
+    from apps.problems.services import notice_set_file  # new with the upload check
+
+    problem = problem_close(actor=None, problem=ProblemFactory(status="resolved"), evidence=samples.upload("销号.pdf", samples.pdf()))
     notice = notice_set_file(actor=None, notice=SupervisionNoticeFactory(), file=samples.upload("督办函.pdf", samples.pdf()))
     for url in (Problem.objects.get(pk=problem.pk).evidence.url, notice.file.url):
         response, _ = get(viewer, url)
@@ -132,8 +133,7 @@ def test_a_file_no_row_references_is_not_served(viewer):
     # an attachment replaced by a newer one is no longer served
     milestone = attached("旧.pdf", samples.pdf())
     old = milestone.attachment.name
-    attach(milestone, "attachment", samples.upload("新.pdf", samples.pdf()))
-    milestone.save()
+    milestone = attached("新.pdf", samples.pdf(), milestone)
     assert viewer.get(f"/media/{old}").status_code == 404
     assert viewer.get(milestone.attachment.url).status_code == 200
 
