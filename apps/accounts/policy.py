@@ -51,6 +51,7 @@ VERB_LABELS = {
     "return": "退回",
     "resolve": "办结",
     "close": "销号",
+    "download": "下载附件",
     "archive": "归档",
     "comment": "发表意见",
     "generate_milestones": "生成审批要件",
@@ -58,7 +59,6 @@ VERB_LABELS = {
     "revoke": "吊销",
     "read": "标记已读",
     "set_pool_stage": "调整库阶段（入库、退库等）的",
-    "download": "下载附件",
 }
 READ_VERBS = frozenset({"view"})
 # Archiving an archived project is a no-op, not an error (the API's archive stays idempotent);
@@ -224,6 +224,9 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (Project, "comment"): leader_project,
     (ProjectComment, "create"): leader_project,
     (Project, "generate_milestones"): department_project,
+    (Milestone, "download"): row_readers,
+    (Problem, "download"): row_readers,
+    (SupervisionNotice, "download"): row_readers,
     (Milestone, "create"): department_project,
     (Milestone, "change"): department_item,
     (Milestone, "complete"): department_item,
@@ -235,9 +238,6 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (Problem, "create"): department_item,
     (Problem, "change"): department_item,
     (Problem, "resolve"): department_item,
-    (Milestone, "download"): row_readers,
-    (Problem, "download"): row_readers,
-    (SupervisionNotice, "download"): row_readers,
     (Notification, "read"): own_user_row,
     (ChannelPreference, "change"): own_user_row,
     (User, "change"): office_below_superuser,
