@@ -13,10 +13,10 @@ Rules (README "角色"):
 - 只读用户 reads only.
 - Nobody changes anything that belongs to an archived project (归档/退库).
 - `actor=None` is the system (the reminder sweep, the seeds): always allowed.
-- An attachment (批复文件, 销号佐证, 督办文书) is part of its row: whoever may read the row may
-  download its file ("download"), archived or not. Today every signed-in role reads every project,
-  so every signed-in user downloads every attachment the dossier links; a narrower read rule
-  narrows the downloads with it.
+- An attachment (批复文件, 销号佐证, 督办文书) is part of its row: downloading it ("download") is
+  reading the row, so it follows the read rule (READ_VERBS), archived or not. Today every signed-in
+  role reads every project, so every signed-in user downloads every attachment the dossier links; a
+  narrower read rule narrows the downloads with it.
 
 A (model, verb) pair that is not in RULES is the office's alone. Verbs: create, change, delete and
 the domain verbs below (VERB_LABELS).
@@ -33,7 +33,7 @@ from django.db import models
 from apps.api.models import ApiToken
 from apps.land.models import LandAcquisition
 from apps.milestones.models import Milestone
-from apps.problems.models import Problem, SupervisionNotice
+from apps.problems.models import Problem
 from apps.progress.models import ProgressReport
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment
 from apps.reminders.models import ChannelPreference, Notification
@@ -60,10 +60,10 @@ VERB_LABELS = {
     "read": "标记已读",
     "set_pool_stage": "调整库阶段（入库、退库等）的",
 }
-READ_VERBS = frozenset({"view"})
-# Archiving an archived project is a no-op, not an error (the API's archive stays idempotent);
-# an archived project's files stay readable like the rest of it.
-ARCHIVED_EXEMPT_VERBS = frozenset({"view", "archive", "download"})
+# Downloading a row's attachment is reading the row: the same answer as "view", for the same users.
+READ_VERBS = frozenset({"view", "download"})
+# Archiving an archived project is a no-op, not an error (the API's archive stays idempotent).
+ARCHIVED_EXEMPT_VERBS = frozenset({"view", "archive"})
 
 NOT_SIGNED_IN = "请先登录。"
 READ_ONLY = "只读用户不能修改数据。"
@@ -194,11 +194,6 @@ def leader_project(user, verb, model, obj) -> Decision:
     return Decision(False, LEADER_OWN_PROJECTS)
 
 
-def row_readers(user, verb, model, obj) -> Decision:
-    """A row's attachment is read with the row: whoever may view the row may download its file."""
-    return decide(user, "view", model if obj is None else obj)
-
-
 def own_user_row(user, verb, model, obj) -> Decision:
     """Everyone signed in acts on their own notifications and preferences only."""
     if obj is None or getattr(obj, "user_id", None) == user.pk:
@@ -224,9 +219,6 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (Project, "comment"): leader_project,
     (ProjectComment, "create"): leader_project,
     (Project, "generate_milestones"): department_project,
-    (Milestone, "download"): row_readers,
-    (Problem, "download"): row_readers,
-    (SupervisionNotice, "download"): row_readers,
     (Milestone, "create"): department_project,
     (Milestone, "change"): department_item,
     (Milestone, "complete"): department_item,
