@@ -141,3 +141,31 @@ def test_a_stored_file_is_not_checked_again_on_every_save():
 def test_no_row_owns_an_odd_name(name):
     MilestoneFactory(attachment="milestones/2026/11/a.pdf")
     assert upload_owner(name) is None
+
+
+@pytest.mark.django_db
+def test_check_uploads_lists_old_files_that_fail_and_records_the_type_of_those_that_pass():
+    from io import StringIO
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    from apps.milestones.models import Milestone
+
+    # given: two attachments stored before the check, a real PDF and a page named .html
+    good = MilestoneFactory(attachment=default_storage.save("milestones/2025/01/批复.pdf", ContentFile(samples.pdf())))
+    bad = MilestoneFactory(attachment=default_storage.save("milestones/2025/01/批复.html", ContentFile(samples.HTML)))
+    before = Milestone.objects.get(pk=good.pk).updated_at
+    # when: the office lists them
+    out = StringIO()
+    call_command("check_uploads", stdout=out)
+    # then: the page is named with the reason, and nothing is written without --record
+    assert f"ID {bad.pk}" in out.getvalue()
+    assert "不接受 .html 文件" in out.getvalue()
+    assert "1 个附件通过" in out.getvalue()
+    assert Milestone.objects.get(pk=good.pk).attachment_type == ""
+    call_command("check_uploads", "--record", stdout=StringIO())
+    good = Milestone.objects.get(pk=good.pk)
+    assert (good.attachment_type, good.updated_at) == ("pdf", before)
+    assert Milestone.objects.get(pk=bad.pk).attachment_type == ""
