@@ -21,7 +21,8 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = Region
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"433126{n:03d}")
+    # 12 digits (a village-level code): a long test session creates more than the 999 a 9-digit code holds.
+    code = factory.Sequence(lambda n: f"433126{n:06d}")
     name = factory.Sequence(lambda n: f"测试镇{n}")
     kind = RegionKind.TOWN
 

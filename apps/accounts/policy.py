@@ -16,6 +16,10 @@ Rules (README "角色"):
 - 只读用户 reads only.
 - Nobody changes anything that belongs to an archived project (归档/退库).
 - `actor=None` is the system (the reminder sweep, the seeds): always allowed.
+- An attachment (批复文件, 销号佐证, 督办文书) is part of its row: downloading it ("download") is
+  reading the row, so it follows the read rule (READ_VERBS), archived or not. Today every signed-in
+  role reads every project, so every signed-in user downloads every attachment the dossier links; a
+  narrower read rule narrows the downloads with it.
 
 A (model, verb) pair that is not in RULES is the office's alone. Verbs: create, change, delete and
 the domain verbs below (VERB_LABELS).
@@ -50,6 +54,7 @@ VERB_LABELS = {
     "return": "退回",
     "resolve": "办结",
     "close": "销号",
+    "download": "下载附件",
     "archive": "归档",
     "comment": "发表意见",
     "generate_milestones": "生成审批要件",
@@ -59,7 +64,8 @@ VERB_LABELS = {
     "set_pool_stage": "调整库阶段（入库、退库等）的",
     "assign": "指定所属项目或责任单位的",
 }
-READ_VERBS = frozenset({"view"})
+# Downloading a row's attachment is reading the row: the same answer as "view", for the same users.
+READ_VERBS = frozenset({"view", "download"})
 # Archiving an archived project is a no-op, not an error (the API's archive stays idempotent).
 ARCHIVED_EXEMPT_VERBS = frozenset({"view", "archive"})
 

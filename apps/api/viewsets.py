@@ -105,9 +105,18 @@ class ApiViewSet(viewsets.GenericViewSet):
             return self.update_serializer_class or self.input_serializer_class or self.output_serializer_class
         return self.output_serializer_class
 
+    # Actions that take an attachment (multipart): their body may also hold one file of up to
+    # UPLOAD_MAX_SIZE, which the upload check then refuses in Chinese if it is too big.
+    upload_actions: frozenset[str] = frozenset()
+
+    def body_limit(self) -> int:
+        if self.action in self.upload_actions:
+            return settings.DATA_UPLOAD_MAX_MEMORY_SIZE + settings.UPLOAD_MAX_SIZE
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
     def initial(self, request, *args, **kwargs):
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if length.isascii() and length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if length.isascii() and length.isdigit() and int(length) > self.body_limit():
             raise PayloadTooLarge()
         super().initial(request, *args, **kwargs)
 

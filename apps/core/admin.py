@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import _get_foreign_key
@@ -20,6 +21,7 @@ from django.http import HttpResponseRedirect
 
 from apps.accounts.policy import may
 from apps.core.services import instance_delete, instance_save
+from apps.core.uploads import ACCEPT_ATTRIBUTE, UploadField, display_name
 
 
 class ServiceRefused(Exception):
@@ -96,11 +98,36 @@ def run_service(request, objects: Iterable, service: Callable, done_message: str
     return done
 
 
+class ShownFile:
+    """A stored file as the admin's file widget shows it: the uploader's name, linked to the file."""
+
+    def __init__(self, url: str, name: str):
+        self.url, self.name = url, name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UploadWidget(AdminFileWidget):
+    """The admin's file input for an UploadField: "目前" names the uploader's file, not the random
+    stored name; the file chooser offers the accepted types (a hint; the check is the field's)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": ACCEPT_ATTRIBUTE, **(attrs or {})})
+
+    def format_value(self, value):
+        shown = super().format_value(value)
+        if shown is not None and getattr(value, "instance", None) is not None:
+            return ShownFile(value.url, display_name(value.instance, value.field))
+        return shown
+
+
 class PolicyAdmin(admin.ModelAdmin):
     """Base of every ModelAdmin. Subclasses with a domain service override the service_* hooks."""
 
     # True when service_create/service_update also set the many-to-many fields
     service_saves_m2m = False
+    formfield_overrides = {UploadField: {"widget": UploadWidget}}
 
     # --- what is offered ------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
+from apps.core.uploads import UploadField
 from apps.projects.models import InvestmentMode
 
 
@@ -132,7 +133,9 @@ class Milestone(models.Model):
     actual_date = models.DateField("实际完成日期", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.NOT_STARTED)
     doc_number = models.CharField("批复文号/证照编号", max_length=100, blank=True)
-    attachment = models.FileField("附件", upload_to="milestones/%Y/%m/", blank=True)
+    attachment = UploadField("附件", folder="milestones", blank=True, db_index=True)
+    attachment_name = models.CharField("附件文件名", max_length=200, blank=True, editable=False)
+    attachment_type = models.CharField("附件类型", max_length=10, blank=True, editable=False)
     valid_until = models.DateField("有效期至", null=True, blank=True)
     remarks = models.TextField("备注", blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)

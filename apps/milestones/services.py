@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
+from apps.core.uploads import attach
 from apps.projects.models import Project
 from apps.workcalendar.services import add_working_days
 
@@ -144,7 +145,8 @@ def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
 
 @transaction.atomic
 def milestone_complete(*, actor, milestone: Milestone, actual_date: dt.date, doc_number: str = "", attachment=None) -> Milestone:
-    """Mark a milestone done with its date and 文号; the date may not lie in the future."""
+    """Mark a milestone done with its date and 文号; the date may not lie in the future, the scan must
+    pass the upload check (apps/core/uploads.py)."""
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     require(actor, "complete", milestone)
     if actual_date > timezone.localdate():
@@ -153,7 +155,7 @@ def milestone_complete(*, actor, milestone: Milestone, actual_date: dt.date, doc
     milestone.actual_date = actual_date
     milestone.doc_number = doc_number or milestone.doc_number
     if attachment is not None:
-        milestone.attachment = attachment
+        attach(milestone, "attachment", attachment)  # checked by content, kept under a random name
     save_validated(milestone, actor=actor)
     _cascade(milestone, actor=actor)
     return milestone

@@ -11,6 +11,7 @@ from .services import (
     NOTICE_FIELDS,
     PROBLEM_FIELDS,
     notice_issue,
+    notice_set_file,
     notice_update,
     problem_close,
     problem_create,
@@ -93,7 +94,7 @@ class SupervisionNoticeAdmin(PolicyAdmin):
             projects=form.cleaned_data.get("projects", []),
             problems=form.cleaned_data.get("problems", []),
         )
-        return self._set_file(notice, form)
+        return self._set_file(request, notice, form)
 
     def service_update(self, request, obj, form):
         changed = set(form.changed_data)
@@ -104,12 +105,11 @@ class SupervisionNoticeAdmin(PolicyAdmin):
             projects=form.cleaned_data.get("projects") if "projects" in changed else None,
             problems=form.cleaned_data.get("problems") if "problems" in changed else None,
         )
-        return self._set_file(notice, form)
+        return self._set_file(request, notice, form)
 
     @staticmethod
-    def _set_file(notice, form):
-        # The scanned document is an attachment, not a rule: stored as the form gives it.
-        if "file" in form.changed_data:
-            notice.file = form.cleaned_data["file"] or ""
-            notice.save(update_fields=["file", "updated_at"])
-        return notice
+    def _set_file(request, notice, form):
+        # The scanned document goes through the same upload check as every other attachment.
+        if "file" not in form.changed_data:
+            return notice
+        return notice_set_file(actor=request.user, notice=notice, file=form.cleaned_data["file"] or None)

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
+from apps.core.uploads import UploadField
 
 
 class ProblemCategory(models.TextChoices):
@@ -65,7 +66,9 @@ class Problem(models.Model):
     resolution = models.TextField("解决情况", blank=True)
     resolved_at = models.DateTimeField("办结时间", null=True, blank=True, help_text="责任单位报办结的时间（统计往月预警灯时用）。")
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
-    evidence = models.FileField("销号佐证材料", upload_to="problems/%Y/%m/", blank=True)
+    evidence = UploadField("销号佐证材料", folder="problems", blank=True, db_index=True)
+    evidence_name = models.CharField("佐证材料文件名", max_length=200, blank=True, editable=False)
+    evidence_type = models.CharField("佐证材料类型", max_length=10, blank=True, editable=False)
     escalation_level = models.PositiveSmallIntegerField("督办等级", default=0, validators=[MaxValueValidator(4)])
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
@@ -133,7 +136,9 @@ class SupervisionNotice(models.Model):
     reply_text = models.TextField("回复内容", blank=True)
     replied_on = models.DateField("回复日期", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED)
-    file = models.FileField("文书附件", upload_to="notices/%Y/%m/", blank=True)
+    file = UploadField("文书附件", folder="notices", blank=True, db_index=True)
+    file_name = models.CharField("文书附件文件名", max_length=200, blank=True, editable=False)
+    file_type = models.CharField("文书附件类型", max_length=10, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
 

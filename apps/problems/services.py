@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
+from apps.core.uploads import attach
 
 from .models import PROBLEM_CLOSED_STATUSES, NoticeStatus, NoticeType, Problem, ProblemStatus, SupervisionNotice
 
@@ -70,7 +71,7 @@ def problem_resolve(*, actor, problem: Problem, resolution: str) -> Problem:
 
 @transaction.atomic
 def problem_close(*, actor, problem: Problem, evidence=None) -> Problem:
-    """The office closes (销号) a resolved problem."""
+    """The office closes (销号) a resolved problem; its evidence must pass the upload check."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     require(actor, "close", problem)
     if problem.status != ProblemStatus.RESOLVED:
@@ -79,7 +80,7 @@ def problem_close(*, actor, problem: Problem, evidence=None) -> Problem:
     problem.closed_at = timezone.now()
     problem.resolved_at = problem.resolved_at or problem.closed_at
     if evidence is not None:
-        problem.evidence = evidence
+        attach(problem, "evidence", evidence)  # checked by content, kept under a random name
     return save_validated(problem, actor=actor)
 
 
@@ -134,6 +135,18 @@ def notice_update(*, actor, notice: SupervisionNotice, data: dict, projects=None
         notice.problems.set(problems)
         _escalate_problems(notice, actor=actor)
     return notice
+
+
+@transaction.atomic
+def notice_set_file(*, actor, notice: SupervisionNotice, file=None) -> SupervisionNotice:
+    """Attach the scanned notice (checked by content, kept under a random name), or remove it (None)."""
+    notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
+    require(actor, "change", notice)
+    if file is None:
+        notice.file, notice.file_name, notice.file_type = "", "", ""
+    else:
+        attach(notice, "file", file)
+    return save_validated(notice, actor=actor)
 
 
 def _escalate_problems(notice: SupervisionNotice, *, actor) -> None:

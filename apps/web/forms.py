@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from apps.core import uploads
 from apps.land.models import LandAcquisition
 from apps.land.services import LAND_FIELDS
 from apps.milestones.models import Milestone
@@ -19,6 +20,8 @@ from apps.problems.services import PROBLEM_FIELDS
 from apps.projects.models import CommentKind, ProjectComment
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The file chooser offers the accepted types; what is accepted is the upload check's (in the service).
+UPLOAD_INPUT = forms.FileInput(attrs={"accept": uploads.ACCEPT_ATTRIBUTE})
 
 
 def _dated(fields: dict[str, forms.Field]) -> dict[str, forms.Field]:
@@ -40,11 +43,12 @@ class MilestoneCompleteForm(forms.Form):
 
     actual_date = forms.DateField(label="实际完成（取得批复）日期", widget=DATE_INPUT)
     doc_number = forms.CharField(label=Milestone._meta.get_field("doc_number").verbose_name, max_length=100, required=False)
-    attachment = forms.FileField(label="批复文件扫描件", required=False, help_text="可选，PDF 或图片。")
+    attachment = forms.FileField(label="批复文件扫描件", required=False, widget=UPLOAD_INPUT)
 
     def __init__(self, *args, milestone: Milestone | None = None, **kwargs):
         kwargs.setdefault("initial", {"actual_date": timezone.localdate(), "doc_number": milestone.doc_number if milestone else ""})
         super().__init__(*args, **kwargs)
+        self.fields["attachment"].help_text = uploads.help_text()
 
 
 # Land figures: the fields the service lets a write set (the API's write serializer, less `project`),
@@ -86,7 +90,11 @@ class ProblemResolveForm(forms.Form):
 
 
 class ProblemCloseForm(forms.Form):
-    evidence = forms.FileField(label="销号佐证材料", required=False, help_text="可选，PDF 或图片。")
+    evidence = forms.FileField(label="销号佐证材料", required=False, widget=UPLOAD_INPUT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].help_text = uploads.help_text()
 
 
 class ProjectCommentForm(forms.Form):

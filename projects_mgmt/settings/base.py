@@ -345,6 +345,9 @@ API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=365)
 # Oversized payloads are refused with 413 before any parsing (DRF turns it into our error shape).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The largest attachment a user may upload (批复文件, 销号佐证, 督办文书), refused in Chinese above it
+# (apps/core/uploads.py); the API admits an upload request this much larger than DATA_UPLOAD_MAX_MEMORY_SIZE.
+UPLOAD_MAX_SIZE = env.int("UPLOAD_MAX_SIZE", default=20 * 1024 * 1024)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "重点项目清单化管理系统 API",

@@ -140,7 +140,9 @@ def test_milestone_complete_with_an_attachment(world, office):
 
     items = items_for(world.own, world.dept_a)
     url = f"/api/v1/milestones/{items['milestone'].pk}/complete/"
-    upload = SimpleUploadedFile("批复.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    from tests.upload_samples import pdf
+
+    upload = SimpleUploadedFile("批复.pdf", pdf(), content_type="application/pdf")
     response = office.post(url, {"actual_date": "2026-11-20", "doc_number": "古发改〔2026〕8号", "attachment": upload}, format="multipart")
     assert response.status_code == 200, response.json()
     body = response.json()

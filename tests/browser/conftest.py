@@ -89,7 +89,8 @@ class Visit:
     def _route(self, route):
         url = route.request.url
         host = urlparse(url).hostname
-        if url.startswith(("data:", "blob:")) or host == urlparse(self.base_url).hostname:
+        # The browser's own pages (its PDF viewer opening an attachment) never leave the machine.
+        if url.startswith(("data:", "blob:", "chrome:", "chrome-extension:")) or host == urlparse(self.base_url).hostname:
             route.continue_()
         else:
             self.foreign.append(url)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.milestones.models import CLOSED_STATUSES, Milestone
 from apps.organization.models import Department
 from tests.browser.conftest import PHONE
+from tests.upload_samples import pdf
 
 
 def overdue_milestone_of(department_short_name: str) -> Milestone:
@@ -47,7 +48,7 @@ def test_a_department_completes_an_overdue_milestone_and_its_light_turns_green(v
     today = timezone.localdate().isoformat()
     page.fill("input[name=actual_date]", today)
     page.fill("input[name=doc_number]", "古住建复〔2026〕12号")
-    page.set_input_files("input[name=attachment]", files=[{"name": "批复.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 demo"}])
+    page.set_input_files("input[name=attachment]", files=[{"name": "批复.pdf", "mimeType": "application/pdf", "buffer": pdf()}])
     v.shot("complete-form")
     page.get_by_role("button", name="确认办结").click()
 
@@ -57,6 +58,7 @@ def test_a_department_completes_an_overdue_milestone_and_its_light_turns_green(v
     assert row.locator(".light-green").is_visible()
     assert row.locator(".light-red").count() == 0
     assert "古住建复〔2026〕12号" in row.inner_text()
+    assert row.locator("a.attachment").inner_text() == "批复.pdf"  # the uploader's name, not the stored one
     assert row.get_by_role("link", name="办结").count() == 0
     assert page.locator(".messages .msg-success", has_text="已办结").is_visible()
     v.shot("dossier-green")

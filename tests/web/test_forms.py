@@ -17,6 +17,7 @@ from apps.land.models import LandAcquisition
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem, ProblemStatus
 from apps.projects.models import ProjectComment
+from tests import upload_samples
 from tests.api.world import build_world, items_for
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_a_department_completes_its_milestone_and_returns_to_its_anchor(world, i
     assert 'enctype="multipart/form-data"' in html
     assert 'value="2026-11-27"' in html
     # submit
-    upload = SimpleUploadedFile("批复.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    upload = SimpleUploadedFile("批复.pdf", upload_samples.pdf(), content_type="application/pdf")
     response = client.post(
         f"/milestones/{milestone.pk}/complete/", {"actual_date": "2026-11-20", "doc_number": "古住建〔2026〕8号", "attachment": upload}
     )
@@ -340,7 +341,7 @@ def test_only_the_office_closes_and_only_a_resolved_problem(world, items):
     assert_same_refusal(page, api)
     assert Problem.objects.get(pk=open_problem.pk).status == ProblemStatus.NEW
     # it closes a resolved one, with evidence
-    evidence = SimpleUploadedFile("销号.pdf", b"%PDF-1.4", content_type="application/pdf")
+    evidence = SimpleUploadedFile("销号.pdf", upload_samples.pdf(), content_type="application/pdf")
     client = client_for(office)
     response = client.post(f"/problems/{items['resolved_problem'].pk}/close/", {"evidence": evidence})
     assert response.status_code == 302

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
+from apps.core.uploads import ACCEPTED
 from apps.milestones.models import Milestone
 from apps.milestones.services import MILESTONE_FIELDS
 
@@ -12,6 +13,7 @@ class MilestoneSerializer(ModelSerializer):
         source="responsible_dept.name", default=None, read_only=True, allow_null=True, help_text="责任单位"
     )
     light = serializers.ChoiceField(choices=Light.choices, read_only=True, help_text="预警灯")
+    attachment_name = serializers.CharField(read_only=True, help_text="附件的原文件名（下载时的文件名）；附件地址本身是随机的")
 
     class Meta:
         model = Milestone
@@ -35,6 +37,7 @@ class MilestoneSerializer(ModelSerializer):
             "status",
             "doc_number",
             "attachment",
+            "attachment_name",
             "valid_until",
             "remarks",
             "light",
@@ -57,4 +60,6 @@ class MilestoneUpdateSerializer(MilestoneWriteSerializer):
 class MilestoneCompleteSerializer(serializers.Serializer):
     actual_date = serializers.DateField(help_text="实际完成（取得批复）日期，不能晚于今天")
     doc_number = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="批复文号/证照编号")
-    attachment = serializers.FileField(required=False, allow_null=True, help_text="批复文件扫描件（multipart 上传）")
+    attachment = serializers.FileField(
+        required=False, allow_null=True, help_text=f"批复文件扫描件（multipart 上传）。按内容检查：{ACCEPTED}"
+    )

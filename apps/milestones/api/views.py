@@ -33,6 +33,7 @@ class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSe
     ordering_fields = ("planned_date", "updated_at", "light_rank", "id")
     ordering = ("planned_date", "id")
     parser_classes = (JSONParser, MultiPartParser, FormParser)
+    upload_actions = frozenset({"complete"})
 
     def selector(self, user) -> QuerySet[Milestone]:
         return milestone_list(user=user)

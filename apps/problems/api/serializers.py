@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
+from apps.core.uploads import ACCEPTED
 from apps.problems.models import Problem, SupervisionNotice
 
 
@@ -12,6 +13,7 @@ class ProblemSerializer(ModelSerializer):
         source="coordinating_leader.position", default=None, read_only=True, allow_null=True, help_text="协调领导职务"
     )
     light = serializers.ChoiceField(choices=Light.choices, read_only=True, help_text="预警灯")
+    evidence_name = serializers.CharField(read_only=True, help_text="销号佐证材料的原文件名（下载时的文件名）")
 
     class Meta:
         model = Problem
@@ -35,6 +37,7 @@ class ProblemSerializer(ModelSerializer):
             "resolved_at",
             "closed_at",
             "evidence",
+            "evidence_name",
             "escalation_level",
             "light",
             "created_at",
@@ -66,11 +69,14 @@ class ProblemResolveSerializer(serializers.Serializer):
 
 
 class ProblemCloseSerializer(serializers.Serializer):
-    evidence = serializers.FileField(required=False, allow_null=True, help_text="销号佐证材料（multipart 上传，可选）")
+    evidence = serializers.FileField(
+        required=False, allow_null=True, help_text=f"销号佐证材料（multipart 上传，可选）。按内容检查：{ACCEPTED}"
+    )
 
 
 class SupervisionNoticeSerializer(ModelSerializer):
     target_dept_name = serializers.CharField(source="target_dept.name", read_only=True, help_text="督办单位")
+    file_name = serializers.CharField(read_only=True, help_text="文书附件的原文件名（下载时的文件名）")
 
     class Meta:
         model = SupervisionNotice
@@ -90,6 +96,7 @@ class SupervisionNoticeSerializer(ModelSerializer):
             "replied_on",
             "status",
             "file",
+            "file_name",
             "created_at",
             "updated_at",
         )

@@ -39,6 +39,7 @@ class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
     ordering_fields = ("deadline", "updated_at", "light_rank", "id")
     ordering = ("deadline", "id")
     parser_classes = (JSONParser, MultiPartParser, FormParser)
+    upload_actions = frozenset({"close"})
 
     def selector(self, user) -> QuerySet[Problem]:
         return problem_list(user=user)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.html import format_html
 
 from apps.core.models import Light
+from apps.core.uploads import display_name
 from apps.stats.formulas import Rounding
 
 register = template.Library()
@@ -81,3 +82,9 @@ def light_badge(value) -> str:
     if name not in LIGHT_LABELS:
         return format_html('<span class="light light-none">—</span>')
     return format_html('<span class="light light-{}" title="{}">{}</span>', name, LIGHT_LABELS[name], LIGHT_LABELS[name])
+
+
+@register.filter
+def upload_name(stored) -> str:
+    """A stored attachment's link text: the uploader's file name, not the random stored one."""
+    return display_name(stored.instance, stored.field) if stored else ""
