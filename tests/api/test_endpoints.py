@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.core.management import call_command
 
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem
@@ -14,6 +13,7 @@ from apps.progress.models import ProgressReport
 from apps.projects.models import Project
 from apps.workcalendar.services import calendar_load_from_package
 from tests.api.world import build_world, items_for
+from tests.conftest import load_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -256,7 +256,7 @@ def test_project_comments_by_the_leader(world):
 
 
 def test_stats_summary_agrees_with_the_rows_on_the_demo_portfolio():
-    call_command("seed", demo=True, verbosity=0)
+    load_demo()
     from rest_framework.test import APIClient
 
     from apps.accounts.models import User

@@ -65,9 +65,9 @@ def chromium():
 @pytest.fixture
 def demo_site(live_server, transactional_db):
     """The live server with the demo portfolio loaded (reference data, users, projects)."""
-    from django.core.management import call_command
+    from tests.conftest import load_demo
 
-    call_command("seed", demo=True, verbosity=0)
+    load_demo()
     return live_server
 
 

@@ -9,7 +9,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-pytestmark = pytest.mark.integration
+# Alone, after the parallel run (bin/test): it restarts or loads the shared services, or measures.
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 N = 2000
 

@@ -21,7 +21,8 @@ from apps.reminders.models import DeliveryStatus, Notification, ReminderDelivery
 from tests.conftest import need_service
 from tests.factories import DepartmentFactory, ProjectFactory, ProjectResponsibilityFactory, UserFactory
 
-pytestmark = pytest.mark.integration
+# Alone, after the parallel run (bin/test): it restarts or loads the shared services, or measures.
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 N = 200
 ITEMS = 60  # fewer open items than rows: an item serves several rows, as on a small database

@@ -39,7 +39,8 @@ from tests.core import test_scale_out
 from tests.reminders import test_worker
 from tests.reminders.test_worker import HANG, ROOT, Worker, _wait_until
 
-pytestmark = pytest.mark.integration
+# Alone, after the parallel run (bin/test): it restarts or loads the shared services, or measures.
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 # A private redis-server, and this process's Celery app publishing to it.
 private_redis = test_worker.private_redis

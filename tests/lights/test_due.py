@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
 
 from apps.lights.due import KINDS
 from apps.lights.overdue import DueItemPage, due_items
@@ -19,6 +18,7 @@ from apps.reminders.selectors import iter_pages
 from apps.reminders.services.common import load_calendar
 from apps.reminders.services.digest import leader_digests_send
 from apps.reminders.services.sweep import rule_candidates
+from tests.conftest import load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)
 @pytest.fixture
 def portfolio(db):
     with time_machine.travel(LOADED, tick=False):
-        call_command("seed", demo=True, verbosity=0)
+        load_demo()
 
 
 def _key(item) -> tuple:

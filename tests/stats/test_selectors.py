@@ -4,12 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from apps.progress.models import ProgressReport
 from apps.projects.models import AnnualPlan, Project
 from apps.stats import formulas
 from apps.stats.selectors import portfolio_figures
+from tests.conftest import load_demo
 from tests.factories import AnnualPlanFactory, ProgressReportFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_portfolio_figures_on_a_small_ledger():
 
 
 def test_figures_on_the_demo_portfolio_agree_with_a_count_by_hand():
-    call_command("seed", demo=True, verbosity=0)
+    load_demo()
     year, month = 2026, 10
     f = portfolio_figures(year=year, month=month)
     plans = list(AnnualPlan.objects.filter(year=year).select_related("project"))
