@@ -189,7 +189,8 @@ CSP_PATH_UPDATES = {
 }
 # Powerful browser features the site never uses, off for every page (and for anything a page might
 # embed): no page asks for a camera, a microphone, the user's position, payment, USB or serial
-# devices… Only names Chromium knows: an unknown one is a console error on every page.
+# devices… Only names Chromium knows: it reports an unknown one on every page's console (and
+# tests/browser/test_csp.py fails on that).
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (

@@ -111,9 +111,9 @@ def test_every_page_kind_runs_under_the_policy_without_a_violation(visit, issued
 
     # every page of the site, as the office sees it
     site = html_pages(xmb, [url for _, url in page_urls()])
-    assert f"/bulletins/{bulletin.pk}/" in site
-    assert f"/import/jobs/{job.pk}/" in site
-    assert len(site) >= 25
+    kinds = {"/dashboard/", "/my/", "/projects/", "/units/", "/scoring/", "/bulletins/", "/import/", "/import/history/", "/reports/review/"}
+    assert kinds | {f"/bulletins/{bulletin.pk}/", f"/import/jobs/{job.pk}/"} <= set(site)
+    assert len(site) > 20  # forms, details and the rest (which rows answer 200 depends on the demo's dates)
     for path in site:
         w.open(path)
 
