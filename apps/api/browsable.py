@@ -48,7 +48,14 @@ def view_description(view, html: bool = False) -> str:
 
 class BrowsableApiRenderer(BrowsableAPIRenderer):
     """DRF's browsable API, minus its filter form on views without filter backends: DRF would call
-    their get_queryset() anyway, a 500 on the plain list views (overdue, deletions)."""
+    their get_queryset() anyway, a 500 on the plain list views (overdue, deletions); and minus the
+    Pygments stylesheet DRF writes into a <style> element, which the Content-Security-Policy refuses
+    (it colours code blocks in Markdown descriptions, and ours have none)."""
+
+    def get_context(self, data, accepted_media_type, renderer_context):
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        context["code_style"] = None
+        return context
 
     def get_filter_form(self, data, view, request):
         if not getattr(view, "filter_backends", None):

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from openpyxl.workbook import Workbook
 
 from apps.accounts.policy import require
 from apps.progress.models import HistoricalCompletion
@@ -24,7 +23,7 @@ from apps.projects.models import Project
 
 from .columns import WAN, CellError, cell_text, is_blank, parse_code, parse_money
 from .reader import RowError, SheetError, _open
-from .xlsx import Column, add_table, new_workbook, print_setup
+from .xlsx import Column, Workbook, add_table, new_workbook, print_setup
 
 MONTHS = tuple(range(1, 13))
 HEADERS = {"项目代码": "code", "项目编码": "code", "项目名称": "name", "年度": "year", "年份": "year"}

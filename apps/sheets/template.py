@@ -7,14 +7,24 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from apps.organization.models import Department, Leader, Region, RegionKind
 from apps.projects.models import ProjectCategory
 
 from .columns import COLUMNS, ColumnSpec
-from .xlsx import Column, add_table, new_workbook, print_setup
+from .xlsx import (
+    DATE_FORMAT,
+    Alignment,
+    Column,
+    Font,
+    Workbook,
+    add_heading,
+    add_sheet,
+    add_table,
+    append_row,
+    new_workbook,
+    print_setup,
+    write,
+)
 
 REQUIRED_MARK = "*"  # stripped when the header is read back
 
@@ -81,7 +91,7 @@ def _examples(year: int) -> list[dict[str, object]]:
 
 
 def _column(spec: ColumnSpec, header: str) -> Column:
-    return Column(header, width=spec.width, money=spec.kind == "money")
+    return Column(header, width=spec.width, money=spec.kind == "money", number_format=DATE_FORMAT if spec.kind == "date" else None)
 
 
 def template_workbook(*, year: int) -> Workbook:
@@ -90,17 +100,11 @@ def template_workbook(*, year: int) -> Workbook:
     headers = template_headers(year)
     columns = [_column(spec, header) for spec, header in zip(COLUMNS, headers, strict=True)]
     width = len(columns)
-    ws.cell(row=1, column=1, value=f"{year}年重点项目调度表").font = Font(bold=True, size=16)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    ws.cell(row=2, column=1, value="单位：万元").alignment = Alignment(horizontal="left")
-    ws.cell(row=2, column=width - 2, value="带 * 的列新增项目必须填写")
+    add_heading(ws, f"{year}年重点项目调度表", row=1, span=width, font=Font(bold=True, size=16), alignment=Alignment(horizontal="center"))
+    write(ws, 2, 1, "单位：万元", alignment=Alignment(horizontal="left"))
+    write(ws, 2, width - 2, "带 * 的列新增项目必须填写")
     rows = [[row.get(spec.key) for spec in COLUMNS] for row in _examples(year)]
     add_table(ws, columns, rows, start_row=3)
-    for r in range(4, 4 + len(rows)):
-        for c, spec in enumerate(COLUMNS, start=1):
-            if spec.kind == "date":
-                ws.cell(row=r, column=c).number_format = "yyyy-mm-dd"
     ws.row_dimensions[3].height = 32
     print_setup(ws)
     _notes_sheet(wb, year)
@@ -108,20 +112,21 @@ def template_workbook(*, year: int) -> Workbook:
 
 
 def _notes_sheet(wb: Workbook, year: int) -> None:
-    ws = wb.create_sheet("填写说明")
-    ws.append(["列名", "是否必填", "也可写作", "填写说明"])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    ws = add_sheet(wb, "填写说明")
+    append_row(ws, ["列名", "是否必填", "也可写作", "填写说明"], font=Font(bold=True), alignment=Alignment(horizontal="center"))
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def note(values: list) -> None:
+        append_row(ws, values, alignment=wrap)
+
     for spec, header in zip(COLUMNS, template_headers(year), strict=True):
         required = "必填" if spec.required else "新增项目必填" if spec.for_create else ""
-        ws.append([header.rstrip(REQUIRED_MARK), required, "、".join(spec.synonyms), spec.note])
-    ws.append([])
-    ws.append(["说明", "", "", "表头可以是一行或两行（可合并单元格），列的顺序不限；标题行、“单位：万元/亿元”行、空行会被跳过。"])
-    ws.append(
-        ["", "", "", "分类行（如“一、产业项目（12个）”）、小计行和合计行不会作为项目导入，但会核对其项目个数和金额与下列项目是否一致。"]
-    )
-    ws.append(["", "", "", "不能含公式：请先“选择性粘贴—数值”。有任何一行出错，整个文件都不导入，请按错误表改正后重新上传。"])
-    ws.append(
+        note([header.rstrip(REQUIRED_MARK), required, "、".join(spec.synonyms), spec.note])
+    note([])
+    note(["说明", "", "", "表头可以是一行或两行（可合并单元格），列的顺序不限；标题行、“单位：万元/亿元”行、空行会被跳过。"])
+    note(["", "", "", "分类行（如“一、产业项目（12个）”）、小计行和合计行不会作为项目导入，但会核对其项目个数和金额与下列项目是否一致。"])
+    note(["", "", "", "不能含公式：请先“选择性粘贴—数值”。有任何一行出错，整个文件都不导入，请按错误表改正后重新上传。"])
+    note(
         [
             "",
             "",
@@ -129,7 +134,7 @@ def _notes_sheet(wb: Workbook, year: int) -> None:
             "再次导入同一文件会更新已有项目（按项目代码匹配，没有代码时按项目名称完全相同匹配），不会重复新增；表中没有的列、空白的单元格不会改动系统中已有的内容。",
         ]
     )
-    ws.append([])
+    note([])
     lists = [
         ("项目类别", [c.name for c in ProjectCategory.objects.all()]),
         ("所在乡镇（街道）", [r.name for r in Region.objects.all()]),
@@ -137,11 +142,7 @@ def _notes_sheet(wb: Workbook, year: int) -> None:
         ("包保领导", [le.position for le in Leader.objects.filter(is_active=True)]),
     ]
     for title, names in lists:
-        ws.append([f"系统中的{title}", "", "", "、".join(names)])
+        note([f"系统中的{title}", "", "", "、".join(names)])
     for col, width in zip("ABCD", (22, 14, 40, 90), strict=True):
         ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=2):
-        row[3].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
-    for c in range(1, 5):
-        ws.cell(row=1, column=c).alignment = Alignment(horizontal="center")

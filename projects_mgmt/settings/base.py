@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "simple_history",
     # Login lockout after repeated failures (see "Login lockout" below).
     "axes",
+    # Content-Security-Policy header (see "Content-Security-Policy" below).
+    "csp",
     "apps.accounts",
     "apps.organization",
     "apps.workcalendar",
@@ -60,6 +62,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so files it serves (the vendored docs' own HTML among them) carry the
+    # headers too. Both leave a header a view has set itself alone (the media view's sandbox).
+    "apps.core.csp.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +171,74 @@ AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip"
 # Number of reverse proxies in front of Django that append to X-Forwarded-For. 0 (the default):
 # the header is ignored and the TCP peer is the client, because anyone can send that header.
 LOGIN_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# --- Content-Security-Policy and Permissions-Policy ----------------------------------------
+# Content from users is untrusted everywhere it goes (DESIGN.md §2): should any of it ever reach a
+# page as markup, the browser still runs no script but our own files. So: scripts only from this
+# site's own files — no inline <script>, no on*= handlers, no eval (pages pass data to their script
+# with json_script or data- attributes); nothing from another origin (government intranets have no
+# internet, and every asset is vendored); no plugins; no <base> to re-point relative URLs; no
+# framing by other sites (clickjacking; X-Frame-Options says the same to old browsers); forms post
+# only to this site. Styles too come only from our files: the site's templates carry no style=""
+# and no <style> (a kept 通报 page's own <style> is allowed by its hash, apps/web/views/bulletins.py).
+# Third-party pages that need more get it on their paths only (CSP_PATH_UPDATES below); scripts are
+# never widened. img-src allows data: for the icons Swagger UI's stylesheet embeds as data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Sources added on some paths (apps.core.csp.CSPMiddleware), each for third-party HTML we do not write:
+CSP_PATH_UPDATES = {
+    # Redoc renders with styled-components, which injects <style> elements while it runs, some as its
+    # script loads (before Redoc's `nonce` option can reach them). The page shows our OpenAPI schema
+    # only — no user content — and its scripts stay our own files. Its search index runs in a Web
+    # Worker that Redoc's own script builds from a blob: URL.
+    "/api/redoc/": {"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]},
+    # DRF's browsable API and its login page: style="" attributes in DRF's own templates (filter and
+    # action buttons, the login box). Attributes only: no <style> elements, nothing from elsewhere.
+    "/api/v1/": {"style-src-attr": ["'unsafe-inline'"]},
+    "/api-auth/": {"style-src-attr": ["'unsafe-inline'"]},
+}
+# Powerful browser features the site never uses, off for every page (and for anything a page might
+# embed): no page asks for a camera, a microphone, the user's position, payment, USB or serial
+# devices… Only names Chromium knows: it reports an unknown one on every page's console (and
+# tests/browser/test_csp.py fails on that).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"

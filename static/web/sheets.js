@@ -4,15 +4,13 @@
   var box = document.getElementById("import-progress");
   if (!box) { return; }
   var url = box.getAttribute("data-status-url");
-  var bar = box.querySelector(".progress");
-  var fill = box.querySelector(".progress > span");
+  var bar = box.querySelector("progress");
   var label = document.getElementById("import-label");
   var count = document.getElementById("import-count");
   var delay = 1000;
 
   function show(s) {
-    fill.style.width = s.percent + "%";
-    bar.setAttribute("aria-valuenow", String(s.percent));
+    bar.value = s.percent;
     label.textContent = s.label + "…";
     count.textContent = s.total ? (s.done + " / " + s.total + " 行（" + s.percent + "%）") : "等待后台处理";
   }

@@ -210,7 +210,8 @@ def test_the_print_view_has_the_content_but_no_navigation_forms_or_buttons(world
     assert "/complete/" not in html
     assert "/resolve/" not in html
     assert "/land/new/" not in html
-    assert "window.print()" in html
+    assert "data-print" in html  # the print button, handled by app.js (no inline handler)
+    assert "web/app.js" in html
 
 
 def test_the_export_has_the_sheets_money_lights_frozen_header_and_a4(world):

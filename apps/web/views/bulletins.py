@@ -7,6 +7,9 @@ policy's answer (apps.bulletins.services), shown here as the page's error."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import PurePosixPath
 
 from django import forms
@@ -15,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -87,11 +91,28 @@ def bulletin_generate_view(request: HttpRequest) -> HttpResponse:
     return redirect("web:bulletin-detail", pk=bulletin.pk)
 
 
+# The kept page's own stylesheet: a <style> element the bulletin template wrote (user text in the
+# page was escaped when it was rendered, so no other <style> can be in it).
+KEPT_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def kept_page_response(html: str) -> HttpResponse:
+    """A kept page (as issued, with its own <style>) under the site's Content-Security-Policy: the
+    policy allows exactly the page's <style> elements by their SHA-256 (not 'unsafe-inline'), and the
+    site's current app.js is added for the page's data-print button."""
+    hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'" for css in KEPT_STYLE.findall(html)]
+    page = html.replace("</body>", f'<script src="{static("web/app.js")}"></script>\n</body>', 1)
+    response = HttpResponse(page)
+    # What django-csp's @csp_update decorator sets; here the sources depend on the page.
+    response._csp_update = {"style-src": hashes}
+    return response
+
+
 @login_required
 def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The page exactly as issued (its own standalone print layout)."""
     bulletin = get_object_or_404(Bulletin.objects.only("html"), pk=pk)
-    return HttpResponse(bulletin.html)
+    return kept_page_response(bulletin.html)
 
 
 @login_required

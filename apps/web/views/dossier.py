@@ -26,7 +26,18 @@ from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
 from apps.projects.selectors import project_detail_queryset
-from apps.sheets.xlsx import LIGHT_FILLS, LIGHT_NAMES, MONEY_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
+from apps.sheets.xlsx import (
+    LIGHT_FILLS,
+    LIGHT_NAMES,
+    MONEY_FORMAT,
+    Column,
+    Styled,
+    add_sheet,
+    add_table,
+    new_workbook,
+    print_setup,
+    xlsx_response,
+)
 from apps.stats import formulas
 from apps.web.forms import ProjectCommentForm
 
@@ -295,6 +306,15 @@ def _basic_rows(d: Dossier) -> list[tuple[str, object, str]]:
     ]
 
 
+def _basic_value(value, kind: str):
+    """A 基本信息 value as its cell: money as a number in 万元, the light by name and colour."""
+    if kind == "money" and value is not None:
+        return Styled(Decimal(value), number_format=MONEY_FORMAT)
+    if kind == "light":
+        return Styled(LIGHT_NAMES.get(str(value), ""), fill=LIGHT_FILLS.get(value))
+    return value
+
+
 @login_required
 def project_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The dossier as a workbook: 基本信息, 审批要件, 月度投资, 征地拆迁, 问题."""
@@ -302,19 +322,15 @@ def project_export(request: HttpRequest, pk: int) -> HttpResponse:
     p = d.project
     title = p.short_name or p.name
     wb, ws = new_workbook("基本信息")
-    rows = _basic_rows(d)
-    first = add_table(ws, [Column("项目", 24), Column("内容", 60)], [(k, v) for k, v, _ in rows], title=f"{title} 项目档案") - len(rows)
-    for row, (_, value, kind) in enumerate(rows, start=first):
-        cell = ws.cell(row=row, column=2)
-        if kind == "money" and value is not None:
-            cell.value, cell.number_format = Decimal(value), MONEY_FORMAT
-        elif kind == "light":
-            cell.value = LIGHT_NAMES.get(str(value), "")
-            if value in LIGHT_FILLS:
-                cell.fill = LIGHT_FILLS[value]
+    add_table(
+        ws,
+        [Column("项目", 24), Column("内容", 60)],
+        [(k, _basic_value(v, kind)) for k, v, kind in _basic_rows(d)],
+        title=f"{title} 项目档案",
+    )
     print_setup(ws, landscape=False)
 
-    ws = wb.create_sheet("审批要件")
+    ws = add_sheet(wb, "审批要件")
     columns = [
         Column("序号", 6),
         Column("类型", 10),
@@ -349,7 +365,7 @@ def project_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     print_setup(ws)
 
-    ws = wb.create_sheet("月度投资")
+    ws = add_sheet(wb, "月度投资")
     columns = [
         Column("月份", 8),
         Column("月度计划（万元）", 16, money=True),
@@ -376,7 +392,7 @@ def project_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     print_setup(ws, landscape=False)
 
-    ws = wb.create_sheet("征地拆迁")
+    ws = add_sheet(wb, "征地拆迁")
     columns = [
         Column("地块/片区", 20),
         Column("应征（亩）", 11),
@@ -411,7 +427,7 @@ def project_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     print_setup(ws)
 
-    ws = wb.create_sheet("问题")
+    ws = add_sheet(wb, "问题")
     columns = [
         Column("问题类型", 14),
         Column("问题描述", 40),

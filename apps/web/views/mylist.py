@@ -27,7 +27,7 @@ from apps.organization.models import Leader
 from apps.projects.models import CommentKind, Project, ProjectComment
 from apps.projects.selectors import project_detail_queryset
 from apps.projects.services import project_comment_add
-from apps.sheets.xlsx import Column, add_table, new_workbook, print_setup, xlsx_response
+from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 
 from .common import call_service
 
@@ -127,7 +127,7 @@ def mylist_export(request: HttpRequest) -> HttpResponse:
         Column("项目", 36),
         Column("责任单位", 22),
         Column("包保领导", 18),
-        Column("到期日期", 12),
+        Column("到期日期", 12, number_format=DATE_FORMAT),
         Column("逾期天数", 10),
         Column("逾期工作日", 10),
         Column("剩余天数", 10),
@@ -148,9 +148,6 @@ def mylist_export(request: HttpRequest) -> HttpResponse:
         for i in items
     ]
     add_table(ws, columns, rows, title=f"{title}（截至{today:%Y年%m月%d日}）")
-    for row in ws.iter_rows(min_row=3, min_col=7, max_col=7):
-        for cell in row:
-            cell.number_format = "yyyy-mm-dd"
     print_setup(ws)
     return xlsx_response(wb, f"我的清单-{today:%Y%m%d}.xlsx")
 

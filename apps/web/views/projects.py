@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from openpyxl.styles import Alignment, Font
 
 from apps.accounts.models import Role
 from apps.core.models import Light
@@ -29,7 +28,7 @@ from apps.organization.models import Department, Leader, Region
 from apps.projects.filters import LEVELS, ProjectFilter
 from apps.projects.models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectCategory, ResponsibilityRole
 from apps.projects.selectors import project_list as project_list_queryset
-from apps.sheets.xlsx import Column, add_table, new_workbook, print_setup, xlsx_response
+from apps.sheets.xlsx import DATE_FORMAT, Alignment, Column, Font, add_heading, add_table, new_workbook, print_setup, xlsx_response
 from apps.stats import formulas
 
 PAGE_SIZE = 20
@@ -313,11 +312,10 @@ EXPORT_COLUMNS = (
     Column("计划总投资（万元）", 14, money=True),
     Column("年度计划（万元）", 14, money=True),
     Column("累计完成（万元）", 14, money=True),
-    Column("完成率", 9),
+    Column("完成率", 9, number_format="0.0%"),
     Column("建设状态", 12),
-    Column("计划开工", 12),
+    Column("计划开工", 12, number_format=DATE_FORMAT),
 )
-RATE_FORMAT = "0.0%"
 TITLE = "重点项目清单"
 
 
@@ -341,12 +339,12 @@ def project_export(request: HttpRequest) -> HttpResponse:
     note = f"筛选条件：{conditions}。排序：{sort_label}{'从大到小' if sort.startswith('-') else '从小到大'}。导出时间：{now:%Y-%m-%d %H:%M}。共{total}个项目"
     if total > EXPORT_CAP:
         note += f"，超过导出上限，只导出前{EXPORT_CAP}个，请缩小筛选范围"
-    for r, (text, font) in enumerate(((TITLE, Font(bold=True, size=14)), (note + "。", Font(size=10))), start=1):
-        cell = ws.cell(row=r, column=1, value=text)
-        cell.font = font
-        cell.alignment = Alignment(horizontal="center" if r == 1 else "left", wrap_text=True)
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(columns))
-    ws.row_dimensions[2].height = 32
+    r = add_heading(
+        ws, TITLE, row=1, span=len(columns), font=Font(bold=True, size=14), alignment=Alignment(horizontal="center", wrap_text=True)
+    )
+    add_heading(
+        ws, note + "。", row=r, span=len(columns), font=Font(size=10), alignment=Alignment(horizontal="left", wrap_text=True), height=32
+    )
     table = []
     for n, row in enumerate(rows, start=1):
         p = row.project
@@ -368,10 +366,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
                 p.planned_start,
             ]
         )
-    end = add_table(ws, columns, table, start_row=3)
-    for r in range(4, end):
-        ws.cell(row=r, column=12).number_format = RATE_FORMAT
-        ws.cell(row=r, column=14).number_format = "yyyy-mm-dd"
+    add_table(ws, columns, table, start_row=3)
     print_setup(ws)
     return xlsx_response(wb, f"{TITLE}-{now:%Y%m%d}.xlsx")
 

@@ -23,7 +23,7 @@ from apps.accounts.policy import is_office
 from apps.lights.selectors import report_period
 from apps.scoring.models import AssessmentScheme, TargetKind
 from apps.scoring.selectors import PERIOD_KINDS, ScoreRow, default_number, period_of, scheme_for, score_board
-from apps.sheets.xlsx import Column, add_table, new_workbook, print_setup, xlsx_response
+from apps.sheets.xlsx import Column, add_sheet, add_table, new_workbook, print_setup, xlsx_response
 
 HUNDREDTH = Decimal("0.01")
 
@@ -166,7 +166,7 @@ def scoring_export(request: HttpRequest) -> HttpResponse:
         title=title,
     )
     print_setup(ws)
-    detail = wb.create_sheet("计分依据")
+    detail = add_sheet(wb, "计分依据")
     add_table(
         detail,
         [

@@ -21,7 +21,7 @@ from apps.lights.selectors import light_context
 from apps.organization.models import Department, Region
 from apps.projects.filters import ProjectFilter
 from apps.projects.selectors import project_list
-from apps.sheets.xlsx import Column, add_table, new_workbook, print_setup, xlsx_response
+from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 from apps.stats.units import DEPARTMENT, KIND_LABELS, REGION, UnitBoard, UnitFigures, unit_board
 
 PROJECTS_SHOWN = 50
@@ -98,7 +98,7 @@ ITEM_COLUMNS = (
     Column("类型", 10),
     Column("事项", 36),
     Column("项目", 30),
-    Column("到期日期", 12),
+    Column("到期日期", 12, number_format=DATE_FORMAT),
     Column("逾期天数", 9),
     Column("剩余天数", 9),
     Column("责任单位", 16),
@@ -128,9 +128,7 @@ def _unit_export(kind: str, unit: Department | Region) -> HttpResponse:
     now = timezone.localtime()
     title = f"{unit.name}逾期与临期事项清单（截至{now:%Y年%m月%d日}，共{len(items)}项）"
     wb, ws = new_workbook("逾期与临期事项")
-    end = add_table(ws, ITEM_COLUMNS, [_item_row(n, i) for n, i in enumerate(items, start=1)], title=title)
-    for r in range(3, end):
-        ws.cell(row=r, column=6).number_format = "yyyy-mm-dd"
+    add_table(ws, ITEM_COLUMNS, [_item_row(n, i) for n, i in enumerate(items, start=1)], title=title)
     print_setup(ws)
     return xlsx_response(wb, f"{unit.name}-逾期与临期事项-{now:%Y%m%d}.xlsx")
 

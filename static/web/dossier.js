@@ -1,0 +1,33 @@
+// 项目档案: 月度计划与已审核月报完成投资（万元）. The figures are the ones in the table below, embedded
+// in the page (json_script); ECharts is served by this site. No request leaves it.
+(function () {
+  var el = document.getElementById("investment-chart");
+  var source = document.getElementById("investment-data");
+  if (!el || !source || !window.echarts) { return; }
+  var data = JSON.parse(source.textContent);
+  var num = function (xs) { return xs.map(function (x) { return x === null ? null : Number(x); }); };
+  var printing = document.body.classList.contains("page-print");
+  var chart = echarts.init(el, null, { renderer: printing ? "svg" : "canvas" });
+  chart.setOption({
+    animation: !printing,
+    color: ["#9ab3d5", "#1a56db", "#f2a900", "#188038"],
+    tooltip: { trigger: "axis" },
+    legend: { top: 0, data: ["月度计划", "月度完成", "累计计划", "累计完成"] },
+    grid: { left: 8, right: 8, top: 56, bottom: 8, containLabel: true },
+    xAxis: { type: "category", data: data.months },
+    yAxis: [
+      { type: "value", name: "月度（万元）" },
+      { type: "value", name: "累计（万元）", splitLine: { show: false } }
+    ],
+    series: [
+      { name: "月度计划", type: "bar", data: num(data.plan) },
+      { name: "月度完成", type: "bar", data: num(data.completed) },
+      { name: "累计计划", type: "line", yAxisIndex: 1, data: num(data.plan_cumulative) },
+      { name: "累计完成", type: "line", yAxisIndex: 1, data: num(data.completed_cumulative), connectNulls: false }
+    ]
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+  if (window.matchMedia) {
+    window.matchMedia("print").addEventListener("change", function () { chart.resize(); });
+  }
+})();
