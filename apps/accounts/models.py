@@ -56,6 +56,15 @@ class User(AbstractUser):
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The flag as stored, for the policy: an unsaved change that clears it must not open a
+        # superuser's row to the office (apps/accounts/policy.office_below_superuser).
+        if "is_superuser" in field_names:
+            instance.stored_is_superuser = instance.is_superuser
+        return instance
+
 
 # The login lockout's records (django-axes) under Chinese names in this app's admin menu: axes ships
 # no Chinese translation, and the office, which unlocks accounts, already manages users here.

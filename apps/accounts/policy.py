@@ -232,7 +232,10 @@ def office_below_superuser(user, verb, model, obj) -> Decision:
     if account is None:
         return ALLOW
     # The row as it is stored counts too: an unsaved change that clears is_superuser must not open it.
-    stored_superuser = account.pk is not None and User.objects.filter(pk=account.pk, is_superuser=True).exists()
+    # Read when the row was loaded (User.from_db); asked only of a row built some other way.
+    stored_superuser = getattr(account, "stored_is_superuser", None)
+    if stored_superuser is None:
+        stored_superuser = account.pk is not None and User.objects.filter(pk=account.pk, is_superuser=True).exists()
     if account.is_superuser or stored_superuser:
         return Decision(False, SUPERUSER_ROWS)
     return ALLOW
