@@ -208,6 +208,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="pm")
 
+# 调度表 and 往年完成投资 imports (apps/sheets). A file of up to SHEETS_IMPORT_INLINE_BYTES is imported
+# in the upload request (a 200-row template is about 33 KB); anything larger by a Celery worker.
+# The caps are counted on what is actually read, never on what the file declares
+# (apps/sheets/xlsxread.py): rows with values, cells (empty formatted ones too), bytes inflated.
+SHEETS_IMPORT_INLINE_BYTES = env.int("SHEETS_IMPORT_INLINE_BYTES", default=64 * 1024)
+SHEETS_IMPORT_MAX_ROWS = env.int("SHEETS_IMPORT_MAX_ROWS", default=50_000)
+SHEETS_IMPORT_MAX_CELLS = env.int("SHEETS_IMPORT_MAX_CELLS", default=2_000_000)
+SHEETS_IMPORT_MAX_INFLATED_BYTES = env.int("SHEETS_IMPORT_MAX_INFLATED_BYTES", default=100 * 1024 * 1024)
+
 # Day of the month on which the previous month's 通报 is generated (after the reports' deadline).
 BULLETIN_DAY = env.int("BULLETIN_DAY", default=5)
 

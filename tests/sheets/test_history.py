@@ -110,3 +110,12 @@ def test_the_page_imports_for_the_office_and_refuses_others(client, office):
     client.force_login(UserFactory(role="department", department=DepartmentFactory()))
     assert client.get(reverse("web:history-import")).status_code == 403
     assert client.get(reverse("web:history-template")).status_code == 403
+
+
+def test_the_history_workbook_has_the_same_caps(office, settings):
+    from apps.sheets.reader import SheetError
+    from tests.sheets.rawxlsx import many_rows
+
+    settings.SHEETS_IMPORT_MAX_ROWS = 100
+    with pytest.raises(SheetError, match="超过 100 行（第 101 行仍有内容）"):
+        history_import(actor=office, content=many_rows(200, dimension="A1:B2"))

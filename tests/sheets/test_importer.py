@@ -4,6 +4,7 @@ the office imports; the downloadable template imports as it is."""
 from __future__ import annotations
 
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -251,6 +252,37 @@ def test_the_template_imports_as_it_is(office, frozen_today):
     assert road.responsibilities.filter(role="lead_dept").exists()
     # and importing it again changes nothing
     assert sheet_import(actor=office, content=content).unchanged == 3
+
+
+def test_the_template_padded_with_a_350_mb_zip_bomb_is_refused_before_it_is_inflated(office, frozen_today):
+    # given the template whose sheet is followed by 350 MB of spaces (still XML; 0.4 MB zipped,
+    # under the 10 MB upload limit; its zip sizes are honest)
+    from tests.sheets.rawxlsx import padded
+
+    content = padded(workbook_bytes(template_workbook(year=2026)), "xl/worksheets/sheet1.xml", 350 * MB)
+    assert len(content) < MB
+    # when it is imported, then it is refused at the inflation cap, before a byte is inflated
+    with pytest.raises(SheetError) as info:
+        sheet_import(actor=office, content=content)
+    assert str(info.value).startswith("文件解压后超过 100 MB（一次最多解压 100 MB），不像是一张调度表，无法导入。")
+    assert getattr(info.value, "inflated", None) == 0
+    assert Project.objects.count() == 0
+
+
+def test_the_template_whose_zip_lies_about_its_sheet_s_size_is_refused(office, frozen_today):
+    # given the same bomb, its zip entry rewritten to declare the template's own sheet (size and
+    # CRC): a reader that believes the zip reads the template and imports its example rows
+    from tests.sheets.rawxlsx import lying, padded
+
+    template = workbook_bytes(template_workbook(year=2026))
+    sheet = zipfile.ZipFile(io.BytesIO(template)).getinfo("xl/worksheets/sheet1.xml").file_size
+    content = lying(padded(template, "xl/worksheets/sheet1.xml", 350 * MB), "xl/worksheets/sheet1.xml", sheet)
+    # when it is imported, then it is refused as soon as the sheet inflates past what it declared
+    with pytest.raises(SheetError) as info:
+        sheet_import(actor=office, content=content)
+    assert "“xl/worksheets/sheet1.xml”解压后与文件中记录的大小或校验值不符" in str(info.value)
+    assert getattr(info.value, "inflated", None) < 2 * MB
+    assert Project.objects.count() == 0
 
 
 def test_the_template_headers_are_each_read_back_as_their_column():

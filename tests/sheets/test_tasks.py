@@ -45,7 +45,7 @@ def test_a_failed_job_keeps_its_errors_and_imports_nothing(office, frozen_today)
 def test_a_large_file_is_queued_after_commit_and_a_small_one_runs_at_once(
     office, frozen_today, settings, django_capture_on_commit_callbacks
 ):
-    settings.SHEETS_IMPORT_INLINE_ROWS = 10
+    settings.SHEETS_IMPORT_INLINE_BYTES = len(rows(3))
     small = import_job_create(actor=office, file_name="小表.xlsx", content=rows(3))
     assert import_job_start(job=small).status == ImportStatus.SUCCEEDED
     large = import_job_create(actor=office, file_name="大表.xlsx", content=rows(12))

@@ -137,7 +137,7 @@ def _progress(job: ImportJob) -> dict:
     if job.status == ImportStatus.SUCCEEDED:
         done = total = max(job.total_rows, 1)
     percent = int(done * 100 / total) if total else 0
-    label = {"validating": "正在校验", "importing": "正在写入"}.get(phase, job.get_status_display())
+    label = {"reading": "正在读取", "validating": "正在校验", "importing": "正在写入"}.get(phase, job.get_status_display())
     return {
         "status": job.status,
         "label": label,
