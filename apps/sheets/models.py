@@ -11,14 +11,20 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "有错误，未导入"
 
 
+class ImportKind(models.TextChoices):
+    SCHEDULE = "schedule", "调度表"
+    HISTORY = "history", "往年完成投资"
+
+
 class ImportJob(models.Model):
-    """一次调度表导入：谁、何时、哪个文件、进度和结果（新增/更新条数或逐行错误）."""
+    """一次导入（调度表或往年完成投资）：谁、何时、哪个文件、进度和结果（新增/更新条数或逐行错误）."""
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    kind = models.CharField("导入内容", max_length=10, choices=ImportKind.choices, default=ImportKind.SCHEDULE)
     file_name = models.CharField("文件名", max_length=255)
     file_size = models.PositiveIntegerField("文件大小（字节）", default=0)
     # The upload itself, until the import has run: a worker on another machine reads it from the
