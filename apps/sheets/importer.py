@@ -499,6 +499,7 @@ class ImportOutcome:
     sheet_name: str = ""
     unit: str = ""
     ignored_headers: list[str] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -582,6 +583,7 @@ def sheet_import(
         "sheet_name": sheet.name,
         "unit": sheet.unit_label,
         "ignored_headers": sheet.ignored_headers,
+        "notes": sheet.notes,
     }
     if validation.errors:
         return ImportOutcome(errors=validation.errors, **base)

@@ -39,6 +39,8 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField("更新项目", default=0)
     unchanged_count = models.PositiveIntegerField("未变化项目", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
+    # What the office is told without the file being refused (the template's example rows skipped).
+    notes = models.JSONField("提示", default=list, blank=True)
     sheet_name = models.CharField("工作表", max_length=60, blank=True)
     ignored_headers = models.JSONField("未识别的列", default=list, blank=True)
     unit = models.CharField("金额单位", max_length=10, blank=True)

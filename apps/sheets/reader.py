@@ -14,6 +14,9 @@ Refused with a Chinese message, before anything is read into the ledger: not an 
 a file over the size limit, a zip bomb, a sheet over the row or cell caps (apps/sheets/xlsxread.py
 reads the file and counts), an empty sheet, no recognisable header, a missing required column, a
 column named twice, and any formula cell (its value is whatever Excel last computed, or nothing).
+
+The template's example rows (项目名称 "示例：…", apps/sheets/template.py) are never projects: they
+are skipped with a note, and a sheet with nothing else is refused.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ __all__ = ["MB", "NOT_XLSX", "RowError", "Sheet", "SheetError", "check_size", "m
 HEADER_SCAN_ROWS = 20
 MAX_HEADER_ROWS = 3
 MAX_FORMULA_ERRORS = 50
+# The template's example rows are named "示例：…" (apps/sheets/template.py writes SAMPLE_PREFIX);
+# "（示例）…" and "[示例]…" are read the same. A name that merely begins with the word (示例性…)
+# is not one.
+SAMPLE_PREFIX = "示例："
+SAMPLE_NAME = re.compile(r"^(?:[（(【\[]\s*示例\s*[）)】\]]|示例\s*[：:])")
 
 
 @dataclass
@@ -78,6 +86,7 @@ class Sheet:
     header_rows: tuple[int, int]
     errors: list[RowError] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)  # told, not refused: the example rows skipped
 
     def header_of(self, key: str) -> str:
         column = self.columns.get(key)
@@ -372,6 +381,7 @@ def _read_rows(sheet: Sheet, grid, first: int, name_col: int) -> None:
     since_subtotal: list[int] = []
     projects: list[int] = []
     totals: list[Summary] = []
+    samples: list[int] = []
     for r in range(first, len(grid)):
         row = grid[r]
         if all(is_blank(v) for v in row):
@@ -399,6 +409,9 @@ def _read_rows(sheet: Sheet, grid, first: int, name_col: int) -> None:
             continue
         if all(is_blank(v) for v in cells.values()):
             continue  # a note under the table ("注：…", "制表人：…") or a serial number alone
+        if SAMPLE_NAME.match(name):
+            samples.append(r)
+            continue
         for group in open_groups:
             group.members.append(r)
         since_subtotal.append(r)
@@ -406,8 +419,28 @@ def _read_rows(sheet: Sheet, grid, first: int, name_col: int) -> None:
         sheet.rows.append(DataRow(r, cells, [_label(g.label) for g in open_groups]))
     for total in totals:
         total.members = list(projects)
+    rows = "、".join(str(r) for r in samples[:10]) + ("等" if len(samples) > 10 else "")
+    if not sheet.rows and samples:
+        raise SheetError(
+            [
+                RowError(
+                    None,
+                    "",
+                    f"表中只有模板的示例行（第 {rows} 行，项目名称以“{SAMPLE_PREFIX}”开头），没有要导入的项目："
+                    "请填写本单位的项目（示例行可以删除）后再导入。",
+                )
+            ]
+        )
     if not sheet.rows:
         raise SheetError([RowError(None, "", "表中没有项目行：表头下面只有空行、小计或合计行。")])
+    if samples:
+        sheet.notes.append(
+            RowError(
+                None,
+                sheet.header_of("name"),
+                f"第 {rows} 行（共 {len(samples)} 行）是模板的示例行（项目名称以“{SAMPLE_PREFIX}”开头），没有导入。",
+            )
+        )
 
 
 def _money_sum(sheet: Sheet, key: str, members: list[int], by_number: dict[int, DataRow]) -> Decimal | None:

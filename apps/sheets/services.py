@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterable
 
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
@@ -245,9 +246,10 @@ def _claim(job_id: int) -> bool:
     )
 
 
-def _finish(job: ImportJob, *, status: str, errors: list[RowError], **counts) -> ImportJob:
+def _finish(job: ImportJob, *, status: str, errors: list[RowError], notes: Iterable[RowError] = (), **counts) -> ImportJob:
     job.status = status
     job.errors = [e.as_dict() for e in errors]
+    job.notes = [n.as_dict() for n in notes]
     job.finished_at = timezone.now()
     job.content = b""  # the upload is not kept once it has been read
     for key, value in counts.items():
@@ -301,6 +303,7 @@ def import_job_run(*, job_id: int, progress: Progress | None = None, time_limit:
         job,
         status=ImportStatus.SUCCEEDED if outcome.ok else ImportStatus.FAILED,
         errors=outcome.errors,
+        notes=outcome.notes,
         total_rows=outcome.total_rows,
         processed_rows=outcome.total_rows if outcome.ok else 0,
         created_count=outcome.created,
