@@ -145,3 +145,22 @@ def test_the_history_workbook_has_the_same_caps(office, settings):
     settings.SHEETS_IMPORT_MAX_ROWS = 100
     with pytest.raises(SheetError, match="超过 100 行（第 101 行仍有内容）"):
         history_import(actor=office, content=many_rows(200, dimension="A1:B2"))
+
+
+def test_a_large_workbook_is_saved_in_chunks_all_or_none_reporting_progress(office):
+    # 43 projects × 12 months = 516 figures: two calls of the progress service, one transaction
+    projects = [ProjectFactory(name=f"项目{i:02d}") for i in range(43)]
+    months = dict.fromkeys(range(1, 13), 10)
+    good = [("", p.name, LAST_YEAR, months) for p in projects]
+    seen: list[tuple] = []
+    result = history_import(actor=office, content=_filled(good), progress=lambda *state: seen.append(state))
+    assert (result.errors, result.created) == ([], 516)
+    assert [s for s in seen if s[0] == "importing"] == [("importing", 500, 516), ("importing", 516, 516)]
+    # the same with the last project's year refused by the service (this year is the reports'):
+    # the first chunk is rolled back with it
+    HistoricalCompletion.objects.all().delete()
+    bad = [*good[:-1], ("", projects[-1].name, LAST_YEAR + 1, months)]
+    result = history_import(actor=office, content=_filled(bad))
+    assert "以月报为准" in result.errors[0].message
+    assert (result.rows, result.created) == (0, 0)
+    assert HistoricalCompletion.objects.count() == 0
