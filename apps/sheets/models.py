@@ -67,6 +67,11 @@ class ImportJob(models.Model):
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
     @property
+    def interrupted(self) -> bool:
+        """Failed without a word about the file: a time limit, a lost worker, a crash."""
+        return self.status == ImportStatus.FAILED and any(e.get("interrupted") for e in self.errors or [])
+
+    @property
     def duration_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()

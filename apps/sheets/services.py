@@ -225,7 +225,7 @@ def import_job_fail(
     return bool(
         ImportJob.objects.filter(pk=job_id, status__in=statuses).update(
             status=ImportStatus.FAILED,
-            errors=[RowError(None, "", message).as_dict()],
+            errors=[_interruption(message)],
             finished_at=now,
             updated_at=now,
             processed_rows=0,
@@ -246,9 +246,17 @@ def _claim(job_id: int) -> bool:
     )
 
 
-def _finish(job: ImportJob, *, status: str, errors: list[RowError], notes: Iterable[RowError] = (), **counts) -> ImportJob:
+def _interruption(message: str) -> dict:
+    """The one error of a job that did not run to its end (time limit, lost worker, a crash): not
+    the file's fault, and the job page says so (ImportJob.interrupted)."""
+    return RowError(None, "", message).as_dict() | {"interrupted": True}
+
+
+def _finish(
+    job: ImportJob, *, status: str, errors: list[RowError], notes: Iterable[RowError] = (), interruption: str = "", **counts
+) -> ImportJob:
     job.status = status
-    job.errors = [e.as_dict() for e in errors]
+    job.errors = [_interruption(interruption)] if interruption else [e.as_dict() for e in errors]
     job.notes = [n.as_dict() for n in notes]
     job.finished_at = timezone.now()
     job.content = b""  # the upload is not kept once it has been read
@@ -291,14 +299,14 @@ def import_job_run(*, job_id: int, progress: Progress | None = None, time_limit:
     except SoftTimeLimitExceeded:
         # Raised by the worker inside the import; its transaction has been rolled back.
         logger.warning("导入 %s 超过时间限制（%s 秒），已停止。", job_id, time_limit or time_limit_seconds())
-        return _finish(job, status=ImportStatus.FAILED, errors=[RowError(None, "", timeout_message(time_limit))])
+        return _finish(job, status=ImportStatus.FAILED, errors=[], interruption=timeout_message(time_limit))
     except DatabaseError:
         # Rolled back; let the task retry it (a lock timeout, a failover).
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.PENDING, updated_at=timezone.now())
         raise
     except Exception:
         logger.exception("调度表导入 %s 失败", job_id)
-        return _finish(job, status=ImportStatus.FAILED, errors=[RowError(None, "", CRASH_MESSAGE)])
+        return _finish(job, status=ImportStatus.FAILED, errors=[], interruption=CRASH_MESSAGE)
     return _finish(
         job,
         status=ImportStatus.SUCCEEDED if outcome.ok else ImportStatus.FAILED,
