@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
@@ -22,10 +23,12 @@ from apps.progress.services import historical_completions_save
 from apps.projects.models import Project
 
 from .columns import WAN, CellError, cell_text, is_blank, parse_code, parse_money
-from .reader import RowError, SheetError, _open
+from .errors import RowError, SheetError
 from .xlsx import Column, Workbook, add_table, new_workbook, print_setup
+from .xlsxread import Progress, XlsxFile
 
 MONTHS = tuple(range(1, 13))
+SAVE_CHUNK = 500  # monthly figures per call of the progress service
 HEADERS = {"项目代码": "code", "项目编码": "code", "项目名称": "name", "年度": "year", "年份": "year"}
 MONTH_HEADER = re.compile(r"^(\d{1,2})月(?:完成(?:投资)?)?(?:（万元）|\(万元\))?$")
 
@@ -48,12 +51,12 @@ def history_template(*, year: int) -> Workbook:
     return wb
 
 
-def _header(ws) -> tuple[int, dict[str, int], dict[int, int]]:
+def _header(grid: list) -> tuple[int, dict[str, int], dict[int, int]]:
     """The header row (within the first 10) and the columns of each field and month."""
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=10, values_only=True), start=1):
+    for r in range(1, min(len(grid), 11)):
         fields: dict[str, int] = {}
         months: dict[int, int] = {}
-        for c, value in enumerate(row, start=1):
+        for c, value in enumerate(grid[r][1:], start=1):
             text = re.sub(r"\s+", "", cell_text(value)).replace("*", "")
             if text in HEADERS:
                 fields.setdefault(HEADERS[text], c)
@@ -71,19 +74,25 @@ def _year(value: Any) -> int:
     return int(text)
 
 
-def history_import(*, actor, content: bytes, file_name: str = "") -> HistoryImport:
+def history_import(*, actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> HistoryImport:
     """Read the workbook and enter every row through the progress service, or nothing."""
     require(actor, "change", HistoricalCompletion)  # before a byte of the file is read
-    ws = _open(content).worksheets[0]
-    top, fields, months = _header(ws)
+    book = XlsxFile(content)  # the same caps as the 调度表: zip, rows, cells, merges
+    if not book.worksheets:
+        raise SheetError("文件是空的：工作表中没有任何内容。请先下载模板。")
+    grid = book.read(book.worksheets[0], progress=progress).rows
+    top, fields, months = _header(grid)
     result = HistoryImport()
     parsed: list[tuple[int, str, str, int, dict[int, Decimal]]] = []
-    for r, row in enumerate(ws.iter_rows(min_row=top + 1, values_only=True), start=top + 1):
+    for r in range(top + 1, len(grid)):
+        row = grid[r]
         if all(is_blank(v) for v in row):
             continue
+        if progress is not None:
+            progress("validating", r - top, len(grid) - top - 1)
 
         def cell(c: int | None, row: tuple = row) -> Any:
-            return row[c - 1] if c and c - 1 < len(row) else None
+            return row[c] if c and c < len(row) else None
 
         errors_before = len(result.errors)
         code = name = ""
@@ -135,10 +144,18 @@ def history_import(*, actor, content: bytes, file_name: str = "") -> HistoryImpo
     if result.errors:
         result.rows = 0
         return result
-    stamp = timezone.localdate().isoformat()
+    source = f"{timezone.localdate().isoformat()}导入{file_name}"[:100]
     try:
-        result.created, result.updated = historical_completions_save(actor=actor, rows=rows, source=f"{stamp}导入{file_name}"[:100])
+        # In chunks inside one transaction (all or none, as before), so that a worker reports
+        # progress, its heartbeat, between them: a province's file is a quarter of a million figures.
+        with transaction.atomic():
+            for start in range(0, len(rows), SAVE_CHUNK):
+                created, updated = historical_completions_save(actor=actor, rows=rows[start : start + SAVE_CHUNK], source=source)
+                result.created += created
+                result.updated += updated
+                if progress is not None:
+                    progress("importing", min(start + SAVE_CHUNK, len(rows)), len(rows))
     except ValidationError as exc:
-        result.rows = 0
+        result.rows = result.created = result.updated = 0
         result.errors += [RowError(None, "", m) for m in exc.messages]
     return result

@@ -273,7 +273,7 @@ def _role_from_label(label: str) -> str:
     return parse_choice(label, BY_KEY["annual_role"])
 
 
-def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = None) -> Validation:
+def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = None, progress: Progress | None = None) -> Validation:
     """Check every row of `sheet`; nothing is written. Errors carry the Excel row and the column header."""
     refs = References.load()
     errors: list[RowError] = list(sheet.errors)
@@ -286,7 +286,9 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
     parsed: list[tuple[int, dict[str, Any], list[str], set[str]]] = []
     codes: set[str] = set()
     names: set[str] = set()
-    for row in sheet.rows:
+    for i, row in enumerate(sheet.rows, start=1):
+        if progress is not None:
+            progress("validating", i, len(sheet.rows))  # the worker's sign of life, too
         values: dict[str, Any] = {}
         failed: set[str] = set()
         for key, raw in row.cells.items():
@@ -497,6 +499,7 @@ class ImportOutcome:
     sheet_name: str = ""
     unit: str = ""
     ignored_headers: list[str] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -570,16 +573,17 @@ def sheet_import(
     """Import a 调度表 (only the office may); raises SheetError when the file as a whole is refused."""
     require(actor, "create", ImportJob)
     today = today or timezone.localdate()
-    sheet = read_sheet(content)
+    sheet = read_sheet(content, progress=progress)
     if progress is not None:
         progress("validating", 0, len(sheet.rows))
-    validation = sheet_validate(actor=actor, sheet=sheet, year=year or today.year, today=today)
+    validation = sheet_validate(actor=actor, sheet=sheet, year=year or today.year, today=today, progress=progress)
     base = {
         "total_rows": len(sheet.rows),
         "year": validation.year,
         "sheet_name": sheet.name,
         "unit": sheet.unit_label,
         "ignored_headers": sheet.ignored_headers,
+        "notes": sheet.notes,
     }
     if validation.errors:
         return ImportOutcome(errors=validation.errors, **base)

@@ -11,14 +11,20 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "有错误，未导入"
 
 
+class ImportKind(models.TextChoices):
+    SCHEDULE = "schedule", "调度表"
+    HISTORY = "history", "往年完成投资"
+
+
 class ImportJob(models.Model):
-    """一次调度表导入：谁、何时、哪个文件、进度和结果（新增/更新条数或逐行错误）."""
+    """一次导入（调度表或往年完成投资）：谁、何时、哪个文件、进度和结果（新增/更新条数或逐行错误）."""
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    kind = models.CharField("导入内容", max_length=10, choices=ImportKind.choices, default=ImportKind.SCHEDULE)
     file_name = models.CharField("文件名", max_length=255)
     file_size = models.PositiveIntegerField("文件大小（字节）", default=0)
     # The upload itself, until the import has run: a worker on another machine reads it from the
@@ -33,6 +39,8 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField("更新项目", default=0)
     unchanged_count = models.PositiveIntegerField("未变化项目", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
+    # What the office is told without the file being refused (the template's example rows skipped).
+    notes = models.JSONField("提示", default=list, blank=True)
     sheet_name = models.CharField("工作表", max_length=60, blank=True)
     ignored_headers = models.JSONField("未识别的列", default=list, blank=True)
     unit = models.CharField("金额单位", max_length=10, blank=True)
@@ -57,6 +65,11 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+
+    @property
+    def interrupted(self) -> bool:
+        """Failed without a word about the file: a time limit, a lost worker, a crash."""
+        return self.status == ImportStatus.FAILED and any(e.get("interrupted") for e in self.errors or [])
 
     @property
     def duration_seconds(self) -> float | None:

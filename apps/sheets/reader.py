@@ -11,69 +11,37 @@ What offices send (and what this reads):
 - cells merged down a column (one 包保领导 for three projects) read as the value on every row.
 
 Refused with a Chinese message, before anything is read into the ledger: not an .xlsx, an old .xls,
-a file over the size limit, an empty sheet, no recognisable header, a missing required column, a
+a file over the size limit, a zip bomb, a sheet over the row or cell caps (apps/sheets/xlsxread.py
+reads the file and counts), an empty sheet, no recognisable header, a missing required column, a
 column named twice, and any formula cell (its value is whatever Excel last computed, or nothing).
+
+The template's example rows (项目名称 "示例：…", apps/sheets/template.py) are never projects: they
+are skipped with a note, and a sheet with nothing else is refused.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
-import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from .columns import BY_KEY, COLUMNS, WAN, YI, CellError, ColumnSpec, cell_text, is_blank, match_header, parse_money, to_decimal
+from .errors import RowError, SheetError
+from .xlsxread import MAX_COLUMNS, MB, NOT_XLSX, Grid, Progress, XlsxFile, check_size, max_bytes, max_sheet_rows
 
-MB = 1024 * 1024
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, .et: the pre-2007 binary formats
+__all__ = ["MB", "NOT_XLSX", "RowError", "Sheet", "SheetError", "check_size", "max_bytes", "max_sheet_rows", "read_sheet"]
+
 HEADER_SCAN_ROWS = 20
 MAX_HEADER_ROWS = 3
 MAX_FORMULA_ERRORS = 50
-# Columns read: a 调度表 has a few dozen; a sheet styled out to column XFD must not become millions
-# of empty cells.
-MAX_COLUMNS = 200
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "SHEETS_IMPORT_MAX_BYTES", 10 * MB))
-
-
-def max_sheet_rows() -> int:
-    return int(getattr(settings, "SHEETS_IMPORT_MAX_ROWS", 50_000))
-
-
-# A zip of a few MB can inflate to gigabytes (a "zip bomb"); openpyxl would try to hold it all.
-MAX_UNCOMPRESSED = 400 * MB
-
-
-@dataclass
-class RowError:
-    """One line of the error table: Excel row number (None for the whole file), column header, message."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
-class SheetError(Exception):
-    """The file as a whole cannot be imported; `errors` lists why (at least one)."""
-
-    def __init__(self, errors: Iterable[RowError] | str):
-        if isinstance(errors, str):
-            errors = [RowError(None, "", errors)]
-        self.errors = list(errors)
-        super().__init__("；".join(e.message for e in self.errors))
+# The template's example rows are named "示例：…" (apps/sheets/template.py writes SAMPLE_PREFIX);
+# "（示例）…" and "[示例]…" are read the same. A name that merely begins with the word (示例性…)
+# is not one.
+SAMPLE_PREFIX = "示例："
+SAMPLE_NAME = re.compile(r"^(?:[（(【\[]\s*示例\s*[）)】\]]|示例\s*[：:])")
 
 
 @dataclass
@@ -118,6 +86,7 @@ class Sheet:
     header_rows: tuple[int, int]
     errors: list[RowError] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)  # told, not refused: the example rows skipped
 
     def header_of(self, key: str) -> str:
         column = self.columns.get(key)
@@ -129,96 +98,23 @@ class Sheet:
         return years.pop() if len(years) == 1 else None
 
 
-# --- file-level checks ---------------------------------------------------------------------
-
-
-NOT_XLSX = "文件不是 Excel 工作簿（.xlsx），无法读取。请上传用 Excel 或 WPS 保存的 .xlsx 文件。"
-
-
-def check_size(size: int) -> None:
-    """Refuse an empty or oversized upload before reading a byte of it."""
-    if size <= 0:
-        raise SheetError("文件是空的（0 字节），请选择填好的调度表。")
-    limit = max_bytes()
-    if size > limit:
-        raise SheetError(
-            f"文件太大（{size / MB:.1f} MB），一次最多导入 {limit / MB:.0f} MB。请删去无关的工作表、图片后再导入，或分成几个文件。"
-        )
-
-
-def _open(content: bytes):
-    check_size(len(content))
-    if content[:8] == OLE_MAGIC:
-        raise SheetError(
-            "这是旧版 Excel（.xls）或其他 Office 文件，系统只接受 .xlsx：请在 Excel 中“另存为”“Excel 工作簿（*.xlsx）”后再导入。"
-        )
-    buffer = io.BytesIO(content)
-    if not zipfile.is_zipfile(buffer):
-        raise SheetError(NOT_XLSX)
-    try:
-        with zipfile.ZipFile(buffer) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise SheetError(NOT_XLSX) from None
-    if "xl/workbook.xml" not in names:
-        raise SheetError(NOT_XLSX)
-    if inflated > MAX_UNCOMPRESSED:
-        raise SheetError("文件解压后过大，不像是一张调度表，无法导入。")
-    buffer.seek(0)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about data validation, styles…
-            # data_only=False: a formula cell must be seen as a formula (and refused), not as a
-            # cached value that may be stale or missing.
-            return load_workbook(buffer, data_only=False)
-    except Exception:  # any parser failure on an untrusted file is "not a workbook we can read"
-        raise SheetError(NOT_XLSX) from None
-
-
-def estimate_rows(content: bytes) -> int | None:
-    """The first sheet's row count from its dimension, without reading the rows (None if unknown)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(io.BytesIO(content), read_only=True)
-            try:
-                return max((ws.max_row or 0) for ws in wb.worksheets) or None
-            finally:
-                wb.close()
-    except Exception:  # the full read says what is wrong with the file
-        return None
-
-
 # --- reading ------------------------------------------------------------------------------
 
 
-def _grid(ws) -> tuple[list[list[Any]], list[RowError]]:
-    """All values, row by row (1-based through a leading None), and one error per formula cell."""
-    grid: list[list[Any]] = [[]]
-    formulas: list[RowError] = []
-    count = 0
-    for row in ws.iter_rows(max_col=min(ws.max_column, MAX_COLUMNS)):
-        values = [None]
-        for cell in row:
-            if getattr(cell, "data_type", None) == "f":
-                count += 1
-                if count <= MAX_FORMULA_ERRORS:
-                    text = str(getattr(cell.value, "text", cell.value))
-                    formulas.append(
-                        RowError(
-                            cell.row,
-                            cell.coordinate,
-                            f"单元格 {cell.coordinate} 是公式（{text[:40]}），不能导入公式：请把整张表复制后“选择性粘贴—数值”，再导入。",
-                        )
-                    )
-                values.append(None)
-            else:
-                values.append(cell.value)
-        grid.append(values)
+def _formula_errors(grid: Grid) -> list[RowError]:
+    """One error per formula cell (the first MAX_FORMULA_ERRORS), then how many more there are."""
+    errors = [
+        RowError(
+            row,
+            coordinate,
+            f"单元格 {coordinate} 是公式（{text[:40]}），不能导入公式：请把整张表复制后“选择性粘贴—数值”，再导入。",
+        )
+        for row, coordinate, text in grid.formulas[:MAX_FORMULA_ERRORS]
+    ]
+    count = len(grid.formulas)
     if count > MAX_FORMULA_ERRORS:
-        formulas.append(RowError(None, "", f"另有 {count - MAX_FORMULA_ERRORS} 个公式单元格未逐一列出（共 {count} 个）。"))
-    return grid, formulas
+        errors.append(RowError(None, "", f"另有 {count - MAX_FORMULA_ERRORS} 个公式单元格未逐一列出（共 {count} 个）。"))
+    return errors
 
 
 def _value(grid: list[list[Any]], r: int, c: int) -> Any:
@@ -228,16 +124,32 @@ def _value(grid: list[list[Any]], r: int, c: int) -> Any:
     return row[c] if c < len(row) else None
 
 
-def _merges(ws) -> list[tuple[int, int, int, int]]:
-    return [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+class HeaderMerges:
+    """The merged ranges that reach into the rows a header may occupy, and each such cell's
+    top-left cell. Built once: the header search asks every cell of the first rows, and a sheet
+    may hold thousands of merges further down."""
+
+    def __init__(self, merges: list[tuple[int, int, int, int]], title: str) -> None:
+        window = HEADER_SCAN_ROWS + MAX_HEADER_ROWS
+        self.ranges = [m for m in merges if m[0] <= window and m[1] <= MAX_COLUMNS]
+        self.anchor: dict[tuple[int, int], tuple[int, int]] = {}
+        area = 0
+        for r1, c1, r2, c2 in self.ranges:
+            for r in range(r1, min(r2, window) + 1):
+                for c in range(c1, min(c2, MAX_COLUMNS) + 1):
+                    self.anchor.setdefault((r, c), (r1, c1))
+                area += min(c2, MAX_COLUMNS) - c1 + 1
+            if area > window * MAX_COLUMNS:  # ranges that do not overlap cannot cover more
+                raise SheetError(f"工作表“{title}”表头处的合并单元格互相重叠，文件可能已损坏：请在 Excel 中取消合并后重新保存再导入。")
+
+    def __iter__(self):
+        return iter(self.ranges)
 
 
-def _header_value(grid, merges, r: int, c: int) -> Any:
+def _header_value(grid, merges: HeaderMerges, r: int, c: int) -> Any:
     """A header cell, reading a merged cell's value wherever the merge covers."""
-    for r1, c1, r2, c2 in merges:
-        if r1 <= r <= r2 and c1 <= c <= c2:
-            return _value(grid, r1, c1)
-    return _value(grid, r, c)
+    anchor = merges.anchor.get((r, c))
+    return _value(grid, *anchor) if anchor else _value(grid, r, c)
 
 
 def _width(grid) -> int:
@@ -406,30 +318,28 @@ def _fill_vertical_merges(grid, merges, columns: dict[str, Column], first_data_r
     for r1, c1, r2, _c2 in merges:
         if r2 > r1 and r1 >= first_data_row and c1 in text_cols:
             value = _value(grid, r1, c1)
-            for r in range(r1 + 1, r2 + 1):
-                if r >= len(grid) or all(is_blank(v) for v in grid[r]):
+            for r in range(r1 + 1, min(r2, len(grid) - 1) + 1):  # a merge down to row 1 048 576 stops at the last row read
+                if all(is_blank(v) for v in grid[r]):
                     continue  # a blank row inside the merge stays blank
                 while len(grid[r]) <= c1:
                     grid[r].append(None)
                 grid[r][c1] = value
 
 
-def _find_sheet(wb):
+def _find_sheet(book: XlsxFile, progress: Progress | None = None) -> tuple[Grid, HeaderMerges, int]:
     """The first worksheet with a recognisable header, else why none can be read."""
     any_content = False
-    for ws in wb.worksheets:
-        if ws.max_row > max_sheet_rows():
-            raise SheetError(f"工作表“{ws.title}”有 {ws.max_row} 行，一次最多导入 {max_sheet_rows()} 行，请分成几个文件。")
-        grid, formulas = _grid(ws)
-        if not any(not is_blank(v) for row in grid for v in row):
+    for ref in book.worksheets:
+        grid = book.read(ref, progress=progress)
+        if not any(not is_blank(v) for row in grid.rows for v in row):
             continue
         any_content = True
-        merges = _merges(ws)
-        header_row = _find_header_row(grid, merges)
+        merges = HeaderMerges(grid.merges, grid.title)
+        header_row = _find_header_row(grid.rows, merges)
         if header_row is not None:
-            if formulas:
-                raise SheetError(formulas)
-            return ws, grid, merges, header_row
+            if grid.formulas:
+                raise SheetError(_formula_errors(grid))
+            return grid, merges, header_row
     if not any_content:
         raise SheetError("文件是空的：工作表中没有任何内容。请使用“下载导入模板”填写后再导入。")
     wanted = "、".join(f"“{c.header}”" for c in COLUMNS if c.required)
@@ -438,10 +348,11 @@ def _find_sheet(wb):
     )
 
 
-def read_sheet(content: bytes) -> Sheet:
+def read_sheet(content: bytes, *, progress: Progress | None = None) -> Sheet:
     """Read the 调度表 in `content`; raise SheetError when the file as a whole cannot be imported."""
-    wb = _open(content)
-    ws, grid, merges, header_row = _find_sheet(wb)
+    book = XlsxFile(content)
+    found, merges, header_row = _find_sheet(book, progress)
+    grid = found.rows
     width = _width(grid)
     name_col = next(
         c for c in range(1, width + 1) if (m := match_header(_header_value(grid, merges, header_row, c))) and m.spec.key == "name"
@@ -451,12 +362,12 @@ def read_sheet(content: bytes) -> Sheet:
     columns, ignored = _columns(grid, merges, top, bottom, unit)
     missing = [c.header for c in COLUMNS if c.required and c.key not in columns]
     if missing:
-        found = "、".join(c.header for c in columns.values()) or "（无）"
+        found_columns = "、".join(c.header for c in columns.values()) or "（无）"
         raise SheetError(
-            [RowError(top, m, f"表头中缺少必需的列“{m}”。识别出的列：{found}。请使用“下载导入模板”中的列名。") for m in missing]
+            [RowError(top, m, f"表头中缺少必需的列“{m}”。识别出的列：{found_columns}。请使用“下载导入模板”中的列名。") for m in missing]
         )
-    _fill_vertical_merges(grid, merges, columns, bottom + 1)
-    sheet = Sheet(ws.title, columns, [], [], unit, unit_label, (top, bottom), ignored_headers=ignored)
+    _fill_vertical_merges(grid, found.merges, columns, bottom + 1)
+    sheet = Sheet(found.title, columns, [], [], unit, unit_label, (top, bottom), ignored_headers=ignored)
     _read_rows(sheet, grid, bottom + 1, name_col)
     _check_summaries(sheet)
     return sheet
@@ -470,6 +381,7 @@ def _read_rows(sheet: Sheet, grid, first: int, name_col: int) -> None:
     since_subtotal: list[int] = []
     projects: list[int] = []
     totals: list[Summary] = []
+    samples: list[int] = []
     for r in range(first, len(grid)):
         row = grid[r]
         if all(is_blank(v) for v in row):
@@ -497,6 +409,9 @@ def _read_rows(sheet: Sheet, grid, first: int, name_col: int) -> None:
             continue
         if all(is_blank(v) for v in cells.values()):
             continue  # a note under the table ("注：…", "制表人：…") or a serial number alone
+        if SAMPLE_NAME.match(name):
+            samples.append(r)
+            continue
         for group in open_groups:
             group.members.append(r)
         since_subtotal.append(r)
@@ -504,8 +419,28 @@ def _read_rows(sheet: Sheet, grid, first: int, name_col: int) -> None:
         sheet.rows.append(DataRow(r, cells, [_label(g.label) for g in open_groups]))
     for total in totals:
         total.members = list(projects)
+    rows = "、".join(str(r) for r in samples[:10]) + ("等" if len(samples) > 10 else "")
+    if not sheet.rows and samples:
+        raise SheetError(
+            [
+                RowError(
+                    None,
+                    "",
+                    f"表中只有模板的示例行（第 {rows} 行，项目名称以“{SAMPLE_PREFIX}”开头），没有要导入的项目："
+                    "请填写本单位的项目（示例行可以删除）后再导入。",
+                )
+            ]
+        )
     if not sheet.rows:
         raise SheetError([RowError(None, "", "表中没有项目行：表头下面只有空行、小计或合计行。")])
+    if samples:
+        sheet.notes.append(
+            RowError(
+                None,
+                sheet.header_of("name"),
+                f"第 {rows} 行（共 {len(samples)} 行）是模板的示例行（项目名称以“{SAMPLE_PREFIX}”开头），没有导入。",
+            )
+        )
 
 
 def _money_sum(sheet: Sheet, key: str, members: list[int], by_number: dict[int, DataRow]) -> Decimal | None:

@@ -1,23 +1,37 @@
-"""Import jobs: the office uploads a 调度表, a small one is imported at once, a large one by a
-Celery worker with its progress shown; every job keeps who, when, which file and what happened."""
+"""Import jobs: the office uploads a 调度表 or a 往年完成投资 workbook; a file of a few tens of KB is
+imported at once, anything larger by a Celery worker with its progress shown. Every job keeps who,
+when, which file and what happened, and every job ends succeeded or failed, also when its worker
+dies or runs out of time.
+
+"Small" is decided by the bytes uploaded (SHEETS_IMPORT_INLINE_BYTES, 64 KB), the one thing the
+request knows without reading the file: a 200-row template is about 33 KB. What a file says about
+itself (its <dimension>, its zip sizes) is never asked here; the worker reads it under the caps of
+apps/sheets/xlsxread.py, and the request's own work on a small file is bounded by those caps too
+(at most 64 KB × the 100:1 ratio cap of XML).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterable
 
+from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError
-from django.db.models import Q
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from apps.accounts.policy import PolicyDenied, require
 from apps.core.services import save_validated
+from apps.progress.models import HistoricalCompletion
 
+from .errors import RowError, SheetError
+from .history import HistoryImport, history_import
 from .importer import Progress, sheet_import
-from .models import ImportJob, ImportStatus
-from .reader import RowError, SheetError, check_size, estimate_rows
+from .models import ImportJob, ImportKind, ImportStatus
+from .xlsxread import check_size
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +39,15 @@ logger = logging.getLogger(__name__)
 # publishes it again (REQUEUE_AFTER), so the upload request never hangs on Redis.
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 REQUEUE_AFTER = dt.timedelta(minutes=2)
-# A job still "导入中" this long after its last sign of life lost its worker (killed, machine
-# gone): the message comes back after the broker's visibility timeout and may claim it again.
-# Its writes were one transaction, so nothing of it is in the ledger.
-STALE_AFTER = dt.timedelta(hours=2)
+# The hard time limit kills the worker process; the soft one, this much earlier, lets the import
+# roll back and the job row say why.
+HARD_LIMIT_GRACE_SECONDS = 60
 CRASH_MESSAGE = "导入时发生系统错误，未导入任何数据。请稍后重试；如仍出错，请联系系统管理员。"
+TIMEOUT_MESSAGE = "导入超过 {duration}仍未完成，已停止，未导入任何数据。请把文件分成几个较小的文件（如按类别或责任单位）后分别导入。"
+LOST_MESSAGE = (
+    "导入中断：后台导入已有 {duration}没有任何进展（服务器重启、后台任务被终止或内存不足），未导入任何数据。"
+    "请重新上传；如再次中断，请把文件分成几个较小的文件后分别导入，或联系系统管理员。"
+)
 
 
 def import_queue() -> str:
@@ -38,18 +56,54 @@ def import_queue() -> str:
     return str(getattr(settings, "SHEETS_IMPORT_QUEUE", "celery"))
 
 
-def inline_rows() -> int:
-    """Up to this many sheet rows the import runs in the request; above it, in a Celery worker."""
-    return int(getattr(settings, "SHEETS_IMPORT_INLINE_ROWS", 200))
+def inline_bytes() -> int:
+    """Files up to this many bytes are imported in the request; larger ones in a Celery worker."""
+    return int(settings.SHEETS_IMPORT_INLINE_BYTES)
 
 
-def import_job_create(*, actor, file_name: str, content: bytes, year: int | None = None, generate_milestones: bool = False) -> ImportJob:
+def time_limit_seconds() -> int:
+    """A worker stops an import after this long (Celery's soft time limit) and the job fails."""
+    return int(settings.SHEETS_IMPORT_TIME_LIMIT_SECONDS)
+
+
+def stale_after() -> dt.timedelta:
+    """A job 导入中 with no sign of life this long has lost its worker."""
+    return dt.timedelta(seconds=int(settings.SHEETS_IMPORT_STALE_SECONDS))
+
+
+def _duration(seconds: float) -> str:
+    """1800 → "30 分钟", 90 → "1.5 分钟", 5 → "5 秒"."""
+    if seconds < 60:
+        return f"{seconds:.0f} 秒"
+    return f"{seconds / 60:.1f}".removesuffix(".0") + " 分钟"
+
+
+def timeout_message(seconds: float | None = None) -> str:
+    return TIMEOUT_MESSAGE.format(duration=_duration(seconds or time_limit_seconds()))
+
+
+def lost_message() -> str:
+    return LOST_MESSAGE.format(duration=_duration(stale_after().total_seconds()))
+
+
+def import_job_create(
+    *,
+    actor,
+    file_name: str,
+    content: bytes,
+    kind: str = ImportKind.SCHEDULE,
+    year: int | None = None,
+    generate_milestones: bool = False,
+) -> ImportJob:
     """Record an upload (only the office imports); an empty or oversized file is refused here."""
     require(actor, "create", ImportJob)
+    if kind == ImportKind.HISTORY:
+        require(actor, "change", HistoricalCompletion)
     check_size(len(content))
     job = ImportJob(
         created_by=actor,
-        file_name=(file_name or "调度表.xlsx")[-255:],
+        kind=kind,
+        file_name=(file_name or ("往年完成投资.xlsx" if kind == ImportKind.HISTORY else "调度表.xlsx"))[-255:],
         file_size=len(content),
         content=content,
         year=year,
@@ -59,9 +113,9 @@ def import_job_create(*, actor, file_name: str, content: bytes, year: int | None
 
 
 def import_job_start(*, job: ImportJob) -> ImportJob:
-    """Run a small file now; queue a large one for a worker (published after the job row commits)."""
-    rows = estimate_rows(bytes(job.content))
-    if rows is None or rows <= inline_rows():
+    """Import a file of at most SHEETS_IMPORT_INLINE_BYTES now; queue anything larger for a worker
+    (published after the job row commits). The request never parses a large file."""
+    if job.file_size <= inline_bytes():
         return import_job_run(job_id=job.pk)
     import_job_enqueue(job=job)
     return job
@@ -78,8 +132,19 @@ def import_job_enqueue(*, job: ImportJob) -> bool:
         ImportJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
 
     def publish() -> None:
+        # The time limits travel in the message (Celery prefers them to the worker's own task
+        # options): the soft one stops the import and fails the job; the hard one kills the process.
+        limit = time_limit_seconds()
         try:
-            import_sheet_task.apply_async(args=[job.pk], task_id=job.task_id, queue=import_queue(), retry=True, retry_policy=PUBLISH_RETRY)
+            import_sheet_task.apply_async(
+                args=[job.pk],
+                task_id=job.task_id,
+                queue=import_queue(),
+                retry=True,
+                retry_policy=PUBLISH_RETRY,
+                soft_time_limit=limit,
+                time_limit=limit + HARD_LIMIT_GRACE_SECONDS,
+            )
         except Exception as exc:  # any broker/transport error: the status poll tries again
             logger.warning("调度表导入任务 %s 入队失败（%s），稍后重试。", job.pk, exc)
             return
@@ -102,31 +167,124 @@ def import_job_requeue_if_lost(*, job: ImportJob, now: dt.datetime | None = None
     return True
 
 
-def _claim(job_id: int) -> bool:
-    now = timezone.now()
-    claimable = Q(status=ImportStatus.PENDING) | Q(status=ImportStatus.RUNNING, updated_at__lt=now - STALE_AFTER)
+def import_job_worker_state(job: ImportJob) -> dict | None:
+    """What the job's worker last wrote to the result backend: {phase, done, total, beat} (beat:
+    a Unix time), or None when it wrote nothing yet. Raises when the backend cannot be read.
+
+    Progress and heartbeat live there, not in the job row: the rows are written in one transaction
+    nobody sees before it commits, and a second connection writing the row would wait on SQLite's
+    lock for as long."""
+    if not job.task_id:
+        return None
+    result = current_app.AsyncResult(job.task_id)
+    if result.state == "PROGRESS" and isinstance(result.info, dict):
+        return result.info
+    return None
+
+
+def import_job_fail_if_stale(*, job: ImportJob, now: dt.datetime | None = None) -> bool:
+    """A job 导入中 with no sign of life for SHEETS_IMPORT_STALE_SECONDS lost its worker (killed, out
+    of memory, the machine restarted): it ends failed, saying so. Its rows were written in one
+    transaction that died with the worker, so nothing of it is in the ledger. Signs of life: the
+    claim (started_at) and the worker's heartbeat in the result backend (written every few seconds
+    while it reads, checks and writes). When the backend cannot be read, nothing is decided."""
+    if job.status != ImportStatus.RUNNING:
+        return False
+    now = now or timezone.now()
+    limit = stale_after()
+    last = max(t for t in (job.started_at, job.updated_at) if t is not None)
+    if now - last < limit:
+        return False
+    try:
+        state = import_job_worker_state(job)
+    except Exception as exc:  # the backend is down: a live import must not be failed for it
+        logger.info("导入 %s 的心跳读取失败：%s", job.pk, exc)
+        return False
+    beat = state.get("beat") if state else None
+    if isinstance(beat, int | float) and now - dt.datetime.fromtimestamp(beat, tz=dt.UTC) < limit:
+        return False
+    return import_job_fail(job_id=job.pk, message=lost_message(), statuses=(ImportStatus.RUNNING,), now=now)
+
+
+def import_jobs_fail_stale(*, now: dt.datetime | None = None) -> int:
+    """Every job whose worker was lost ends failed (the periodic task; the status poll does one)."""
+    running = ImportJob.objects.filter(status=ImportStatus.RUNNING).defer("content")
+    return sum(import_job_fail_if_stale(job=job, now=now) for job in running)
+
+
+def import_job_fail(
+    *,
+    job_id: int,
+    message: str,
+    statuses: tuple[str, ...] = (ImportStatus.PENDING, ImportStatus.RUNNING),
+    now: dt.datetime | None = None,
+) -> bool:
+    """End a job that has not finished as failed with `message` (its task died: a hard time limit,
+    retries spent, a lost worker); a finished job keeps its result."""
+    now = now or timezone.now()
     return bool(
-        ImportJob.objects.filter(claimable, pk=job_id).update(status=ImportStatus.RUNNING, started_at=now, updated_at=now, processed_rows=0)
+        ImportJob.objects.filter(pk=job_id, status__in=statuses).update(
+            status=ImportStatus.FAILED,
+            errors=[_interruption(message)],
+            finished_at=now,
+            updated_at=now,
+            processed_rows=0,
+            content=b"",
+        )
     )
 
 
-def _finish(job: ImportJob, *, status: str, errors: list[RowError], **counts) -> ImportJob:
+def _claim(job_id: int) -> bool:
+    """Take a queued job. A job already 导入中 is not taken again: its worker is alive, or it is
+    lost and ends failed (import_job_fail_if_stale) rather than being retried on the file that may
+    have killed it."""
+    now = timezone.now()
+    return bool(
+        ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
+            status=ImportStatus.RUNNING, started_at=now, updated_at=now, processed_rows=0
+        )
+    )
+
+
+def _interruption(message: str) -> dict:
+    """The one error of a job that did not run to its end (time limit, lost worker, a crash): not
+    the file's fault, and the job page says so (ImportJob.interrupted)."""
+    return RowError(None, "", message).as_dict() | {"interrupted": True}
+
+
+def _finish(
+    job: ImportJob, *, status: str, errors: list[RowError], notes: Iterable[RowError] = (), interruption: str = "", **counts
+) -> ImportJob:
     job.status = status
-    job.errors = [e.as_dict() for e in errors]
+    job.errors = [_interruption(interruption)] if interruption else [e.as_dict() for e in errors]
+    job.notes = [n.as_dict() for n in notes]
     job.finished_at = timezone.now()
     job.content = b""  # the upload is not kept once it has been read
     for key, value in counts.items():
         setattr(job, key, value)
-    job.save()
+    try:
+        job.save()
+    except DatabaseError:
+        # The import was interrupted mid-query (a time limit): the connection may be unusable.
+        connection.close()
+        job.save()
     return job
 
 
-def import_job_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
-    """Run a queued job once: a second run (a retried or duplicated task) finds it taken and does nothing."""
+def import_job_run(*, job_id: int, progress: Progress | None = None, time_limit: float | None = None) -> ImportJob:
+    """Run a queued job once: a second run (a retried or duplicated task) finds it taken and does
+    nothing. `time_limit`: the worker's soft limit on this run, for the message when it strikes."""
     if not _claim(job_id):
-        return ImportJob.objects.get(pk=job_id)
+        job = ImportJob.objects.defer("content").get(pk=job_id)
+        if import_job_fail_if_stale(job=job):  # the message came back after its worker died
+            job.refresh_from_db()
+        return job
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
+        if job.kind == ImportKind.HISTORY:
+            return _finish_history(
+                job, history_import(actor=job.created_by, content=bytes(job.content), file_name=job.file_name, progress=progress)
+            )
         outcome = sheet_import(
             actor=job.created_by,
             content=bytes(job.content),
@@ -138,17 +296,22 @@ def import_job_run(*, job_id: int, progress: Progress | None = None) -> ImportJo
         return _finish(job, status=ImportStatus.FAILED, errors=exc.errors)
     except PolicyDenied as exc:
         return _finish(job, status=ImportStatus.FAILED, errors=[RowError(None, "", str(exc))])
+    except SoftTimeLimitExceeded:
+        # Raised by the worker inside the import; its transaction has been rolled back.
+        logger.warning("导入 %s 超过时间限制（%s 秒），已停止。", job_id, time_limit or time_limit_seconds())
+        return _finish(job, status=ImportStatus.FAILED, errors=[], interruption=timeout_message(time_limit))
     except DatabaseError:
         # Rolled back; let the task retry it (a lock timeout, a failover).
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.PENDING, updated_at=timezone.now())
         raise
     except Exception:
         logger.exception("调度表导入 %s 失败", job_id)
-        return _finish(job, status=ImportStatus.FAILED, errors=[RowError(None, "", CRASH_MESSAGE)])
+        return _finish(job, status=ImportStatus.FAILED, errors=[], interruption=CRASH_MESSAGE)
     return _finish(
         job,
         status=ImportStatus.SUCCEEDED if outcome.ok else ImportStatus.FAILED,
         errors=outcome.errors,
+        notes=outcome.notes,
         total_rows=outcome.total_rows,
         processed_rows=outcome.total_rows if outcome.ok else 0,
         created_count=outcome.created,
@@ -158,4 +321,18 @@ def import_job_run(*, job_id: int, progress: Progress | None = None) -> ImportJo
         sheet_name=outcome.sheet_name[:60],
         unit=outcome.unit,
         ignored_headers=outcome.ignored_headers[:50],
+    )
+
+
+def _finish_history(job: ImportJob, result: HistoryImport) -> ImportJob:
+    """A 往年完成投资 job: rows are projects, created/updated count monthly figures."""
+    ok = not result.errors
+    return _finish(
+        job,
+        status=ImportStatus.SUCCEEDED if ok else ImportStatus.FAILED,
+        errors=result.errors,
+        total_rows=result.rows,
+        processed_rows=result.rows,
+        created_count=result.created,
+        updated_count=result.updated,
     )

@@ -1,6 +1,9 @@
 """The downloadable 调度表 template: a title row and a unit row like the offices' own sheets, the
-columns the import understands with Chinese headers, example rows that import as they are, and a
-second sheet explaining each column and listing the names the system knows."""
+columns the import understands with Chinese headers, example rows, and a second sheet explaining
+each column and listing the names the system knows.
+
+The example rows are named "示例：…" (SAMPLE_PREFIX); the importer skips such rows with a note, so
+an office that fills its projects in under them, without deleting them, imports its own only."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from apps.organization.models import Department, Leader, Region, RegionKind
 from apps.projects.models import ProjectCategory
 
 from .columns import COLUMNS, ColumnSpec
+from .reader import SAMPLE_PREFIX
 from .xlsx import (
     DATE_FORMAT,
     Alignment,
@@ -47,9 +51,18 @@ def _examples(year: int) -> list[dict[str, object]]:
     leaders = list(Leader.objects.filter(is_principal=False)[:3]) or list(Leader.objects.all()[:3])
     county = towns[0].code[:6] if towns else "433126"
     specs = [
-        ("示例：城区主干道提质改造工程", "审批", "政府投资", "新建", "cont", Decimal("28000"), Decimal("12000"), "started"),
-        ("示例：新能源装备产业园（一期）", "备案", "民间投资", "新建", "new", Decimal("56000.5"), Decimal("20000"), "not_started"),
-        ("示例：中心医院住院综合楼", "核准", "国有企业投资", "扩建", "complete", Decimal("15000"), Decimal("6000"), "started"),
+        (f"{SAMPLE_PREFIX}城区主干道提质改造工程", "审批", "政府投资", "新建", "cont", Decimal("28000"), Decimal("12000"), "started"),
+        (
+            f"{SAMPLE_PREFIX}新能源装备产业园（一期）",
+            "备案",
+            "民间投资",
+            "新建",
+            "new",
+            Decimal("56000.5"),
+            Decimal("20000"),
+            "not_started",
+        ),
+        (f"{SAMPLE_PREFIX}中心医院住院综合楼", "核准", "国有企业投资", "扩建", "complete", Decimal("15000"), Decimal("6000"), "started"),
     ]
     rows = []
     for i, (name, mode, investor, nature, role, total, annual, status) in enumerate(specs, start=1):
@@ -59,14 +72,14 @@ def _examples(year: int) -> list[dict[str, object]]:
             {
                 "serial": i,
                 "name": name,
-                "short_name": name.removeprefix("示例：")[:10],
+                "short_name": name.removeprefix(SAMPLE_PREFIX)[:10],
                 "code": f"{year - 1}-{county}-48-0{i}-{900000 + i:06d}",
                 "legacy": "否",
                 "category": categories[(i - 1) % len(categories)].name if categories else "",
                 "nature": nature,
                 "mode": mode,
                 "investor": investor,
-                "owner_unit": f"{name.removeprefix('示例：')[:6]}建设单位",
+                "owner_unit": f"{name.removeprefix(SAMPLE_PREFIX)[:6]}建设单位",
                 "region": towns[(i - 1) % len(towns)].name if towns else "",
                 "location": towns[(i - 1) % len(towns)].name if towns else "",
                 "scale": "建设内容和规模（示例）：新建道路 3.2 公里及配套管网。" if i == 1 else "建设内容和规模（示例）。",
@@ -84,7 +97,7 @@ def _examples(year: int) -> list[dict[str, object]]:
                 "annual_goal": "年底前完成主体工程（示例）",
                 "leader": leaders[(i - 1) % len(leaders)].position if leaders else "",
                 "department": departments[(i - 1) % len(departments)].name if departments else "",
-                "remarks": "示例行，导入前请删除",
+                "remarks": f"示例行：项目名称以“{SAMPLE_PREFIX}”开头的行不会导入，可删除",
             }
         )
     return rows
@@ -126,6 +139,7 @@ def _notes_sheet(wb: Workbook, year: int) -> None:
     note(["说明", "", "", "表头可以是一行或两行（可合并单元格），列的顺序不限；标题行、“单位：万元/亿元”行、空行会被跳过。"])
     note(["", "", "", "分类行（如“一、产业项目（12个）”）、小计行和合计行不会作为项目导入，但会核对其项目个数和金额与下列项目是否一致。"])
     note(["", "", "", "不能含公式：请先“选择性粘贴—数值”。有任何一行出错，整个文件都不导入，请按错误表改正后重新上传。"])
+    note(["", "", "", f"项目名称以“{SAMPLE_PREFIX}”开头的是示例行，导入时跳过（结果中会提示），可以删除，也可以保留。"])
     note(
         [
             "",

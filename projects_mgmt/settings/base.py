@@ -320,6 +320,20 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="pm")
 
+# 调度表 and 往年完成投资 imports (apps/sheets). A file of up to SHEETS_IMPORT_INLINE_BYTES is imported
+# in the upload request (a 200-row template is about 33 KB); anything larger by a Celery worker.
+# The caps are counted on what is actually read, never on what the file declares
+# (apps/sheets/xlsxread.py): rows with values, cells (empty formatted ones too), bytes inflated.
+SHEETS_IMPORT_INLINE_BYTES = env.int("SHEETS_IMPORT_INLINE_BYTES", default=64 * 1024)
+SHEETS_IMPORT_MAX_ROWS = env.int("SHEETS_IMPORT_MAX_ROWS", default=50_000)
+SHEETS_IMPORT_MAX_CELLS = env.int("SHEETS_IMPORT_MAX_CELLS", default=2_000_000)
+SHEETS_IMPORT_MAX_INFLATED_BYTES = env.int("SHEETS_IMPORT_MAX_INFLATED_BYTES", default=100 * 1024 * 1024)
+# A worker stops an import after this long (Celery's soft time limit; the hard one is a minute
+# later) and the job fails with a message; a job 导入中 with no heartbeat for
+# SHEETS_IMPORT_STALE_SECONDS lost its worker and fails too (status poll and periodic task).
+SHEETS_IMPORT_TIME_LIMIT_SECONDS = env.int("SHEETS_IMPORT_TIME_LIMIT_SECONDS", default=30 * 60)
+SHEETS_IMPORT_STALE_SECONDS = env.int("SHEETS_IMPORT_STALE_SECONDS", default=10 * 60)
+
 # Day of the month on which the previous month's 通报 is generated (after the reports' deadline).
 BULLETIN_DAY = env.int("BULLETIN_DAY", default=5)
 
@@ -361,6 +375,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.reminders.tasks.send_leader_digests_task",
         "schedule": crontab(hour=9, minute=0),
         "options": {"expires": 2 * 60 * 60},
+    },
+    # Every 5 minutes: an import 导入中 whose worker was lost (no heartbeat for
+    # SHEETS_IMPORT_STALE_SECONDS) ends failed, also when nobody has its page open. Expires before the next.
+    "fail-stale-imports": {
+        "task": "apps.sheets.tasks.fail_stale_imports_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
     },
     # On day BULLETIN_DAY of each month at 08:30: the previous month's 通报, generated and sent to
     # the subscribed leaders once (a second run for the month does nothing); expires within the day.

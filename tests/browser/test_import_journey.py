@@ -156,7 +156,7 @@ def test_a_large_import_shows_its_progress_and_then_the_summary(visit, settings)
     from apps.sheets.models import ImportJob
     from apps.sheets.tasks import import_sheet_task
 
-    settings.SHEETS_IMPORT_INLINE_ROWS = 5  # anything longer goes to a worker
+    settings.SHEETS_IMPORT_INLINE_BYTES = 1024  # anything larger goes to a worker
     year = dt.date.today().year
     wb = Workbook()
     ws = wb.active

@@ -110,3 +110,57 @@ def test_the_page_imports_for_the_office_and_refuses_others(client, office):
     client.force_login(UserFactory(role="department", department=DepartmentFactory()))
     assert client.get(reverse("web:history-import")).status_code == 403
     assert client.get(reverse("web:history-template")).status_code == 403
+
+
+def test_a_large_file_is_imported_by_the_worker_and_followed_on_the_job_page(client, office, settings):
+    from apps.sheets.models import ImportJob
+    from apps.sheets.tasks import import_sheet_task
+
+    settings.SHEETS_IMPORT_INLINE_BYTES = 1024  # every workbook here is larger
+    ProjectFactory(name="甲项目")
+    client.force_login(office)
+    upload = io.BytesIO(_filled([("", "甲项目", LAST_YEAR, {1: 100, 2: 200})]))
+    upload.name = "往年.xlsx"
+    # when the office uploads it, the request stores and queues it, and shows the job's page
+    response = client.post(reverse("web:history-import"), {"file": upload})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:sheet-import-job", args=[job.pk])
+    assert (job.kind, job.status) == ("history", "pending")
+    assert HistoricalCompletion.objects.count() == 0
+    # and a worker imports it
+    assert import_sheet_task(job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert (job.total_rows, job.created_count, job.updated_count) == (1, 2, 0)
+    assert HistoricalCompletion.objects.count() == 2
+    page = client.get(reverse("web:sheet-import-job", args=[job.pk])).content.decode()
+    assert "导入往年完成投资" in page
+    assert "共 <b>1</b> 个项目：新增 <b>2</b> 个月度数字" in page
+
+
+def test_the_history_workbook_has_the_same_caps(office, settings):
+    from apps.sheets.reader import SheetError
+    from tests.sheets.rawxlsx import many_rows
+
+    settings.SHEETS_IMPORT_MAX_ROWS = 100
+    with pytest.raises(SheetError, match="超过 100 行（第 101 行仍有内容）"):
+        history_import(actor=office, content=many_rows(200, dimension="A1:B2"))
+
+
+def test_a_large_workbook_is_saved_in_chunks_all_or_none_reporting_progress(office):
+    # 43 projects × 12 months = 516 figures: two calls of the progress service, one transaction
+    projects = [ProjectFactory(name=f"项目{i:02d}") for i in range(43)]
+    months = dict.fromkeys(range(1, 13), 10)
+    good = [("", p.name, LAST_YEAR, months) for p in projects]
+    seen: list[tuple] = []
+    result = history_import(actor=office, content=_filled(good), progress=lambda *state: seen.append(state))
+    assert (result.errors, result.created) == ([], 516)
+    assert [s for s in seen if s[0] == "importing"] == [("importing", 500, 516), ("importing", 516, 516)]
+    # the same with the last project's year refused by the service (this year is the reports'):
+    # the first chunk is rolled back with it
+    HistoricalCompletion.objects.all().delete()
+    bad = [*good[:-1], ("", projects[-1].name, LAST_YEAR + 1, months)]
+    result = history_import(actor=office, content=_filled(bad))
+    assert "以月报为准" in result.errors[0].message
+    assert (result.rows, result.created) == (0, 0)
+    assert HistoricalCompletion.objects.count() == 0

@@ -1,9 +1,10 @@
 """Importing a 调度表: bad files change nothing and say why in Chinese; re-importing updates; only
-the office imports; the downloadable template imports as it is."""
+the office imports; the downloadable template's example rows are never imported."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -232,7 +233,7 @@ def test_a_department_user_cannot_import(dept_user, frozen_today):
 # --- the template -------------------------------------------------------------------------
 
 
-def test_the_template_imports_as_it_is(office, frozen_today):
+def test_the_template_alone_is_refused_its_example_rows_are_no_projects(office, frozen_today):
     # given the downloadable template with its example rows
     content = workbook_bytes(template_workbook(year=2026))
     ws = load_workbook(io.BytesIO(content)).active
@@ -240,17 +241,89 @@ def test_the_template_imports_as_it_is(office, frozen_today):
     assert ws["A2"].value == "单位：万元"
     assert ws.freeze_panes == "A4"
     assert "2026年计划投资" in [c.value for c in ws[3]]
+    assert [ws.cell(row=r, column=2).value[:3] for r in (4, 5, 6)] == ["示例："] * 3
+    # when it is imported as it is, then it is refused: its rows are examples, not projects
+    messages = refused(office, content)
+    assert messages == [
+        "表中只有模板的示例行（第 4、5、6 行，项目名称以“示例：”开头），没有要导入的项目：请填写本单位的项目（示例行可以删除）后再导入。"
+    ]
+    assert Project.objects.count() == 0
+
+
+def office_filled_template(rows: list[dict], *, keep_examples: bool = True) -> bytes:
+    """The template as an office fills it in: its projects typed under the example rows (which it
+    leaves, or deletes), one row per project, in the template's columns."""
+    from apps.sheets.columns import COLUMNS
+
+    wb = template_workbook(year=2026)
+    ws = wb.active
+    if not keep_examples:
+        ws.delete_rows(4, 3)
+    keys = [c.key for c in COLUMNS]
+    for values in rows:
+        ws.append([values.get(key) for key in keys])
+    return workbook_bytes(wb)
+
+
+def test_the_template_filled_in_imports_the_office_s_rows_and_skips_the_examples(office, frozen_today):
+    # given the template with two projects of the office typed under its example rows
+    rows = [
+        {"serial": 1, "name": "古阳河风光带二期", "code": CODE, "category": "基础设施项目", "mode": "审批", "region": "古阳镇"}
+        | {
+            "years": "2025-2027",
+            "total": 12000,
+            "annual_plan": 3000,
+            "annual_role": "续建",
+            "leader": "常务副区长",
+            "department": "住建局",
+        },
+        {"serial": 2, "name": "（示例）照抄的示例行", "category": "基础设施项目", "mode": "审批", "region": "古阳镇"}
+        | {"years": "2025-2027", "total": 1, "annual_plan": 1, "annual_role": "续建"},
+        {"serial": 3, "name": "示例性园区配套道路", "category": "基础设施项目", "mode": "审批", "region": "古阳镇"}
+        | {"years": "2026-2027", "total": 800, "annual_plan": 500, "annual_role": "新开工"},
+    ]
     # when it is imported
-    outcome = sheet_import(actor=office, content=content)
-    # then its projects exist with their plans and responsibilities
+    outcome = sheet_import(actor=office, content=office_filled_template(rows))
+    # then the office's rows are projects, the examples (the template's three and the copied one)
+    # are not, and the result says which rows were skipped
     assert outcome.ok, outcome.errors
-    assert outcome.created == 3
-    road = Project.objects.get(name="示例：城区主干道提质改造工程")
-    assert road.annual_plans.get(year=2026).annual_plan == Decimal("12000.00")
-    assert road.responsibilities.filter(role="leader").exists()
-    assert road.responsibilities.filter(role="lead_dept").exists()
-    # and importing it again changes nothing
-    assert sheet_import(actor=office, content=content).unchanged == 3
+    assert outcome.created == 2
+    assert set(Project.objects.values_list("name", flat=True)) == {"古阳河风光带二期", "示例性园区配套道路"}
+    assert [n.message for n in outcome.notes] == ["第 4、5、6、8 行（共 4 行）是模板的示例行（项目名称以“示例：”开头），没有导入。"]
+    # and the same office file without the examples imports the same, with nothing to say
+    again = sheet_import(actor=office, content=office_filled_template(rows[::2], keep_examples=False))
+    assert (again.created, again.unchanged, again.notes) == (0, 2, [])
+
+
+def test_the_template_padded_with_a_350_mb_zip_bomb_is_refused_before_it_is_inflated(office, frozen_today):
+    # given the template whose sheet is followed by 350 MB of spaces (still XML; 0.4 MB zipped,
+    # under the 10 MB upload limit; its zip sizes are honest)
+    from tests.sheets.rawxlsx import padded
+
+    content = padded(workbook_bytes(template_workbook(year=2026)), "xl/worksheets/sheet1.xml", 350 * MB)
+    assert len(content) < MB
+    # when it is imported, then it is refused at the inflation cap, before a byte is inflated
+    with pytest.raises(SheetError) as info:
+        sheet_import(actor=office, content=content)
+    assert str(info.value).startswith("文件解压后超过 100 MB（一次最多解压 100 MB），不像是一张调度表，无法导入。")
+    assert getattr(info.value, "inflated", None) == 0
+    assert Project.objects.count() == 0
+
+
+def test_the_template_whose_zip_lies_about_its_sheet_s_size_is_refused(office, frozen_today):
+    # given the same bomb, its zip entry rewritten to declare the template's own sheet (size and
+    # CRC): a reader that believes the zip reads the template and imports its example rows
+    from tests.sheets.rawxlsx import lying, padded
+
+    template = workbook_bytes(template_workbook(year=2026))
+    sheet = zipfile.ZipFile(io.BytesIO(template)).getinfo("xl/worksheets/sheet1.xml").file_size
+    content = lying(padded(template, "xl/worksheets/sheet1.xml", 350 * MB), "xl/worksheets/sheet1.xml", sheet)
+    # when it is imported, then it is refused as soon as the sheet inflates past what it declared
+    with pytest.raises(SheetError) as info:
+        sheet_import(actor=office, content=content)
+    assert "“xl/worksheets/sheet1.xml”解压后与文件中记录的大小或校验值不符" in str(info.value)
+    assert getattr(info.value, "inflated", None) < 2 * MB
+    assert Project.objects.count() == 0
 
 
 def test_the_template_headers_are_each_read_back_as_their_column():

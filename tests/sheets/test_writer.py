@@ -165,6 +165,19 @@ WRITER = "apps/sheets/xlsx.py"
 # The import reader opens uploaded workbooks: it may load them and name columns, nothing else.
 READER = "apps/sheets/reader.py"
 READER_OPENPYXL = {"load_workbook", "get_column_letter"}
+# The streaming reader of uploads (apps/sheets/xlsxread) decodes cells with openpyxl's own parser and
+# number-format helpers: reading names only, none that makes a workbook or a cell.
+STREAM_READER = "apps/sheets/xlsxread/"
+STREAM_READER_OPENPYXL = {
+    "builtin_format_code",
+    "is_date_format",
+    "is_timedelta_format",
+    "CALENDAR_MAC_1904",
+    "WINDOWS_EPOCH",
+    "coordinate_to_tuple",
+    "range_boundaries",
+    "WorkSheetParser",
+}
 SHEET_MAKERS = {"new_workbook", "add_sheet", "create_sheet"}
 # Reading (iter_rows, .value) is free; changing a cell needs one of these or `.value =`.
 CELL_CALLS = {"cell", "create_sheet"}
@@ -199,7 +212,11 @@ def bypasses(source: str, module: str) -> list[str]:
         if isinstance(node, ast.Import):
             found += [f"{where} import {a.name}" for a in node.names if a.name.split(".")[0] == "openpyxl"]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "openpyxl":
-            if not (module == READER and {a.name for a in node.names} <= READER_OPENPYXL):
+            names = {a.name for a in node.names}
+            reads = (module == READER and names <= READER_OPENPYXL) or (
+                module.startswith(STREAM_READER) and names <= STREAM_READER_OPENPYXL
+            )
+            if not reads:
                 found.append(f"{where} from {node.module} import …")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr, owner = node.func.attr, node.func.value

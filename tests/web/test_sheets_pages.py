@@ -189,3 +189,39 @@ def test_the_recent_jobs_cost_the_same_queries_for_one_job_and_for_twenty(office
     with django_assert_num_queries(len(few)):
         html = office_client.get(reverse("web:sheet-import")).content.decode()
     assert html.count("/import/jobs/") == 20
+
+
+def test_the_downloaded_template_filled_in_imports_the_office_s_rows_and_names_the_skipped_examples(office_client, frozen_today):
+    # given the template downloaded from the page, with the office's project typed under the examples
+    wb = load_workbook(io.BytesIO(office_client.get(reverse("web:sheet-template") + "?year=2026").content))
+    ws = wb.active
+    headers = [c.value for c in ws[3]]
+    mine = {"项目名称*": "古阳河风光带二期", "项目类别*": "基础设施项目", "投资管理方式*": "审批", "所在乡镇（街道）*": "古阳镇"}
+    mine |= {"建设起止年限*": "2025-2027", "计划总投资*": 12000, "2026年计划投资": 3000, "年度属性": "续建"}
+    assert set(mine) <= set(headers), headers
+    ws.append([mine.get(h) for h in headers])
+    buf = io.BytesIO()
+    wb.save(buf)
+    # when it is uploaded
+    html = upload(office_client, buf.getvalue(), "本单位调度表.xlsx").content.decode()
+    # then the office's project is imported, the examples are not, and the page says so
+    assert "导入成功" in html
+    assert "新增 <b>1</b> 个" in html
+    assert "第 4、5、6 行（共 3 行）是模板的示例行（项目名称以“示例：”开头），没有导入。" in html
+    assert list(Project.objects.values_list("name", flat=True)) == ["古阳河风光带二期"]
+
+
+def test_a_job_that_did_not_run_to_its_end_says_so_not_that_the_file_is_wrong(office_client, frozen_today, settings):
+    from apps.sheets.services import import_job_fail, lost_message
+
+    settings.SHEETS_IMPORT_INLINE_BYTES = 1024  # queued, not run
+    upload(office_client, tidy([row(1, "甲项目")]))
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.PENDING
+    import_job_fail(job_id=job.pk, message=lost_message())
+    html = office_client.get(reverse("web:sheet-import-job", args=[job.pk])).content.decode()
+    assert "<h2>导入未完成</h2>" in html
+    assert "导入中断：后台导入已有 10 分钟没有任何进展" in html
+    assert "请按下表在 Excel 中改正" not in html
+    assert "重新上传" in html
+    assert office_client.get(reverse("web:sheet-import-status", args=[job.pk])).json()["status"] == "failed"

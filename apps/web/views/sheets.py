@@ -1,6 +1,8 @@
-"""导入调度表: the office uploads its Excel 调度表; a small file is imported at once, a large one by a
-worker with a progress bar. A file with any bad row imports nothing and shows every error (行号,
-列, 错误说明). The template download is the sheet the import reads best.
+"""导入调度表 and 导入往年完成投资: the office uploads an Excel file; a small file (by bytes uploaded,
+SHEETS_IMPORT_INLINE_BYTES) is imported at once, anything larger by a worker with a progress bar;
+the request never parses a large file. A file with any bad row imports nothing and shows every
+error (行号, 列, 错误说明); a job whose worker died or ran out of time shows that, and what to do.
+The template download is the sheet the import reads best.
 
 What a row may be and who may import are the importer's and the policy's (apps/sheets,
 apps/accounts/policy.py); these views only carry the file there and show what came back."""
@@ -20,12 +22,19 @@ from django.views.decorators.http import require_http_methods
 
 from apps.accounts.policy import decide
 from apps.progress.models import HistoricalCompletion
-from apps.sheets.history import history_import, history_template
-from apps.sheets.models import ImportJob, ImportStatus
-from apps.sheets.reader import MB, SheetError, check_size, max_bytes
-from apps.sheets.services import import_job_create, import_job_requeue_if_lost, import_job_start
+from apps.sheets.errors import RowError, SheetError
+from apps.sheets.history import HistoryImport, history_template
+from apps.sheets.models import ImportJob, ImportKind, ImportStatus
+from apps.sheets.services import (
+    import_job_create,
+    import_job_fail_if_stale,
+    import_job_requeue_if_lost,
+    import_job_start,
+    import_job_worker_state,
+)
 from apps.sheets.template import template_workbook
 from apps.sheets.xlsx import xlsx_response
+from apps.sheets.xlsxread import MB, check_size, max_bytes
 
 from .common import call_service
 
@@ -125,19 +134,18 @@ def _progress(job: ImportJob) -> dict:
     """Where a running job is: its worker writes progress to the result backend (the rows are
     written in one transaction nobody sees before it commits)."""
     done, total, phase = job.processed_rows, job.total_rows, ""
-    if job.status == ImportStatus.RUNNING and job.task_id:
+    if job.status == ImportStatus.RUNNING:
         try:
-            from apps.sheets.tasks import import_sheet_task
-
-            result = import_sheet_task.AsyncResult(job.task_id)
-            if result.state == "PROGRESS" and isinstance(result.info, dict):
-                done, total, phase = int(result.info.get("done", 0)), int(result.info.get("total", 0)), str(result.info.get("phase", ""))
+            state = import_job_worker_state(job)
         except Exception as exc:  # the backend is unreachable: the bar waits, the import goes on
             logger.info("调度表导入 %s 的进度读取失败：%s", job.pk, exc)
+            state = None
+        if state:
+            done, total, phase = int(state.get("done", 0)), int(state.get("total", 0)), str(state.get("phase", ""))
     if job.status == ImportStatus.SUCCEEDED:
         done = total = max(job.total_rows, 1)
     percent = int(done * 100 / total) if total else 0
-    label = {"validating": "正在校验", "importing": "正在写入"}.get(phase, job.get_status_display())
+    label = {"reading": "正在读取", "validating": "正在校验", "importing": "正在写入"}.get(phase, job.get_status_display())
     return {
         "status": job.status,
         "label": label,
@@ -148,14 +156,22 @@ def _progress(job: ImportJob) -> dict:
     }
 
 
+def _watch(job: ImportJob) -> ImportJob:
+    """What the status poll does for a job that is not finished: publish a message the broker never
+    took again; end as failed a job whose worker was lost."""
+    if job.status == ImportStatus.PENDING:
+        import_job_requeue_if_lost(job=job)
+    elif job.status == ImportStatus.RUNNING and import_job_fail_if_stale(job=job):
+        job = _job_or_404(job.pk)
+    return job
+
+
 @login_required
 def sheet_import_job(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _may_import(request)
     if not decision:
         return _forbidden(request, decision.reason)
-    job = _job_or_404(pk)
-    if job.status == ImportStatus.PENDING:
-        import_job_requeue_if_lost(job=job)
+    job = _watch(_job_or_404(pk))
     errors = job.errors or []
     form = ImportForm(initial={"year": job.year or timezone.localdate().year})
     return render(
@@ -179,9 +195,7 @@ def sheet_import_status(request: HttpRequest, pk: int) -> JsonResponse:
     decision = _may_import(request)
     if not decision:
         return JsonResponse({"detail": decision.reason}, status=403)
-    job = _job_or_404(pk)
-    if job.status == ImportStatus.PENDING:
-        import_job_requeue_if_lost(job=job)
+    job = _watch(_job_or_404(pk))
     return JsonResponse(_progress(job))
 
 
@@ -204,13 +218,18 @@ def history_import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            check_size(upload.size)
-            outcome = call_service(history_import, actor=request.user, content=upload.read(), file_name=upload.name)
+            check_size(upload.size)  # before a byte of it is read
         except SheetError as exc:
             form.add_error("file", exc.errors[0].message)
         else:
+            outcome = call_service(
+                import_job_create, actor=request.user, kind=ImportKind.HISTORY, file_name=upload.name, content=upload.read()
+            )
             if outcome.ok:
-                result = outcome.value
+                job = import_job_start(job=outcome.value)
+                if not job.is_finished:  # a large file: the worker imports it, the job page follows it
+                    return redirect("web:sheet-import-job", pk=job.pk)
+                result = _history_result(job)
             else:
                 for message in outcome.all_messages:
                     form.add_error(None, message)
@@ -225,6 +244,15 @@ def history_import_page(request: HttpRequest) -> HttpResponse:
             "max_mb": max_bytes() // MB,
             "year": timezone.localdate().year - 1,
         },
+    )
+
+
+def _history_result(job: ImportJob) -> HistoryImport:
+    return HistoryImport(
+        rows=job.total_rows,
+        created=job.created_count,
+        updated=job.updated_count,
+        errors=[RowError(e.get("row"), e.get("column", ""), e.get("message", "")) for e in job.errors or []],
     )
 
 
