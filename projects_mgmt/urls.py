@@ -5,10 +5,6 @@ from apps.api.docs import RedocView, SchemaView, SwaggerView, redoc_bundle
 
 from .api_router import build_urls
 
-admin.site.site_header = "重点项目清单化管理系统"
-admin.site.site_title = "重点项目清单化管理系统"
-admin.site.index_title = "台账管理"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(build_urls())),

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 
+from apps.progress.models import ProgressReport, ReportStatus
 from tests.api.world import build_world, items_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -72,3 +73,39 @@ def test_a_page_that_fails_is_a_chinese_500_and_its_traceback_is_logged(world, m
     assert "错误已记录" in html
     record = next(r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR")
     assert record.exc_info[0] is RuntimeError
+
+
+def test_a_leader_refused_a_comment_on_another_leaders_project_gets_a_403_not_a_redirect(world):
+    # on main: a 302 back to 我的清单 with a message; a refusal of the policy is a 403 saying why
+    response = client_for(world.users["leader"]).post(f"/projects/{world.other.pk}/instruct/", {"text": "越权批示"})
+    html = assert_chinese_page(response, 403)
+    assert "包保领导只能对本人包保的项目发表意见。" in html
+    assert not world.other.comments.exists()
+
+
+def test_an_approval_the_role_may_not_give_is_a_403_not_a_200(world):
+    # given a submitted report and a department user who can open its review page
+    report = world.items["submitted"]
+    client = client_for(world.users["department"])
+    # when it posts 审核通过 (on main: the review page again, 200, with the reason above it)
+    response = client.post(f"/reports/{report.pk}/review/", {"action": "approve"})
+    # then it is a 403 that says why, and the report is unchanged
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "项目办" in html
+    assert ProgressReport.objects.get(pk=report.pk).status == ReportStatus.SUBMITTED
+
+
+def test_a_form_the_role_may_not_submit_is_a_403_also_after_the_form(world, monkeypatch):
+    # a refusal raised by the service itself (the page asked the policy first and was let through)
+    from apps.accounts.policy import PolicyDenied
+    from apps.web.views import forms
+
+    def refuse(**kwargs):
+        raise PolicyDenied("项目已归档，不能再修改。")
+
+    monkeypatch.setattr(forms, "project_comment_add", refuse)
+    response = client_for(world.users["office"]).post(f"/projects/{world.own.pk}/comments/new/", {"kind": "comment", "text": "意见"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "项目已归档，不能再修改。" in html
