@@ -215,7 +215,7 @@ TYPE_NAMES = {
 
 
 def _shown(value: Any) -> str:
-    return "null" if value is None else str(value)
+    return "null" if value is None else "空字符串" if value == "" else str(value)
 
 
 def _enum_values(schema: dict, registry: Registry) -> list | None:
@@ -262,7 +262,7 @@ def message(error: SchemaError, registry: Registry) -> str:
     if keyword in ("enum", "anyOf", "oneOf", "allOf"):
         values = _enum_values(schema, registry)
         if values is not None:
-            shown = "、".join(_shown(v) if v != "" else "空字符串" for v in values)
+            shown = "、".join(dict.fromkeys(_shown(v) for v in values))
             return f"不支持的值：{_shown(error.instance)}。可用：{shown}。"
         best = min(error.context, key=lambda e: len(e.path), default=None) if error.context else None
         return message(best, registry) if best is not None else "不符合接口文档的格式。"

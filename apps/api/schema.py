@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -60,6 +61,35 @@ ERROR_DESCRIPTIONS = {
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 LOCATION = {"description": "新建对象的地址（详情接口）", "schema": {"type": "string", "format": "uri"}}
+
+
+def split_upload_bodies(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: an action that takes a file (a `format: binary` field) documents
+    two bodies, because a file travels only in multipart: in JSON the field can only be null or left
+    out, in multipart it is a file, never null. drf-spectacular gives both media types one schema."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            if "multipart/form-data" not in content or "application/json" not in content:
+                continue
+            name = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            files = [key for key, prop in schemas[name].get("properties", {}).items() if prop.get("format") == "binary"]
+            if not files:
+                continue
+            json_name = name.removesuffix("Request") + "JsonRequest"
+            json_body = copy.deepcopy(schemas[name])
+            for key in files:
+                label = json_body["properties"][key].get("description", key).split("（")[0]
+                json_body["properties"][key] = {
+                    "nullable": True,
+                    "enum": [None],
+                    "description": f"{label}：JSON 请求体中只能为 null 或省略，上传文件请用 multipart/form-data",
+                }
+                schemas[name]["properties"][key].pop("nullable", None)
+            schemas[json_name] = json_body
+            content["application/json"]["schema"] = {"$ref": f"#/components/schemas/{json_name}"}
+    return result
 
 
 def close_request_bodies(result, generator, request, public):

@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.split_upload_bodies",
         "apps.api.schema.close_request_bodies",
         "apps.api.schema.add_examples",
         "apps.api.schema.add_links",

@@ -376,3 +376,21 @@ def test_a_nul_character_anywhere_is_a_chinese_400_never_a_500(world, method, ur
     body = assert_refused(response, name)
     assert body["errors"][name] == ["不能包含空字符（U+0000）。"]
     assert snapshot() == before
+
+
+def test_an_upload_field_in_a_json_body_can_only_be_null(world, schema):
+    # a file travels in multipart; in JSON the schema says null or nothing, and so does the API
+    problem = world.items["resolved_problem"]
+    client = world.client("office")
+    body = assert_refused(client.post(f"/api/v1/problems/{problem.pk}/close/", {"evidence": "佐证.pdf"}, format="json"), "evidence")
+    assert body["errors"]["evidence"] == ["不支持的值：佐证.pdf。可用：null。"]
+    assert client.post(f"/api/v1/problems/{problem.pk}/close/", {"evidence": None}, format="json").status_code == 200
+    content = schema["paths"]["/api/v1/problems/{id}/close/"]["post"]["requestBody"]["content"]
+    json_body = schema["components"]["schemas"][content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    multipart = schema["components"]["schemas"][content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert json_body["properties"]["evidence"]["enum"] == [None]
+    assert multipart["properties"]["evidence"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "销号佐证材料（multipart 上传，可选）",
+    }
