@@ -286,6 +286,8 @@ def message(error: SchemaError, registry: Registry) -> str:
         return "该字段是必填项。"
     if keyword == "additionalProperties":
         return "不支持的字段。"
+    if keyword == "minProperties":
+        return "请求体不能为空（不上传文件时请用 JSON 请求体）。"
     if keyword == "minItems":
         return f"至少 {expected} 项。"
     if keyword == "maxItems":

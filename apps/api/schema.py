@@ -66,7 +66,8 @@ LOCATION = {"description": "新建对象的地址（详情接口）", "schema": 
 def split_upload_bodies(result, generator, request, public):
     """POSTPROCESSING_HOOKS entry: an action that takes a file (a `format: binary` field) documents
     two bodies, because a file travels only in multipart: in JSON the field can only be null or left
-    out, in multipart it is a file, never null. drf-spectacular gives both media types one schema."""
+    out, in multipart it is a file, never null, and the form is not empty. drf-spectacular gives both
+    media types one schema."""
     schemas = result.get("components", {}).get("schemas", {})
     for item in result.get("paths", {}).values():
         for operation in item.values():
@@ -87,6 +88,8 @@ def split_upload_bodies(result, generator, request, public):
                     "description": f"{label}：JSON 请求体中只能为 null 或省略，上传文件请用 multipart/form-data",
                 }
                 schemas[name]["properties"][key].pop("nullable", None)
+            # An empty form says nothing (and a malformed part reads as one): without a file, JSON.
+            schemas[name]["minProperties"] = 1
             schemas[json_name] = json_body
             content["application/json"]["schema"] = {"$ref": f"#/components/schemas/{json_name}"}
     return result

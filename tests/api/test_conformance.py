@@ -396,3 +396,15 @@ def test_an_upload_field_in_a_json_body_can_only_be_null(world, schema):
         "format": "binary",
         "description": "销号佐证材料（multipart 上传，可选）",
     }
+
+
+def test_an_empty_multipart_form_is_refused(world):
+    # a part without headers reads as no field at all: a "close with this file" that says nothing
+    problem = world.items["resolved_problem"]
+    boundary = "52ae4a617d387bcd31f498139816502a"
+    body = f"--{boundary}\r\nNone--{boundary}--\r\n"
+    response = world.client("office").generic(
+        "POST", f"/api/v1/problems/{problem.pk}/close/", body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert_refused(response, None)
+    assert Problem.objects.get(pk=problem.pk).status == "resolved"
