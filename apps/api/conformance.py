@@ -104,7 +104,9 @@ def _json_schema(node: Any) -> Any:
         return [_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _json_schema(value) for key, value in node.items() if key not in ("nullable", "example", "examples")}
+    out = {key: _json_schema(value) for key, value in node.items() if key not in ("nullable", "example", "examples", "properties")}
+    if isinstance(node.get("properties"), dict):  # field names, not keywords: a field may be called "example"
+        out["properties"] = {name: _json_schema(value) for name, value in node["properties"].items()}
     ref = out.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/"):
         out["$ref"] = DOCUMENT_URI + ref
