@@ -21,7 +21,8 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = Region
         django_get_or_create = ("code",)
 
-    # 12 digits (a village-level code): a long test session creates more than the 999 a 9-digit code holds.
+    # 12 digits (a village-level code): a 9-digit one ran out after 999 regions in one test session
+    # and the 1000th was refused by the model ("行政区划代码应为6、9或12位数字"), failing later tests.
     code = factory.Sequence(lambda n: f"433126{n:06d}")
     name = factory.Sequence(lambda n: f"测试镇{n}")
     kind = RegionKind.TOWN

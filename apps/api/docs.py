@@ -10,7 +10,10 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
+
+from .errors import json_error_response
 
 BUNDLE = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
 REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
@@ -30,7 +33,31 @@ def redoc_bundle_text() -> str:
     return text
 
 
-@require_GET
 @cache_control(max_age=86400, public=True)
 def redoc_bundle(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return json_error_response(405, code="method_not_allowed", headers={"Allow": "GET, HEAD"})
     return HttpResponse(redoc_bundle_text(), content_type="application/javascript; charset=utf-8")
+
+
+class JsonErrors:
+    """An error of the schema or a docs page in the API's JSON shape, not in the page's own format
+    (the schema's YAML, the docs' HTML): every error under /api/ is JSON."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(JsonErrors, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(JsonErrors, SpectacularSwaggerSplitView):
+    pass
+
+
+class RedocView(JsonErrors, SpectacularRedocView):
+    pass

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,6 +25,7 @@ MESSAGES = {
     status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "请求数据过大。",
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "不支持的请求数据格式。",
     status.HTTP_429_TOO_MANY_REQUESTS: "请求过于频繁，请稍后再试。",
+    status.HTTP_500_INTERNAL_SERVER_ERROR: "服务器内部错误，已记录，请稍后再试或联系系统管理员。",
 }
 
 
@@ -35,6 +36,15 @@ THROTTLE_FALLBACK_WAIT = 60
 
 def throttled_message(wait: int) -> str:
     return f"请求过于频繁，已被限流，请 {wait} 秒后再试。"
+
+
+def json_error_response(status_code: int, *, message: str | None = None, code: str = "error", headers: dict | None = None) -> JsonResponse:
+    """The one error shape outside DRF: Django's 404/500 handlers and plain views under /api/."""
+    body = {"code": code, "message": message or MESSAGES.get(status_code, "请求失败。"), "errors": {}}
+    response = JsonResponse(body, status=status_code, json_dumps_params={"ensure_ascii": False})
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -65,6 +75,8 @@ def _fallback(exc, status_code: int) -> str:
     # A few DRF and parser messages have no Chinese translation; users still read Chinese.
     if isinstance(exc, exceptions.ParseError):
         return "请求数据不是合法的 JSON。"
+    if isinstance(exc, exceptions.PermissionDenied) and "CSRF" in str(exc.detail):
+        return "CSRF 校验未通过：以浏览器登录会话调用接口的修改请求须带 X-CSRFToken 请求头（或改用接口令牌）。"
     if status_code == 400:
         return "请求数据有误或为空。"
     return MESSAGES.get(status_code, "请求失败。")

@@ -13,10 +13,16 @@ from rest_framework.filters import OrderingFilter
 from apps.core.models import Light
 from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 
+from .conformance import parse_aware_datetime
+
 MAX_ID = 2**63 - 1
+YEARS = (1900, 2200)
+AMOUNT_LIMIT = 10**12
 
 
-@extend_schema_field(OpenApiTypes.INT64)
+# Each filter's schema states the range it accepts, so the API's check (strict.ConformsToSchema)
+# and the filter refuse the same values.
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(df.NumberFilter):
     """An object id: a positive integer that fits the database, else a 400 (never an overflow 500)."""
 
@@ -28,15 +34,15 @@ class IdFilter(df.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]})
 class YearFilter(IdFilter):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1900)
-        kwargs.setdefault("max_value", 2200)
+        kwargs.setdefault("min_value", YEARS[0])
+        kwargs.setdefault("max_value", YEARS[1])
         super().__init__(*args, **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 12})
 class MonthFilter(IdFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -44,12 +50,33 @@ class MonthFilter(IdFilter):
         super().__init__(*args, **kwargs)
 
 
+class AwareDateTimeField(forms.Field):
+    """An RFC 3339 date-time with its offset (conformance.parse_aware_datetime): the API's reading,
+    for the pages too, so an offset PostgreSQL cannot hold is a form error, never a 500."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_aware_datetime(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeFilter(df.Filter):
+    field_class = AwareDateTimeField
+
+
+# A decimal string like the amounts in bodies: "number" would promise 1e-05 and 0.125, which the
+# filter refuses (14 digits, 2 decimals).
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d{1,12}(?:\.\d{1,2})?$"})
 class AmountFilter(df.NumberFilter):
     """An amount in 万元 within what the ledger can hold (14 digits, 2 decimals)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", -(10**12))
-        kwargs.setdefault("max_value", 10**12)
+        kwargs.setdefault("min_value", -AMOUNT_LIMIT)
+        kwargs.setdefault("max_value", AMOUNT_LIMIT)
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
@@ -62,7 +89,7 @@ class ProjectItemFilter(df.FilterSet):
     category = df.CharFilter(field_name="project__category__code", label="项目类别编码")
     leader = IdFilter(method="filter_leader", label="包保领导ID")
     region = IdFilter(method="filter_region", label="区划ID（含下级）")
-    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
+    updated_since = AwareDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
 
     def filter_leader(self, qs, name, value):
         return qs.filter(
@@ -105,9 +132,10 @@ class StrictOrderingFilter(OrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param)
-        if raw is None or not raw.strip():
+        if not raw:
             return self.get_default_ordering(view)
-        fields = [term.strip() for term in raw.split(",")]
+        # Terms exactly as the schema's enum lists them: " name" is not "name".
+        fields = raw.split(",")
         valid = set(self.terms(view))
         unknown = [term for term in fields if term.removeprefix("-") not in valid]
         if unknown:

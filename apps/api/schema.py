@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import re
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
 
 from .strict import record_operation
 
@@ -56,6 +60,153 @@ ERROR_DESCRIPTIONS = {
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+LOCATION = {"description": "新建对象的地址（详情接口）", "schema": {"type": "string", "format": "uri"}}
+
+
+def split_upload_bodies(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: an action that takes a file (a `format: binary` field) documents
+    two bodies, because a file travels only in multipart: in JSON the field can only be null or left
+    out, in multipart it is a file, never null, and the form is not empty. drf-spectacular gives both
+    media types one schema."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            if "multipart/form-data" not in content or "application/json" not in content:
+                continue
+            name = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            files = [key for key, prop in schemas[name].get("properties", {}).items() if prop.get("format") == "binary"]
+            if not files:
+                continue
+            json_name = name.removesuffix("Request") + "JsonRequest"
+            json_body = copy.deepcopy(schemas[name])
+            for key in files:
+                label = json_body["properties"][key].get("description", key).split("（")[0]
+                json_body["properties"][key] = {
+                    "nullable": True,
+                    "enum": [None],
+                    "description": f"{label}：JSON 请求体中只能为 null 或省略，上传文件请用 multipart/form-data",
+                }
+                schemas[name]["properties"][key].pop("nullable", None)
+            # An empty form says nothing (and a malformed part reads as one): without a file, JSON.
+            schemas[name]["minProperties"] = 1
+            schemas[json_name] = json_body
+            content["application/json"]["schema"] = {"$ref": f"#/components/schemas/{json_name}"}
+    return result
+
+
+def close_request_bodies(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: a request body documents every field it takes, so an object in
+    one says `additionalProperties: false` — what strict.ConformsToSchema enforces."""
+    schemas = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def close(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                close(item)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/") and ref not in seen:
+            seen.add(ref)
+            close(schemas.get(ref.rsplit("/", 1)[1]))
+        if node.get("type") == "object" and "properties" in node:
+            node.setdefault("additionalProperties", False)
+        for key, value in node.items():
+            if key != "$ref":
+                close(value)
+
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for body in (operation.get("requestBody") or {}).get("content", {}).values():
+                close(body.get("schema"))
+    return result
+
+
+def add_links(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: OpenAPI links from where an object's id appears to what can be done
+    with it — a create's 201 and a detail's 200 to the object's operations (`$response.body#/id`), a
+    list's first row to its detail. Clients read where an id goes; schemathesis's stateful phase
+    follows them (create → read → update) instead of guessing."""
+    paths = result.get("paths", {})
+
+    def links(operations: list[dict], source: str) -> dict:
+        return {op["operationId"]: {"operationId": op["operationId"], "parameters": {"id": source}} for op in operations}
+
+    for path, item in paths.items():
+        detail = path + "{id}/"
+        if detail not in paths:
+            continue
+        on_object = [(p, method, op) for p, ops in paths.items() if p.startswith(detail) for method, op in ops.items()]
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if created is not None:
+            created["links"] = links([op for _, _, op in on_object], "$response.body#/id")
+        if "get" in paths[detail]:
+            listed = item.get("get", {}).get("responses", {}).get("200")
+            if listed is not None:
+                listed["links"] = links([paths[detail]["get"]], "$response.body#/results/0/id")
+            writes = [op for p, method, op in on_object if not (method == "get" and p == detail)]
+            paths[detail]["get"]["responses"]["200"]["links"] = links(writes, "$response.body#/id")
+    # An object's id is what another object's field of its name refers to: GET /projects/{id}/ → the
+    # `project` of a new milestone, problem, report, plan or parcel; a region's → a `region`.
+    schemas = result.get("components", {}).get("schemas", {})
+    for path, item in paths.items():
+        create = item.get("post")
+        if "{" in path or create is None or "requestBody" not in create:
+            continue
+        body = create["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        for name, field in schemas[body].get("properties", {}).items():
+            source = paths.get(f"{path.rsplit('/', 2)[0]}/{name}s/{{id}}/", {}).get("get")
+            if field.get("type") == "integer" and source is not None:
+                source["responses"]["200"].setdefault("links", {})[f"{create['operationId']}_{name}"] = {
+                    "operationId": create["operationId"],
+                    "requestBody": {name: "$response.body#/id"},
+                }
+    return result
+
+
+EXAMPLES = {"date": "2026-11-01", "date-time": "2026-11-01T00:00:00+08:00"}
+
+
+def add_examples(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: an example for each value whose format a client must get right
+    — dates, date-times with their offset, amounts as decimal strings — and for object ids, in
+    query parameters and request bodies. Swagger UI pre-fills them, and schemathesis's examples
+    phase starts from them."""
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def example_of(schema: dict):
+        fmt = schema.get("format")
+        if fmt in EXAMPLES:
+            return EXAMPLES[fmt]
+        if fmt == "decimal" and "pattern" in schema:
+            places = re.findall(r"\{1,(\d+)\}", schema["pattern"])
+            return "80" + ("." + "0" * int(places[1]) if len(places) > 1 else "")
+        return None
+
+    def fill(schema) -> None:
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            fill(schemas.get(schema["$ref"].rsplit("/", 1)[1]))
+        for prop in schema.get("properties", {}).values():
+            value = example_of(prop)
+            if value is not None:
+                prop.setdefault("example", value)
+            if prop.get("type") == "array":
+                fill(prop.get("items"))
+
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for param in operation.get("parameters", []):
+                value = 1 if param["in"] == "path" and param["schema"].get("type") == "integer" else example_of(param["schema"])
+                if value is not None:
+                    param.setdefault("example", value)
+            for body in (operation.get("requestBody") or {}).get("content", {}).values():
+                fill(body.get("schema"))
+    return result
 
 
 def add_tags(result, generator, request, public):
@@ -68,6 +219,15 @@ def add_tags(result, generator, request, public):
 class ApiAutoSchema(AutoSchema):
     """Chinese tags, the error responses each operation can give, cursor parameters on `sync`, and
     a record of each operation's query parameters for `strict.KnownQueryParameters`."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and "pattern" in schema and field.max_whole_digits:
+            # drf-spectacular's pattern also matches "", "-" and "." (refused); say exactly what is
+            # taken: digits, a point only before decimals, a minus sign only where negatives are allowed.
+            sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+            schema["pattern"] = rf"^{sign}\d{{1,{field.max_whole_digits}}}(?:\.\d{{1,{field.decimal_places}}})?$"
+        return schema
 
     def get_tags(self) -> list[str]:
         tags = super().get_tags()
@@ -90,6 +250,9 @@ class ApiAutoSchema(AutoSchema):
         for code in self.error_codes(query):
             if str(code) not in operation["responses"]:
                 operation["responses"][str(code)] = self.error_response(code)
+        created = operation["responses"].get("201")
+        if created is not None and getattr(self.view, "action", None) == "create":
+            created["headers"] = {"Location": LOCATION}  # viewsets.CreateMixin.create
         return operation
 
     def error_codes(self, query: set[str]) -> list[int]:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers
@@ -9,6 +8,7 @@ from rest_framework.response import Response
 
 from .deletions import RESOURCES, deletions_since
 from .pagination import PagePagination
+from .viewsets import updated_since
 
 
 class DeletionSerializer(serializers.Serializer):
@@ -35,11 +35,7 @@ class DeletionsView(generics.GenericAPIView):
         resource = request.query_params.get("resource")
         if resource not in RESOURCES:
             raise exceptions.ValidationError({"resource": [f"资源应为：{'、'.join(sorted(RESOURCES))}。"]})
-        since = None
-        if request.query_params.get("updated_since"):
-            since = parse_datetime(request.query_params["updated_since"].replace(" ", "+"))
-            if since is None or since.tzinfo is None:
-                raise exceptions.ValidationError({"updated_since": ["时间格式应为带时区的 ISO 8601，例如 2026-11-01T00:00:00+08:00。"]})
-        rows = deletions_since(resource=resource, since=since)
+        since = request.query_params.get("updated_since")
+        rows = deletions_since(resource=resource, since=None if since is None else updated_since(since))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response([{"id": r["id"], "deleted_at": r["history_date"]} for r in page])

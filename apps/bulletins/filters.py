@@ -1,11 +1,13 @@
 import django_filters as df
 
+from apps.api.filters import MonthFilter, YearFilter
+
 from .models import Bulletin
 
 
 class BulletinFilter(df.FilterSet):
-    year = df.NumberFilter(field_name="year", label="年度")
-    month = df.NumberFilter(field_name="month", label="月份")
+    year = YearFilter(field_name="year", label="年度")
+    month = MonthFilter(field_name="month", label="月份")
 
     class Meta:
         model = Bulletin

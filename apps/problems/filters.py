@@ -1,7 +1,7 @@
 import django_filters as df
 from django.db.models import Q
 
-from apps.api.filters import IdFilter, LightFilterMixin, ProjectItemFilter, YearFilter
+from apps.api.filters import AwareDateTimeFilter, IdFilter, LightFilterMixin, ProjectItemFilter, YearFilter
 
 from .models import NoticeStatus, NoticeType, Problem, ProblemCategory, ProblemStatus, SupervisionNotice
 
@@ -34,7 +34,7 @@ class SupervisionNoticeFilter(df.FilterSet):
     project = IdFilter(field_name="projects", label="涉及项目ID")
     issued_from = df.DateFilter(field_name="issued_on", lookup_expr="gte", label="发文日期起")
     issued_to = df.DateFilter(field_name="issued_on", lookup_expr="lte", label="发文日期止")
-    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
+    updated_since = AwareDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
 
     class Meta:
         model = SupervisionNotice

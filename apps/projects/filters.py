@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as df
 from django.db.models import Exists, OuterRef, Q
 
-from apps.api.filters import AmountFilter, IdFilter, YearFilter
+from apps.api.filters import AmountFilter, AwareDateTimeFilter, IdFilter, YearFilter
 from apps.core.models import Light
 
 from .models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
@@ -28,7 +28,7 @@ class ProjectFilter(df.FilterSet):
     light = df.ChoiceFilter(choices=Light.choices, field_name="light", label="预警灯")
     overdue = df.BooleanFilter(method="filter_overdue", label="有逾期事项（要件/节点、问题、计划开工、月报）")
     search = df.CharFilter(method="filter_search", label="搜索：项目名称、简称或项目代码")
-    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
+    updated_since = AwareDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
 
     class Meta:
         model = Project

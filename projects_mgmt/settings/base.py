@@ -24,7 +24,8 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with a site that refuses a signed-in user in Chinese (apps/core/admin_site.py).
+    "apps.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,7 +69,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, without the trailing-slash redirect under /api/ (a JSON 404 there instead).
+    "apps.api.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -411,13 +413,18 @@ REST_FRAMEWORK = {
         "apps.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # KnownQueryParameters refuses undocumented query parameters (400), after RolePermission's 401/403.
-    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.RolePermission", "apps.api.strict.KnownQueryParameters"],
+    # ConformsToSchema refuses what the OpenAPI schema does not allow (400), after RolePermission's 401/403.
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.RolePermission", "apps.api.strict.ConformsToSchema"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "apps.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "apps.api.browsable.BrowsableApiRenderer"],
+    # Bodies are JSON, typed as the schema says: a form field is text, so `0` for a boolean or
+    # "abc" for a number could not be told from a string. The actions that take a file
+    # (milestone complete, problem close) add multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "apps.api.schema.ApiAutoSchema",
@@ -456,7 +463,14 @@ SPECTACULAR_SETTINGS = {
     # Group operations by resource (projects, milestones, …) instead of one "v1" heap.
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.api.schema.add_tags"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.split_upload_bodies",
+        "apps.api.schema.close_request_bodies",
+        "apps.api.schema.add_examples",
+        "apps.api.schema.add_links",
+        "apps.api.schema.add_tags",
+    ],
     # Nothing leaves the machine: no online validator badge in Swagger UI (it loads an image from
     # validator.swagger.io), Redoc in the users' own fonts.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},

@@ -128,3 +128,103 @@ def test_unsupported_method_is_a_405(world):
     response = world.client("office").delete(f"/api/v1/projects/{world.own.pk}/")
     assert response.status_code == 405
     assert _chinese(response.json()["message"])
+
+
+# --- every 404/405/500 under /api/ is JSON in the one shape -----------------------------------------
+
+
+def assert_json_error(response, status: int) -> dict:
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert set(body) == {"code", "message", "errors"}
+    assert _chinese(body["message"]), body
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/projects/0.5/"),  # a detail id that is no integer (schemathesis: 18 HTML 404s on main)
+        ("get", "/api/v1/leaders/0.5/overdue/"),
+        ("post", "/api/v1/projects/0.5/archive/"),
+        ("post", "/api/v1/projects/-1/comments/"),  # a valid body (an invalid one is a 400 first)
+        ("get", "/api/v1/projects/1e3/"),
+        ("get", "/api/v1/projects/abc/"),
+        ("get", "/api/v1/nothing/"),
+        ("get", "/api/v1/projects/1//"),  # trailing-slash variants
+        ("get", "/api/v1/projects//"),
+        ("get", "/api/"),
+        ("get", "/api/v2/projects/"),
+    ],
+)
+def test_an_unknown_api_address_is_a_json_404(world, method, path):
+    body = {"kind": "comment", "text": "请加快进度"} if method == "post" else None
+    assert_json_error(getattr(world.client("office"), method)(path, body, format="json"), 404)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_api_address_without_its_trailing_slash_is_a_json_404_naming_the_right_one(world, method):
+    # not Django's 301, which would turn a POST into a GET
+    response = getattr(world.client("office"), method)("/api/v1/projects")
+    body = assert_json_error(response, 404)
+    assert "/api/v1/projects/" in body["message"]
+    assert Project.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("delete", "/api/v1/projects/{pk}/"),
+        ("put", "/api/v1/projects/"),
+        ("post", "/api/schema/"),  # the schema's own renderer is YAML; its errors are JSON
+        ("post", "/api/docs/"),
+        ("post", "/api/redoc/"),
+        ("post", "/api/redoc/redoc.standalone.js"),
+    ],
+)
+def test_a_method_the_api_does_not_take_is_a_json_405_with_allow(world, method, path):
+    response = getattr(world.client("office"), method)(path.format(pk=world.own.pk))
+    assert_json_error(response, 405)
+    assert "GET" in response["Allow"]
+
+
+def test_the_docs_and_the_schema_still_answer_get(world):
+    client = world.client("office")
+    assert client.get("/api/schema/").status_code == 200
+    assert client.head("/api/redoc/redoc.standalone.js").status_code == 200
+
+
+def test_an_unexpected_exception_in_a_view_is_a_json_500_and_its_traceback_is_logged(world, monkeypatch, caplog):
+    from apps.projects.api import views
+
+    def broken(**kwargs):
+        raise RuntimeError("selector exploded")
+
+    # given a selector that fails in a way no view handles
+    monkeypatch.setattr(views, "project_list", broken)
+    client = world.client("office")
+    client.raise_request_exception = False
+    # when a client asks for the list
+    with caplog.at_level("ERROR", logger="django.request"):
+        response = client.get("/api/v1/projects/")
+    # then it gets the one error shape in Chinese, nothing of the exception
+    body = assert_json_error(response, 500)
+    assert body["code"] == "server_error"
+    assert "exploded" not in response.content.decode()
+    # and the traceback is in the log for the administrator
+    record = next(r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR")
+    assert record.exc_info
+    assert record.exc_info[0] is RuntimeError
+    assert "/api/v1/projects/" in record.getMessage()
+
+
+def test_a_session_write_without_its_csrf_token_is_refused_in_chinese(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.users["office"])
+    response = client.patch(f"/api/v1/projects/{world.own.pk}/", {"remarks": "跨站修改"}, format="json")
+    body = assert_json_error(response, 403)
+    assert "CSRF" in body["message"]
+    assert Project.objects.get(pk=world.own.pk).remarks != "跨站修改"

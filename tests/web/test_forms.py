@@ -166,8 +166,21 @@ def land_form(**overrides) -> dict:
     return data | overrides
 
 
+# The API takes JSON typed as its schema says: counts and ids are numbers, amounts stay strings.
+INTEGER_FIELDS = {
+    "land_households_total",
+    "land_households_signed",
+    "demolish_households_total",
+    "demolish_signed",
+    "demolished",
+    "region",
+    "responsible_dept",
+    "coordinating_leader",
+}
+
+
 def as_api(data: dict, **extra) -> dict:
-    return {k: v for k, v in data.items() if v != ""} | extra
+    return {k: int(v) if k in INTEGER_FIELDS else v for k, v in data.items() if v != ""} | extra
 
 
 def test_a_department_adds_and_updates_a_parcel(world, items):
@@ -336,7 +349,8 @@ def test_only_the_office_closes_and_only_a_resolved_problem(world, items):
     assert "只有项目办可以销号问题。" in response.content.decode()
     # the office may not close a problem that is not resolved yet
     open_problem, office = items["problem"], world.users["office"]
-    api = api_refusal(office, "post", f"/api/v1/problems/{open_problem.pk}/close/", {}, multipart=True)
+    # (an empty multipart body is refused by the API's schema check before the service: JSON here)
+    api = api_refusal(office, "post", f"/api/v1/problems/{open_problem.pk}/close/", {})
     page = client_for(office).post(f"/problems/{open_problem.pk}/close/", {})
     assert_same_refusal(page, api)
     assert Problem.objects.get(pk=open_problem.pk).status == ProblemStatus.NEW

@@ -63,8 +63,10 @@ def test_a_leader_writes_an_instruction_from_the_list(signed_in, leader_user):
 def test_the_service_refuses_an_instruction_on_another_leaders_project(signed_in, leader_user):
     other = add_portfolio(1)[0]
     client = signed_in(leader_user)
-    response = client.post(f"/projects/{other.pk}/instruct/", {"text": "越权批示"}, follow=True)
-    assert "批示未保存" in response.content.decode()
+    response = client.post(f"/projects/{other.pk}/instruct/", {"text": "越权批示"})
+    # a refusal is a Chinese 403 that names the rule, not a redirect back to the list
+    assert response.status_code == 403
+    assert "包保领导只能对本人包保的项目发表意见。" in response.content.decode()
     assert not ProjectComment.objects.exists()
 
 

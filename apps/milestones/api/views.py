@@ -32,7 +32,7 @@ class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSe
     filterset_class = MilestoneFilter
     ordering_fields = ("planned_date", "updated_at", "light_rank", "id")
     ordering = ("planned_date", "id")
-    parser_classes = (JSONParser, MultiPartParser, FormParser)
+    # The upload action takes a larger body (the attachment); its parsers are on the action.
     upload_actions = frozenset({"complete"})
 
     def selector(self, user) -> QuerySet[Milestone]:
@@ -46,7 +46,8 @@ class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSe
         return milestone_update(actor=self.request.user, milestone=instance, data=data)
 
     @extend_schema(summary="办结要件（填写日期、文号，可上传批复文件）", request=MilestoneCompleteSerializer, responses=MilestoneSerializer)
-    @action(detail=True, methods=["post"])
+    # The one action that takes a file: multipart here, JSON only everywhere else (settings).
+    @action(detail=True, methods=["post"], parser_classes=(JSONParser, MultiPartParser, FormParser))
     def complete(self, request: Request, pk=None) -> Response:
         milestone = self.write_object()
         data = self.validated(MilestoneCompleteSerializer)

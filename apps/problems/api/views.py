@@ -38,7 +38,7 @@ class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
     filterset_class = ProblemFilter
     ordering_fields = ("deadline", "updated_at", "light_rank", "id")
     ordering = ("deadline", "id")
-    parser_classes = (JSONParser, MultiPartParser, FormParser)
+    # The upload action takes a larger body (the attachment); its parsers are on the action.
     upload_actions = frozenset({"close"})
 
     def selector(self, user) -> QuerySet[Problem]:
@@ -58,7 +58,8 @@ class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
         return self.respond(problem_resolve(actor=request.user, problem=problem, resolution=data["resolution"]))
 
     @extend_schema(summary="销号（项目办对已办结问题销号，可附佐证材料）", request=ProblemCloseSerializer, responses=ProblemSerializer)
-    @action(detail=True, methods=["post"])
+    # The one action that takes a file: multipart here, JSON only everywhere else (settings).
+    @action(detail=True, methods=["post"], parser_classes=(JSONParser, MultiPartParser, FormParser))
     def close(self, request: Request, pk=None) -> Response:
         problem = self.write_object()
         data = self.validated(ProblemCloseSerializer)

@@ -84,7 +84,7 @@ def bulletin_generate_view(request: HttpRequest) -> HttpResponse:
         for field, errors in outcome.errors.items():
             for error in errors:
                 form.add_error(None if field not in form.fields else field, error)
-        return _page(request, form, status=400)
+        return _page(request, form, status=outcome.status)
     bulletin = outcome.value
     sent = f"已发送给{bulletin.recipients}位领导" if bulletin.sent_at else (bulletin.send_note or "未发送")
     messages.success(request, f"已生成《{bulletin.title}》第{bulletin.version}版，{sent}。")

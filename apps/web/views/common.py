@@ -19,10 +19,17 @@ from apps.core.services import CONFLICT_MESSAGE
 class Outcome:
     value: Any = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # The policy refused (PermissionDenied): the page answers 403, not a form error's 400.
+    denied: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def status(self) -> int:
+        """The status of a page that shows these errors: 403 for a refusal, 400 for bad input."""
+        return 403 if self.denied else 400
 
     @property
     def all_messages(self) -> list[str]:
@@ -47,4 +54,4 @@ def call_service(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Outcom
     try:
         return Outcome(value=fn(*args, **kwargs))
     except (ValidationError, PermissionDenied, IntegrityError) as exc:
-        return Outcome(errors=service_errors(exc))
+        return Outcome(errors=service_errors(exc), denied=isinstance(exc, PermissionDenied))

@@ -48,7 +48,7 @@ def dossier_url(project: Project | None, anchor: str = "") -> str:
 
 
 def denied(request: HttpRequest, reason: str, *, back: str) -> HttpResponse:
-    return render(request, "web/forms/denied.html", {"reason": reason, "back": back}, status=403)
+    return render(request, "403.html", {"reason": reason, "back": back}, status=403)
 
 
 def form_page(
@@ -75,8 +75,10 @@ def form_page(
     if not decision:
         return denied(request, decision.reason, back=back)
     form_kwargs = form_kwargs or {}
+    status = 200
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, **form_kwargs)
+        status = 400
         if form.is_valid():
             outcome = call_service(service, form.cleaned_data)
             if outcome.ok:
@@ -84,10 +86,11 @@ def form_page(
                 messages.success(request, message)
                 return redirect(url)
             show_service_errors(form, outcome.errors)
+            status = outcome.status
     else:
         form = form_class(initial=initial, **form_kwargs) if initial is not None else form_class(**form_kwargs)
     context = {"form": form, "title": title, "subject": subject, "submit": submit, "project": project, "back": back}
-    return render(request, "web/forms/form.html", context, status=400 if form.errors else 200)
+    return render(request, "web/forms/form.html", context, status=status)
 
 
 @login_required

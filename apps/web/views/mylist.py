@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -160,6 +161,8 @@ def instruct(request: HttpRequest, pk: int) -> HttpResponse:
     outcome = call_service(
         project_comment_add, actor=request.user, project=project, kind=CommentKind.INSTRUCTION, text=request.POST.get("text", "")
     )
+    if outcome.denied:  # a role that may not write a 批示 here: a Chinese 403 (errors.permission_denied)
+        raise PermissionDenied("；".join(outcome.all_messages))
     if outcome.ok:
         messages.success(request, f"已对“{project.name}”作出批示。")
     else:

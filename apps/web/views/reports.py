@@ -52,7 +52,7 @@ CHOOSE_ACTION = "请选择要执行的操作。"
 
 
 def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "web/reports/forbidden.html", {"reason": reason}, status=403)
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def _dossier_url(project_id: int) -> str:
@@ -172,6 +172,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     buttons = buttons_for(request.user, report)
     errors: list[str] = []
     form = None
+    status = 200  # a form with errors is re-shown as before; a refusal of the policy is a 403
     if request.method == "POST":
         form = ReportEditForm(request.POST)
         action = request.POST.get("action", "save")
@@ -195,6 +196,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, f"已保存{_period(report)}月报的修改。")
                 return redirect(_dossier_url(report.project_id))
             form.add_service_errors(outcome.errors)
+            status = 403 if outcome.denied else status
         if not buttons.save:  # a read-only page shows the refusal above the report
             errors = [m for ms in form.errors.values() for m in ms]
             form = None
@@ -205,6 +207,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "web/reports/report_detail.html",
         {"report": report, "form": form, "buttons": buttons, "errors": errors, "history": _history(report)},
+        status=status,
     )
 
 
@@ -232,6 +235,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     buttons = buttons_for(request.user, report)
     return_form = ReturnForm()
     errors: list[str] = []
+    status = 200  # errors are shown above the report as before; a refusal of the policy is a 403
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "approve":
@@ -240,6 +244,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"已审核通过“{report.project.name}”{_period(report)}月报。")
                 return redirect("web:report-review-list")
             errors = outcome.all_messages
+            status = 403 if outcome.denied else status
         elif action == "return":
             return_form = ReturnForm(request.POST)
             return_form.is_valid()
@@ -249,6 +254,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"已退回“{report.project.name}”{_period(report)}月报，待责任单位修改后重新提交。")
                 return redirect("web:report-review-list")
             return_form.add_service_errors(outcome.errors)
+            status = 403 if outcome.denied else status
             if not buttons.return_:  # no return form on this page: the refusal goes above the report
                 errors = outcome.all_messages
         else:
@@ -264,6 +270,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": report_plan_figures(report),
             "review_list": may(request.user, "approve", ProgressReport),
         },
+        status=status,
     )
 
 
