@@ -41,6 +41,11 @@ class Web:
         self.server = Gunicorn(workers=workers, env=env, log_path=folder / f"web-{uuid.uuid4().hex[:8]}.log")
         self.port = self.server.port
 
+    @property
+    def proc(self):
+        """The gunicorn master process (tests/core/test_pg_restart.py checks it was never restarted)."""
+        return self.server.proc
+
     def get(self, path: str, token: str | None = None) -> tuple[int, dict]:
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")  # noqa: S310 - loopback
         if token:
