@@ -5,6 +5,8 @@ these views ask the policy before showing a form, carry the input there and show
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -68,7 +70,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     page = Paginator(users_for_password_reset(actor=request.user, query=query), USERS_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(user, decide(request.user, "change", user)) for user in page.object_list]
-    return render(request, "web/account/user_list.html", {"page": page, "rows": rows, "q": query})
+    pager_query = urlencode({"q": query}) if query else ""
+    return render(request, "web/account/user_list.html", {"page": page, "rows": rows, "q": query, "query": pager_query})
 
 
 @never_cache
