@@ -123,6 +123,8 @@ class ProjectPeriodFigures:
     project_id: int
     total_investment: Decimal
     carry_over: Decimal = ZERO
+    name: str = ""
+    planned_start: dt.date | None = None
     build_status: str = ""
     actual_start: dt.date | None = None
     actual_finish: dt.date | None = None
@@ -309,15 +311,24 @@ def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[obje
     return [(key, label, members.get(pk, {})) for pk, key, label in groups]
 
 
-def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | None = None, projects: QuerySet[Project] | None = None):
+def portfolio_groups(
+    *,
+    group_by: str,
+    year: int,
+    month: int,
+    today: dt.date | None = None,
+    projects: QuerySet[Project] | None = None,
+    rows: dict[int, ProjectPeriodFigures] | None = None,
+):
     """(key, label, figures) per category, lead department, region or lead leader — each group's
-    figures are portfolio_figures over its projects, computed from one read of every project, so the
-    number of queries does not grow with the number of groups."""
+    figures are portfolio_figures over its projects, computed from one read of every project (or the
+    caller's `rows` of the same period), so the number of queries does not grow with the groups."""
     if not 1 <= month <= 12:
         raise ValueError("月份应在1至12之间。")
     projects = active_projects() if projects is None else projects
     groups = group_members(group_by, projects)
-    rows = period_rows(year=year, month=month, today=today or timezone.localdate(), projects=projects)
+    if rows is None:
+        rows = period_rows(year=year, month=month, today=today or timezone.localdate(), projects=projects)
     for key, label, ids in groups:
         members = [rows[pk] for pk in ids if pk in rows]
         if members:
