@@ -36,6 +36,7 @@ from apps.projects.models import (
     Project,
     ResponsibilityRole,
 )
+from apps.workcalendar.periods import Period
 
 VERSION = "0.9"  # the package's `version` is major.minor (schema pattern ^(\d+\.)(\d+)$)
 CURRENCY = "CNY"
@@ -166,8 +167,8 @@ def moment(when: dt.datetime | None) -> str | None:
 
 
 def month_period(year: int, month: int) -> dict:
-    start = dt.date(year, month, 1)
-    end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    period = Period(year, month)
+    start, end = period.first_day, period.last_day
     return {"startDate": date_time(start), "endDate": dt.datetime.combine(end, dt.time(23, 59, 59), tzinfo=_tz()).isoformat()}
 
 

@@ -3,6 +3,7 @@ rankings, OC4IDS, lights, the due registry, reminders, the import's templates) c
 month arithmetic lives beside them in `apps.workcalendar.periods`.
 `tests/core/test_one_definition.py` fails when a second definition appears.
 
+- **On the ledger**: not archived — what lists show (a withdrawn project with its stage).
 - **Live project** (在库项目): not archived and not withdrawn (退库). Only live projects count in any
   figure, carry items that fall due, or get a light.
 - **Started** (已开工) by a day: its 实际开工日期 is on or before that day. The start facts (状态,
@@ -39,12 +40,17 @@ CONTINUING_ROLES = (AnnualRole.CONTINUING, AnnualRole.COMPLETING)
 FIGURE_DEPT_ROLE = ResponsibilityRole.LEAD_DEPT  # whose project it is, in every figure
 
 
-# --- live ----------------------------------------------------------------------------------
+# --- on the ledger, live --------------------------------------------------------------------
+
+
+def on_ledger_q(prefix: str = "") -> Q:
+    """Projects on the ledger (not archived): what the lists show, withdrawn ones with their stage."""
+    return Q(**{f"{prefix}archived_at__isnull": True})
 
 
 def live_q(prefix: str = "") -> Q:
     """A Q on Project (prefix "" ) or on a model with a project (prefix "project__")."""
-    return Q(**{f"{prefix}archived_at__isnull": True}) & ~Q(**{f"{prefix}pool_stage": PoolStage.WITHDRAWN})
+    return on_ledger_q(prefix) & ~Q(**{f"{prefix}pool_stage": PoolStage.WITHDRAWN})
 
 
 def is_live(project: Project) -> bool:

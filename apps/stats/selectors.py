@@ -34,7 +34,7 @@ from django.utils import timezone
 from apps.core.models import Light
 from apps.lights.selectors import period_light_context, project_ranks
 from apps.milestones.models import Milestone
-from apps.milestones.notions import done_on_time_q, due_this_year_q
+from apps.milestones.notions import done_late_q, done_on_time_q, due_this_year_q
 from apps.progress.models import HistoricalCompletion, ProgressReport, ReportStatus
 from apps.projects import notions
 from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, MonthlyTarget, Project
@@ -80,6 +80,7 @@ class PortfolioFigures:
     under_construction_plan: Decimal = ZERO  # 在建项目的年度计划投资 (the sentence pairs it with the count)
     milestones_due: int = 0
     milestones_on_time: int = 0
+    milestones_done_late: int = 0  # 逾期办结: done, but after the planned date
     milestone_on_time_rate: Decimal | None = None
     lights: dict[str, int] = field(default_factory=dict)
 
@@ -144,6 +145,7 @@ class ProjectPeriodFigures:
     light_parts: dict[str, int] = field(default_factory=dict)  # the light's reasons: kind → 2 red / 1 yellow
     milestones_due: int = 0
     milestones_on_time: int = 0
+    milestones_done_late: int = 0
 
     @property
     def going(self) -> bool:
@@ -174,9 +176,11 @@ def project_period_figures(*, year: int, month: int, today: dt.date, projects: Q
     projects = projects.order_by()
     fields = (
         "pk",
+        "name",
         "total_investment",
         "carry_over_completed",
         "build_status",
+        "planned_start",
         "actual_start",
         "actual_finish",
         "pool_stage",
@@ -184,7 +188,16 @@ def project_period_figures(*, year: int, month: int, today: dt.date, projects: Q
     )
     stubs = {values[0]: Project(**dict(zip(fields, values, strict=True))) for values in projects.values_list(*fields)}
     rows = {
-        pk: ProjectPeriodFigures(pk, p.total_investment, p.carry_over_completed or ZERO, p.build_status, p.actual_start, p.actual_finish)
+        pk: ProjectPeriodFigures(
+            pk,
+            p.total_investment,
+            p.carry_over_completed or ZERO,
+            name=p.name,
+            planned_start=p.planned_start,
+            build_status=p.build_status,
+            actual_start=p.actual_start,
+            actual_finish=p.actual_finish,
+        )
         for pk, p in stubs.items()
     }
     plans = {plan.project_id: plan for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by()}
@@ -218,8 +231,9 @@ def project_period_figures(*, year: int, month: int, today: dt.date, projects: Q
         r.light = (Light.RED if rank == 2 else Light.YELLOW if rank == 1 else Light.GREEN).value
         r.light_parts = dict(ranks.parts.get(pk, {}))
     due = _due_milestones(projects, period=period, today=today).order_by().values_list("project_id")
-    for pk, n, on_time in due.annotate(n=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME)):
-        rows[pk].milestones_due, rows[pk].milestones_on_time = n, on_time
+    tallies = due.annotate(n=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME), late=Count("id", filter=done_late_q()))
+    for pk, n, on_time, late in tallies:
+        rows[pk].milestones_due, rows[pk].milestones_on_time, rows[pk].milestones_done_late = n, on_time, late
     return rows
 
 
@@ -251,6 +265,7 @@ def figures_of(rows: list[ProjectPeriodFigures], *, year: int, month: int) -> Po
     f.under_construction_plan = _sum(sum((r.annual_plan for r in building), ZERO))
     f.milestones_due = sum(r.milestones_due for r in rows)
     f.milestones_on_time = sum(r.milestones_on_time for r in rows)
+    f.milestones_done_late = sum(r.milestones_done_late for r in rows)
     f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
     by_light = Counter(r.light for r in rows)
     f.lights = {light.value: by_light.get(light.value, 0) for light in Light}

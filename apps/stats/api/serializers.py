@@ -41,6 +41,7 @@ class FiguresSerializer(serializers.Serializer):
     under_construction_plan = serializers.DecimalField(**MONEY, help_text="在建项目的年度计划投资（万元）")
     milestones_due = serializers.IntegerField(help_text="本年至报告期末（不超过昨天）到期的要件/节点数（不含不涉及）")
     milestones_on_time = serializers.IntegerField(help_text="其中按期办结数")
+    milestones_done_late = serializers.IntegerField(help_text="其中逾期办结数（已办结，但晚于计划完成日期）")
     milestone_on_time_rate = PrintedDecimalField(**RATE, help_text="要件按期办结率（%）")
     lights = serializers.DictField(child=serializers.IntegerField(), help_text="各预警灯项目数：green/yellow/red")
     annual_plan_yi = PrintedDecimalField(**YI, help_text="年度计划投资（亿元，按 rounding 取舍）")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.projects.notions import on_ledger_q
+
 DELIVERIES_DEFAULT = 2000
 
 
@@ -93,7 +95,7 @@ class Command(BaseCommand):
             "jit": jit,
             "repeat": repeat,
             "portfolio": {
-                "projects": Project.objects.filter(archived_at__isnull=True).count(),
+                "projects": Project.objects.filter(on_ledger_q()).count(),
                 "all_projects": Project.objects.count(),
             },
             "figures": [],
