@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.workcalendar.periods import Period
+from apps.workcalendar.periods import Period, month_share
 
 from .models import AnnualPlan, AnnualRole, BuildStatus, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
 
@@ -134,9 +134,7 @@ class TimeProgress:
 
 def portfolio_time_progress(month: int) -> TimeProgress:
     """The portfolio's 序时进度: month/12 (the published bulletins' rule)."""
-    if not 0 <= month <= 12:
-        raise ValueError("月份应在0至12之间。")
-    return TimeProgress(Decimal(month) / 12, BY_MONTH_RULE)
+    return TimeProgress(month_share(month), BY_MONTH_RULE)
 
 
 def project_time_progress(month: int, targets: dict[int, Decimal] | None) -> TimeProgress:

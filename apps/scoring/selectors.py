@@ -27,6 +27,7 @@ from django.utils import timezone
 from apps.projects.models import AnnualRole
 from apps.projects.notions import CONTINUING_ROLES
 from apps.stats.selectors import ProjectPeriodFigures, active_projects, group_members, period_rows, portfolio_groups
+from apps.workcalendar import periods
 from apps.workcalendar.periods import latest_report_period, period_end
 
 from . import methods
@@ -96,7 +97,7 @@ def default_number(period_kind: str, year: int, today: dt.date) -> int:
     latest = latest_report_period(today)
     latest_year, latest_month = latest.year, latest.month
     month = latest_month if year == latest_year else 12
-    return {"month": month, "quarter": (month - 1) // 3 + 1}.get(period_kind, 12)
+    return {"month": month, "quarter": periods.Period(latest_year, month).quarter}.get(period_kind, 12)
 
 
 def scheme_list() -> QuerySet[AssessmentScheme]:

@@ -17,6 +17,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 _KEY = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -74,9 +75,20 @@ class Period:
     def label(self) -> str:
         return f"{self.year}年{self.month}月"
 
+    @property
+    def quarter(self) -> int:
+        return (self.month - 1) // 3 + 1
+
     def months_to_date(self) -> range:
         """The months 1..M of the period's year (年初至报告期)."""
         return range(1, self.month + 1)
+
+
+def month_share(month: int) -> Decimal:
+    """Months 1..`month` as a share of the year (month/12): 序时进度 by months."""
+    if not 0 <= month <= 12:
+        raise ValueError("月份应在0至12之间。")
+    return Decimal(month) / 12
 
 
 def period_end(year: int, month: int) -> dt.date:
