@@ -8,7 +8,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.projects.notions import on_ledger_q
 
 DELIVERIES_DEFAULT = 2000
 
@@ -81,6 +80,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from apps.projects.models import Project
+        from apps.projects.notions import on_ledger_q
         from bench.portfolio import sweep_figures
 
         if connection.vendor != "postgresql":
