@@ -8,7 +8,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-
 DELIVERIES_DEFAULT = 2000
 
 
