@@ -3,12 +3,13 @@ from django.db.models import Exists, OuterRef
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.policy import is_office, may_see_phone
-from apps.core.admin import PolicyAdmin, PolicyTabularInline, form_data, run_service
+from apps.core.admin import PolicyAdmin, PolicyTabularInline, form_data, refusals, run_service
 from apps.lights.admin_utils import LightListFilter, render_light, request_light_context
 from apps.lights.selectors import annotate_project_lights
 from apps.milestones.services import milestone_generate_from_template
 from apps.organization.models import Leader
 
+from . import startfacts
 from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectComment, ProjectResponsibility, ResponsibilityRole
 from .services import (
     PLAN_FIELDS,
@@ -183,6 +184,26 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
         for warning in result.warnings:
             messages.warning(request, warning)
         return result.project
+
+    # The form and its 年度计划 rows are one change of the 开工 facts: judged together once all are
+    # saved (before the success message), in the admin's transaction, so a refusal saves nothing.
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        with startfacts.collecting() as pending:
+            request._start_facts_pending = pending
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is AnnualPlan:
+            for plan_form in formset.forms:
+                instance = plan_form.instance
+                if instance.pk and plan_form not in formset.deleted_forms and set(plan_form.changed_data) & set(startfacts.PLAN_FACTS):
+                    startfacts.check_plan_write(instance)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        with refusals():
+            startfacts.judge(request._start_facts_pending)
 
     def has_generate_milestones_permission(self, request) -> bool:
         return self.has_verb_permission(request, "generate_milestones")
