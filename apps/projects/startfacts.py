@@ -38,6 +38,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from .models import STARTED_STATUSES, AnnualPlan, AnnualRole, BuildStatus, Project
+from .notions import on_ledger_q
 
 PROJECT_FACTS = ("build_status", "actual_start", "actual_finish")
 PLAN_FACTS = ("year", "annual_role", "resume_date")
@@ -191,7 +192,7 @@ def contradictory_projects(*, today: dt.date | None = None, include_archived: bo
         "id", "name", "short_name", "primary_code", "build_status", "actual_start", "actual_finish", "archived_at"
     ).order_by("primary_code", "name", "id")
     if not include_archived:
-        projects = projects.filter(archived_at__isnull=True)
+        projects = projects.filter(on_ledger_q())
     found: list[Finding] = []
     for project in projects.prefetch_related(Prefetch("annual_plans", queryset=plans)):
         items = contradictions(project, project.annual_plans.all(), today=today)
