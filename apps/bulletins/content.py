@@ -6,6 +6,11 @@
   scoring app's ranking replaces it there, and only there (it returns a self-describing table).
 - 红黄灯项目: `annotate_project_lights`, grouped by each project's first 牵头单位 (`lead_responsible`).
 - 逾期要件: the due-item registry's open milestones past due (`apps.lights.overdue.due_items`).
+- 更正: the office's corrections of earlier months recorded since the previous month's 通报.
+
+A closed month (`apps.stats.closing`) reads its frozen rows: the figures and groups (period_rows),
+the red and yellow list with its reasons (`light_rows`) and the overdue milestones
+(`overdue_milestone_rows`), all as of the period end, so regenerating it gives the same content.
 
 Which day: the statistics selectors are given the real `today` and bound themselves to the period
 — investment and milestones count to min(today, the period's last day) (`as_of`, printed on the
@@ -26,7 +31,8 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from apps.core.models import Light
 from apps.lights.due import KINDS, DueKindCode, lead_responsible
@@ -35,11 +41,22 @@ from apps.lights.selectors import INVESTMENT, LightContext, annotate_project_lig
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
 from apps.stats import formulas
+from apps.stats.closing import (
+    closed_period,
+    correction_list,
+    frozen_figures,
+    frozen_items,
+    item_as_overdue,
+    narrow_items,
+    period_end_context,
+)
 from apps.stats.formulas import Rounding
+from apps.stats.models import CorrectionKind
 from apps.stats.printing import AMOUNTS, RATES, printed_figures, rounding_setting
 from apps.stats.selectors import PortfolioFigures, active_projects, period_end, portfolio_figures, portfolio_groups
 from apps.stats.speech import speech_lines
 from apps.stats.units import unit_board
+from apps.workcalendar.periods import Period
 
 # Column kinds: how a value is stored in the snapshot, printed and written to Excel.
 TEXT, INT, MONEY, YI, RATE, POINTS, LIGHT, DATE = "text", "int", "money", "yi", "rate", "points", "light", "date"
@@ -244,8 +261,46 @@ def _reasons(row: dict, ranks: dict[str, int], ctx: LightContext) -> str:
     return "；".join(text for _, text in parts)
 
 
+def bulletin_light_context(year: int, month: int, today: dt.date) -> LightContext:
+    """The lights a 通报 reads: for a closed month, those as of its end (the ones frozen at the close,
+    whatever day it is generated); otherwise `period_light_context`'s."""
+    if closed_period(year, month) is not None:
+        return period_end_context(Period(year, month))
+    return period_light_context(year=year, month=month, today=today)
+
+
+def _frozen_light_rows(figures: list, ctx: LightContext, departments: dict) -> list[dict]:
+    """light_rows of a closed month, from its frozen rows (lights, reasons and 牵头单位 at the close)."""
+    rows = []
+    for f in figures:
+        if f.light not in (Light.RED, Light.YELLOW):
+            continue
+        order, department = departments.get(f.lead_department_id, (len(departments), NO_DEPARTMENT))
+        figures_row = {"ytd_completed": f.ytd, "period_plan": f.annual_plan if f.has_plan and f.annual_plan > 0 else None}
+        rows.append(
+            {
+                "sort": (order, f.light != Light.RED, f.project_name, f.project_id),
+                "group": department,
+                "name": f.project_name,
+                "light": f.light,
+                "reason": _reasons(figures_row, dict(f.light_parts), ctx),
+            }
+        )
+    rows.sort(key=lambda r: r.pop("sort"))
+    return rows
+
+
 def light_rows(projects: QuerySet[Project], ctx: LightContext) -> list[dict]:
-    """Red and yellow projects grouped by 牵头单位 (in the departments' own order), red first."""
+    """Red and yellow projects grouped by 牵头单位 (in the departments' own order), red first. A closed
+    month (a past `ctx` of a closed period) reads its frozen rows."""
+    departments = {
+        pk: (i, name) for i, (pk, name) in enumerate(Department.objects.order_by("sort_order", "name").values_list("pk", "name"))
+    }
+    frozen = (
+        frozen_figures(year=ctx.period_year, month=ctx.period_month, project_ids=projects.order_by().values("pk")) if ctx.past else None
+    )
+    if frozen is not None:
+        return _frozen_light_rows(frozen, ctx, departments)
     ranks = project_ranks(ctx)
     lit = (
         annotate_project_lights(projects, ctx, ranks)
@@ -253,9 +308,6 @@ def light_rows(projects: QuerySet[Project], ctx: LightContext) -> list[dict]:
         .annotate(lead_dept=lead_responsible("pk", ResponsibilityRole.LEAD_DEPT, "department_id"))
         .values("pk", "name", "light", "lead_dept", "period_plan", "ytd_completed")
     )
-    departments = {
-        pk: (i, name) for i, (pk, name) in enumerate(Department.objects.order_by("sort_order", "name").values_list("pk", "name"))
-    }
     rows = []
     for row in lit:
         order, department = departments.get(row["lead_dept"], (len(departments), NO_DEPARTMENT))
@@ -273,8 +325,13 @@ def light_rows(projects: QuerySet[Project], ctx: LightContext) -> list[dict]:
 
 
 def overdue_milestone_rows(ctx: LightContext) -> list[dict]:
-    """Open approval milestones and construction nodes past due (the registry), most overdue first."""
-    items = due_items(ctx=ctx, item_type=DueKindCode.MILESTONE, light=Light.RED)
+    """Open approval milestones and construction nodes past due (the registry), most overdue first;
+    for a closed month (a past `ctx` of a closed period), those frozen at its close."""
+    frozen = frozen_items(year=ctx.period_year, month=ctx.period_month) if ctx.past else None
+    if frozen is not None:
+        items = [item_as_overdue(i) for i in narrow_items(frozen, item_type=DueKindCode.MILESTONE, light=Light.RED)]
+    else:
+        items = due_items(ctx=ctx, item_type=DueKindCode.MILESTONE, light=Light.RED)
     return [
         {
             "project": item.project_name or "",
@@ -286,6 +343,59 @@ def overdue_milestone_rows(ctx: LightContext) -> list[dict]:
         }
         for item in items
     ]
+
+
+def correction_window_start(year: int, month: int) -> dt.datetime:
+    """Where the 更正 section of the (year, month) 通报 starts: when the previous month's 通报 was last
+    generated (its corrections were listed there), or the first moment of the month without one."""
+    from .models import Bulletin
+
+    before = Period(year, month).previous
+    last = Bulletin.objects.filter(year=before.year, month=before.month).aggregate(at=Max("generated_at"))["at"]
+    if last is not None:
+        return last
+    return dt.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+
+
+def correction_rows(year: int, month: int) -> list[dict]:
+    """更正: the office's corrections of earlier months (approved reports, 统计局 figures) recorded since
+    the previous month's 通报 and up to this one, oldest first (two queries)."""
+    start = correction_window_start(year, month)
+    earlier = Q(year__lt=year) | Q(year=year, month__lt=month)
+    kinds = (CorrectionKind.REPORT, CorrectionKind.FIGURE)
+    corrections = correction_list().filter(earlier, kind__in=kinds, corrected_at__gte=start).order_by("corrected_at", "id")
+    return [
+        {
+            "project": c.project.name,
+            "period": c.period_label,
+            "figure": c.field_label,
+            "old": c.old_value,
+            "new": c.new_value,
+            "reason": c.reason,
+            "by": str(c.corrected_by) if c.corrected_by else "系统",
+            "at": timezone.localtime(c.corrected_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for c in corrections
+    ]
+
+
+def correction_table(year: int, month: int) -> dict:
+    return _table(
+        "corrections",
+        "七、更正",
+        [
+            _col("project", "项目名称"),
+            _col("period", "报告期"),
+            _col("figure", "更正内容"),
+            _col("old", "原数"),
+            _col("new", "更正为"),
+            _col("reason", "更正原因"),
+            _col("by", "更正人"),
+            _col("at", "更正时间"),
+        ],
+        correction_rows(year, month),
+        note="上期通报以来项目办对以前月份数字的更正（审核通过的月报、统计局联网直报数）；已关账月份的冻结数字随之更正。",
+    )
 
 
 def _date_cn(day: dt.date) -> str:
@@ -304,7 +414,7 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
     projects = active_projects()
     # The selectors bound themselves to the period; given the real day, an earlier month's lights
     # are those at its end (period_light_context), and the lists below read the same context.
-    ctx = period_light_context(year=year, month=month, today=today)
+    ctx = bulletin_light_context(year, month, today)
     figures = portfolio_figures(year=year, month=month, projects=projects, today=today)
     total = printed(figures, rounding)
     groups = {
@@ -348,6 +458,7 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
             overdue_milestone_rows(ctx),
             note=f"{lights_day}已过计划完成日期、尚未办结的事项{'（其后才办结的也列入）' if ctx.past else ''}，逾期最久的在前。",
         ),
+        correction_table(year, month),
     ]
     return {
         "year": year,

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.lights.selectors import report_period
 from apps.projects.models import AnnualPlan, AnnualRole
+from apps.stats.closing import frozen_figures, frozen_group_members
 from apps.stats.selectors import active_projects, group_members, portfolio_groups
 
 from . import methods
@@ -127,6 +128,19 @@ def _projects(projects: QuerySet, year: int) -> dict[int, _Project]:
     for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by():
         if plan.project_id in rows:
             rows[plan.project_id].plan = plan
+    return rows
+
+
+def _frozen_projects(figures: list) -> dict[int, _Project]:
+    """_projects of a closed month: names, start dates and the year's plan as frozen at its close."""
+    rows = {}
+    for f in figures:
+        plan = None
+        if f.has_plan:
+            plan = AnnualPlan(
+                project_id=f.project_id, year=f.year, annual_role=f.annual_role, annual_plan=f.annual_plan, resume_date=f.resume_date
+            )
+        rows[f.project_id] = _Project(f.project_id, f.project_name, f.planned_start, f.actual_start, plan)
     return rows
 
 
@@ -248,11 +262,18 @@ def score_board(
     projects = active_projects()
     # The same membership portfolio_groups sums its figures over (imported, not rewritten), so the
     # projects named as evidence are exactly those behind the rates.
-    groups = group_members(group_by, projects)
+    # A closed month scores what was frozen at its close: the groups' members, the figures, and the
+    # per-project facts (plan, start dates) of the per-project and late-start items.
+    groups = frozen_group_members(group_by, year=period.year, month=period.month, projects=projects)
+    if groups is None:
+        groups = group_members(group_by, projects)
     figures = {
         key: f for key, _, f in portfolio_groups(group_by=group_by, year=period.year, month=period.month, today=today, projects=projects)
     }
-    rows = _projects(projects, period.year) if any(i.method in (Method.PER_PROJECT, Method.DEDUCT) for i, _ in items) else {}
+    rows = {}
+    if any(i.method in (Method.PER_PROJECT, Method.DEDUCT) for i, _ in items):
+        frozen = frozen_figures(year=period.year, month=period.month, project_ids=projects.order_by().values("pk"))
+        rows = _frozen_projects(frozen) if frozen is not None else _projects(projects, period.year)
     target_field = "department_id" if group_by == "department" else "region_id"
     deductions: dict[int, list[AssessmentDeduction]] = {}
     for d in AssessmentDeduction.objects.filter(scheme=scheme, date__gte=dt.date(period.year, 1, 1), date__lte=period.end).order_by(
