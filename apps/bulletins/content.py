@@ -6,7 +6,8 @@
   scoring app's ranking replaces it there, and only there (it returns a self-describing table).
 - 红黄灯项目: `annotate_project_lights`, grouped by each project's first 牵头单位 (`lead_responsible`).
 - 逾期要件: the due-item registry's open milestones past due (`apps.lights.overdue.due_items`).
-- 更正: the office's corrections of earlier months recorded since the previous month's 通报.
+- 更正: the office's corrections of earlier months recorded during the 通报's month (so each appears
+  in exactly one 通报, the next after it: a correction of November made in December is in December's).
 
 A closed month (`apps.stats.closing`) reads its frozen rows: the figures and groups (period_rows),
 the red and yellow list with its reasons (`light_rows`) and the overdue milestones
@@ -31,7 +32,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.core.models import Light
@@ -46,6 +47,7 @@ from apps.stats.closing import (
     correction_list,
     frozen_figures,
     frozen_items,
+    frozen_unit_board,
     item_as_overdue,
     narrow_items,
     period_end_context,
@@ -215,7 +217,9 @@ def _unit_ranking(year: int, month: int, today: dt.date) -> dict:
     rounding = rounding_setting()
     # The board counts the year of its own day (1 January to that day), so it is read on the
     # period's last day — or today, before the period is over — never in the following year.
-    board = unit_board(ctx=light_context(today=as_of_day(year, month, today)))
+    # A closed month: the ranking frozen at its close (read on the same day, its last).
+    frozen = frozen_unit_board(year, month)
+    units = frozen if frozen is not None else unit_board(ctx=light_context(today=as_of_day(year, month, today))).departments
     rows = [
         {
             "rank": unit.rank,
@@ -227,7 +231,7 @@ def _unit_ranking(year: int, month: int, today: dt.date) -> dict:
             "overdue": unit.overdue,
             "due_soon": unit.due_soon,
         }
-        for unit in board.departments
+        for unit in units
     ]
     columns = [
         _col("rank", "排名", INT),
@@ -345,25 +349,23 @@ def overdue_milestone_rows(ctx: LightContext) -> list[dict]:
     ]
 
 
-def correction_window_start(year: int, month: int) -> dt.datetime:
-    """Where the 更正 section of the (year, month) 通报 starts: when the previous month's 通报 was last
-    generated (its corrections were listed there), or the first moment of the month without one."""
-    from .models import Bulletin
-
-    before = Period(year, month).previous
-    last = Bulletin.objects.filter(year=before.year, month=before.month).aggregate(at=Max("generated_at"))["at"]
-    if last is not None:
-        return last
-    return dt.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+def correction_window(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """When the corrections a (year, month) 通报 lists were recorded: during that calendar month. Each
+    correction appears in exactly one 通报 (the next one after it, for a correction of an earlier month
+    made after that month's 通报), whichever versions are generated and when."""
+    period, tz = Period(year, month), timezone.get_current_timezone()
+    start = dt.datetime.combine(period.first_day, dt.time.min, tzinfo=tz)
+    return start, dt.datetime.combine(period.next.first_day, dt.time.min, tzinfo=tz)
 
 
 def correction_rows(year: int, month: int) -> list[dict]:
-    """更正: the office's corrections of earlier months (approved reports, 统计局 figures) recorded since
-    the previous month's 通报 and up to this one, oldest first (two queries)."""
-    start = correction_window_start(year, month)
+    """更正: the office's corrections of earlier months (approved reports, 统计局 figures) recorded
+    during the month, oldest first (one query)."""
+    start, end = correction_window(year, month)
     earlier = Q(year__lt=year) | Q(year=year, month__lt=month)
     kinds = (CorrectionKind.REPORT, CorrectionKind.FIGURE)
-    corrections = correction_list().filter(earlier, kind__in=kinds, corrected_at__gte=start).order_by("corrected_at", "id")
+    window = Q(corrected_at__gte=start, corrected_at__lt=end)
+    corrections = correction_list().filter(earlier, window, kind__in=kinds).order_by("corrected_at", "id")
     return [
         {
             "project": c.project.name,
@@ -394,7 +396,7 @@ def correction_table(year: int, month: int) -> dict:
             _col("at", "更正时间"),
         ],
         correction_rows(year, month),
-        note="上期通报以来项目办对以前月份数字的更正（审核通过的月报、统计局联网直报数）；已关账月份的冻结数字随之更正。",
+        note=f"{year}年{month}月内项目办对以前月份数字的更正（审核通过的月报、统计局联网直报数），每项更正只在其后的一期通报中列出；已关账月份的冻结数字随之更正。",
     )
 
 

@@ -171,6 +171,7 @@ def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason
         raise ValidationError("更正后的内容与原月报相同，无需更正。", code="unchanged")
     report._change_reason = f"更正：{reason}"  # the history row carries the reason (django-simple-history)
     save_validated(report, actor=actor)
+    report.refresh_from_db()  # the values as stored ("300.00", not the "300" given), for the trail
     now = timezone.now()
     FigureCorrection.objects.bulk_create(
         [

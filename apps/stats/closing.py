@@ -315,6 +315,24 @@ def _freeze_items(closed: PeriodClose, ctx: LightContext) -> int:
     return len(rows)
 
 
+def _freeze_unit_board(period: Period) -> list[dict]:
+    """The department ranking of the unit board read on the period's last day, as the 通报 reads it."""
+    from .units import unit_board
+
+    board = unit_board(ctx=light_context(today=period.last_day))
+    return [{**dataclasses.asdict(u), "order": list(u.order)} for u in board.departments]
+
+
+def frozen_unit_board(year: int, month: int) -> list | None:
+    """The department ranking frozen at the close of (year, month) (UnitFigures), or None while open."""
+    from .units import UnitFigures
+
+    closed = closed_period(year, month)
+    if closed is None:
+        return None
+    return [UnitFigures(**{**u, "order": tuple(u.get("order") or ())}) for u in closed.unit_board]
+
+
 def _parse_period(year: int, month: int) -> Period:
     try:
         return Period(int(year), int(month))
@@ -342,7 +360,8 @@ def period_close(*, actor, year: int, month: int, today: dt.date | None = None, 
     ctx = period_end_context(period)
     closed.project_count = _freeze_figures(closed, period, today, ctx)
     closed.item_count = _freeze_items(closed, ctx)
-    closed.save(update_fields=["project_count", "item_count"])
+    closed.unit_board = _freeze_unit_board(period)
+    closed.save(update_fields=["project_count", "item_count", "unit_board"])
     PeriodCloseEvent.objects.create(period=closed, action=PeriodAction.CLOSE, actor=actor, at=now, reason=(reason or "").strip())
     return closed
 

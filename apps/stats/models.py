@@ -52,6 +52,9 @@ class PeriodClose(models.Model):
     )
     project_count = models.PositiveIntegerField("冻结项目数", default=0)
     item_count = models.PositiveIntegerField("冻结事项数", default=0)
+    # The department ranking of the unit board on the period's last day (the 通报's ranking when the
+    # year has no scoring scheme): apps.stats.units.UnitFigures as dicts.
+    unit_board = models.JSONField("单位排名（关账时）", default=list, blank=True)
 
     class Meta:
         verbose_name = "月度关账"
