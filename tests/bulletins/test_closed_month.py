@@ -108,7 +108,9 @@ def test_a_closed_november_does_not_move_until_the_office_corrects_and_the_corre
     # when the office corrects 城东路's approved November report with a reason
     with _at(2026, 12, 15, 10, 0):
         report = ProgressReport.objects.get(project=w["east"], year=2026, month=11)
-        progress_report_correct(actor=w["office"], report=report, data={"period_completed": Decimal("300")}, reason="按统计局联网直报数更正")
+        progress_report_correct(
+            actor=w["office"], report=report, data={"period_completed": Decimal("300")}, reason="按统计局联网直报数更正"
+        )
         corrected = _summary(api)
         regenerated = bulletin_generate(year=2026, month=11, actor=w["office"], send=False)
 
