@@ -40,6 +40,7 @@ from apps.problems.models import Problem
 from apps.progress.models import ProgressReport
 from apps.projects.models import DEPARTMENT_ROLES, AnnualPlan, MonthlyTarget, Project, ProjectComment, ResponsibilityRole
 from apps.reminders.models import ChannelPreference, Notification
+from apps.stats.models import PeriodClose, PeriodFigure
 
 from .models import Role, User
 
@@ -63,6 +64,8 @@ VERB_LABELS = {
     "read": "标记已读",
     "set_pool_stage": "调整库阶段（入库、退库等）的",
     "assign": "指定所属项目或责任单位的",
+    "reopen": "重新打开",
+    "correct": "更正",
 }
 # Downloading a row's attachment is reading the row: the same answer as "view", for the same users.
 READ_VERBS = frozenset({"view", "download"})
@@ -167,6 +170,18 @@ def office_only(user, verb, model, obj) -> Decision:
     return Decision(False, _office_only_reason(user, verb, model))
 
 
+def office_only_saying(text: str) -> Rule:
+    """office_only, with the department's refusal in the rule's own words (a verb label shared
+    with another model would read wrong, e.g. 销号 for closing a month)."""
+
+    def rule(user, verb, model, obj) -> Decision:
+        if is_office(user):
+            return ALLOW
+        return Decision(False, text if user.role == Role.DEPARTMENT else _office_only_reason(user, verb, model))
+
+    return rule
+
+
 def _department_rule(owns: Callable[[object, models.Model], bool], refusal: str = DEPARTMENT_OWN) -> Rule:
     """The office always; a department user when `owns(user, obj)` (or for the model as a whole)."""
 
@@ -269,6 +284,12 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (ApiToken, "change"): office_below_superuser,
     (ApiToken, "revoke"): office_below_superuser,
     (ApiToken, "delete"): office_below_superuser,
+    # The month close and corrections in the open: the office's alone, named here so that the
+    # crossing test tries each of them from a department (a late figure must not move a closed month).
+    (PeriodClose, "close"): office_only_saying("只有项目办可以关账。"),
+    (PeriodClose, "reopen"): office_only_saying("只有项目办可以重新打开已关账的月份。"),
+    (PeriodFigure, "correct"): office_only_saying("只有项目办可以更正已关账月份的数字。"),
+    (ProgressReport, "correct"): office_only_saying("只有项目办可以更正审核通过的月报，请说明情况后由项目办更正。"),
 }
 # Plans are the office's (AnnualPlan and MonthlyTarget fall to office_only); named for grep.
 OFFICE_ONLY_MODELS = (AnnualPlan, MonthlyTarget)

@@ -6,6 +6,12 @@
   scoring app's ranking replaces it there, and only there (it returns a self-describing table).
 - 红黄灯项目: `annotate_project_lights`, grouped by each project's first 牵头单位 (`lead_responsible`).
 - 逾期要件: the due-item registry's open milestones past due (`apps.lights.overdue.due_items`).
+- 更正: the office's corrections of earlier months recorded during the 通报's month (so each appears
+  in exactly one 通报, the next after it: a correction of November made in December is in December's).
+
+A closed month (`apps.stats.closing`) reads its frozen rows: the figures and groups (period_rows),
+the red and yellow list with its reasons (`light_rows`) and the overdue milestones
+(`overdue_milestone_rows`), all as of the period end, so regenerating it gives the same content.
 
 Which day: the statistics selectors are given the real `today` and bound themselves to the period
 — investment and milestones count to min(today, the period's last day) (`as_of`, printed on the
@@ -27,13 +33,26 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db.models import Q
+from django.utils import timezone
+
 from apps.core.models import Light
 from apps.lights.due import KINDS, DueKindCode, lead_responsible
 from apps.lights.overdue import due_items
 from apps.lights.selectors import INVESTMENT, LightContext, light_context, period_light_context
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
+from apps.stats.closing import (
+    closed_period,
+    correction_list,
+    frozen_items,
+    frozen_unit_board,
+    item_as_overdue,
+    narrow_items,
+    period_end_context,
+)
 from apps.stats.formulas import Rounding
+from apps.stats.models import CorrectionKind
 from apps.stats.printing import AMOUNTS, RATES, printed_figures, rounding_setting
 from apps.stats.selectors import (
     PortfolioFigures,
@@ -46,6 +65,7 @@ from apps.stats.selectors import (
 )
 from apps.stats.speech import speech_lines
 from apps.stats.units import unit_board
+from apps.workcalendar.periods import Period
 
 # Column kinds: how a value is stored in the snapshot, printed and written to Excel.
 TEXT, INT, MONEY, YI, RATE, POINTS, LIGHT, DATE = "text", "int", "money", "yi", "rate", "points", "light", "date"
@@ -206,7 +226,9 @@ def _unit_ranking(year: int, month: int, today: dt.date) -> dict:
     rounding = rounding_setting()
     # The board counts the year of its own day (1 January to that day), so it is read on the
     # period's last day — or today, before the period is over — never in the following year.
-    board = unit_board(ctx=light_context(today=as_of_day(year, month, today)))
+    # A closed month: the ranking frozen at its close (read on the same day, its last).
+    frozen = frozen_unit_board(year, month)
+    units = frozen if frozen is not None else unit_board(ctx=light_context(today=as_of_day(year, month, today))).departments
     rows = [
         {
             "rank": unit.rank,
@@ -218,7 +240,7 @@ def _unit_ranking(year: int, month: int, today: dt.date) -> dict:
             "overdue": unit.overdue,
             "due_soon": unit.due_soon,
         }
-        for unit in board.departments
+        for unit in units
     ]
     columns = [
         _col("rank", "排名", INT),
@@ -254,6 +276,14 @@ def _reasons(row: ProjectPeriodFigures) -> str:
     return "；".join(text for _, text in parts)
 
 
+def bulletin_light_context(year: int, month: int, today: dt.date) -> LightContext:
+    """The lights a 通报 reads: for a closed month, those as of its end (the ones frozen at the close,
+    whatever day it is generated); otherwise `period_light_context`'s."""
+    if closed_period(year, month) is not None:
+        return period_end_context(Period(year, month))
+    return period_light_context(year=year, month=month, today=today)
+
+
 def part_labels() -> dict[str, str]:
     """The Chinese name of each part of a project's light (the due-item kinds, and the light's own)."""
     from apps.lights import selectors as lights
@@ -265,11 +295,14 @@ def light_rows(rows: dict[int, ProjectPeriodFigures]) -> list[dict]:
     """Red and yellow projects of the period's rows grouped by 牵头单位 (in the departments' own
     order), red first — the same rows the summary counts its lights from."""
     lit = {pk: r for pk, r in rows.items() if r.light in (Light.RED, Light.YELLOW)}
+    # A closed month's rows carry the 牵头单位 frozen at its close; live rows ask the ledger.
+    live = [pk for pk, r in lit.items() if r.lead_department_id is None]
     lead = dict(
-        Project.objects.filter(pk__in=list(lit))
+        Project.objects.filter(pk__in=live)
         .annotate(lead_dept=lead_responsible("pk", ResponsibilityRole.LEAD_DEPT, "department_id"))
         .values_list("pk", "lead_dept")
     )
+    lead.update({pk: r.lead_department_id for pk, r in lit.items() if r.lead_department_id is not None})
     departments = {
         pk: (i, name) for i, (pk, name) in enumerate(Department.objects.order_by("sort_order", "name").values_list("pk", "name"))
     }
@@ -290,8 +323,13 @@ def light_rows(rows: dict[int, ProjectPeriodFigures]) -> list[dict]:
 
 
 def overdue_milestone_rows(ctx: LightContext) -> list[dict]:
-    """Open approval milestones and construction nodes past due (the registry), most overdue first."""
-    items = due_items(ctx=ctx, item_type=DueKindCode.MILESTONE, light=Light.RED)
+    """Open approval milestones and construction nodes past due (the registry), most overdue first;
+    for a closed month (a past `ctx` of a closed period), those frozen at its close."""
+    frozen = frozen_items(year=ctx.period_year, month=ctx.period_month) if ctx.past else None
+    if frozen is not None:
+        items = [item_as_overdue(i) for i in narrow_items(frozen, item_type=DueKindCode.MILESTONE, light=Light.RED)]
+    else:
+        items = due_items(ctx=ctx, item_type=DueKindCode.MILESTONE, light=Light.RED)
     return [
         {
             "project": item.project_name or "",
@@ -303,6 +341,57 @@ def overdue_milestone_rows(ctx: LightContext) -> list[dict]:
         }
         for item in items
     ]
+
+
+def correction_window(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """When the corrections a (year, month) 通报 lists were recorded: during that calendar month. Each
+    correction appears in exactly one 通报 (the next one after it, for a correction of an earlier month
+    made after that month's 通报), whichever versions are generated and when."""
+    period, tz = Period(year, month), timezone.get_current_timezone()
+    start = dt.datetime.combine(period.first_day, dt.time.min, tzinfo=tz)
+    return start, dt.datetime.combine(period.next.first_day, dt.time.min, tzinfo=tz)
+
+
+def correction_rows(year: int, month: int) -> list[dict]:
+    """更正: the office's corrections of earlier months (approved reports, 统计局 figures) recorded
+    during the month, oldest first (one query)."""
+    start, end = correction_window(year, month)
+    earlier = Q(year__lt=year) | Q(year=year, month__lt=month)
+    kinds = (CorrectionKind.REPORT, CorrectionKind.FIGURE)
+    window = Q(corrected_at__gte=start, corrected_at__lt=end)
+    corrections = correction_list().filter(earlier, window, kind__in=kinds).order_by("corrected_at", "id")
+    return [
+        {
+            "project": c.project.name,
+            "period": c.period_label,
+            "figure": c.field_label,
+            "old": c.old_value,
+            "new": c.new_value,
+            "reason": c.reason,
+            "by": str(c.corrected_by) if c.corrected_by else "系统",
+            "at": timezone.localtime(c.corrected_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for c in corrections
+    ]
+
+
+def correction_table(year: int, month: int) -> dict:
+    return _table(
+        "corrections",
+        "七、更正",
+        [
+            _col("project", "项目名称"),
+            _col("period", "报告期"),
+            _col("figure", "更正内容"),
+            _col("old", "原数"),
+            _col("new", "更正为"),
+            _col("reason", "更正原因"),
+            _col("by", "更正人"),
+            _col("at", "更正时间"),
+        ],
+        correction_rows(year, month),
+        note=f"{year}年{month}月内项目办对以前月份数字的更正（审核通过的月报、统计局联网直报数），每项更正只在其后的一期通报中列出；已关账月份的冻结数字随之更正。",
+    )
 
 
 def _date_cn(day: dt.date) -> str:
@@ -322,7 +411,7 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
     # The selectors bound themselves to the period; given the real day, a month that is over has the
     # lights as they stood at its end (period_light_context), and the lists below read the same
     # context. One set of period rows (frozen for a closed month) behind every figure and list.
-    ctx = period_light_context(year=year, month=month, today=today)
+    ctx = bulletin_light_context(year, month, today)
     rows = period_rows(year=year, month=month, today=today, projects=projects)
     figures = figures_of(list(rows.values()), year=year, month=month)
     total = printed(figures, rounding)
@@ -369,6 +458,7 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
             overdue_milestone_rows(ctx),
             note=f"{lights_day}已过计划完成日期、尚未办结的事项{'（其后才办结的也列入）' if ctx.past else ''}，逾期最久的在前。",
         ),
+        correction_table(year, month),
     ]
     return {
         "year": year,

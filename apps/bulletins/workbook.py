@@ -31,6 +31,7 @@ SHEET_NAMES = {
     "ranking": "单位排名",
     "lights": "红黄灯项目",
     "overdue_milestones": "逾期要件",
+    "corrections": "更正",
 }
 WIDTHS = {MONEY: 16, YI: 12, RATE: 12, POINTS: 14, INT: 10, LIGHT: 8, DATE: 12}
 EMPTY = "—"

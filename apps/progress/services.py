@@ -134,3 +134,72 @@ def historical_completions_save(*, actor, rows: list[dict], source: str = "") ->
         obj.updated_by = actor
         save_validated(obj, actor=actor)
     return created, updated
+
+
+CORRECTABLE_FIELDS = EDITABLE_FIELDS
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+@transaction.atomic
+def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason: str) -> ProgressReport:
+    """The office corrects an approved report in the open (更正): a reason is required, the report
+    stays approved, its history keeps the revision with the reason, and each changed field gets a
+    FigureCorrection (who, when, why, old → new). When the report's month is closed, its frozen
+    figures — and the later closed months that include it (年初至今, 累计, next year's 上年同期) — move
+    with it in the same transaction, each with its own FigureCorrection. A department's own change
+    after the close never moves a closed month: only this correction does."""
+    from apps.stats.closing import apply_report_correction
+    from apps.stats.models import CorrectionKind, FigureCorrection
+
+    report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
+    require(actor, "correct", report)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "更正月报必须填写更正原因。"})
+    if report.status != ReportStatus.APPROVED:
+        raise ValidationError(
+            f"只能更正审核通过的月报；该月报当前状态为“{report.get_status_display()}”，请按流程修改。", code="not_approved"
+        )
+    reason = reason.strip()
+    before = {name: getattr(report, name) for name in CORRECTABLE_FIELDS}
+    apply_fields(report, data, allowed=CORRECTABLE_FIELDS)
+    report.full_clean()
+    changed = [name for name in sorted(data) if getattr(report, name) != before[name]]
+    if not changed:
+        raise ValidationError("更正后的内容与原月报相同，无需更正。", code="unchanged")
+    report._change_reason = f"更正：{reason}"  # the history row carries the reason (django-simple-history)
+    save_validated(report, actor=actor)
+    report.refresh_from_db()  # the values as stored ("300.00", not the "300" given), for the trail
+    now = timezone.now()
+    FigureCorrection.objects.bulk_create(
+        [
+            FigureCorrection(
+                kind=CorrectionKind.REPORT,
+                project_id=report.project_id,
+                year=report.year,
+                month=report.month,
+                report=report,
+                field=name,
+                field_label=str(ProgressReport._meta.get_field(name).verbose_name),
+                old_value=_shown(before[name]),
+                new_value=_shown(getattr(report, name)),
+                reason=reason,
+                corrected_by=actor,
+                corrected_at=now,
+            )
+            for name in changed
+        ]
+    )
+    if "period_completed" in changed:
+        apply_report_correction(
+            actor=actor, report=report, old_amount=before["period_completed"], new_amount=report.period_completed, reason=reason, at=now
+        )
+    if "image_progress_text" in changed:
+        project = report.project
+        latest = ProgressReport.objects.filter(project=project, status=ReportStatus.APPROVED).order_by("-year", "-month").first()
+        if latest is not None and latest.pk == report.pk:
+            project.latest_image_progress = report.image_progress_text[:255]
+            save_validated(project, actor=actor)
+    return report

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from apps.projects.models import AnnualRole
 from apps.projects.notions import CONTINUING_ROLES
+from apps.stats.closing import frozen_group_members
 from apps.stats.selectors import ProjectPeriodFigures, active_projects, group_members, period_rows, portfolio_groups
 from apps.workcalendar import periods
 from apps.workcalendar.periods import latest_report_period, period_end
@@ -222,7 +223,11 @@ def score_board(
     projects = active_projects()
     # The same membership portfolio_groups sums its figures over (imported, not rewritten), so the
     # projects named as evidence are exactly those behind the rates.
-    groups = group_members(group_by, projects)
+    # A closed month scores what was frozen at its close: the groups' members, and (period_rows) the
+    # figures and per-project facts of the per-project and late-start items.
+    groups = frozen_group_members(group_by, year=period.year, month=period.month, projects=projects)
+    if groups is None:
+        groups = group_members(group_by, projects)
     # One set of period rows (frozen for a closed month) behind the rates and the per-project items.
     rows = period_rows(year=period.year, month=period.month, today=today, projects=projects)
     figures = {

@@ -146,6 +146,7 @@ class ProjectPeriodFigures:
     milestones_due: int = 0
     milestones_on_time: int = 0
     milestones_done_late: int = 0
+    lead_department_id: int | None = None  # set on a closed month's rows: the 牵头单位 at its close
 
     @property
     def going(self) -> bool:
@@ -326,6 +327,16 @@ def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[obje
     return [(key, label, members.get(pk, {})) for pk, key, label in groups]
 
 
+def _period_group_members(group_by: str, *, year: int, month: int, projects: QuerySet[Project]) -> list:
+    """group_members of a period: a closed month's groups hold the projects they held at its close."""
+    from .closing import frozen_group_members
+
+    if group_by not in ("category", "department", "region", "leader"):
+        raise ValueError("分组方式应为 category、department、region 或 leader。")
+    frozen = frozen_group_members(group_by, year=year, month=month, projects=projects)
+    return frozen if frozen is not None else group_members(group_by, projects)
+
+
 def portfolio_groups(
     *,
     group_by: str,
@@ -341,7 +352,7 @@ def portfolio_groups(
     if not 1 <= month <= 12:
         raise ValueError("月份应在1至12之间。")
     projects = active_projects() if projects is None else projects
-    groups = group_members(group_by, projects)
+    groups = _period_group_members(group_by, year=year, month=month, projects=projects)
     if rows is None:
         rows = period_rows(year=year, month=month, today=today or timezone.localdate(), projects=projects)
     for key, label, ids in groups:

@@ -4,6 +4,7 @@ from .views import (
     account,
     auth,
     bulletins,
+    closing,
     dashboard,
     dossier,
     forms,
@@ -34,6 +35,7 @@ urlpatterns = (
     + units.urlpatterns
     + scoring.urlpatterns
     + bulletins.urlpatterns
+    + closing.urlpatterns
     + sheets.urlpatterns
     + media.urlpatterns
 )

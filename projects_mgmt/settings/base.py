@@ -341,6 +341,14 @@ BULLETIN_DAY = env.int("BULLETIN_DAY", default=5)
 
 # Static beat schedule (STYLE.md): business-tunable timings are rows, not entries here.
 CELERY_BEAT_SCHEDULE = {
+    # Every day at 06:30: close the previous month on the office's set working day after the report
+    # deadline (CloseSetting, default the 3rd; a stopped beat catches up on a later day). Idempotent:
+    # a month with a close record — closed, or reopened by the office — is never closed again by it.
+    "close-due-periods": {
+        "task": "apps.stats.tasks.close_due_periods_task",
+        "schedule": crontab(hour=6, minute=30),
+        "options": {"expires": 60 * 60},
+    },
     # Every day at 08:00 Asia/Shanghai: warn the office when next year's 调休 calendar is missing
     # (the State Council publishes it each winter; a missing year falls back to Mon–Fri).
     "check-calendar-coverage": {
@@ -538,3 +546,6 @@ REMINDERS_NOTICE_REPLY_WORKING_DAYS = env.int("REMINDERS_NOTICE_REPLY_WORKING_DA
 # up, 71.1 % truncated). The summary says which it used; a request may ask for the other.
 STATS_ROUNDING = env("STATS_ROUNDING", default="half_up")  # half_up | truncate
 STATS_DECIMALS = env.int("STATS_DECIMALS", default=1)
+# 统计局 gap light: a closed month's project is yellow (纳统差异) when the department's 年初至今完成
+# and the 统计局联网直报 figure differ by more than this percentage of the larger of the two.
+STATS_BUREAU_GAP_YELLOW_PCT = env.float("STATS_BUREAU_GAP_YELLOW_PCT", default=10.0)

@@ -28,13 +28,15 @@ from apps.milestones.services import milestone_complete, milestone_create, miles
 from apps.problems.models import Problem
 from apps.problems.services import problem_create, problem_resolve, problem_update
 from apps.progress.models import ProgressReport
-from apps.progress.services import progress_report_create, progress_report_submit, progress_report_update
+from apps.progress.services import progress_report_correct, progress_report_create, progress_report_submit, progress_report_update
 from apps.projects.models import Project, ProjectComment
 from apps.projects.services import project_comment_add, project_update
 from apps.reminders.models import ChannelPreference, Notification
 from apps.reminders.services.notifications import notification_mark_read
+from apps.stats.closing import period_close, period_figure_correct, period_reopen
+from apps.stats.models import PeriodClose, PeriodFigure
 from tests.api.world import World, build_world, items_for
-from tests.factories import MilestoneFactory, ProblemFactory, UserFactory
+from tests.factories import MilestoneFactory, ProblemFactory, ProgressReportFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -171,6 +173,27 @@ CROSSINGS: dict[tuple[type, str], list[Attempt]] = {
     (ApiToken, "delete"): [
         lambda w, p, i: instance_delete(actor=w.users["office"], instance=_office_token_for(_superuser())),
     ],
+    # The month close and corrections: a department (even on its own project) and a leader never.
+    (PeriodClose, "close"): [
+        lambda w, p, i: period_close(actor=w.users["department"], year=2026, month=10),
+        lambda w, p, i: period_close(actor=w.users["leader"], year=2026, month=10),
+    ],
+    (PeriodClose, "reopen"): [
+        lambda w, p, i: period_reopen(actor=w.users["department"], year=2026, month=10, reason="本单位想补报"),
+    ],
+    (PeriodFigure, "correct"): [
+        lambda w, p, i: period_figure_correct(
+            actor=w.users["department"], project=w.own, year=2026, month=10, field="stats_ytd_completed", value="1", reason="改纳统数"
+        ),
+    ],
+    (ProgressReport, "correct"): [
+        lambda w, p, i: progress_report_correct(
+            actor=w.users["department"],
+            report=ProgressReportFactory(project=w.own, year=2026, month=7, status="approved"),
+            data={"period_completed": Decimal("1")},
+            reason="改本单位已审核的月报",
+        ),
+    ],
 }
 
 
@@ -207,6 +230,7 @@ def _created_by_the_attempts() -> dict[str, int]:
         "users": User.objects.filter(username="newroot").count(),
         "tokens": ApiToken.objects.filter(name="冒名令牌").count(),
         "preferences": ChannelPreference.objects.count(),
+        "closes": PeriodClose.objects.count(),
     }
 
 

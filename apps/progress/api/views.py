@@ -12,11 +12,13 @@ from apps.progress.models import ProgressReport
 from apps.progress.selectors import progress_report_list
 from apps.progress.services import (
     progress_report_approve,
+    progress_report_correct,
     progress_report_create,
     progress_report_return,
     progress_report_submit,
     progress_report_update,
 )
+from apps.stats.api.closing_serializers import ReportCorrectSerializer
 
 from .serializers import (
     ProgressReportCreateSerializer,
@@ -71,3 +73,15 @@ class ProgressReportViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiV
         report = self.write_object()
         data = self.validated(ProgressReportReturnSerializer)
         return self.respond(progress_report_return(actor=request.user, report=report, reason=data["reason"]))
+
+    @extend_schema(
+        summary="更正审核通过的月报（仅项目办，须填写原因；留更正记录，已关账月份的冻结数字随之更正）",
+        request=ReportCorrectSerializer,
+        responses=ProgressReportSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, pk=None) -> Response:
+        report = self.write_object()
+        data = dict(self.validated(ReportCorrectSerializer))
+        reason = data.pop("reason")
+        return self.respond(progress_report_correct(actor=request.user, report=report, data=data, reason=reason))

@@ -40,6 +40,8 @@ from apps.sheets.xlsx import (
     xlsx_response,
 )
 from apps.stats import formulas
+from apps.stats.closing import correction_list
+from apps.stats.models import CorrectionKind
 from apps.web.forms import ProjectCommentForm
 
 HISTORY_ROWS = 20
@@ -110,6 +112,7 @@ class Dossier:
     comments: list[ProjectComment]
     history: list[HistoryRow]
     can: dict[str, bool]
+    corrections: list = field(default_factory=list)  # FigureCorrection rows (更正记录), newest first
 
     @property
     def plan(self):
@@ -136,6 +139,9 @@ class Dossier:
     @property
     def last_reported_month(self) -> int:
         return max((r.month for r in self.months if r.completed is not None), default=0)
+
+
+CORRECTION_ROWS = 50
 
 
 def _month_rows(targets: list[MonthlyTarget], reports: list[ProgressReport], year: int) -> list[MonthRow]:
@@ -218,6 +224,7 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     reports = owned(list(ProgressReport.objects.filter(project=project).order_by("-year", "-month")))
     for r in reports:
         r.can_review = r.status == ReportStatus.SUBMITTED and allowed("approve", r)
+        r.can_correct = r.status == ReportStatus.APPROVED and allowed("correct", r)
     lands = owned(list(LandAcquisition.objects.filter(project=project).select_related("region").order_by("parcel_name", "id")))
     for land in lands:
         land.can_change = allowed("change", land)
@@ -250,6 +257,9 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         notices=list(project.notices.select_related("target_dept").order_by("-issued_on", "-id")),
         comments=list(project.comments.select_related("author").order_by("-created_at", "-id")),
         history=_history(project),
+        # The report's own corrections and those of the 统计局 figures; the frozen figures that moved
+        # with a report correction are its consequence, listed in the API (kind "frozen").
+        corrections=list(correction_list(project_id=project.pk).exclude(kind=CorrectionKind.FROZEN)[:CORRECTION_ROWS]),
         can={
             "report": allowed("create", ProgressReport(project=project)),
             "land": allowed("create", LandAcquisition(project=project)),
