@@ -36,13 +36,14 @@ from fractions import Fraction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
-from apps.lights.due import lead_responsible, project_live
+from apps.lights.due import lead_responsible
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import LightContext
 from apps.milestones.models import Milestone, MilestoneStatus
 from apps.organization.models import Department, Region
 from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
 from apps.projects.models import Project, ProjectResponsibility, ResponsibilityRole
+from apps.projects.notions import live_q
 from apps.projects.selectors import DEPT_ROLES
 
 from . import formulas
@@ -139,7 +140,7 @@ def year_window(today: dt.date) -> tuple[dt.date, dt.date]:
 def due_milestones(today: dt.date) -> QuerySet[Milestone]:
     """Milestones due this year before today that were an obligation (不涉及 ones were not)."""
     start, end = year_window(today)
-    return Milestone.objects.filter(project_live("project__"), planned_date__gte=start, planned_date__lt=end).exclude(
+    return Milestone.objects.filter(live_q("project__"), planned_date__gte=start, planned_date__lt=end).exclude(
         status=MilestoneStatus.NOT_APPLICABLE
     )
 
@@ -147,7 +148,7 @@ def due_milestones(today: dt.date) -> QuerySet[Milestone]:
 def due_problems(today: dt.date) -> QuerySet[Problem]:
     """Problems whose deadline fell this year before today, annotated with `closed_day` (销号 date, local)."""
     start, end = year_window(today)
-    live = Q(project__isnull=True) | project_live("project__")
+    live = Q(project__isnull=True) | live_q("project__")
     return Problem.objects.filter(live, deadline__gte=start, deadline__lt=end).annotate(closed_day=TruncDate("closed_at"))
 
 
