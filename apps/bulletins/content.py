@@ -31,7 +31,17 @@ from django.db.models import QuerySet
 from apps.core.models import Light
 from apps.lights.due import KINDS, DueKindCode, lead_responsible
 from apps.lights.overdue import due_items
-from apps.lights.selectors import INVESTMENT, LightContext, annotate_project_lights, light_context, period_light_context, project_ranks
+from apps.lights.selectors import (
+    INVESTMENT,
+    MONTHLY_TARGET,
+    PART_LABELS,
+    STATS_DB,
+    LightContext,
+    annotate_project_lights,
+    light_context,
+    period_light_context,
+    project_ranks,
+)
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
 from apps.stats import formulas
@@ -240,6 +250,9 @@ def _reasons(row: dict, ranks: dict[str, int], ctx: LightContext) -> str:
         rank = ranks.get(code, 0)
         if rank:
             parts.append((rank, f"{kind.label}{'逾期' if rank == 2 else '临期'}"))
+    for code in (MONTHLY_TARGET, STATS_DB):  # the parts that are not due items (PART_LABELS)
+        if ranks.get(code):
+            parts.append((ranks[code], PART_LABELS[code]))
     parts.sort(key=lambda part: -part[0])
     return "；".join(text for _, text in parts)
 

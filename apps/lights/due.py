@@ -13,6 +13,12 @@ Every kind yields `.values()` rows with the same keys (`ROW_KEYS`):
 - `own_leader_ref`: the item's own leader only (reminders add the project's leaders themselves).
 An item belongs to a leader when the leader is its own leader or a 包保领导 of its project.
 
+What counts as live, started, a report period and its deadline comes from the notions
+(`apps.projects.notions`, `apps.workcalendar.periods`): a report is due on 次月N日 moved to the next
+working day; a planned start is the project's 计划开工日期, else the first day of its latest plan's
+计划开工月份. How long an item stays yellow past its due date is the lights' business
+(`apps.lights.selectors`), not the registry's: an item past due is overdue here.
+
 `past=True` asks for the items as they stood on the morning of `today` (a date gone by: the lights of
 an earlier month): an item settled on or after `today` (a milestone done later, a problem resolved
 later, a report submitted later, a project started later) counts as open then.
