@@ -27,7 +27,7 @@ from apps.lights.selectors import (
     project_ranks,
 )
 from apps.milestones.models import Milestone, MilestoneStatus
-from apps.projects.models import AnnualRole, PoolStage, Project
+from apps.projects.models import AnnualRole, BuildStatus, PoolStage, Project
 from apps.workcalendar.services import calendar_load_from_package
 from tests.factories import AnnualPlanFactory, MilestoneFactory, MonthlyTargetFactory, ProgressReportFactory, ProjectFactory
 
@@ -64,7 +64,7 @@ def _light(project: Project, today: dt.date) -> Light:
 def _reporting_project(*, filed_up_to: int, year: int = 2026) -> Project:
     """A started 续建 project of `year` whose reports are filed (approved) up to `filed_up_to`,
     on schedule, so that only the report rule lights it."""
-    project = ProjectFactory(actual_start=dt.date(year - 1, 3, 1), build_status="under_construction", in_stats_db=True)
+    project = ProjectFactory(actual_start=dt.date(year - 1, 3, 1), build_status=BuildStatus.STARTED, in_stats_db=True)
     AnnualPlanFactory(project=project, year=year, annual_plan=Decimal("1200"), annual_role=AnnualRole.CONTINUING)
     for month in range(1, filed_up_to + 1):
         ProgressReportFactory(project=project, year=year, month=month, period_completed=Decimal("100"), status="approved")
@@ -193,7 +193,7 @@ def test_without_a_planned_start_date_the_plan_s_start_month_counts_from_its_fir
 
 def test_a_started_project_and_a_withdrawn_one_have_no_start_light():
     started = ProjectFactory(
-        planned_start=dt.date(2026, 3, 10), actual_start=dt.date(2026, 3, 20), build_status="under_construction", in_stats_db=True
+        planned_start=dt.date(2026, 3, 10), actual_start=dt.date(2026, 3, 20), build_status=BuildStatus.STARTED, in_stats_db=True
     )
     withdrawn = ProjectFactory(planned_start=dt.date(2026, 3, 10), pool_stage=PoolStage.WITHDRAWN)
     assert _parts(started, dt.date(2026, 7, 1)) == {}
@@ -235,7 +235,7 @@ def test_a_december_start_with_monthly_targets_is_not_behind_its_schedule_in_the
 
 
 def test_the_investment_light_measures_against_the_targets_planned_so_far():
-    project = ProjectFactory(actual_start=dt.date(2025, 6, 1), build_status="under_construction", in_stats_db=True)
+    project = ProjectFactory(actual_start=dt.date(2025, 6, 1), build_status=BuildStatus.STARTED, in_stats_db=True)
     plan = AnnualPlanFactory(project=project, year=2026, annual_plan=Decimal("1000"))
     for month, amount in ((1, "100"), (2, "100"), (3, "200"), (4, "200"), (5, "400")):
         MonthlyTargetFactory(plan=plan, month=month, plan_investment=Decimal(amount))
@@ -246,7 +246,7 @@ def test_the_investment_light_measures_against_the_targets_planned_so_far():
 
 
 def _targeted(done: dict[int, str]) -> Project:
-    project = ProjectFactory(actual_start=dt.date(2025, 6, 1), build_status="under_construction", in_stats_db=True)
+    project = ProjectFactory(actual_start=dt.date(2025, 6, 1), build_status=BuildStatus.STARTED, in_stats_db=True)
     plan = AnnualPlanFactory(project=project, year=2026, annual_plan=Decimal("1200"))
     for month in range(1, 13):
         MonthlyTargetFactory(plan=plan, month=month, plan_investment=Decimal("100"))
@@ -289,7 +289,7 @@ def test_the_months_in_a_row_for_red_are_a_setting():
 
 
 def test_a_month_without_a_positive_target_is_never_missed():
-    project = ProjectFactory(actual_start=dt.date(2025, 6, 1), build_status="under_construction", in_stats_db=True)
+    project = ProjectFactory(actual_start=dt.date(2025, 6, 1), build_status=BuildStatus.STARTED, in_stats_db=True)
     plan = AnnualPlanFactory(project=project, year=2026, annual_plan=Decimal("100"))
     MonthlyTargetFactory(plan=plan, month=10, plan_investment=Decimal("0"))
     MonthlyTargetFactory(plan=plan, month=11, plan_investment=Decimal("100"))
@@ -309,15 +309,15 @@ def test_a_month_without_a_positive_target_is_never_missed():
     ],
 )
 def test_a_started_project_not_in_the_statistics_database_is_yellow_after_a_month_and_red_after_two(today, rank):
-    project = ProjectFactory(actual_start=dt.date(2026, 3, 15), build_status="under_construction", total_investment=Decimal("500"))
+    project = ProjectFactory(actual_start=dt.date(2026, 3, 15), build_status=BuildStatus.STARTED, total_investment=Decimal("500"))
     assert _parts(project, today).get(STATS_DB, 0) == rank
     assert _light(project, today) == {0: Light.GREEN, 1: Light.YELLOW, 2: Light.RED}[rank]
 
 
 def test_only_projects_of_five_million_or_more_not_yet_entered_need_the_statistics_database():
-    small = ProjectFactory(actual_start=dt.date(2026, 3, 15), build_status="under_construction", total_investment=Decimal("499.99"))
+    small = ProjectFactory(actual_start=dt.date(2026, 3, 15), build_status=BuildStatus.STARTED, total_investment=Decimal("499.99"))
     entered = ProjectFactory(
-        actual_start=dt.date(2026, 3, 15), build_status="under_construction", in_stats_db=True, stats_entry_date=dt.date(2026, 6, 1)
+        actual_start=dt.date(2026, 3, 15), build_status=BuildStatus.STARTED, in_stats_db=True, stats_entry_date=dt.date(2026, 6, 1)
     )
     not_started = ProjectFactory(planned_start=None)
     for project in (small, entered, not_started):
@@ -328,7 +328,7 @@ def test_only_projects_of_five_million_or_more_not_yet_entered_need_the_statisti
 
 
 def test_the_statistics_database_months_are_a_setting():
-    project = ProjectFactory(actual_start=dt.date(2026, 3, 15), build_status="under_construction")
+    project = ProjectFactory(actual_start=dt.date(2026, 3, 15), build_status=BuildStatus.STARTED)
     _rule(RuleCode.STATS_DB, yellow_after_months=2, red_after_months=4)
     assert STATS_DB not in _parts(project, dt.date(2026, 5, 15))
     assert _parts(project, dt.date(2026, 5, 16))[STATS_DB] == 1
@@ -359,7 +359,7 @@ def _every_part(i: int) -> None:
     MonthlyTargetFactory(plan=plan, month=9, plan_investment=Decimal("100"))
     MonthlyTargetFactory(plan=plan, month=10, plan_investment=Decimal("100"))
     ProgressReportFactory(project=project, year=2026, month=10, period_completed=Decimal("10"), status="approved")
-    ProjectFactory(actual_start=dt.date(2026, 1, 1) + dt.timedelta(days=i), build_status="under_construction")
+    ProjectFactory(actual_start=dt.date(2026, 1, 1) + dt.timedelta(days=i), build_status=BuildStatus.STARTED)
     MilestoneFactory(project=project, planned_date=dt.date(2026, 11, 1))
 
 
