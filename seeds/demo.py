@@ -144,6 +144,11 @@ def _project(spec: dict, index: int, today: dt.date) -> Project:
     }
     if values["actual_start"] and values["actual_start"] > today:
         values["actual_start"] = today
+    # 入库纳统 about a month after the start: projects started in the last six weeks are not in the
+    # statistics database yet, so the demo shows the 纳统 light (yellow after a month).
+    entered = values["actual_start"] is not None and values["actual_start"] <= today - dt.timedelta(days=45)
+    values["in_stats_db"] = entered
+    values["stats_entry_date"] = values["actual_start"] + dt.timedelta(days=30) if entered else None
     project = ensure(Project, {"name": spec["name"]}, values)
     if legacy and not project.code_warning:
         project.full_clean()

@@ -35,14 +35,26 @@ WARNING_RULES = [
     (
         RuleCode.REPORT_FILING,
         "月报报送",
-        {"due_soon_working_days": 3, "report_due_day": 5},
-        "次月5日前报送上月月报；逾期未报亮红灯，截止前3个工作日亮黄灯。",
+        {"due_soon_working_days": 3, "report_due_day": 5, "red_after_day": 10},
+        "次月5日前报送上月月报（遇节假日顺延至下一个工作日）；截止前3个工作日亮黄灯，逾期未报亮黄灯，次月10日后仍未报亮红灯。",
     ),
     (
         RuleCode.START_DUE,
         "计划开工",
-        {"due_soon_working_days": 7},
-        "计划开工日期已过仍未开工亮红灯，7个工作日内到期亮黄灯。",
+        {"due_soon_working_days": 7, "red_after_months": 3},
+        "计划开工日期（无日期的按年度计划开工月份1日）前7个工作日亮黄灯，过期仍未开工亮黄灯，超过3个月亮红灯。",
+    ),
+    (
+        RuleCode.MONTHLY_TARGET,
+        "月度目标",
+        {"consecutive_periods": 2},
+        "有月度计划（倒排工期）的项目，报告期当月完成投资低于月度计划亮黄灯，连续2个月未完成亮红灯。",
+    ),
+    (
+        RuleCode.STATS_DB,
+        "入库纳统",
+        {"yellow_after_months": 1, "red_after_months": 2},
+        "计划总投资500万元及以上的项目，实际开工超过1个月仍未入库纳统亮黄灯，超过2个月亮红灯。",
     ),
 ]
 

@@ -63,6 +63,7 @@ VERB_LABELS = {
     "revoke": "吊销",
     "read": "标记已读",
     "set_pool_stage": "调整库阶段（入库、退库等）的",
+    "set_stats_db": "登记入库纳统情况的",
     "assign": "指定所属项目或责任单位的",
     "reopen": "重新打开",
     "correct": "更正",

@@ -37,9 +37,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.models import Light
-from apps.lights.due import KINDS, DueKindCode, lead_responsible
+from apps.lights.due import DueKindCode, lead_responsible
 from apps.lights.overdue import due_items
-from apps.lights.selectors import INVESTMENT, LightContext, light_context, period_light_context
+from apps.lights.selectors import INVESTMENT, LightContext, light_context, part_reasons, period_light_context
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
 from apps.stats.closing import (
@@ -263,15 +263,13 @@ def _reasons(row: ProjectPeriodFigures) -> str:
     """Why a project is red or yellow: its partial lights, worst first (the light's own parts)."""
     labels = part_labels()
     parts: list[tuple[int, str]] = []
-    for code, rank in row.light_parts.items():
-        if not rank:
-            continue
-        if code == INVESTMENT:
+    for rank, label in part_reasons(row.light_parts, row.light_past_due):
+        if label == labels.get(INVESTMENT):
             gap = row.gap_points
             behind = f"（欠序时{-rounding_setting()(gap)}个百分点）" if gap is not None and gap < 0 else ""
             parts.append((rank, f"投资完成滞后序时进度{behind}"))
         else:
-            parts.append((rank, f"{labels.get(code, code)}{'逾期' if rank == 2 else '临期'}"))
+            parts.append((rank, label))
     parts.sort(key=lambda part: -part[0])
     return "；".join(text for _, text in parts)
 
@@ -285,10 +283,10 @@ def bulletin_light_context(year: int, month: int, today: dt.date) -> LightContex
 
 
 def part_labels() -> dict[str, str]:
-    """The Chinese name of each part of a project's light (the due-item kinds, and the light's own)."""
-    from apps.lights import selectors as lights
+    """The Chinese reason of each part of a project's light (apps.lights.selectors.PART_LABELS)."""
+    from apps.lights.selectors import PART_LABELS
 
-    return {**{code: kind.label for code, kind in KINDS.items()}, **getattr(lights, "PART_LABELS", {})}
+    return PART_LABELS
 
 
 def light_rows(rows: dict[int, ProjectPeriodFigures]) -> list[dict]:

@@ -13,6 +13,12 @@ Every kind yields `.values()` rows with the same keys (`ROW_KEYS`):
 - `own_leader_ref`: the item's own leader only (reminders add the project's leaders themselves).
 An item belongs to a leader when the leader is its own leader or a 包保领导 of its project.
 
+What counts as live, started, a report period and its deadline comes from the notions
+(`apps.projects.notions`, `apps.workcalendar.periods`): a report is due on 次月N日 moved to the next
+working day; a planned start is the project's 计划开工日期, else the first day of its latest plan's
+计划开工月份. How long an item stays yellow past its due date is the lights' business
+(`apps.lights.selectors`), not the registry's: an item past due is overdue here.
+
 `past=True` asks for the items as they stood on the morning of `today` (a date gone by: the lights of
 an earlier month): an item settled on or after `today` (a milestone done later, a problem resolved
 later, a report submitted later, a project started later) counts as open then.
@@ -30,15 +36,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, CharField, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BigIntegerField, CharField, DateField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from apps.milestones.models import CLOSED_STATUSES, Milestone, MilestoneStatus
 from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
 from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import AnnualPlan, AnnualRole, BuildStatus, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import AnnualPlan, AnnualRole, Project, ProjectResponsibility, ResponsibilityRole
+from apps.projects.notions import is_live, live_q, started_q
+from apps.workcalendar.periods import Period, period_of_deadline, report_periods
+from apps.workcalendar.services import WorkdayIndex
 
 from .models import RuleCode
+
+DEFAULT_REPORT_DUE_DAY = 5  # the 月报报送 rule's default (lights.selectors.DEFAULTS)
 
 ROW_KEYS = ("id", "due", "title", "project_ref", "project_name", "dept_ref", "leader_ref", "own_leader_ref")
 FILED_REPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
@@ -74,33 +86,6 @@ def _rows(qs: QuerySet, *, project_path: str, due, title, dept, own_leader, proj
     ).order_by("id")
 
 
-@dataclass(frozen=True)
-class Period:
-    """A report period and its deadline (次月 N 日)."""
-
-    year: int
-    month: int
-    deadline: dt.date
-
-
-def report_deadline(year: int, month: int, due_day: int) -> dt.date:
-    """The report of (year, month) is due on `due_day` of the next month."""
-    return dt.date(year + (month == 12), month % 12 + 1, due_day)
-
-
-def report_periods(today: dt.date, due_day: int) -> list[Period]:
-    """The periods whose report can be open on `today`: every month of the report year up to last
-    month (an unfiled report stays overdue when the month turns), and this month's (due next month)."""
-    prev = today.replace(day=1) - dt.timedelta(days=1)
-    periods = [Period(prev.year, month, report_deadline(prev.year, month, due_day)) for month in range(1, prev.month + 1)]
-    return [*periods, Period(today.year, today.month, report_deadline(today.year, today.month, due_day))]
-
-
-def period_of_deadline(deadline: dt.date) -> tuple[int, int]:
-    prev = deadline.replace(day=1) - dt.timedelta(days=1)
-    return prev.year, prev.month
-
-
 NO_PROJECT_LINK = "/my/"
 
 
@@ -116,14 +101,16 @@ class DueKind:
     link_pattern: str  # a page of the item, formatted with the row's `id` and `project_ref`
     open_q: Q | None = None  # per-row lights: which rows of the kind's model are open (the same test as `sources`)
     open_obj: Callable[[object], bool] | None = None  # the same test on one loaded object
-    link_query: Callable[[dict], str] | None = None  # extra query string of the link, from the row
+    link_query: Callable[[dict, int], str] | None = None  # extra query string of the link, from the row and the due day
 
-    def link(self, row: dict) -> str:
+    def link(self, row: dict, *, due_day: int | None = None) -> str:
+        """The item's page. `due_day` (the 月报报送 rule's) tells a report's period from its deadline
+        when a move to a working day crossed into another month; without it, the default day."""
         # An item outside any project (a problem raised for a whole area) has no dossier to open.
         if row.get("project_ref") is None:
             return NO_PROJECT_LINK
         link = self.link_pattern.format(id=row["id"], project_ref=row["project_ref"])
-        return link + self.link_query(row) if self.link_query else link
+        return link + self.link_query(row, due_day or DEFAULT_REPORT_DUE_DAY) if self.link_query else link
 
     def is_open(self, *, object_id: int, due: dt.date) -> bool:
         """The item is still open with this same due date (so a reminder about it still stands)."""
@@ -138,26 +125,26 @@ class DueKind:
         groups: dict[dt.date | None, set[tuple[int, dt.date]]] = defaultdict(set)
         for object_id, due in wanted:
             groups[due if self.code == DueKindCode.REPORT else None].add((object_id, due))
+        # A report's period from its deadline needs the due day (a deadline moved across a month end).
+        due_day = report_due_day() if self.code == DueKindCode.REPORT and wanted else 0
         found: set[tuple[int, dt.date]] = set()
         for at, group in groups.items():
             ids = {object_id for object_id, _ in group}
-            for qs in self.sources(today=None, until=max(due for _, due in group), due_day=0, at=at):
+            for qs in self.sources(today=None, until=max(due for _, due in group), due_day=due_day, at=at):
                 found.update(qs.filter(id__in=ids).values_list("id", "due"))
         return found & wanted
 
 
-def project_live(prefix: str = "") -> Q:
-    """A project still in the portfolio: not archived and not withdrawn (退库). Items of any other
-    project are due for nobody — the same test for every kind."""
-    return Q(**{f"{prefix}archived_at__isnull": True}) & ~Q(**{f"{prefix}pool_stage": PoolStage.WITHDRAWN})
+def report_due_day() -> int:
+    """The 月报报送 rule's due day (one query; the default when the office has no row)."""
+    from .models import WarningRule
+
+    day = WarningRule.objects.filter(code=RuleCode.REPORT_FILING).values_list("report_due_day", flat=True).first()
+    return day or DEFAULT_REPORT_DUE_DAY
 
 
-def _project_is_live(project: Project) -> bool:
-    return project.archived_at is None and project.pool_stage != PoolStage.WITHDRAWN
-
-
-MILESTONE_OPEN = project_live("project__") & Q(planned_date__isnull=False) & ~Q(status__in=CLOSED_STATUSES)
-PROBLEM_OPEN = (Q(project__isnull=True) | project_live("project__")) & Q(deadline__isnull=False) & ~Q(status__in=PROBLEM_CLOSED_STATUSES)
+MILESTONE_OPEN = live_q("project__") & Q(planned_date__isnull=False) & ~Q(status__in=CLOSED_STATUSES)
+PROBLEM_OPEN = (Q(project__isnull=True) | live_q("project__")) & Q(deadline__isnull=False) & ~Q(status__in=PROBLEM_CLOSED_STATUSES)
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -170,26 +157,28 @@ def _start_of(day: dt.date) -> dt.datetime:
 def milestone_open_on(day: dt.date) -> Q:
     """Milestones open on the morning of `day`: open now, or done on or after `day`."""
     done_later = Q(status=MilestoneStatus.DONE, actual_date__gte=day)
-    return project_live("project__") & Q(planned_date__isnull=False) & (~Q(status__in=CLOSED_STATUSES) | done_later)
+    return live_q("project__") & Q(planned_date__isnull=False) & (~Q(status__in=CLOSED_STATUSES) | done_later)
 
 
 def problem_open_on(day: dt.date) -> Q:
     """Problems open on the morning of `day`: raised before it, and open now or settled on or after it."""
     settled_later = Q(status__in=PROBLEM_CLOSED_STATUSES, resolved_at__gte=_start_of(day))
-    live = Q(project__isnull=True) | project_live("project__")
+    live = Q(project__isnull=True) | live_q("project__")
     return live & Q(deadline__isnull=False, raised_on__lt=day) & (~Q(status__in=PROBLEM_CLOSED_STATUSES) | settled_later)
 
 
 def _milestone_is_open(m: Milestone) -> bool:
-    return m.planned_date is not None and m.status not in CLOSED_STATUSES and _project_is_live(m.project)
+    return m.planned_date is not None and m.status not in CLOSED_STATUSES and is_live(m.project)
 
 
 def _problem_is_open(p: Problem) -> bool:
-    live = p.project_id is None or _project_is_live(p.project)
+    live = p.project_id is None or is_live(p.project)
     return p.deadline is not None and p.status not in PROBLEM_CLOSED_STATUSES and live
 
 
-def _milestone_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
+def _milestone_sources(
+    *, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False, index: WorkdayIndex | None = None
+) -> list[QuerySet]:
     qs = Milestone.objects.filter(milestone_open_on(today) if past else MILESTONE_OPEN, planned_date__lte=until)
     return [
         _rows(
@@ -205,7 +194,9 @@ def _milestone_sources(*, today, until: dt.date, due_day: int, at: dt.date | Non
     ]
 
 
-def _problem_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
+def _problem_sources(
+    *, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False, index: WorkdayIndex | None = None
+) -> list[QuerySet]:
     qs = Problem.objects.filter(problem_open_on(today) if past else PROBLEM_OPEN, deadline__lte=until)
     return [
         _rows(
@@ -221,14 +212,50 @@ def _problem_sources(*, today, until: dt.date, due_day: int, at: dt.date | None 
     ]
 
 
-def _start_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
-    not_started = Q(build_status=BuildStatus.NOT_STARTED) | Q(actual_start__gte=today) if past else Q(build_status=BuildStatus.NOT_STARTED)
-    qs = Project.objects.filter(not_started, project_live(), planned_start__isnull=False, planned_start__lte=until)
+class MonthStart(Func):
+    """The first day of (year, month), two integer expressions, as a date."""
+
+    output_field = DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="MAKE_DATE(%(expressions)s, 1)", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # No printf: a literal % would clash with the parameter markers.
+        (year, year_params), (month, month_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"DATE({year} || '-' || SUBSTR('0' || {month}, -2) || '-01')", [*year_params, *month_params]
+
+
+def planned_start_due() -> Coalesce:
+    """A project's planned start (a Project expression): its 计划开工日期; without one, the first day of
+    the 计划开工月份 of its latest annual plan that names one."""
+    plan = AnnualPlan.objects.filter(project=OuterRef("pk"), planned_start_month__isnull=False).order_by("-year")
+    month_start = plan.annotate(first=MonthStart("year", "planned_start_month")).values("first")[:1]
+    return Coalesce(F("planned_start"), Subquery(month_start, output_field=DateField()), output_field=DateField())
+
+
+def planned_start_of(project: Project) -> dt.date | None:
+    """`planned_start_due` for one loaded project."""
+    if project.planned_start is not None:
+        return project.planned_start
+    plan = project.annual_plans.filter(planned_start_month__isnull=False).order_by("-year").first()
+    return dt.date(plan.year, plan.planned_start_month, 1) if plan else None
+
+
+def _start_sources(
+    *, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False, index: WorkdayIndex | None = None
+) -> list[QuerySet]:
+    # Not started (the one definition: no 实际开工日期 on or before the day); with `past`, not started
+    # on the morning of `today`.
+    day = today or timezone.localdate()
+    not_started = ~started_q(day - dt.timedelta(days=1) if past else day)
+    qs = Project.objects.filter(not_started, live_q()).annotate(start_due=planned_start_due()).filter(start_due__lte=until)
     return [
         _rows(
             qs,
             project_path="pk",
-            due=F("planned_start"),
+            due=F("start_due"),
             title=Value("计划开工", output_field=CharField()),
             dept=None,
             own_leader=None,
@@ -244,33 +271,46 @@ def reporting_projects(*, year: int, month: int, filed_before: dt.date | None = 
     started (January when it started before that year); one not yet started reports from January
     unless it is a 新开工 project, which starts reporting when it starts. With `filed_before`, a report
     counts as filed only if it was submitted before that day (the lights of an earlier month)."""
-    month_end = report_deadline(year, month, 1) - dt.timedelta(days=1)
+    month_end = Period(year, month).last_day
     plans = AnnualPlan.objects.filter(project=OuterRef("pk"), year=year)
-    reporting = plans.filter(project__actual_start__lte=month_end) | plans.filter(project__actual_start__isnull=True).exclude(
+    reporting = plans.filter(started_q(month_end, "project__")) | plans.filter(project__actual_start__isnull=True).exclude(
         annual_role=AnnualRole.NEW_START
     )
     filed = ProgressReport.objects.filter(project=OuterRef("pk"), year=year, month=month, status__in=FILED_REPORT_STATUSES)
     if filed_before is not None:  # a report filed without a submission time (imported) counts as filed
         filed = filed.filter(Q(submitted_at__isnull=True) | Q(submitted_at__lt=_start_of(filed_before)))
-    return Project.objects.filter(project_live()).filter(Exists(reporting)).exclude(Exists(filed))
+    return Project.objects.filter(live_q()).filter(Exists(reporting)).exclude(Exists(filed))
 
 
-def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False) -> list[QuerySet]:
+def deadline_span(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days a working-day index must cover for every report deadline that can be open on `today`:
+    from 1 January of the latest report period's year to 20 days past the month after today's (a
+    deadline on day 28 moved past a holiday; `report_deadline` looks 20 days ahead)."""
+    return Period.of(today).previous.year_start, Period.of(today).next.last_day + dt.timedelta(days=20)
+
+
+def _report_sources(
+    *, today, until: dt.date, due_day: int, at: dt.date | None = None, past: bool = False, index: WorkdayIndex | None = None
+) -> list[QuerySet]:
     if at is not None:  # the settled check: exactly the period whose deadline is `at`
-        year, month = period_of_deadline(at)
-        periods = [Period(year, month, at)]
+        periods = [(period_of_deadline(at, due_day or DEFAULT_REPORT_DUE_DAY), at)]
     else:
-        periods = report_periods(today, due_day)
+        # Deadlines move to the next working day (apps.workcalendar.periods): one calendar load
+        # for every period, unless the caller's index already covers them.
+        first, last = deadline_span(today)
+        if index is None or not index.covers(first, last):
+            index = WorkdayIndex(first, last)
+        periods = report_periods(today, due_day, index)
     sources = []
-    for period in periods:
-        if period.deadline > until:
+    for period, deadline in periods:
+        if deadline > until:
             continue
         sources.append(
             _rows(
                 reporting_projects(year=period.year, month=period.month, filed_before=today if past else None),
                 project_path="pk",
-                due=Value(period.deadline, output_field=DateField()),
-                title=Value(f"{period.year}年{period.month}月月报未报送", output_field=CharField()),
+                due=Value(deadline, output_field=DateField()),
+                title=Value(f"{period.label}月报未报送", output_field=CharField()),
                 dept=None,
                 own_leader=None,
                 project_ref=F("id"),
@@ -280,9 +320,9 @@ def _report_sources(*, today, until: dt.date, due_day: int, at: dt.date | None =
     return sources
 
 
-def _period_of_deadline(due: dt.date) -> dt.date:
-    """The month a report deadline belongs to: deadlines fall in the month after the period."""
-    return due.replace(day=1) - dt.timedelta(days=1)
+def _report_link_query(row: dict, due_day: int) -> str:
+    period = period_of_deadline(row["due"], due_day)
+    return f"?year={period.year}&month={period.month}"
 
 
 KINDS: dict[str, DueKind] = {
@@ -317,7 +357,7 @@ KINDS: dict[str, DueKind] = {
         RuleCode.REPORT_FILING,
         _report_sources,
         "/projects/{project_ref}/reports/new/",
-        link_query=lambda row: "?year={0.year}&month={0.month}".format(_period_of_deadline(row["due"])),
+        link_query=_report_link_query,
     ),
 }
 KIND_CHOICES = tuple((k.code, k.label) for k in KINDS.values())
@@ -346,10 +386,11 @@ def due_rows(
     department: int | None = None,
     region: int | None = None,
     past: bool = False,
+    index: WorkdayIndex | None = None,
 ) -> list[QuerySet]:
     """The open rows of one kind due on or before `until`, narrowed to a leader, department or region
     (with `past`, as they stood on the morning of `today`, a day gone by)."""
-    sources = KINDS[code].sources(today=today, until=until, due_day=due_day, past=past)
+    sources = KINDS[code].sources(today=today, until=until, due_day=due_day, past=past, index=index)
     narrowed = []
     for qs in sources:
         if leader:

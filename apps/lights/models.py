@@ -10,6 +10,8 @@ class RuleCode(models.TextChoices):
     PROJECT_INVESTMENT = "project_investment", "投资进度与序时进度"
     REPORT_FILING = "report_filing", "月报报送"
     START_DUE = "start_due", "计划开工"
+    MONTHLY_TARGET = "monthly_target", "月度目标"
+    STATS_DB = "stats_db", "入库纳统"
 
 
 class WarningRule(models.Model):
@@ -31,6 +33,28 @@ class WarningRule(models.Model):
         default=5,
         help_text="次月几日前报送上月月报（仅“月报报送”规则使用）。逾期清单、红黄绿灯、催报提醒和领导周报都按此日期。",
     )
+    red_after_day = models.PositiveSmallIntegerField(
+        "红灯：截止当月几日后",
+        default=10,
+        help_text="仅“月报报送”规则使用：过了截止日未报送亮黄灯，过了截止当月的这一天仍未报送亮红灯"
+        "（截止日因节假日顺延到这一天之后的，过了截止日即亮红灯）。",
+    )
+    yellow_after_months = models.PositiveSmallIntegerField(
+        "黄灯：超过几个月",
+        default=0,
+        help_text="仅“入库纳统”规则使用：实际开工超过几个月仍未入库纳统亮黄灯。",
+    )
+    red_after_months = models.PositiveSmallIntegerField(
+        "红灯：超过几个月",
+        default=3,
+        help_text="“计划开工”规则：过了计划开工日期仍未开工亮黄灯，超过几个月亮红灯（填0即过期亮红灯）；"
+        "“入库纳统”规则：实际开工超过几个月仍未入库纳统亮红灯。",
+    )
+    consecutive_periods = models.PositiveSmallIntegerField(
+        "红灯：连续未完成月数",
+        default=2,
+        help_text="仅“月度目标”规则使用：报告期当月未完成月度计划投资亮黄灯，连续几个月未完成亮红灯。",
+    )
     enabled = models.BooleanField("启用", default=True)
     note = models.CharField("说明", max_length=200, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -49,6 +73,21 @@ class WarningRule(models.Model):
                 name="warning_rule_due_day_range",
                 condition=Q(report_due_day__gte=1, report_due_day__lte=28),
                 violation_error_message="月报报送截止日应在1至28日之间。",
+            ),
+            CheckConstraint(
+                name="warning_rule_red_day_range",
+                condition=Q(red_after_day__lte=28) & Q(red_after_day__gte=F("report_due_day")),
+                violation_error_message="月报红灯日应在截止日至28日之间。",
+            ),
+            CheckConstraint(
+                name="warning_rule_months_order",
+                condition=Q(red_after_months__gte=F("yellow_after_months")) & Q(red_after_months__lte=24),
+                violation_error_message="红灯月数不能小于黄灯月数，且不能超过24个月。",
+            ),
+            CheckConstraint(
+                name="warning_rule_consecutive_range",
+                condition=Q(consecutive_periods__gte=1, consecutive_periods__lte=12),
+                violation_error_message="连续未完成月数应在1至12之间。",
             ),
         ]
 

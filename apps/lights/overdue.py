@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import CharField, Value
+from django.db.models import Case, CharField, IntegerField, Value, When
 
 from apps.core.models import LIGHT_RANK, Light
 from apps.organization.models import Department, Leader
 from apps.workcalendar.services import WorkdayIndex
 
 from .due import KINDS, ROW_KEYS, due_rows, item_leaders, project_leaders
-from .selectors import LightContext, date_light
+from .selectors import LightContext, item_light
 
 
 @dataclass
@@ -66,7 +66,7 @@ def due_items(
             continue
         limit = (until or {}).get(code, ctx.limits[code])
         narrowing = {"leader": leader, "department": department, "region": region}
-        for qs in due_rows(code, today=today, until=limit, due_day=ctx.report_due_day, past=ctx.past, **narrowing):
+        for qs in due_rows(code, today=today, until=limit, due_day=ctx.report_due_day, past=ctx.past, index=ctx.index, **narrowing):
             rows += [(code, row) for row in qs]
     items = build_items(rows, ctx=ctx, light=light)
     items.sort(key=lambda i: (-LIGHT_RANK[Light(i.light)], -i.days_overdue, i.days_left, i.type, i.id))
@@ -86,7 +86,7 @@ def build_items(rows: list[tuple[str, dict]], *, ctx: LightContext, light: str |
     items = []
     for code, row in rows:
         due = row["due"]
-        lgt = date_light(due=due, closed=False, today=today, limit=ctx.limits[code])
+        lgt = item_light(code, due, ctx)
         if light and lgt != light:
             continue
         over, w_over, left, w_left = item_days(due, today, index)
@@ -107,7 +107,7 @@ def build_items(rows: list[tuple[str, dict]], *, ctx: LightContext, light: str |
                 days_left=left,
                 working_days_left=w_left,
                 light=Light(lgt).value,
-                link=KINDS[code].link(row),
+                link=KINDS[code].link(row, due_day=ctx.report_due_day),
                 leader_ids=tuple(item_leaders(row, leaders_of_project)),
             )
         )
@@ -118,7 +118,8 @@ class DueItemPage:
     """The overdue list as a lazy sequence for Django's paginator: it counts in the database and
     loads only the rows of the page asked for, so a page of 20 costs the same for 50 items and for
     50 000. The order is `due_items`' order: red before yellow, most overdue and soonest due first —
-    for rows that are all past due or due soon, that is simply (due date, kind, id)."""
+    for rows that are all past due or due soon, that is simply (yellow, due date, kind, id), where
+    "yellow" is 0 for an item due before its kind's red cutoff, 1 otherwise."""
 
     def __init__(
         self,
@@ -138,18 +139,30 @@ class DueItemPage:
 
     def _sources(self, code: str) -> list:
         ctx = self.ctx
-        sources = due_rows(code, today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day, past=ctx.past, **self.narrowing)
+        sources = due_rows(
+            code, today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day, past=ctx.past, index=ctx.index, **self.narrowing
+        )
+        red_before = ctx.red_before.get(code, ctx.today)  # past due but not yet red is yellow (start, report)
         if self.light == Light.RED:
-            return [qs.filter(due__lt=ctx.today) for qs in sources]
+            return [qs.filter(due__lt=red_before) for qs in sources]
         if self.light == Light.YELLOW:
-            return [qs.filter(due__gte=ctx.today) for qs in sources]
+            return [qs.filter(due__gte=red_before) for qs in sources]
         if self.light == Light.GREEN:  # an open item past due or due soon is never green
             return []
         return sources
 
     def _keys(self):
         parts = [
-            qs.order_by().annotate(kind=Value(code, output_field=CharField())).values_list("kind", "id", "due")
+            qs.order_by()
+            .annotate(
+                kind=Value(code, output_field=CharField()),
+                yellow=Case(
+                    When(due__lt=self.ctx.red_before.get(code, self.ctx.today), then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                ),
+            )
+            .values_list("kind", "id", "due", "yellow")
             for code in self.codes
             for qs in self._sources(code)
         ]
@@ -170,7 +183,7 @@ class DueItemPage:
         keys = self._keys()
         if keys is None:
             return []
-        page = list(keys.order_by("due", "kind", "id")[window])
+        page = [key[:3] for key in keys.order_by("yellow", "due", "kind", "id")[window]]
         if not page:
             return []
         wanted: dict[str, set[int]] = {}

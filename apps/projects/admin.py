@@ -155,6 +155,7 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
                 )
             },
         ),
+        ("入库纳统", {"fields": (("in_stats_db", "stats_entry_date"), "stats_code", "not_in_stats_reason")}),
         ("其他", {"fields": ("remarks", "archived_at", "created_by", "created_at", "updated_at")}),
     )
 

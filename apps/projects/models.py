@@ -163,6 +163,12 @@ class Project(models.Model):
     )
     land_area_mu = models.DecimalField("用地面积（亩）", max_digits=12, decimal_places=2, null=True, blank=True)
     latest_image_progress = models.CharField("最新形象进度", max_length=255, blank=True)
+    # 入库纳统 (DOMAIN.md §2, §10.2 rule 5): "先入库，后有数" — a started project of 500万元 or more
+    # counts in the 统计局's figures only once entered in its database.
+    in_stats_db = models.BooleanField("已入库纳统", default=False, help_text="项目已录入统计部门的固定资产投资项目库（联网直报）。")
+    stats_code = models.CharField("统计库项目编码", max_length=40, blank=True)
+    stats_entry_date = models.DateField("入库日期", null=True, blank=True)
+    not_in_stats_reason = models.CharField("未纳统原因", max_length=200, blank=True)
     remarks = models.TextField("备注", blank=True)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
     created_by = models.ForeignKey(
@@ -207,6 +213,11 @@ class Project(models.Model):
                 name="project_planned_finish_gte_start",
                 condition=Q(planned_start__isnull=True) | Q(planned_finish__isnull=True) | Q(planned_finish__gte=F("planned_start")),
                 violation_error_message="计划竣工日期不能早于计划开工日期。",
+            ),
+            CheckConstraint(
+                name="project_stats_entry_needs_flag",
+                condition=Q(stats_entry_date__isnull=True) | Q(in_stats_db=True),
+                violation_error_message="填写了入库日期的项目应勾选“已入库纳统”。",
             ),
             CheckConstraint(
                 name="project_actual_finish_gte_start",

@@ -23,6 +23,15 @@ PROJECT_FIELDS = {
 }
 
 
+# 入库纳统 is the office's record of the 统计局's database (policy verb "set_stats_db").
+STATS_DB_FIELDS = ("in_stats_db", "stats_code", "stats_entry_date", "not_in_stats_reason")
+
+
+def _require_stats_db(actor, project: Project, data: dict) -> None:
+    if any(f in data and data[f] != getattr(project, f) for f in STATS_DB_FIELDS):
+        require(actor, "set_stats_db", project)
+
+
 PLAN_FIELDS = ("annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date")
 
 
@@ -42,6 +51,7 @@ def project_create(*, actor, data: dict, generate_milestones: bool = False) -> P
     touched = startfacts.touched_facts(Project(), data, startfacts.PROJECT_FACTS)
     project = apply_fields(Project(), data, allowed=PROJECT_FIELDS)
     require(actor, "create", project)
+    _require_stats_db(actor, Project(), data)
     project.created_by = actor
     startfacts.bring_status_along(project, touched)
     save_validated(project, actor=actor)
@@ -64,6 +74,7 @@ def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
     if "pool_stage" in data and data["pool_stage"] != project.pool_stage:
         # 入库/退库 decides whether the project's items are due at all: the office's call.
         require(actor, "set_pool_stage", project)
+    _require_stats_db(actor, project, data)
     touched = startfacts.touched_facts(project, data, startfacts.PROJECT_FACTS)
     apply_fields(project, data, allowed=PROJECT_FIELDS)
     startfacts.bring_status_along(project, touched)

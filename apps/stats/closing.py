@@ -85,6 +85,7 @@ def row_of(figure: PeriodFigure):
 
     values = {name: getattr(figure, name) for name in _row_fields()}
     values["light_parts"] = dict(values.get("light_parts") or {})
+    values["light_past_due"] = list(values.get("light_past_due") or [])
     values["name"] = figure.project_name
     return ProjectPeriodFigures(**values)
 
@@ -256,6 +257,7 @@ def _freeze_figures(closed: PeriodClose, period: Period, today: dt.date, ctx: Li
         rank = ranks.rank(pk)
         row.light = (Light.RED if rank == 2 else Light.YELLOW if rank == 1 else Light.GREEN).value
         row.light_parts = dict(ranks.parts.get(pk, {}))
+        row.light_past_due = sorted(ranks.past_due.get(pk, ()))
         fact = dict(facts.get(pk, {}))
         leads, leaders = fact.get("lead_department_ids") or [], fact.get("lead_leader_ids") or []
         values = {name: getattr(row, name) for name in names}

@@ -147,6 +147,7 @@ class PeriodFigure(models.Model):
     time_progress_rule = models.CharField("序时进度口径", max_length=40, blank=True)
     light = models.CharField("预警灯", max_length=10, default="green")
     light_parts = models.JSONField("预警原因（各分项：2红 1黄）", default=dict)
+    light_past_due = models.JSONField("已过期的事项类型（其余为临期）", default=list)
     milestones_due = models.PositiveIntegerField("应办结要件和节点", default=0)
     milestones_on_time = models.PositiveIntegerField("按期办结", default=0)
     milestones_done_late = models.PositiveIntegerField("逾期办结", default=0)

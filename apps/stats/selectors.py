@@ -143,6 +143,7 @@ class ProjectPeriodFigures:
     time_progress_rule: str = ""
     light: str = Light.GREEN.value
     light_parts: dict[str, int] = field(default_factory=dict)  # the light's reasons: kind → 2 red / 1 yellow
+    light_past_due: list[str] = field(default_factory=list)  # the due-item kinds lit by an item past due (else due soon)
     milestones_due: int = 0
     milestones_on_time: int = 0
     milestones_done_late: int = 0
@@ -231,6 +232,7 @@ def project_period_figures(*, year: int, month: int, today: dt.date, projects: Q
         rank = ranks.rank(pk)
         r.light = (Light.RED if rank == 2 else Light.YELLOW if rank == 1 else Light.GREEN).value
         r.light_parts = dict(ranks.parts.get(pk, {}))
+        r.light_past_due = sorted(ranks.past_due.get(pk, ()))
     due = _due_milestones(projects, period=period, today=today).order_by().values_list("project_id")
     tallies = due.annotate(n=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME), late=Count("id", filter=done_late_q()))
     for pk, n, on_time, late in tallies:

@@ -250,15 +250,19 @@ def test_an_unfiled_monthly_report_is_chased_after_the_deadline_and_stops_once_f
     AnnualPlanFactory(project=world.project, year=2025)
     for month in range(1, 8):  # January–July filed: August's and September's are owed
         ProgressReportFactory(project=world.project, year=2025, month=month, status=ReportStatus.APPROVED)
-    # the September report is due 2025-10-05, a holiday: "due today" goes out on 09-30
+    # the September report's 次月5日 falls in 国庆: it is due on the first working day after it,
+    # Thursday 2025-10-09, so on 09-30 it is one working day ahead and "due today" goes out on 10-09
     sweep_on(D(2025, 9, 30), subjects=["report"])
-    assert _keys(subject="report", due_date=D(2025, 10, 5)) == {("before:0", 1)}
+    assert _keys(subject="report", due_date=D(2025, 10, 9)) == {("before:1", 1)}
     assert ("overdue:1", 9) in _keys(subject="report", due_date=D(2025, 9, 5))  # August's is chased too
-    sweep_on(D(2025, 10, 9), subjects=["report"])  # first working day after the holiday
-    row = ReminderDelivery.objects.get(subject="report", step_key="overdue:1", due_date=D(2025, 10, 5), channel="in_app")
-    assert (row.user.username, row.due_date, row.context["title"]) == ("zjj", D(2025, 10, 5), "2025年9月月报未报送")
+    sweep_on(D(2025, 10, 9), subjects=["report"])  # first working day after the holiday: the deadline
+    assert ("before:0", 1) in _keys(subject="report", due_date=D(2025, 10, 9))
+    sweep_on(D(2025, 10, 10), subjects=["report"])
+    row = ReminderDelivery.objects.get(subject="report", step_key="overdue:1", due_date=D(2025, 10, 9), channel="in_app")
+    assert (row.user.username, row.due_date, row.context["title"]) == ("zjj", D(2025, 10, 9), "2025年9月月报未报送")
+    assert row.context["link"].endswith("?year=2025&month=9")
     ProgressReportFactory(project=world.project, year=2025, month=9, status=ReportStatus.SUBMITTED)
-    assert delivery_send(delivery_id=row.pk, now=at(D(2025, 10, 9))).status == "cancelled"
+    assert delivery_send(delivery_id=row.pk, now=at(D(2025, 10, 10))).status == "cancelled"
     # August's, still missing, is chased on (it does not drop off when the month turns) ...
     assert sweep_on(D(2025, 10, 14), subjects=["report"]).created > 0
     chased = ReminderDelivery.objects.filter(subject="report", fire_date=D(2025, 10, 14))

@@ -16,7 +16,7 @@ def test_seed_without_demo_loads_reference_data_only():
     assert _counts() == once
     assert once["projects.Project"] == 0
     assert once["milestones.ApprovalTemplate"] == 3
-    assert once["lights.WarningRule"] == 5
+    assert once["lights.WarningRule"] == 7
     assert once["workcalendar.CalendarDay"] > 600
 
 

@@ -33,7 +33,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _project(name: str, *, role: str = AnnualRole.CONTINUING, **fields):
-    project = ProjectFactory(name=name, actual_start=dt.date(2025, 3, 1), build_status=BuildStatus.STARTED, **fields)
+    # In the statistics database (入库纳统), so that only the items below light it.
+    project = ProjectFactory(name=name, actual_start=dt.date(2025, 3, 1), build_status=BuildStatus.STARTED, in_stats_db=True, **fields)
     AnnualPlanFactory(project=project, year=2026, annual_role=role, annual_plan=Decimal("1200"))
     for month in range(1, 11):  # every report due by today is filed; January alone completes the plan
         ProgressReportFactory(
@@ -72,7 +73,8 @@ def late():
 
 def test_an_earlier_month_has_the_lights_of_its_end(late):
     september = portfolio_figures(year=2026, month=9, today=TODAY)
-    assert september.lights == {"green": 1, "yellow": 0, "red": 4}
+    # the planned start of 1 September missed by its end is yellow (DOMAIN.md §10.2: red after 3 months)
+    assert september.lights == {"green": 1, "yellow": 1, "red": 3}
     october = portfolio_figures(year=2026, month=10, today=TODAY)  # the latest report period: today's lights
     assert october.lights == {"green": 5, "yellow": 0, "red": 0}
     today_lights = {p.name: p.light for p in project_list(user=UserFactory(role="viewer"), today=TODAY)}
@@ -83,17 +85,18 @@ def test_each_late_item_was_red_at_the_end_of_its_month(late):
     names = {p.pk: key for key, p in late.items()}
     ctx = period_light_context(year=2026, month=9, today=TODAY)
     lights = {names[pk]: light for pk, light in annotate_project_lights(Project.objects.all(), ctx).values_list("pk", "light")}
-    assert lights == {"done_late": "red", "on_time": "green", "resolved_late": "red", "filed_late": "red", "started_late": "red"}
+    assert lights == {"done_late": "red", "on_time": "green", "resolved_late": "red", "filed_late": "red", "started_late": "yellow"}
     # On 1 September the September items were due soon (the milestones of 10 September within 7 working days,
     # the planned start due that day, not yet past), the problem not due for 10 working days, and the August report
-    # due on Saturday 5 September, the weekend after the third working day: due soon.
+    # due on Monday 7 September (the 5th is a Saturday: the deadline moves to the next working day), the fourth
+    # working day: not yet due soon.
     ctx = period_light_context(year=2026, month=8, today=TODAY)
     lights = {names[pk]: light for pk, light in annotate_project_lights(Project.objects.all(), ctx).values_list("pk", "light")}
     assert lights == {
         "done_late": "yellow",
         "on_time": "yellow",
         "resolved_late": "green",
-        "filed_late": "yellow",
+        "filed_late": "green",
         "started_late": "yellow",
     }
 
@@ -101,24 +104,25 @@ def test_each_late_item_was_red_at_the_end_of_its_month(late):
 def test_the_summary_endpoint_gives_that_months_lights(late):
     client = APIClient()
     client.force_authenticate(UserFactory(role="viewer"))
-    assert client.get("/api/v1/stats/summary/", {"year": 2026, "month": 9}).json()["total"]["lights"] == {"green": 1, "yellow": 0, "red": 4}
+    assert client.get("/api/v1/stats/summary/", {"year": 2026, "month": 9}).json()["total"]["lights"] == {"green": 1, "yellow": 1, "red": 3}
     assert client.get("/api/v1/stats/summary/", {"year": 2026, "month": 10}).json()["total"]["lights"] == {
         "green": 5,
         "yellow": 0,
         "red": 0,
     }
     grouped = client.get("/api/v1/stats/summary/", {"year": 2026, "month": 9, "group_by": "category"}).json()
-    assert sum(g["lights"]["red"] for g in grouped["groups"]) == 4
+    assert sum(g["lights"]["red"] for g in grouped["groups"]) == 3
 
 
 def test_the_overdue_list_of_an_earlier_month_holds_what_was_open_then(late):
     from apps.lights.overdue import due_items
 
-    september = {(i.type, i.project_name) for i in due_items(ctx=period_light_context(year=2026, month=9, today=TODAY)) if i.light == "red"}
+    items = due_items(ctx=period_light_context(year=2026, month=9, today=TODAY))
+    september = {(i.type, i.project_name, i.light) for i in items if i.days_overdue}
     assert september == {
-        ("milestone", "节点迟办项目"),
-        ("problem", "问题迟办项目"),
-        ("report", "月报迟报项目"),
-        ("start", "迟开工项目"),
+        ("milestone", "节点迟办项目", "red"),
+        ("problem", "问题迟办项目", "red"),
+        ("report", "月报迟报项目", "red"),
+        ("start", "迟开工项目", "yellow"),  # a month past its planned start: overdue, yellow until 3 months
     }
     assert [i for i in due_items(ctx=period_light_context(year=2026, month=10, today=TODAY)) if i.light == "red"] == []

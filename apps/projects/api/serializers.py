@@ -134,6 +134,10 @@ class ProjectDetailSerializer(_ProjectBase):
             "carry_over_completed",
             "land_area_mu",
             "latest_image_progress",
+            "in_stats_db",
+            "stats_code",
+            "stats_entry_date",
+            "not_in_stats_reason",
             "remarks",
             "archived_at",
             "created_at",
@@ -185,6 +189,10 @@ class ProjectWriteSerializer(ModelSerializer):
             "fixed_asset_investment",
             "carry_over_completed",
             "land_area_mu",
+            "in_stats_db",
+            "stats_code",
+            "stats_entry_date",
+            "not_in_stats_reason",
             "remarks",
         )
         # Uniqueness and code rules are checked by the service (with Chinese messages), once.
