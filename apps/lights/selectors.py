@@ -55,7 +55,7 @@ from apps.milestones.notions import DONE_LATE_LABEL, done_late_q, is_done_late  
 from apps.problems.models import Problem
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import FIVE_MILLION, AnnualPlan, Project
-from apps.projects.notions import is_live, live_q, project_time_progress
+from apps.projects.notions import is_live, live_q, project_time_progress, started_q
 from apps.workcalendar.periods import Period, add_months, latest_report_period, report_deadline
 from apps.workcalendar.services import WorkdayIndex
 
@@ -449,7 +449,8 @@ def _stats_db_source(ctx: LightContext) -> QuerySet | None:
     not_entered = Q(in_stats_db=False)
     if ctx.past:  # entered on or after the morning of the day: not yet then
         not_entered |= Q(stats_entry_date__gte=ctx.today)
-    qs = Project.objects.filter(live_q(), not_entered, total_investment__gte=FIVE_MILLION, actual_start__lt=before[0])
+    started = started_q(before[0] - dt.timedelta(days=1))  # started before the day a 纳统 light begins
+    qs = Project.objects.filter(live_q(), started, not_entered, total_investment__gte=FIVE_MILLION)
     kind = Value(STATS_DB, output_field=CharField())
     return qs.order_by().annotate(kind=kind, project_ref=F("pk"), first=F("actual_start")).values_list("kind", "project_ref", "first")
 
