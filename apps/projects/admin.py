@@ -307,6 +307,8 @@ class AnnualPlanAdmin(PolicyAdmin):
                 project, year = form.cleaned_data["project"], form.cleaned_data["year"]
                 saved = annual_plan_create(actor=request.user, project=project, year=year, data=data, monthly=monthly, reason=reason)
         _adopt(form.instance, saved)
+        for formset in formsets:
+            formset.save(commit=False)  # saves nothing: lists what changed, for the admin's change message
 
     @staticmethod
     def _monthly(formsets) -> dict[int, dict]:

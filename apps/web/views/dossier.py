@@ -24,7 +24,7 @@ from apps.lights.selectors import annotate_milestone_lights, annotate_problem_li
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
 from apps.projects.selectors import project_detail_queryset
 from apps.sheets.xlsx import (
     LIGHT_FILLS,
@@ -90,6 +90,17 @@ class HistoryRow:
 
 
 @dataclass
+class PlanChange:
+    """One version of the year's plan: who adjusted it, when, why, and the amount it set."""
+
+    when: dt.datetime
+    who: str
+    revision: int
+    amount: Decimal
+    reason: str
+
+
+@dataclass
 class Dossier:
     project: Project
     year: int
@@ -108,6 +119,7 @@ class Dossier:
     comments: list[ProjectComment]
     history: list[HistoryRow]
     can: dict[str, bool]
+    plan_changes: list[PlanChange] = field(default_factory=list)
 
     @property
     def plan(self):
@@ -176,6 +188,21 @@ def _history(project: Project) -> list[HistoryRow]:
     return rows
 
 
+def _plan_changes(project: Project, year: int) -> list[PlanChange]:
+    """The year's plan as created and each 调整计划 since, newest first (one query)."""
+    records = AnnualPlan.history.filter(project_id=project.pk, year=year).select_related("history_user")
+    return [
+        PlanChange(
+            when=h.history_date,
+            who=str(h.history_user) if h.history_user else "系统",
+            revision=h.revision,
+            amount=h.annual_plan,
+            reason=h.history_change_reason or "",
+        )
+        for h in records.order_by("-history_date", "-history_id")[:HISTORY_ROWS]
+    ]
+
+
 def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     """Everything the dossier shows, in a constant number of queries; 404 when the user may not read it."""
     today = today or timezone.localdate()
@@ -228,6 +255,9 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         r.phone_shown = r.phone if may_see_phone(user, project, r) else mask_phone(r.phone)
     project.owner_phone_shown = project.owner_phone if may_see_phone(user, project) else mask_phone(project.owner_phone)
     plan_amount = project.period_plan
+    plan = next((p for p in project.annual_plans.all() if p.year == year), None)
+    if plan is not None:
+        plan.project = project  # for the policy, without a query
     return Dossier(
         project=project,
         year=year,
@@ -245,7 +275,9 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         notices=list(project.notices.select_related("target_dept").order_by("-issued_on", "-id")),
         comments=list(project.comments.select_related("author").order_by("-created_at", "-id")),
         history=_history(project),
+        plan_changes=_plan_changes(project, year),
         can={
+            "adjust_plan": plan is not None and allowed("change", plan),
             "report": allowed("create", ProgressReport(project=project)),
             "land": allowed("create", LandAcquisition(project=project)),
             "problem": allowed("create", Problem(project=project)),
