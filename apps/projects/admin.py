@@ -204,7 +204,7 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
         if formset.model is ProjectResponsibility:
             save_responsibilities(request, form.instance, formset)
         elif formset.model is AnnualPlan:
-            return  # read-only here (AnnualPlanInline)
+            formset.save(commit=False)  # read-only here (AnnualPlanInline): saves nothing, lists nothing changed
         else:
             super().save_formset(request, form, formset, change)
 

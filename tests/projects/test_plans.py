@@ -206,3 +206,11 @@ def test_a_plan_created_by_the_import_or_the_api_starts_its_history(office):
     plan = annual_plan_create(actor=office, project=project, year=2027, data={"annual_role": "new", "annual_plan": Decimal("300")})
     first = plan.history.get()
     assert (first.history_type, first.history_user, first.history_change_reason, first.revision) == ("+", office, "新建年度计划", 1)
+
+
+def test_saving_a_project_in_the_admin_leaves_its_plans_alone(client, office, plan):
+    client.force_login(office)
+    url = reverse("admin:projects_project_change", args=[plan.project_id])
+    data = form_data(url) | {"remarks": "已调度", "annual_plans-0-annual_plan": "1.00"}
+    assert client.post(url, data).status_code == 302
+    assert AnnualPlan.objects.get(pk=plan.pk).annual_plan == Decimal("12000")
