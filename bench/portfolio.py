@@ -441,6 +441,14 @@ def write_figure(p: Portfolio) -> Figure:
     return figure
 
 
+def ledger_counts() -> dict:
+    """The size of the portfolio measured: projects on the ledger (apps.projects.notions) and in all."""
+    from apps.projects.models import Project
+    from apps.projects.notions import on_ledger_q
+
+    return {"projects": Project.objects.filter(on_ledger_q()).count(), "all_projects": Project.objects.count()}
+
+
 def sweep_figures() -> list[dict]:
     """The reminder sweep over the whole portfolio: the first (everything due is new, handled by the
     rules' backlog policy) and a steady one, at 10:00 of the last working day (inside the rules'

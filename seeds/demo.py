@@ -180,13 +180,15 @@ def _responsibilities(project: Project, spec: dict) -> None:
     )
 
 
-def _annual_plan(project: Project, spec: dict, year: int) -> AnnualPlan:
+def _annual_plan(project: Project, spec: dict, year: int, today: dt.date) -> AnnualPlan:
     planned_start = project.planned_start
     start_month = planned_start.month if spec["role"] == "new" and planned_start.year == year else None
     resume = None
     if spec["role"] in ("cont", "complete") and project.actual_start:
-        # 续建项目春节后复工；当年才开工的按开工日期计。
+        # 续建项目春节后复工；当年才开工的按开工日期计。Loaded before that day (February), they have
+        # not resumed yet: a 复工日期 in the future contradicts the facts (apps/projects/startfacts.py).
         resume = max(project.actual_start, dt.date(year, 2, 20))
+        resume = resume if resume <= today else None
     plan = ensure(
         AnnualPlan,
         {"project": project, "year": year},
@@ -412,7 +414,7 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
     for index, spec in enumerate(ALL_PROJECTS, start=1):
         project = _project(spec, index, today)
         _responsibilities(project, spec)
-        _annual_plan(project, spec, year)
+        _annual_plan(project, spec, year, today)
         milestones += _milestones(project, spec, today)
         reports += _reports(project, spec, year, last_month)
         loaded.append((project, spec))

@@ -1022,7 +1022,7 @@ def _other_specs() -> list[dict]:
         )
         for n, (code, park) in enumerate(PARKS * 3)
     ][:8]
-    named = sum(p["annual"] for p in PROJECTS)
+    named = sum(p["annual"] for p in PROJECTS if p["started"])  # the 在建 ones: started named projects
     started_named = sum(1 for p in PROJECTS if p["started"])
     count = IN_CONSTRUCTION_COUNT - started_named
     steps = [D("300"), D("400"), D("500"), D("600")]

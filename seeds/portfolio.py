@@ -310,6 +310,9 @@ def _plans(n: int, seed: int, counties: list[County], today: dt.date) -> list[Pl
         actual_start = None
         if started:
             actual_start = min(planned_start + dt.timedelta(days=rng.randint(0, 14)), today)
+            if spec["role"] == "cont" and actual_start.year >= year:
+                # The jitter may push a 续建 project's start into the plan year: 续建 means begun before it.
+                actual_start = dt.date(year - 1, 12, 28)
         total = (spec["total"] * rng.randint(60, 160) / 100).quantize(Decimal("10"), rounding=ROUND_HALF_UP)
         total = max(total, Decimal("100"))
         share = spec["annual"] / spec["total"] * rng.randint(85, 115) / 100
@@ -664,6 +667,7 @@ def _load_plans(plans: list[Plan], today: dt.date, progress: Progress | None) ->
             resume = None
             if plan.role in ("cont", "complete") and plan.actual_start:
                 resume = max(plan.actual_start, dt.date(year, 2, 20))  # 续建项目春节后复工, as the demo
+                resume = resume if resume <= today else None  # not resumed yet: no date in the future
             rows.append(
                 AnnualPlan(
                     project_id=plan.pk,

@@ -9,10 +9,11 @@
 
 Which day: the statistics selectors are given the real `today` and bound themselves to the period
 — investment and milestones count to min(today, the period's last day) (`as_of`, printed on the
-page), and the lights are `period_light_context`'s: today's for the latest report period and later,
-for an earlier month the lights as they stood at its end. The red and yellow list, the ranking and
-the overdue milestones read that same light context, so they agree with the summary's light counts.
-(Passing min(today, period end) instead would make an earlier month's lights today's state.)
+page), and the lights are `period_light_context`'s: for a month that is over, the lights as they
+stood at its end (a November 通报 generated in December never shows December's lights); for the
+month still running, today's. The red and yellow list, the ranking and the overdue milestones read
+that same light context, so they agree with the summary's light counts. A closed month reads its
+frozen rows (apps.stats.closing), so regenerating it gives the same content.
 
 The result is a JSON-ready snapshot: Decimals become strings, printed with the rounding setting
 (apps.stats.formulas.Rounding from STATS_ROUNDING / STATS_DECIMALS); amounts stay in 万元 to the
@@ -26,18 +27,23 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import QuerySet
-
 from apps.core.models import Light
 from apps.lights.due import KINDS, DueKindCode, lead_responsible
 from apps.lights.overdue import due_items
-from apps.lights.selectors import INVESTMENT, LightContext, annotate_project_lights, light_context, period_light_context, project_ranks
+from apps.lights.selectors import INVESTMENT, LightContext, light_context, period_light_context
 from apps.organization.models import Department
 from apps.projects.models import Project, ResponsibilityRole
-from apps.stats import formulas
 from apps.stats.formulas import Rounding
 from apps.stats.printing import AMOUNTS, RATES, printed_figures, rounding_setting
-from apps.stats.selectors import PortfolioFigures, active_projects, period_end, portfolio_figures, portfolio_groups
+from apps.stats.selectors import (
+    PortfolioFigures,
+    ProjectPeriodFigures,
+    active_projects,
+    figures_of,
+    period_end,
+    period_rows,
+    portfolio_groups,
+)
 from apps.stats.speech import speech_lines
 from apps.stats.units import unit_board
 
@@ -62,6 +68,7 @@ COUNTS = (
     "over_100m_count",
     "milestones_due",
     "milestones_on_time",
+    "milestones_done_late",
 )
 
 
@@ -125,6 +132,7 @@ SUMMARY_ITEMS = [
     ("start_resume_rate", "开复工率", RATE, "%"),
     ("milestones_due", "应办结审批要件和节点", INT, "项"),
     ("milestones_on_time", "其中按期办结", INT, "项"),
+    ("milestones_done_late", "其中逾期办结", INT, "项"),
     ("milestone_on_time_rate", "要件按期办结率", RATE, "%"),
     ("red", "红灯项目", INT, "个"),
     ("yellow", "黄灯项目", INT, "个"),
@@ -229,47 +237,56 @@ def _unit_ranking(year: int, month: int, today: dt.date) -> dict:
     return _table("ranking", "四、责任单位排名", columns, rows, note=note)
 
 
-def _reasons(row: dict, ranks: dict[str, int], ctx: LightContext) -> str:
+def _reasons(row: ProjectPeriodFigures) -> str:
     """Why a project is red or yellow: its partial lights, worst first (the light's own parts)."""
+    labels = part_labels()
     parts: list[tuple[int, str]] = []
-    if ranks.get(INVESTMENT):
-        gap = formulas.schedule_gap_points(row["ytd_completed"], row["period_plan"], ctx.period_month) if row["period_plan"] else None
-        behind = f"（欠序时{-rounding_setting()(gap)}个百分点）" if gap is not None and gap < 0 else ""
-        parts.append((ranks[INVESTMENT], f"投资完成滞后序时进度{behind}"))
-    for code, kind in KINDS.items():
-        rank = ranks.get(code, 0)
-        if rank:
-            parts.append((rank, f"{kind.label}{'逾期' if rank == 2 else '临期'}"))
+    for code, rank in row.light_parts.items():
+        if not rank:
+            continue
+        if code == INVESTMENT:
+            gap = row.gap_points
+            behind = f"（欠序时{-rounding_setting()(gap)}个百分点）" if gap is not None and gap < 0 else ""
+            parts.append((rank, f"投资完成滞后序时进度{behind}"))
+        else:
+            parts.append((rank, f"{labels.get(code, code)}{'逾期' if rank == 2 else '临期'}"))
     parts.sort(key=lambda part: -part[0])
     return "；".join(text for _, text in parts)
 
 
-def light_rows(projects: QuerySet[Project], ctx: LightContext) -> list[dict]:
-    """Red and yellow projects grouped by 牵头单位 (in the departments' own order), red first."""
-    ranks = project_ranks(ctx)
-    lit = (
-        annotate_project_lights(projects, ctx, ranks)
-        .filter(light__in=[Light.RED, Light.YELLOW])
+def part_labels() -> dict[str, str]:
+    """The Chinese name of each part of a project's light (the due-item kinds, and the light's own)."""
+    from apps.lights import selectors as lights
+
+    return {**{code: kind.label for code, kind in KINDS.items()}, **getattr(lights, "PART_LABELS", {})}
+
+
+def light_rows(rows: dict[int, ProjectPeriodFigures]) -> list[dict]:
+    """Red and yellow projects of the period's rows grouped by 牵头单位 (in the departments' own
+    order), red first — the same rows the summary counts its lights from."""
+    lit = {pk: r for pk, r in rows.items() if r.light in (Light.RED, Light.YELLOW)}
+    lead = dict(
+        Project.objects.filter(pk__in=list(lit))
         .annotate(lead_dept=lead_responsible("pk", ResponsibilityRole.LEAD_DEPT, "department_id"))
-        .values("pk", "name", "light", "lead_dept", "period_plan", "ytd_completed")
+        .values_list("pk", "lead_dept")
     )
     departments = {
         pk: (i, name) for i, (pk, name) in enumerate(Department.objects.order_by("sort_order", "name").values_list("pk", "name"))
     }
-    rows = []
-    for row in lit:
-        order, department = departments.get(row["lead_dept"], (len(departments), NO_DEPARTMENT))
-        rows.append(
+    result = []
+    for pk, row in lit.items():
+        order, department = departments.get(lead.get(pk), (len(departments), NO_DEPARTMENT))
+        result.append(
             {
-                "sort": (order, row["light"] != Light.RED, row["name"], row["pk"]),
+                "sort": (order, row.light != Light.RED, row.name, pk),
                 "group": department,
-                "name": row["name"],
-                "light": row["light"],
-                "reason": _reasons(row, ranks.parts.get(row["pk"], {}), ctx),
+                "name": row.name,
+                "light": row.light,
+                "reason": _reasons(row),
             }
         )
-    rows.sort(key=lambda r: r.pop("sort"))
-    return rows
+    result.sort(key=lambda r: r.pop("sort"))
+    return result
 
 
 def overdue_milestone_rows(ctx: LightContext) -> list[dict]:
@@ -302,13 +319,17 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
     rounding = rounding_setting()
     as_of = as_of_day(year, month, today)
     projects = active_projects()
-    # The selectors bound themselves to the period; given the real day, an earlier month's lights
-    # are those at its end (period_light_context), and the lists below read the same context.
+    # The selectors bound themselves to the period; given the real day, a month that is over has the
+    # lights as they stood at its end (period_light_context), and the lists below read the same
+    # context. One set of period rows (frozen for a closed month) behind every figure and list.
     ctx = period_light_context(year=year, month=month, today=today)
-    figures = portfolio_figures(year=year, month=month, projects=projects, today=today)
+    rows = period_rows(year=year, month=month, today=today, projects=projects)
+    figures = figures_of(list(rows.values()), year=year, month=month)
     total = printed(figures, rounding)
     groups = {
-        group_by: _group_rows(portfolio_groups(group_by=group_by, year=year, month=month, today=today, projects=projects), rounding)
+        group_by: _group_rows(
+            portfolio_groups(group_by=group_by, year=year, month=month, today=today, projects=projects, rows=rows), rounding
+        )
         for group_by in ("category", "department")
     }
     period_over = as_of == period_end(year, month)
@@ -330,7 +351,7 @@ def bulletin_content(*, year: int, month: int, today: dt.date) -> dict:
             "lights",
             "五、红黄灯项目（按牵头单位）",
             [_col("group", "牵头单位"), _col("name", "项目名称"), _col("light", "预警", LIGHT), _col("reason", "原因")],
-            light_rows(projects, ctx),
+            light_rows(rows),
             group="group",
             note=f"{lights_day}的红黄绿灯（与总体情况中的红黄灯数一致）；同一单位内红灯在前。",
         ),

@@ -41,6 +41,7 @@ from apps.milestones.models import Milestone
 from apps.problems.models import Problem
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import AnnualPlan
+from apps.workcalendar.periods import Period
 from apps.workcalendar.services import WorkdayIndex
 
 from .due import KINDS, DueKindCode
@@ -140,12 +141,14 @@ def light_context(*, today: dt.date, past: bool = False) -> LightContext:
 
 
 def period_light_context(*, year: int, month: int, today: dt.date) -> LightContext:
-    """The lights of a month's statistics. The latest report period (last month) and later: today's
-    lights, as the 驾驶舱 and the lists show them. An earlier month: the lights as they stood at its
-    end — on the morning after its last day, with what was open then and that month's investment."""
-    if (year, month) >= report_period(today):
+    """The lights of a month's figures (statistics, 通报, scoring, the month close). A month that is
+    over: the lights as they stood at its end — on the morning after its last day, with what was open
+    then and that month's investment — whatever day the figures are asked for, so a 通报 "统计截至11月30日"
+    never shows December's lights. The month still running: today's lights."""
+    period = Period(year, month)
+    if today <= period.last_day:
         return light_context(today=today)
-    return light_context(today=dt.date(year + (month == 12), month % 12 + 1, 1), past=True)
+    return light_context(today=period.next.first_day, past=True)
 
 
 # --- single objects ----------------------------------------------------------------------

@@ -6,6 +6,10 @@ extension object "x_keyProject" (on the project and on each party).
 
 Money: our amounts are 万元 (Decimal); OC4IDS amounts are CNY, so × 10000, kept exact.
 Dates: OC4IDS wants date-times, so a date is its midnight in Asia/Shanghai (settings.TIME_ZONE).
+Identifiers (`identifiers[].scheme`): "CN-XMDM" a national project code (全国统一项目代码, format
+YYYY-XXXXXX-XX-XX-XXXXXX), "CN-KP-LEGACY" a legacy code of our ledger (旧编码, any other shape),
+"CN-KP-LOCAL" our own project id; an owner's credit code is "CN-USCC".
+Roles and milestone types say what the ledger means: see OWNER_ROLES and TEMPLATE_MILESTONE.
 """
 
 from __future__ import annotations
@@ -19,17 +23,20 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from apps.milestones.models import Milestone, MilestoneKind, MilestoneStatus
+from apps.milestones.models import Milestone, MilestoneKind, MilestoneStatus, Stage
 from apps.progress.models import ProgressReport, ReportStatus
+from apps.projects.codes import PROJECT_CODE_RE
 from apps.projects.models import (
     AnnualPlan,
     BuildStatus,
     ConstructionNature,
+    InvestorType,
     MonthlyTarget,
     PoolStage,
     Project,
     ResponsibilityRole,
 )
+from apps.workcalendar.periods import Period
 
 VERSION = "0.9"  # the package's `version` is major.minor (schema pattern ^(\d+\.)(\d+)$)
 CURRENCY = "CNY"
@@ -39,7 +46,11 @@ WAN = Decimal(10000)
 # has none registered yet: this placeholder is overridable in settings once one is registered.
 DEFAULT_ID_PREFIX = "oc4ids-cnkp00-"
 # The scheme names of our identifiers (SimpleIdentifier.scheme is free text).
-NATIONAL_CODE_SCHEME = "CN-XMDM"  # 投资项目在线审批监管平台项目代码
+NATIONAL_CODE_SCHEME = "CN-XMDM"  # 投资项目在线审批监管平台项目代码 (national format only)
+# A legacy code (Project.code_is_legacy: registered before 赋码, not in the national format) is our
+# ledger's number, not the platform's: under its own scheme, with no "CN-XMDM" prefix, so a consumer
+# that matches or prefix-matches the national scheme never takes it for a national code.
+LEGACY_CODE_SCHEME = "CN-KP-LEGACY"  # 本系统登记的旧项目编码（非全国统一项目代码）
 LOCAL_ID_SCHEME = "CN-KP-LOCAL"  # 本系统项目ID
 CREDIT_CODE_SCHEME = "CN-USCC"  # 统一社会信用代码
 
@@ -66,19 +77,50 @@ NATURE_TYPE = {
     ConstructionNature.RESTORE: "rehabilitation",
 }
 
-# partyRole.csv. The owner (建设单位) develops the asset: publicAuthority. The lead department
-# administers the project for the county: administrativeEntity. Cooperating departments and the
-# township have a stake without a contract: interestedParty. Our own role names go in the party's
-# extension object.
+# partyRole.csv. The lead department administers the project for the county: administrativeEntity.
+# Cooperating departments and the township have a stake without a contract: interestedParty. Our own
+# role names go in the party's extension object.
 DEPT_ROLES = {
     ResponsibilityRole.LEAD_DEPT: "administrativeEntity",
     ResponsibilityRole.COOP_DEPT: "interestedParty",
     ResponsibilityRole.TOWNSHIP: "interestedParty",
 }
 
-# milestoneType.csv: approvals are "approval" with milestoneCode.csv "projectApproval"; our
-# construction nodes are "delivery" (no code in milestoneCode.csv fits a generic node).
-MILESTONE_TYPE = {MilestoneKind.APPROVAL: "approval", MilestoneKind.CONSTRUCTION: "delivery"}
+# partyRole.csv has no "owner" or "sponsor": the owner's (建设单位) role follows who invests
+# (Project.investor_type, 投资主体类型).
+# - Government investment: the owner develops a public asset on the public budget, which is what
+#   publicAuthority means ("the entity responsible for developing the infrastructure assets and/or
+#   delivering the public services"); it is also the project's top-level `publicAuthority`.
+# - Enterprise investment (state-owned, private, foreign) and mixed/PPP: the owner is not a public
+#   authority but the enterprise (or PPP project company) putting its money in: funder ("an entity
+#   providing money or finance for this ... project"). buyer/procuringEntity describe a contract or
+#   a procurement, which the package does not carry, so they are not claimed.
+OWNER_ROLES = {
+    InvestorType.GOVERNMENT: ["publicAuthority"],
+    InvestorType.STATE_OWNED: ["funder"],
+    InvestorType.PRIVATE: ["funder"],
+    InvestorType.FOREIGN: ["funder"],
+    InvestorType.MIXED: ["funder"],
+}
+
+# milestoneType.csv and milestoneCode.csv, by the milestone's template item (ApprovalTemplateItem.code,
+# seeds/reference.py), then its stage, then its kind:
+# - 施工、监理招标 is a procurement, not an approval: type "procurement" (codelist: "events taking
+#   place during the procurement"); no milestoneCode fits a tender as a whole, so no code.
+# - 实际开工 is the start of works: type "delivery", code "commencement" ("commencement of
+#   construction or development").
+# - Acceptance (联合验收, 竣工验收备案, any milestone of the 竣工验收 stage): type "delivery", code
+#   "completion" ("completion of construction").
+# - Other approvals: "approval" + "projectApproval"; construction nodes: "delivery", no code (none
+#   in milestoneCode.csv fits a generic node).
+TEMPLATE_MILESTONE = {
+    "tender": ("procurement", None),
+    "ground_breaking": ("delivery", "commencement"),
+    "joint_acceptance": ("delivery", "completion"),
+    "completion_filing": ("delivery", "completion"),
+}
+STAGE_MILESTONE = {Stage.ACCEPTANCE: ("delivery", "completion")}
+KIND_MILESTONE = {MilestoneKind.APPROVAL: ("approval", "projectApproval"), MilestoneKind.CONSTRUCTION: ("delivery", None)}
 
 METRIC_ID = "financialProgress"  # metricID.csv
 
@@ -125,8 +167,8 @@ def moment(when: dt.datetime | None) -> str | None:
 
 
 def month_period(year: int, month: int) -> dict:
-    start = dt.date(year, month, 1)
-    end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+    period = Period(year, month)
+    start, end = period.first_day, period.last_day
     return {"startDate": date_time(start), "endDate": dt.datetime.combine(end, dt.time(23, 59, 59), tzinfo=_tz()).isoformat()}
 
 
@@ -142,7 +184,12 @@ def _clean(data: dict) -> dict:
 def package_queryset(qs: QuerySet[Project]) -> QuerySet[Project]:
     """The project list's queryset plus what the package reads: a constant number of queries."""
     return qs.prefetch_related(
-        Prefetch("milestones", queryset=Milestone.objects.exclude(status=MilestoneStatus.NOT_APPLICABLE).order_by("kind", "seq", "id")),
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.exclude(status=MilestoneStatus.NOT_APPLICABLE)
+            .select_related("template_item")  # its code types the milestone
+            .order_by("kind", "seq", "id"),
+        ),
         Prefetch(
             "annual_plans",
             queryset=AnnualPlan.objects.order_by("year").prefetch_related(
@@ -170,16 +217,27 @@ def _milestone_status(milestone: Milestone, today: dt.date) -> str:
     return "scheduled"
 
 
+def milestone_type(milestone: Milestone) -> tuple[str | None, str | None]:
+    """(milestoneType, milestoneCode) of a milestone: see TEMPLATE_MILESTONE."""
+    item_code = milestone.template_item.code if milestone.template_item_id else None
+    if item_code in TEMPLATE_MILESTONE:
+        return TEMPLATE_MILESTONE[item_code]
+    if milestone.stage in STAGE_MILESTONE:
+        return STAGE_MILESTONE[milestone.stage]
+    return KIND_MILESTONE.get(milestone.kind, (None, None))
+
+
 def milestones(project: Project, today: dt.date) -> list[dict]:
     out = []
     for m in project.milestones.all():
+        kind, code = milestone_type(m)
         out.append(
             _clean(
                 {
                     "id": str(m.pk),
                     "title": m.name,
-                    "type": MILESTONE_TYPE.get(m.kind),
-                    "code": "projectApproval" if m.kind == MilestoneKind.APPROVAL else None,
+                    "type": kind,
+                    "code": code,
                     "description": f"审批（出具）部门：{m.issuing_dept_name}" if m.issuing_dept_name else None,
                     "dueDate": date_time(m.planned_date),
                     "dateMet": date_time(m.actual_date) if m.status == MilestoneStatus.DONE else None,
@@ -221,7 +279,8 @@ def metrics(project: Project) -> list[dict]:
 
 
 def parties(project: Project) -> tuple[list[dict], dict | None]:
-    """The departments (by responsibility) and the owner; with the owner's reference for publicAuthority."""
+    """The departments (by responsibility) and the owner (roles by investor type, OWNER_ROLES); with the
+    owner's reference for the top-level publicAuthority when it is one."""
     by_dept: dict[int, dict] = {}
     for r in project.responsibilities.all():
         if r.department_id is None or r.role not in DEPT_ROLES:
@@ -236,17 +295,19 @@ def parties(project: Project) -> tuple[list[dict], dict | None]:
     out = list(by_dept.values())
     owner = None
     if project.owner_unit:
+        roles = OWNER_ROLES.get(project.investor_type, ["funder"])
         party = _clean(
             {
                 "id": "owner",
                 "name": project.owner_unit,
                 "identifier": {"scheme": CREDIT_CODE_SCHEME, "id": project.owner_credit_code} if project.owner_credit_code else None,
-                "roles": ["publicAuthority"],
+                "roles": list(roles),
                 EXTENSION: {"responsibilities": ["建设单位（项目业主）"]},
             }
         )
         out.append(party)
-        owner = {"id": "owner", "name": project.owner_unit}
+        if "publicAuthority" in roles:
+            owner = {"id": "owner", "name": project.owner_unit}
     return out, owner
 
 
@@ -289,6 +350,14 @@ def extension(project: Project) -> dict:
     )
 
 
+def code_scheme(project: Project) -> str:
+    """The scheme of the project code: national only when the ledger says so and the code has the
+    national shape (a row written around Project.clean() must not pass a legacy code off as national)."""
+    if project.code_is_legacy or not PROJECT_CODE_RE.fullmatch(project.primary_code or ""):
+        return LEGACY_CODE_SCHEME
+    return NATIONAL_CODE_SCHEME
+
+
 def project_dict(project: Project, *, today: dt.date | None = None) -> dict:
     """One project as OC4IDS; `project` comes from package_queryset (prefetched)."""
     today = today or timezone.localdate()
@@ -296,7 +365,7 @@ def project_dict(project: Project, *, today: dt.date | None = None) -> dict:
     finish = project.planned_finish or dt.date(project.end_year, 12, 31)
     identifiers = [{"id": str(project.pk), "scheme": LOCAL_ID_SCHEME}]
     if project.primary_code:
-        identifiers.insert(0, {"id": project.primary_code, "scheme": NATIONAL_CODE_SCHEME})
+        identifiers.insert(0, {"id": project.primary_code, "scheme": code_scheme(project)})
     party_list, owner = parties(project)
     return _clean(
         {

@@ -12,6 +12,7 @@ from apps.lights.selectors import annotate_project_lights
 from apps.milestones.services import milestone_generate_from_template
 from apps.organization.models import Leader
 
+from . import startfacts
 from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectComment, ProjectResponsibility, ResponsibilityRole
 from .plans import PLAN_FIELDS, REASON_MAX_LENGTH, annual_plan_adjust, annual_plan_create
 from .responsibilities import RESPONSIBILITY_FIELDS, responsibility_assign, responsibility_remove, responsibility_update
@@ -207,6 +208,18 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
             formset.save(commit=False)  # read-only here (AnnualPlanInline): saves nothing, lists nothing changed
         else:
             super().save_formset(request, form, formset, change)
+
+    # The form and its 年度计划 rows are one change of the 开工 facts: judged together once all are
+    # saved (before the success message), in the admin's transaction, so a refusal saves nothing.
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        with startfacts.collecting() as pending:
+            request._start_facts_pending = pending
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        with refusals():
+            startfacts.judge(request._start_facts_pending)
 
     def has_generate_milestones_permission(self, request) -> bool:
         return self.has_verb_permission(request, "generate_milestones")

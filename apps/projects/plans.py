@@ -20,6 +20,7 @@ from django.db import transaction
 from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 
+from . import startfacts
 from .models import AnnualPlan, MonthlyTarget, Project
 
 PLAN_FIELDS = ("annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date")
@@ -75,6 +76,7 @@ def annual_plan_create(
         raise ValidationError({"year": [plan_exists_message(project, year)]})
     plan._change_reason = (reason or "").strip() or CREATE_REASON
     save_validated(plan, actor=actor)
+    startfacts.check_plan_write(plan)  # a new plan's 开工 facts must agree with its project's
     _save_targets(_monthly_rows(plan, monthly or {}, {}), actor=actor, reason=plan._change_reason)
     return plan
 
@@ -102,6 +104,7 @@ def annual_plan_adjust(
     if expected is None or str(expected) != str(current.revision):
         raise ValidationError({"revision": [stale_message(expected if expected is not None else "？", current.revision)]}, code="stale")
     before = {name: getattr(current, name) for name in PLAN_FIELDS}
+    touched = startfacts.touched_facts(current, data, startfacts.PLAN_FACTS)
     apply_fields(current, data, allowed=set(PLAN_FIELDS))
     existing = {t.month: t for t in MonthlyTarget.objects.select_for_update().filter(plan=current)}
     targets = _monthly_rows(current, monthly or {}, existing)
@@ -113,6 +116,8 @@ def annual_plan_adjust(
     current.revision += 1
     current._change_reason = reason
     save_validated(current, actor=actor)
+    if touched:  # only an adjustment of the 开工 facts is judged: legacy rows stay adjustable
+        startfacts.check_plan_write(current)
     _save_targets(targets, actor=actor, reason=reason)
     return current
 

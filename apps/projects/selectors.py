@@ -18,6 +18,7 @@ from apps.accounts.policy import is_office
 from apps.lights.selectors import LightContext, annotate_period_figures, annotate_project_lights, light_context
 
 from .models import DEPARTMENT_ROLES, AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
+from .notions import on_ledger_q
 
 DEPT_ROLES = DEPARTMENT_ROLES  # the name other apps import
 
@@ -45,7 +46,7 @@ def project_list(
     working out the lights of the whole portfolio to show twenty of them."""
     qs = Project.objects.select_related("category", "region")
     if not include_archived:
-        qs = qs.filter(archived_at__isnull=True)
+        qs = qs.filter(on_ledger_q())
     ctx = ctx or light_context(today=today or timezone.localdate())
     qs = annotate_project_lights(qs, ctx) if lights else annotate_period_figures(qs, ctx)
     return qs.prefetch_related(

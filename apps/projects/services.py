@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 
+from . import startfacts
 from .models import Project, ProjectComment
 
 PROJECT_FIELDS = {
@@ -37,10 +38,13 @@ def project_create(*, actor, data: dict, generate_milestones: bool = False) -> P
     With `generate_milestones`, its approval milestones come from the template of its investment
     mode in the same transaction (a mode without a template has none to generate).
     """
+    touched = startfacts.touched_facts(Project(), data, startfacts.PROJECT_FACTS)
     project = apply_fields(Project(), data, allowed=PROJECT_FIELDS)
     require(actor, "create", project)
     project.created_by = actor
+    startfacts.bring_status_along(project, touched)
     save_validated(project, actor=actor)
+    startfacts.check_project_write(project)  # a new project's 开工 facts must agree (refused: rolled back)
     if generate_milestones:
         # Imported here: the milestones app builds on projects, not the other way round.
         from apps.milestones.models import ApprovalTemplate
@@ -59,8 +63,12 @@ def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
     if "pool_stage" in data and data["pool_stage"] != project.pool_stage:
         # 入库/退库 decides whether the project's items are due at all: the office's call.
         require(actor, "set_pool_stage", project)
+    touched = startfacts.touched_facts(project, data, startfacts.PROJECT_FACTS)
     apply_fields(project, data, allowed=PROJECT_FIELDS)
+    startfacts.bring_status_along(project, touched)
     save_validated(project, actor=actor)
+    if touched:  # only a write that touches the 开工 facts is judged: legacy rows stay editable
+        startfacts.check_project_write(project)
     return ProjectResult(project=project, warnings=[project.code_warning] if project.code_warning else [])
 
 

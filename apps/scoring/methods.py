@@ -90,7 +90,7 @@ MEASURES: dict[str, Measure] = {
         "要件按期办结率",
         True,
         lambda f: f.milestone_on_time_rate,
-        lambda f: {"到期要件数": f.milestones_due, "按期办结数": f.milestones_on_time},
+        lambda f: {"到期要件数": f.milestones_due, "按期办结数": f.milestones_on_time, "逾期办结数": f.milestones_done_late},
     ),
     "ytd_completed": Measure(
         "年初至今完成投资（万元）",

@@ -16,7 +16,6 @@ The number of queries does not depend on the number of targets or projects.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,15 +24,16 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.lights.selectors import report_period
-from apps.projects.models import AnnualPlan, AnnualRole
-from apps.stats.selectors import active_projects, group_members, portfolio_groups
+from apps.projects.models import AnnualRole
+from apps.projects.notions import CONTINUING_ROLES
+from apps.stats.selectors import ProjectPeriodFigures, active_projects, group_members, period_rows, portfolio_groups
+from apps.workcalendar import periods
+from apps.workcalendar.periods import latest_report_period, period_end
 
 from . import methods
 from .models import AssessmentDeduction, AssessmentItem, AssessmentScheme, Method, TargetKind
 
 PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度"}
-CONTINUING_ROLES = (AnnualRole.CONTINUING, AnnualRole.COMPLETING)
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Period:
 
     @property
     def end(self) -> dt.date:
-        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return period_end(self.year, self.month)
 
     @property
     def label(self) -> str:
@@ -94,9 +94,10 @@ def period_of(period_kind: str, year: int, number: int | None) -> Period:
 
 def default_number(period_kind: str, year: int, today: dt.date) -> int:
     """The latest reported period of `year` (last month, or its quarter); a past year's last one."""
-    latest_year, latest_month = report_period(today)
+    latest = latest_report_period(today)
+    latest_year, latest_month = latest.year, latest.month
     month = latest_month if year == latest_year else 12
-    return {"month": month, "quarter": (month - 1) // 3 + 1}.get(period_kind, 12)
+    return {"month": month, "quarter": periods.Period(latest_year, month).quarter}.get(period_kind, 12)
 
 
 def scheme_list() -> QuerySet[AssessmentScheme]:
@@ -109,42 +110,12 @@ def scheme_for(*, year: int, target_kind: str) -> AssessmentScheme | None:
     return scheme_list().filter(year=year, target_kind=target_kind).first()
 
 
-@dataclass
-class _Project:
-    id: int
-    name: str
-    planned_start: dt.date | None
-    actual_start: dt.date | None
-    plan: AnnualPlan | None = None
-
-
-def _projects(projects: QuerySet, year: int) -> dict[int, _Project]:
-    """Names, start dates and the year's plan of every project: two queries."""
-    rows = {
-        pk: _Project(pk, name, ps, ast)
-        for pk, name, ps, ast in projects.order_by().values_list("pk", "name", "planned_start", "actual_start")
-    }
-    for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by():
-        if plan.project_id in rows:
-            rows[plan.project_id].plan = plan
-    return rows
-
-
-def _going(p: _Project, end: dt.date) -> bool:
-    """Started (新开工) or resumed (续建) by the period end: the 开复工 rule of the stats."""
-    if p.plan is None:
-        return False
-    if p.plan.annual_role == AnnualRole.NEW_START:
-        return p.actual_start is not None and p.actual_start <= end
-    return p.plan.resume_date is not None and p.plan.resume_date <= end
-
-
-def _role(p: _Project) -> str | None:
-    if p.plan is None:
+def _role(p: ProjectPeriodFigures) -> str | None:
+    if not p.has_plan:
         return None
-    if p.plan.annual_role == AnnualRole.NEW_START:
+    if p.annual_role == AnnualRole.NEW_START:
         return "new"
-    return "cont" if p.plan.annual_role in CONTINUING_ROLES else None
+    return "cont" if p.annual_role in CONTINUING_ROLES else None
 
 
 def _pct(value: Decimal | None, rate: bool) -> Decimal | None:
@@ -188,42 +159,45 @@ def _score_rate_item(item: AssessmentItem, params: dict, figures) -> ItemScore:
     return _item_score(item, delta, rate * methods.HUNDRED, evidence)
 
 
-def _score_per_project(item: AssessmentItem, params: dict, members: list[_Project], end: dt.date) -> ItemScore:
+def _score_per_project(item: AssessmentItem, params: dict, members: list[ProjectPeriodFigures], end: dt.date) -> ItemScore:
     counted, delta = [], methods.ZERO
     for p in members:
-        if p.plan is None or (params["started_only"] and not _going(p, end)):
+        if not p.has_plan or (params["started_only"] and not p.going):
             continue
         if params["by"] == "role":
             role = _role(p)
             points = params["points"].get(role) if role else None
             basis = methods.ROLE_LABELS.get(role or "", "")
         else:
-            points = methods.size_points(p.plan.annual_plan, params["bands"])
-            basis = f"年度计划{p.plan.annual_plan}万元"
+            points = methods.size_points(p.annual_plan, params["bands"])
+            basis = f"年度计划{p.annual_plan}万元"
         if points is None:
             continue
         delta += points
-        counted.append({"id": p.id, "name": p.name, "basis": basis, "points": points})
+        counted.append({"id": p.project_id, "name": p.name, "basis": basis, "points": points})
     evidence = {"计入项目": counted, "计入项目数": len(counted)}
     if params["started_only"]:
         evidence["说明"] = "只计报告期末前已开工（新开工）或已复工（续建）的项目。"
     return _item_score(item, delta, Decimal(len(counted)), evidence)
 
 
-def _score_deduct(item: AssessmentItem, params: dict, members: list[_Project], deductions: list, end: dt.date, today: dt.date) -> ItemScore:
+def _score_deduct(
+    item: AssessmentItem, params: dict, members: list[ProjectPeriodFigures], deductions: list, end: dt.date, today: dt.date
+) -> ItemScore:
     evidence: dict[str, Any] = {}
     delta, cases = methods.ZERO, 0
     if params.get("rule") == "late_start":
-        # Planned start passed (by the period end, and before today) and no actual start by the period end.
+        # A 新开工 plan whose planned start passed (by the period end, and before today) and that had
+        # not started by the period end (the period row's `started`: notions.plan_is_started).
         cutoff = min(end + dt.timedelta(days=1), today)
         late = [
-            {"id": p.id, "name": p.name, "planned_start": p.planned_start, "points": params["points_each"]}
+            {"id": p.project_id, "name": p.name, "planned_start": p.planned_start, "points": params["points_each"]}
             for p in members
-            if p.plan is not None
-            and p.plan.annual_role == AnnualRole.NEW_START
+            if p.has_plan
+            and p.annual_role == AnnualRole.NEW_START
             and p.planned_start is not None
             and p.planned_start < cutoff
-            and (p.actual_start is None or p.actual_start > end)
+            and not p.started
         ]
         evidence["未按期开工项目"] = late
         evidence["每项目扣分"] = params["points_each"]
@@ -249,10 +223,14 @@ def score_board(
     # The same membership portfolio_groups sums its figures over (imported, not rewritten), so the
     # projects named as evidence are exactly those behind the rates.
     groups = group_members(group_by, projects)
+    # One set of period rows (frozen for a closed month) behind the rates and the per-project items.
+    rows = period_rows(year=period.year, month=period.month, today=today, projects=projects)
     figures = {
-        key: f for key, _, f in portfolio_groups(group_by=group_by, year=period.year, month=period.month, today=today, projects=projects)
+        key: f
+        for key, _, f in portfolio_groups(
+            group_by=group_by, year=period.year, month=period.month, today=today, projects=projects, rows=rows
+        )
     }
-    rows = _projects(projects, period.year) if any(i.method in (Method.PER_PROJECT, Method.DEDUCT) for i, _ in items) else {}
     target_field = "department_id" if group_by == "department" else "region_id"
     deductions: dict[int, list[AssessmentDeduction]] = {}
     for d in AssessmentDeduction.objects.filter(scheme=scheme, date__gte=dt.date(period.year, 1, 1), date__lte=period.end).order_by(

@@ -18,6 +18,7 @@ from typing import Any
 
 from apps.projects.codes import normalize_project_code
 from apps.projects.models import AnnualRole, BuildStatus, ConstructionNature, InvestmentMode, InvestorType
+from apps.workcalendar.periods import Period
 
 WAN = Decimal("1")  # 万元
 YI = Decimal("10000")  # 1 亿元 = 10 000 万元
@@ -514,8 +515,7 @@ def parse_date(value: Any, *, end_of_month: bool = False) -> dt.date:
         except ValueError:
             raise CellError(f"“{text}”不是有效日期。") from None
     if end_of_month:
-        following = dt.date(year + (month == 12), month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
+        return Period(year, month).last_day
     return dt.date(year, month, 1)
 
 

@@ -21,6 +21,7 @@ from apps.accounts.policy import require
 from apps.progress.models import HistoricalCompletion
 from apps.progress.services import historical_completions_save
 from apps.projects.models import Project
+from apps.projects.notions import live_projects
 
 from .columns import WAN, CellError, cell_text, is_blank, parse_code, parse_money
 from .errors import RowError, SheetError
@@ -45,7 +46,7 @@ def history_template(*, year: int) -> Workbook:
     """The sheet the import reads: one example row per live project, months left blank."""
     wb, ws = new_workbook(f"{year}年完成投资")
     columns = [Column("项目代码", 26), Column("项目名称", 36), Column("年度", 8)] + [Column(f"{m}月", 12, money=True) for m in MONTHS]
-    projects = Project.objects.filter(archived_at__isnull=True).order_by("id").values_list("primary_code", "name")
+    projects = live_projects().order_by("id").values_list("primary_code", "name")
     add_table(ws, columns, [(code or "", name, year) for code, name in projects], title=f"{year}年重点项目逐月完成投资（万元）")
     print_setup(ws)
     return wb

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from apps.accounts.policy import decide, require
 from apps.organization.models import Department, Leader, Region
+from apps.projects import startfacts
 from apps.projects.codes import SHAPE_MESSAGE, check_project_code
 from apps.projects.models import AnnualPlan, Project, ProjectCategory, ProjectResponsibility, ResponsibilityRole
 from apps.projects.plans import annual_plan_adjust, annual_plan_create
@@ -515,6 +516,13 @@ def _apply_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) ->
     """Write one validated row through the services; return "created", "updated" or "unchanged"."""
     if not plan.changes:
         return "unchanged"
+    # The row's project and plan are one change of the 开工 facts, judged together at the row's end
+    # (a 开工时间 of last year and 续建 this year agree; each alone would not).
+    with startfacts.checked_together():
+        return _write_row(actor=actor, plan=plan, year=year, generate_milestones=generate_milestones)
+
+
+def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) -> str:
     if plan.project is None:
         project = project_create(actor=actor, data=plan.project_data, generate_milestones=generate_milestones).project
         outcome = "created"

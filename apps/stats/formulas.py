@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from apps.workcalendar.periods import month_share
+
 HUNDRED = Decimal("100")
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN}
 ROUNDING_LABELS = {"half_up": "四舍五入", "truncate": "截尾（舍去）"}
@@ -54,9 +56,7 @@ def percent(numerator: Decimal | int, denominator: Decimal | int, *, places: int
 
 def time_progress(month: int) -> Decimal:
     """序时进度 = month / 12 (month-based, as the published bulletins use it)."""
-    if not 0 <= month <= 12:
-        raise ValueError("月份应在0至12之间。")
-    return Decimal(month) / 12
+    return month_share(month)
 
 
 def completion_rate(ytd_completed: Decimal, annual_plan: Decimal) -> Decimal | None:

@@ -12,7 +12,15 @@ from .formulas import HUNDRED, Rounding, to_yi
 from .selectors import PortfolioFigures
 
 RATES = ("completion_rate", "time_progress", "start_rate", "start_resume_rate", "milestone_on_time_rate", "yoy_growth")
-AMOUNTS = ("annual_plan", "ytd_completed", "prior_ytd_completed", "cumulative_completed", "over_5m_investment", "over_100m_investment")
+AMOUNTS = (
+    "annual_plan",
+    "ytd_completed",
+    "prior_ytd_completed",
+    "cumulative_completed",
+    "over_5m_investment",
+    "over_100m_investment",
+    "under_construction_plan",
+)
 
 
 def rounding_setting() -> Rounding:

@@ -1,14 +1,19 @@
 """Portfolio figures that the speeches quote, computed from the ledger's own rows.
 
-- 年度计划、年初至今完成 (approved monthly reports only), 完成率, 序时进度, 超（欠）序时.
-- 开工率: of projects whose annual role is 新开工, those with an actual start on or before the
-  period end. 开复工率 adds 续建 and 当年竣工 projects, counted as resumed when their plan's
-  复工日期 is on or before the period end.
+Every figure is a sum or a count over one row per live project (`ProjectPeriodFigures`), built by
+`project_period_figures` from the notions of `apps.projects.notions` and `apps.milestones.notions`:
+the whole portfolio, a group (category, lead department, region, lead leader), the 驾驶舱, the 通报
+and scoring all add up the same rows. A closed month (`apps.stats.closing`) reads its frozen rows
+instead, so its figures no longer move.
+
+- 年度计划、年初至今完成 (approved monthly reports only), 完成率, 序时进度 (month/12 for the
+  portfolio), 超（欠）序时.
+- 开工率: of plans whose annual role is 新开工, those started by the period end. 开复工率 adds 续建 and
+  当年竣工 plans resumed by the period end (notions: a 续建 plan with no 复工日期 counts from 1 January
+  when the project started before the year and is not 停（缓）建).
 - 500万元以上 / 亿元以上: counts and total investment of projects started or resumed in the year.
-- 要件按期办结率: of the milestones due from 1 January to the period end (or to yesterday, when the
-  period is not over), not 不涉及, the share done on or before the planned date (the unit ranking's rule).
-- 在建: projects with a plan that year, started (actual start) on or before the period end and not
-  finished (no actual finish on or before it).
+- 要件按期办结率: of the milestones due this year (notions), the share done on time.
+- 在建: notions.in_construction; the sentence pairs the count with the annual plan of those projects.
 - 预警灯: for the latest report period, today's lights; for an earlier month, the lights as they stood
   at its end (apps.lights.selectors.period_light_context).
 - 同比: the year to date against the same months of the year before, over the same projects. A month
@@ -18,33 +23,34 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.core.models import Light
-from apps.lights.selectors import annotate_project_lights, period_light_context
-from apps.milestones.models import Milestone, MilestoneStatus
+from apps.lights.selectors import period_light_context, project_ranks
+from apps.milestones.models import Milestone
+from apps.milestones.notions import done_late_q, done_on_time_q, due_this_year_q
 from apps.progress.models import HistoricalCompletion, ProgressReport, ReportStatus
-from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, AnnualRole, MonthlyTarget, Project
+from apps.projects import notions
+from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, MonthlyTarget, Project
+from apps.workcalendar.periods import Period, period_end
 
 from . import formulas
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
+__all__ = ["period_end"]  # re-exported for callers that print a period's last day
+
 
 def _sum(value: Decimal | None) -> Decimal:
     # SQLite returns sums of decimals with float noise; amounts are kept to the cent everywhere.
     return Decimal(value or 0).quantize(CENT)
-
-
-CONTINUING_ROLES = (AnnualRole.CONTINUING, AnnualRole.COMPLETING)
 
 
 @dataclass
@@ -71,14 +77,12 @@ class PortfolioFigures:
     over_100m_count: int = 0
     over_100m_investment: Decimal = ZERO
     under_construction: int = 0
+    under_construction_plan: Decimal = ZERO  # 在建项目的年度计划投资 (the sentence pairs it with the count)
     milestones_due: int = 0
     milestones_on_time: int = 0
+    milestones_done_late: int = 0  # 逾期办结: done, but after the planned date
     milestone_on_time_rate: Decimal | None = None
     lights: dict[str, int] = field(default_factory=dict)
-
-
-def period_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def approved_ytd(projects: QuerySet[Project], *, year: int, month: int) -> Decimal:
@@ -104,115 +108,114 @@ def prior_ytd(projects: QuerySet[Project], *, year: int, month: int) -> Decimal:
 
 
 def active_projects() -> QuerySet[Project]:
-    """Projects on the ledger (not archived)."""
-    return Project.objects.filter(archived_at__isnull=True)
+    """The projects every figure counts: the live ones (notions.live_projects — not archived, not 退库)."""
+    return notions.live_projects()
 
 
-# A milestone done on time: 已办结 with an actual date on or before its planned date (also the unit ranking's rule).
-MILESTONE_ON_TIME = Q(status=MilestoneStatus.DONE, actual_date__isnull=False, actual_date__lte=F("planned_date"))
-
-
-def _due_milestones(projects: QuerySet[Project], *, year: int, month: int, today: dt.date) -> QuerySet[Milestone]:
-    """Milestones of `projects` due in the year up to the period end (never past yesterday)."""
-    window_end = min(period_end(year, month) + dt.timedelta(days=1), today)
-    return Milestone.objects.filter(project__in=projects, planned_date__gte=dt.date(year, 1, 1), planned_date__lt=window_end).exclude(
-        status=MilestoneStatus.NOT_APPLICABLE
-    )
-
-
-def portfolio_figures(
-    *, year: int, month: int, projects: QuerySet[Project] | None = None, today: dt.date | None = None
-) -> PortfolioFigures:
-    """The speech figures for (year, month) over `projects` (default: the whole active ledger)."""
-    if not 1 <= month <= 12:
-        raise ValueError("月份应在1至12之间。")
-    projects = active_projects() if projects is None else projects
-    end = period_end(year, month)
-    f = PortfolioFigures(year=year, month=month, time_progress=formulas.time_progress(month))
-    f.project_count = projects.count()
-
-    plans = AnnualPlan.objects.filter(year=year, project__in=projects)
-    f.annual_plan = _sum(plans.aggregate(s=Sum("annual_plan"))["s"])
-    approved = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED)
-    f.ytd_completed = approved_ytd(projects, year=year, month=month)
-    f.prior_ytd_completed = prior_ytd(projects, year=year, month=month)
-    f.yoy_growth = formulas.growth(f.ytd_completed, f.prior_ytd_completed)
-    until_period = approved.filter(Q(year__lt=year) | Q(year=year, month__lte=month))
-    f.cumulative_completed = _sum(projects.aggregate(s=Sum("carry_over_completed"))["s"]) + _sum(
-        until_period.aggregate(s=Sum("period_completed"))["s"]
-    )
-    f.completion_rate = formulas.completion_rate(f.ytd_completed, f.annual_plan)
-    f.gap_points = formulas.schedule_gap_points(f.ytd_completed, f.annual_plan, month)
-
-    started_q = Q(annual_role=AnnualRole.NEW_START, project__actual_start__lte=end)
-    resumed_q = Q(annual_role__in=CONTINUING_ROLES, resume_date__lte=end)
-    counts = plans.aggregate(
-        new_planned=Count("id", filter=Q(annual_role=AnnualRole.NEW_START)),
-        new_started=Count("id", filter=started_q),
-        continuing=Count("id", filter=Q(annual_role__in=CONTINUING_ROLES)),
-        resumed=Count("id", filter=resumed_q),
-    )
-    f.new_start_planned = counts["new_planned"]
-    f.new_start_started = counts["new_started"]
-    f.continuing = counts["continuing"]
-    f.continuing_resumed = counts["resumed"]
-    f.start_rate = formulas.start_rate(f.new_start_started, f.new_start_planned)
-    f.start_resume_rate = formulas.start_resume_rate(f.new_start_started, f.continuing_resumed, f.new_start_planned, f.continuing)
-
-    going = projects.filter(annual_plans__in=plans.filter(started_q | resumed_q)).distinct()
-    over_5m = going.filter(total_investment__gte=FIVE_MILLION).aggregate(n=Count("id"), s=Sum("total_investment"))
-    over_100m = going.filter(total_investment__gte=HUNDRED_MILLION).aggregate(n=Count("id"), s=Sum("total_investment"))
-    f.over_5m_count, f.over_5m_investment = over_5m["n"], _sum(over_5m["s"])
-    f.over_100m_count, f.over_100m_investment = over_100m["n"], _sum(over_100m["s"])
-    f.under_construction = (
-        projects.filter(annual_plans__year=year, actual_start__lte=end).exclude(actual_finish__lte=end).values("pk").distinct().count()
-    )
-
-    today = today or timezone.localdate()
-    on_time = _due_milestones(projects, year=year, month=month, today=today).aggregate(
-        due=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME)
-    )
-    f.milestones_due, f.milestones_on_time = on_time["due"], on_time["on_time"]
-    f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
-
-    ctx = period_light_context(year=year, month=month, today=today)
-    by_light = Counter(annotate_project_lights(projects, ctx).values_list("light", flat=True))
-    f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
-    return f
+# A milestone done on time (also the unit ranking's rule).
+MILESTONE_ON_TIME = done_on_time_q()
 
 
 @dataclass
-class _ProjectFigures:
-    """One project's share of the period figures, read for all projects at once."""
+class ProjectPeriodFigures:
+    """One project's share of a period's figures. Built live by `project_period_figures`, or read back
+    from the frozen rows of a closed month; every portfolio figure is a sum or count of these."""
 
+    project_id: int
     total_investment: Decimal
-    carry_over: Decimal
-    actual_start: dt.date | None
-    actual_finish: dt.date | None
-    plan: AnnualPlan | None = None
+    carry_over: Decimal = ZERO
+    name: str = ""
+    planned_start: dt.date | None = None
+    build_status: str = ""
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    has_plan: bool = False
+    annual_plan: Decimal = ZERO
+    annual_role: str = ""
+    started: bool = False  # 新开工, started by the period end
+    resumed: bool = False  # 续建, resumed by the period end
+    in_construction: bool = False  # 在建
+    month_completed: Decimal = ZERO  # the period's own approved report
     ytd: Decimal = ZERO
     prior_ytd: Decimal = ZERO
-    until_period: Decimal = ZERO
+    until_period: Decimal = ZERO  # approved completions up to the period end, every year
+    time_progress: Decimal = ZERO  # the project's 序时进度 (share), notions.project_time_progress
+    time_progress_rule: str = ""
     light: str = Light.GREEN.value
+    light_parts: dict[str, int] = field(default_factory=dict)  # the light's reasons: kind → 2 red / 1 yellow
     milestones_due: int = 0
     milestones_on_time: int = 0
+    milestones_done_late: int = 0
+
+    @property
+    def going(self) -> bool:
+        """开复工 by the period end."""
+        return self.started or self.resumed
+
+    @property
+    def cumulative(self) -> Decimal:
+        return self.carry_over + self.until_period
+
+    @property
+    def gap_points(self) -> Decimal | None:
+        """超（欠）序时进度, in points, against the project's own 序时进度."""
+        if not self.has_plan or not self.annual_plan:
+            return None
+        return (self.ytd / self.annual_plan - self.time_progress) * 100
 
 
-def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> dict[int, _ProjectFigures]:
-    """Each project's plan, approved completions (this year and the same months of the year before)
-    and light for (year, month): eight queries, whatever the number of projects."""
+def _due_milestones(projects: QuerySet[Project], *, period: Period, today: dt.date) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(due_this_year_q(period, today), project__in=projects)
+
+
+def project_period_figures(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> dict[int, ProjectPeriodFigures]:
+    """Each project's plan, approved completions (this year and the same months of the year before),
+    start facts, 序时进度 and light for (year, month): a fixed number of queries, whatever the number
+    of projects."""
+    period = Period(year, month)
+    projects = projects.order_by()
+    fields = (
+        "pk",
+        "name",
+        "total_investment",
+        "carry_over_completed",
+        "build_status",
+        "planned_start",
+        "actual_start",
+        "actual_finish",
+        "pool_stage",
+        "archived_at",
+    )
+    stubs = {values[0]: Project(**dict(zip(fields, values, strict=True))) for values in projects.values_list(*fields)}
     rows = {
-        pk: _ProjectFigures(total, carry or ZERO, start, finish)
-        for pk, total, carry, start, finish in projects.values_list(
-            "pk", "total_investment", "carry_over_completed", "actual_start", "actual_finish"
+        pk: ProjectPeriodFigures(
+            pk,
+            p.total_investment,
+            p.carry_over_completed or ZERO,
+            name=p.name,
+            planned_start=p.planned_start,
+            build_status=p.build_status,
+            actual_start=p.actual_start,
+            actual_finish=p.actual_finish,
         )
+        for pk, p in stubs.items()
     }
-    for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by():
-        rows[plan.project_id].plan = plan
+    plans = {plan.project_id: plan for plan in AnnualPlan.objects.filter(year=year, project__in=projects).order_by()}
+    targets = notions.monthly_targets_of([plan.pk for plan in plans.values()])
+    for pk, r in rows.items():
+        plan, project = plans.get(pk), stubs[pk]
+        r.in_construction = notions.is_in_construction(project, has_plan=plan is not None, period=period)
+        progress = notions.project_time_progress(month, targets.get(plan.pk) if plan else None)
+        r.time_progress, r.time_progress_rule = progress.share, progress.rule
+        if plan is not None:
+            r.has_plan, r.annual_plan, r.annual_role = True, plan.annual_plan, plan.annual_role
+            r.started = notions.plan_is_started(plan, project, period)
+            r.resumed = notions.plan_is_resumed(plan, project, period)
     approved = ProgressReport.objects.filter(project__in=projects, status=ReportStatus.APPROVED).order_by()
-    ytd = approved.filter(year=year, month__lte=month).values_list("project_id").annotate(s=Sum("period_completed"))
-    for pk, total in ytd:
-        rows[pk].ytd = Decimal(total or 0)
+    for pk, m, total in approved.filter(year=year, month__lte=month).values_list("project_id", "month").annotate(s=Sum("period_completed")):
+        rows[pk].ytd += Decimal(total or 0)
+        if m == month:
+            rows[pk].month_completed = Decimal(total or 0)
     until = approved.filter(Q(year__lt=year) | Q(year=year, month__lte=month)).values_list("project_id").annotate(s=Sum("period_completed"))
     for pk, total in until:
         rows[pk].until_period = Decimal(total or 0)
@@ -222,48 +225,73 @@ def _project_figures(*, year: int, month: int, today: dt.date, projects: QuerySe
     for pk, total in history.values_list("project_id").annotate(s=Sum("completed")):
         rows[pk].prior_ytd += Decimal(total or 0)
     ctx = period_light_context(year=year, month=month, today=today)
-    for pk, light in annotate_project_lights(projects.order_by(), ctx).values_list("pk", "light"):
-        rows[pk].light = light
-    due = _due_milestones(projects, year=year, month=month, today=today).order_by().values_list("project_id")
-    for pk, n, on_time in due.annotate(n=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME)):
-        rows[pk].milestones_due, rows[pk].milestones_on_time = n, on_time
+    ranks = project_ranks(ctx, projects.values("pk"))
+    for pk, r in rows.items():
+        rank = ranks.rank(pk)
+        r.light = (Light.RED if rank == 2 else Light.YELLOW if rank == 1 else Light.GREEN).value
+        r.light_parts = dict(ranks.parts.get(pk, {}))
+    due = _due_milestones(projects, period=period, today=today).order_by().values_list("project_id")
+    tallies = due.annotate(n=Count("id"), on_time=Count("id", filter=MILESTONE_ON_TIME), late=Count("id", filter=done_late_q()))
+    for pk, n, on_time, late in tallies:
+        rows[pk].milestones_due, rows[pk].milestones_on_time, rows[pk].milestones_done_late = n, on_time, late
     return rows
 
 
-def _figures_of(rows: list[_ProjectFigures], *, year: int, month: int) -> PortfolioFigures:
-    """portfolio_figures' sums and counts, taken over rows already read (the same definitions)."""
-    end = period_end(year, month)
-    f = PortfolioFigures(year=year, month=month, time_progress=formulas.time_progress(month), project_count=len(rows))
-    plans = [r for r in rows if r.plan is not None]
-    f.annual_plan = _sum(sum((r.plan.annual_plan for r in plans), ZERO))
+def figures_of(rows: list[ProjectPeriodFigures], *, year: int, month: int) -> PortfolioFigures:
+    """The portfolio figures of (year, month): sums and counts over the projects' rows."""
+    time_progress = notions.portfolio_time_progress(month).share
+    f = PortfolioFigures(year=year, month=month, time_progress=time_progress, project_count=len(rows))
+    plans = [r for r in rows if r.has_plan]
+    f.annual_plan = _sum(sum((r.annual_plan for r in plans), ZERO))
     f.ytd_completed = _sum(sum((r.ytd for r in rows), ZERO))
     f.prior_ytd_completed = _sum(sum((r.prior_ytd for r in rows), ZERO))
     f.yoy_growth = formulas.growth(f.ytd_completed, f.prior_ytd_completed)
     f.cumulative_completed = _sum(sum((r.carry_over for r in rows), ZERO)) + _sum(sum((r.until_period for r in rows), ZERO))
     f.completion_rate = formulas.completion_rate(f.ytd_completed, f.annual_plan)
     f.gap_points = formulas.schedule_gap_points(f.ytd_completed, f.annual_plan, month)
-    new = [r for r in plans if r.plan.annual_role == AnnualRole.NEW_START]
-    started = [r for r in new if r.actual_start is not None and r.actual_start <= end]
-    continuing = [r for r in plans if r.plan.annual_role in CONTINUING_ROLES]
-    resumed = [r for r in continuing if r.plan.resume_date is not None and r.plan.resume_date <= end]
-    f.new_start_planned, f.new_start_started = len(new), len(started)
-    f.continuing, f.continuing_resumed = len(continuing), len(resumed)
+    f.new_start_planned = sum(1 for r in plans if r.annual_role == notions.AnnualRole.NEW_START)
+    f.new_start_started = sum(1 for r in plans if r.started)
+    f.continuing = sum(1 for r in plans if r.annual_role in notions.CONTINUING_ROLES)
+    f.continuing_resumed = sum(1 for r in plans if r.resumed)
     f.start_rate = formulas.start_rate(f.new_start_started, f.new_start_planned)
     f.start_resume_rate = formulas.start_resume_rate(f.new_start_started, f.continuing_resumed, f.new_start_planned, f.continuing)
-    going = started + resumed
+    going = [r for r in plans if r.going]
     over_5m = [r.total_investment for r in going if r.total_investment >= FIVE_MILLION]
     over_100m = [r.total_investment for r in going if r.total_investment >= HUNDRED_MILLION]
     f.over_5m_count, f.over_5m_investment = len(over_5m), _sum(sum(over_5m, ZERO))
     f.over_100m_count, f.over_100m_investment = len(over_100m), _sum(sum(over_100m, ZERO))
-    f.under_construction = sum(
-        1 for r in plans if r.actual_start is not None and r.actual_start <= end and (r.actual_finish is None or r.actual_finish > end)
-    )
+    building = [r for r in rows if r.in_construction]
+    f.under_construction = len(building)
+    f.under_construction_plan = _sum(sum((r.annual_plan for r in building), ZERO))
     f.milestones_due = sum(r.milestones_due for r in rows)
     f.milestones_on_time = sum(r.milestones_on_time for r in rows)
+    f.milestones_done_late = sum(r.milestones_done_late for r in rows)
     f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
     by_light = Counter(r.light for r in rows)
     f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
     return f
+
+
+def period_rows(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> dict[int, ProjectPeriodFigures]:
+    """The rows a period's figures are summed from: the frozen rows of a closed month (narrowed to
+    `projects`), else the live ones."""
+    from .closing import frozen_rows  # closing builds its rows with project_period_figures
+
+    frozen = frozen_rows(year=year, month=month, project_ids=projects.order_by().values("pk"))
+    if frozen is not None:
+        return frozen
+    return project_period_figures(year=year, month=month, today=today, projects=projects)
+
+
+def portfolio_figures(
+    *, year: int, month: int, projects: QuerySet[Project] | None = None, today: dt.date | None = None
+) -> PortfolioFigures:
+    """The speech figures for (year, month) over `projects` (default: the live portfolio)."""
+    if not 1 <= month <= 12:
+        raise ValueError("月份应在1至12之间。")
+    projects = active_projects() if projects is None else projects
+    rows = period_rows(year=year, month=month, today=today or timezone.localdate(), projects=projects)
+    return figures_of(list(rows.values()), year=year, month=month)
 
 
 def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[object, str, dict[int, None]]]:
@@ -298,19 +326,28 @@ def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[obje
     return [(key, label, members.get(pk, {})) for pk, key, label in groups]
 
 
-def portfolio_groups(*, group_by: str, year: int, month: int, today: dt.date | None = None, projects: QuerySet[Project] | None = None):
+def portfolio_groups(
+    *,
+    group_by: str,
+    year: int,
+    month: int,
+    today: dt.date | None = None,
+    projects: QuerySet[Project] | None = None,
+    rows: dict[int, ProjectPeriodFigures] | None = None,
+):
     """(key, label, figures) per category, lead department, region or lead leader — each group's
-    figures are portfolio_figures over its projects, computed from one read of every project, so the
-    number of queries does not grow with the number of groups."""
+    figures are portfolio_figures over its projects, computed from one read of every project (or the
+    caller's `rows` of the same period), so the number of queries does not grow with the groups."""
     if not 1 <= month <= 12:
         raise ValueError("月份应在1至12之间。")
     projects = active_projects() if projects is None else projects
     groups = group_members(group_by, projects)
-    rows = _project_figures(year=year, month=month, today=today or timezone.localdate(), projects=projects)
+    if rows is None:
+        rows = period_rows(year=year, month=month, today=today or timezone.localdate(), projects=projects)
     for key, label, ids in groups:
         members = [rows[pk] for pk in ids if pk in rows]
         if members:
-            yield key, label, _figures_of(members, year=year, month=month)
+            yield key, label, figures_of(members, year=year, month=month)
 
 
 @dataclass(frozen=True)
@@ -337,8 +374,9 @@ def report_plan_figures(report: ProgressReport) -> ReportPlanFigures:
     approved = approved_ytd(Project.objects.filter(pk=report.project_id), year=report.year, month=report.month)
     with_report = approved if report.status == ReportStatus.APPROVED else approved + report.period_completed
     annual = plan.annual_plan if plan else None
-    previous_year, previous_month = (report.year, report.month - 1) if report.month > 1 else (report.year - 1, 12)
-    previous = ProgressReport.objects.filter(project_id=report.project_id, year=previous_year, month=previous_month).first()
+    progress = notions.project_time_progress(report.month, {t.month: t.plan_investment for t in targets})
+    before = Period(report.year, report.month).previous
+    previous = ProgressReport.objects.filter(project_id=report.project_id, year=before.year, month=before.month).first()
     return ReportPlanFigures(
         annual_plan=annual,
         month_target=month_target,
@@ -346,7 +384,7 @@ def report_plan_figures(report: ProgressReport) -> ReportPlanFigures:
         approved_ytd=approved,
         ytd_with_report=with_report,
         completion_pct=formulas.percent(with_report, annual, places=2) if annual else None,
-        time_progress_pct=formulas.time_progress(report.month) * 100,
-        gap_points=formulas.schedule_gap_points(with_report, annual, report.month) if annual else None,
+        time_progress_pct=progress.percent,
+        gap_points=(with_report / annual - progress.share) * 100 if annual else None,
         previous=previous,
     )

@@ -38,5 +38,5 @@ def speech_lines(f: PortfolioFigures, rounding: Rounding) -> list[str]:
         side = "超序时进度" if gap >= 0 else "欠序时进度"
         done += f"，占年度计划{yi(f.annual_plan)}的{pct(f.completion_rate)}，{side}{abs(gap)}个百分点"
     lines.append(done + "。")
-    lines.append(f"在建重点项目{f.under_construction}个，年度计划投资{yi(f.annual_plan)}。")
+    lines.append(f"在建重点项目{f.under_construction}个，年度计划投资{yi(f.under_construction_plan)}。")
     return lines

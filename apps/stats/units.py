@@ -2,16 +2,17 @@
 on-time rate and rank.
 
 Rules:
-- A department's projects are those where it holds a 牵头, 配合 or 属地 responsibility (the project
-  list's `department` filter); a region's are those located in it or in one of its sub-regions (the
-  `region` filter). Archived projects are left out, as on the project list.
+- A department's project count is the projects it leads (牵头单位: every figure's meaning of "a
+  department's projects", apps.projects.notions); its page also lists the projects where it is 配合 or
+  属地, under that label. A region's are those located in it or in one of its sub-regions (the
+  `region` filter). Only live projects (not archived, not withdrawn) count.
 - Open overdue (red) and due-soon (yellow) items come from the due-item registry
   (`apps.lights.overdue.due_items`), read once for every unit: an item belongs to its responsible
   department (else the project's 牵头单位), and to the region of its project and that region's parent.
-- On-time rate (按期完成率): of the milestones and problems whose due date fell this year before
-  today (1 January ≤ due < today, so an item due today can still be done on time), the share done on
-  or before its due date. A milestone is done on time when it is 已办结 with an actual date on or
-  before its planned date; a 不涉及 milestone is no obligation and is not counted. A problem is done
+- On-time rate (按期完成率): of the milestones and problems due this year before today
+  (apps.milestones.notions.due_this_year_q over today's month: an item due today can still be done
+  on time), the share done on or before its due date (done_on_time_q; a 不涉及 milestone is no
+  obligation and is not counted). A problem is done
   on time when it is 已办结 or 已销号 and the earliest record of it — the first history row showing it
   办结/销号, or its 销号 time — falls on or before its deadline (dates in Asia/Shanghai). Items of
   withdrawn or archived projects are left out, as in the registry. No item due: no rate.
@@ -36,14 +37,16 @@ from fractions import Fraction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
-from apps.lights.due import lead_responsible, project_live
+from apps.lights.due import lead_responsible
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import LightContext
-from apps.milestones.models import Milestone, MilestoneStatus
+from apps.milestones.models import Milestone
+from apps.milestones.notions import due_this_year_q
 from apps.organization.models import Department, Region
 from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
-from apps.projects.models import Project, ProjectResponsibility, ResponsibilityRole
-from apps.projects.selectors import DEPT_ROLES
+from apps.projects.models import ProjectResponsibility, ResponsibilityRole
+from apps.projects.notions import FIGURE_DEPT_ROLE, live_projects, live_q
+from apps.workcalendar.periods import Period
 
 from . import formulas
 from .selectors import MILESTONE_ON_TIME
@@ -133,21 +136,18 @@ def rank_units(units: Iterable[UnitFigures]) -> list[UnitFigures]:
 
 def year_window(today: dt.date) -> tuple[dt.date, dt.date]:
     """Due dates counted by the on-time rate: from 1 January of today's year to yesterday."""
-    return dt.date(today.year, 1, 1), today
+    return Period.of(today).year_start, today
 
 
 def due_milestones(today: dt.date) -> QuerySet[Milestone]:
     """Milestones due this year before today that were an obligation (不涉及 ones were not)."""
-    start, end = year_window(today)
-    return Milestone.objects.filter(project_live("project__"), planned_date__gte=start, planned_date__lt=end).exclude(
-        status=MilestoneStatus.NOT_APPLICABLE
-    )
+    return Milestone.objects.filter(due_this_year_q(Period.of(today), today))
 
 
 def due_problems(today: dt.date) -> QuerySet[Problem]:
     """Problems whose deadline fell this year before today, annotated with `closed_day` (销号 date, local)."""
     start, end = year_window(today)
-    live = Q(project__isnull=True) | project_live("project__")
+    live = Q(project__isnull=True) | live_q("project__")
     return Problem.objects.filter(live, deadline__gte=start, deadline__lt=end).annotate(closed_day=TruncDate("closed_at"))
 
 
@@ -196,13 +196,13 @@ def _on_time_counts(kind: str, today: dt.date) -> dict[int, list[int]]:
 
 def _project_regions() -> dict[int, tuple[int, ...]]:
     """project id → (its region, the region's parent) for projects on the list (one query)."""
-    rows = Project.objects.filter(archived_at__isnull=True).values_list("pk", "region_id", "region__parent_id")
+    rows = live_projects().values_list("pk", "region_id", "region__parent_id")
     return {pk: tuple(r for r in (region, parent) if r) for pk, region, parent in rows}
 
 
 def _department_project_counts() -> dict[int, int]:
     rows = (
-        ProjectResponsibility.objects.filter(role__in=DEPT_ROLES, project__archived_at__isnull=True, department__isnull=False)
+        ProjectResponsibility.objects.filter(role=FIGURE_DEPT_ROLE, project__in=live_projects(), department__isnull=False)
         .order_by()
         .values("department_id")
         .annotate(n=Count("project_id", distinct=True))

@@ -14,6 +14,7 @@ from .views import (
     reports,
     scoring,
     sheets,
+    startfacts,
     units,
 )
 
@@ -26,6 +27,7 @@ urlpatterns = (
     + mylist.urlpatterns
     + notifications.urlpatterns
     + projects.urlpatterns
+    + startfacts.urlpatterns
     + dossier.urlpatterns
     + forms.urlpatterns
     + reports.urlpatterns

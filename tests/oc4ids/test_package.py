@@ -11,8 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from apps.milestones.models import Milestone, MilestoneKind, Stage
 from apps.oc4ids import package
-from apps.projects.models import Project
+from apps.projects.codes import PROJECT_CODE_RE
+from apps.projects.models import InvestorType, Project
 from tests.factories import UserFactory
 
 from .checks import codelist_errors, codes, schema_errors
@@ -57,8 +59,11 @@ def test_every_code_the_mappings_use_is_in_the_shipped_codelists():
     assert set(package.POOL_STATUS.values()) | {"maintenance", "completion", "implementation"} <= codes("projectStatus.csv")
     assert set(package.NATURE_TYPE.values()) <= codes("projectType.csv")
     assert set(package.DEPT_ROLES.values()) | {"publicAuthority"} <= codes("partyRole.csv")
-    assert set(package.MILESTONE_TYPE.values()) <= codes("milestoneType.csv")
-    assert "projectApproval" in codes("milestoneCode.csv")
+    assert {role for roles in package.OWNER_ROLES.values() for role in roles} <= codes("partyRole.csv")
+    assert set(package.OWNER_ROLES) == set(InvestorType.values), "every investor type has its owner's roles"
+    typed = [*package.TEMPLATE_MILESTONE.values(), *package.STAGE_MILESTONE.values(), *package.KIND_MILESTONE.values()]
+    assert {kind for kind, _code in typed} <= codes("milestoneType.csv")
+    assert {code for _kind, code in typed if code} <= codes("milestoneCode.csv")
     assert package.METRIC_ID in codes("metricID.csv")
     assert package.CURRENCY in codes("currency.csv")
 
@@ -126,3 +131,81 @@ def test_money_is_converted_exactly():
 def test_dates_are_midnight_in_beijing_time():
     assert package.date_time(dt.date(2026, 3, 1)) == "2026-03-01T00:00:00+08:00"
     assert package.month_period(2026, 12) == {"startDate": "2026-12-01T00:00:00+08:00", "endDate": "2026-12-31T23:59:59+08:00"}
+
+
+def assert_valid(data: dict, *, package: bool = True) -> None:
+    assert schema_errors(data, package=package) == []
+    projects = data["projects"] if package else [data]
+    assert [f"{p['id']}{e}" for p in projects for e in codelist_errors(p)] == []
+
+
+def by_pk(projects: list[dict]) -> dict[int, dict]:
+    return {int(p["id"].rsplit("-", 1)[1]): p for p in projects}
+
+
+def test_the_owner_s_party_role_follows_the_investor_type_so_an_enterprise_is_no_public_authority(office):
+    body = whole_package(office)
+    assert_valid(body)
+    investor = dict(Project.objects.filter(archived_at__isnull=True).values_list("pk", "investor_type"))
+    seen: dict[str, int] = {}
+    for pk, data in by_pk(body["projects"]).items():
+        owner = next((party for party in data.get("parties", []) if party["id"] == "owner"), None)
+        if owner is None:
+            continue
+        seen[investor[pk]] = seen.get(investor[pk], 0) + 1
+        if investor[pk] == InvestorType.GOVERNMENT:
+            # Government investment: the owner develops a public asset and is the project's public authority.
+            assert owner["roles"] == ["publicAuthority"], data["title"]
+            assert data["publicAuthority"] == {"id": "owner", "name": owner["name"]}
+        else:
+            # An enterprise (state-owned, private, foreign) or a PPP company invests: a funder, never a public authority.
+            assert owner["roles"] == ["funder"], data["title"]
+            assert "publicAuthority" not in data, data["title"]
+    # The demo has owners of each kind the issue found, so every branch above was checked.
+    assert seen.get(InvestorType.GOVERNMENT)
+    assert seen.get(InvestorType.PRIVATE)
+    assert seen.get(InvestorType.STATE_OWNED)
+
+
+def test_start_goes_out_as_commencement_acceptance_as_completion_and_the_tender_as_procurement(office):
+    body = whole_package(office)
+    assert_valid(body)
+    item_code = dict(Milestone.objects.filter(template_item__isnull=False).values_list("pk", "template_item__code"))
+    found: dict[str, list[dict]] = {}
+    for data in body["projects"]:
+        for m in data.get("milestones", []):
+            found.setdefault(item_code.get(int(m["id"]), ""), []).append(m)
+    for code in ("ground_breaking", "joint_acceptance", "completion_filing", "tender"):
+        assert found.get(code), f"the demo exports {code} milestones"
+    assert {(m["type"], m.get("code")) for m in found["ground_breaking"]} == {("delivery", "commencement")}
+    assert {(m["type"], m.get("code")) for m in found["joint_acceptance"] + found["completion_filing"]} == {("delivery", "completion")}
+    assert {(m["type"], m.get("code")) for m in found["tender"]} == {("procurement", None)}
+    # A met 实际开工 is the project's start: its dateMet is the commencement date.
+    assert any(m.get("dateMet") and m["status"] == "met" for m in found["ground_breaking"])
+    # The other approvals are still approvals.
+    assert {(m["type"], m.get("code")) for m in found["construction_permit"]} == {("approval", "projectApproval")}
+
+
+def test_a_milestone_without_a_template_is_typed_by_its_stage_then_its_kind():
+    assert package.milestone_type(Milestone(kind=MilestoneKind.APPROVAL, stage=Stage.ACCEPTANCE)) == ("delivery", "completion")
+    assert package.milestone_type(Milestone(kind=MilestoneKind.APPROVAL, stage=Stage.WORKS_PERMIT)) == ("approval", "projectApproval")
+    assert package.milestone_type(Milestone(kind=MilestoneKind.CONSTRUCTION, stage=Stage.CONSTRUCTION)) == ("delivery", None)
+
+
+def test_a_legacy_code_goes_out_under_its_own_scheme_never_the_national_one(office):
+    project = Project.objects.filter(archived_at__isnull=True, code_is_legacy=True).order_by("id").first()
+    assert project is not None, "the demo has a project with a legacy code"
+    data = office.get(f"/api/v1/oc4ids/projects/{project.pk}/").json()
+    assert_valid(data, package=False)
+    assert {"id": project.primary_code, "scheme": "CN-KP-LEGACY"} in data["identifiers"]
+    assert all(i["scheme"] != package.NATIONAL_CODE_SCHEME for i in data["identifiers"])
+    # Across the package, whatever is published as a national code has the national shape.
+    national = [i["id"] for p in whole_package(office)["projects"] for i in p["identifiers"] if i["scheme"] == "CN-XMDM"]
+    assert national
+    assert all(PROJECT_CODE_RE.fullmatch(code) for code in national)
+
+
+def test_a_code_in_no_national_shape_is_legacy_even_when_the_row_says_otherwise():
+    project = Project(primary_code="XM-2019-017", code_is_legacy=False)
+    assert package.code_scheme(project) == "CN-KP-LEGACY"
+    assert package.code_scheme(Project(primary_code="2024-433126-48-01-000017")) == "CN-XMDM"

@@ -30,7 +30,7 @@ def test_portfolio_figures_on_a_small_ledger():
     _project("6000", "new", "500", start=dt.date(2026, 9, 1), reports=[(8, "50", "submitted")])  # started after August
     _project("400", "new", "100")  # never started, below 500万
     _project("15000", "cont", "2000", start=dt.date(2024, 5, 1), resume=dt.date(2026, 2, 20), reports=[(5, "900", "approved")])
-    _project("3000", "complete", "400", start=dt.date(2025, 1, 1))  # not resumed yet
+    _project("3000", "complete", "400", start=dt.date(2025, 1, 1), resume=dt.date(2026, 9, 15))  # resumes after August
     f = portfolio_figures(year=2026, month=8, today=dt.date(2026, 9, 10))
 
     assert f.annual_plan == Decimal("4000")

@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.progress.models import HistoricalCompletion, ReportStatus
-from apps.projects.models import AnnualRole
+from apps.projects.models import AnnualRole, BuildStatus, Project
 from apps.stats.selectors import portfolio_figures
 from tests.factories import (
     AnnualPlanFactory,
@@ -60,10 +60,13 @@ def speech_portfolio():
                 )
             )
     # Rows that must not count: under 500万; a new start not begun by the end of November; a continuing
-    # project not resumed; a new start begun in December.
+    # project not resumed (停缓建, no 复工日期); a new start begun in December.
     _project(100, D("300"), role=AnnualRole.NEW_START, started=dt.date(YEAR, 4, 1), resumed=None, category=category, region=region)
     _project(101, D("90000"), role=AnnualRole.NEW_START, started=None, resumed=None, category=category, region=region)
-    _project(102, D("20000"), role=AnnualRole.CONTINUING, started=dt.date(2022, 1, 1), resumed=None, category=category, region=region)
+    halted = _project(
+        102, D("20000"), role=AnnualRole.CONTINUING, started=dt.date(2022, 1, 1), resumed=None, category=category, region=region
+    )
+    Project.objects.filter(pk=halted.pk).update(build_status=BuildStatus.SUSPENDED)
     _project(103, D("15000"), role=AnnualRole.NEW_START, started=dt.date(YEAR, 12, 3), resumed=None, category=category, region=region)
 
     # 1—11月 completed: 20.3亿 in approved reports; a submitted report and a December one do not count.

@@ -71,15 +71,16 @@ def test_department_figures_and_rank_by_hand(ledger):
     units = _by_name(board.departments)
 
     assert "丁局" not in units  # no project, no item
-    a, b, c = units["甲局"], units["乙局"], units["丙局"]
+    # 丙局 is only 配合 on a project and has no item: a department's projects in a figure are those it leads.
+    assert "丙局" not in units
+    a, b = units["甲局"], units["乙局"]
     # A: milestones on time 1 of 3 (the 不涉及, last year's and today's are not counted) + problems 1 of 2.
-    assert (a.due_count, a.on_time_count, a.project_count) == (5, 2, 2)
+    assert (a.due_count, a.on_time_count, a.project_count) == (5, 2, 1)  # leads p1; only 配合 on p2
     assert (a.overdue, a.due_soon) == (2, 1)
     assert a.on_time == Fraction(2, 5)
     # B: the milestone done on its day, the problem closed at 23:30 on its deadline; the one closed at 00:30 is late.
     assert (b.due_count, b.on_time_count, b.project_count, b.overdue, b.due_soon) == (3, 2, 1, 0, 0)
-    assert (c.due_count, c.on_time_rate, c.project_count) == (0, None, 1)
-    assert [(u.name, u.rank) for u in board.departments] == [("乙局", 1), ("甲局", 2), ("丙局", 3)]
+    assert [(u.name, u.rank) for u in board.departments] == [("乙局", 1), ("甲局", 2)]
 
 
 def test_region_figures_and_rank_by_hand(ledger):

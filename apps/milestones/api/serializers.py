@@ -4,6 +4,7 @@ from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
 from apps.core.uploads import ACCEPTED
 from apps.milestones.models import Milestone
+from apps.milestones.notions import is_done_late
 from apps.milestones.services import MILESTONE_FIELDS
 
 
@@ -14,6 +15,7 @@ class MilestoneSerializer(ModelSerializer):
     )
     light = serializers.ChoiceField(choices=Light.choices, read_only=True, help_text="预警灯")
     attachment_name = serializers.CharField(read_only=True, help_text="附件的原文件名（下载时的文件名）；附件地址本身是随机的")
+    done_late = serializers.SerializerMethodField(help_text="逾期办结：已办结，但实际完成日期晚于计划完成日期（预警灯为绿，状态另标）")
 
     class Meta:
         model = Milestone
@@ -41,8 +43,12 @@ class MilestoneSerializer(ModelSerializer):
             "valid_until",
             "remarks",
             "light",
+            "done_late",
             "updated_at",
         )
+
+    def get_done_late(self, obj: Milestone) -> bool:
+        return is_done_late(obj)
 
 
 class MilestoneWriteSerializer(ModelSerializer):

@@ -33,7 +33,9 @@ class Oc4idsPackageSerializer(serializers.Serializer):
 
 class Oc4idsProjectSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="OC4IDS 项目标识：前缀 oc4ids-cnkp00- 加本系统项目ID")
-    identifiers = serializers.ListField(child=serializers.JSONField(), help_text="项目代码（国家统一赋码）和本系统ID")
+    identifiers = serializers.ListField(
+        child=serializers.JSONField(), help_text="项目代码（全国统一项目代码用 CN-XMDM，旧编码用 CN-KP-LEGACY）和本系统ID（CN-KP-LOCAL）"
+    )
     title = serializers.CharField(help_text="项目名称")
     status = serializers.CharField(help_text="项目阶段（projectStatus 代码表）")
     x_keyProject = serializers.JSONField(help_text="本系统扩展字段：类别、级别、预警灯、责任单位、包保领导等")  # noqa: N815

@@ -37,9 +37,11 @@ class FiguresSerializer(serializers.Serializer):
     over_5m_investment = serializers.DecimalField(**MONEY, help_text="其计划总投资（万元）")
     over_100m_count = serializers.IntegerField(help_text="已开（复）工的亿元以上项目数")
     over_100m_investment = serializers.DecimalField(**MONEY, help_text="其计划总投资（万元）")
-    under_construction = serializers.IntegerField(help_text="在建项目数：有本年度计划、报告期末前已开工且未竣工")
+    under_construction = serializers.IntegerField(help_text="在建项目数：在库（未归档、未退库）、有本年度计划、报告期末前已开工且未竣工")
+    under_construction_plan = serializers.DecimalField(**MONEY, help_text="在建项目的年度计划投资（万元）")
     milestones_due = serializers.IntegerField(help_text="本年至报告期末（不超过昨天）到期的要件/节点数（不含不涉及）")
     milestones_on_time = serializers.IntegerField(help_text="其中按期办结数")
+    milestones_done_late = serializers.IntegerField(help_text="其中逾期办结数（已办结，但晚于计划完成日期）")
     milestone_on_time_rate = PrintedDecimalField(**RATE, help_text="要件按期办结率（%）")
     lights = serializers.DictField(child=serializers.IntegerField(), help_text="各预警灯项目数：green/yellow/red")
     annual_plan_yi = PrintedDecimalField(**YI, help_text="年度计划投资（亿元，按 rounding 取舍）")
@@ -48,6 +50,7 @@ class FiguresSerializer(serializers.Serializer):
     cumulative_completed_yi = PrintedDecimalField(**YI, help_text="累计完成投资（亿元）")
     over_5m_investment_yi = PrintedDecimalField(**YI, help_text="已开（复）工的500万元以上项目计划总投资（亿元）")
     over_100m_investment_yi = PrintedDecimalField(**YI, help_text="已开（复）工的亿元以上项目计划总投资（亿元）")
+    under_construction_plan_yi = PrintedDecimalField(**YI, help_text="在建项目的年度计划投资（亿元）")
 
 
 class GroupFiguresSerializer(FiguresSerializer):
@@ -81,7 +84,14 @@ class SummaryQuerySerializer(serializers.Serializer):
     category = serializers.CharField(required=False, help_text="项目类别编码（如 infra）")
     level = serializers.ChoiceField(choices=LEVELS, required=False, help_text="项目级别")
     build_status = serializers.ChoiceField(choices=BuildStatus.choices, required=False, help_text="建设状态")
-    department = serializers.IntegerField(min_value=1, required=False, help_text="责任单位ID（牵头、配合或属地）")
+    department = serializers.IntegerField(
+        min_value=1, required=False, help_text="单位ID：默认只统计该单位牵头的项目（与分组、考核、通报同一口径）"
+    )
+    department_role = serializers.ChoiceField(
+        choices=(("lead", "只计牵头"), ("all", "牵头、配合和属地")),
+        required=False,
+        help_text="department 的口径：lead 只计牵头项目（默认）；all 含配合、属地项目（汇总中注明）",
+    )
     leader = serializers.IntegerField(min_value=1, required=False, help_text="包保领导ID")
     region = serializers.IntegerField(min_value=1, required=False, help_text="区划ID（含下级）")
     rounding = serializers.ChoiceField(

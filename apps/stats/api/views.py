@@ -9,26 +9,32 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.lights.selectors import report_period
+from apps.projects import notions
 from apps.projects.filters import ProjectFilter
 from apps.projects.models import Project
 from apps.stats.formulas import Rounding
 from apps.stats.printing import printed_figures
 from apps.stats.selectors import active_projects, portfolio_figures, portfolio_groups
 from apps.stats.speech import speech_lines
+from apps.workcalendar.periods import latest_report_period
 
 from .serializers import SummaryQuerySerializer, SummarySerializer
 
-FILTERS = ("category", "level", "build_status", "department", "leader", "region")
+FILTERS = ("category", "level", "build_status", "leader", "region")
 
 
 def _filtered_projects(params: dict) -> QuerySet[Project]:
-    """The ledger narrowed by the project list's own filters (the same meaning as /projects/)."""
+    """The live portfolio narrowed by the project list's own filters, and by a department in the
+    figures' meaning (its lead projects; with department_role=all, also 配合/属地)."""
     data = {name: params[name] for name in FILTERS if name in params}
     filterset = ProjectFilter(data=data, queryset=active_projects())
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
-    return filterset.qs
+    qs = filterset.qs
+    if "department" in params:
+        partners = params.get("department_role") == "all"
+        qs = qs.filter(notions.department_projects_q(params["department"], include_partners=partners))
+    return qs
 
 
 class SummaryView(generics.GenericAPIView):
@@ -43,7 +49,8 @@ class SummaryView(generics.GenericAPIView):
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         today = timezone.localdate()
-        default_year, default_month = report_period(today)
+        latest = latest_report_period(today)
+        default_year, default_month = latest.year, latest.month
         year = query.validated_data.get("year", default_year)
         month = query.validated_data.get("month", default_month if year == default_year else 12)
         group_by = query.validated_data.get("group_by")

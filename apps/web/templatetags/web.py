@@ -85,6 +85,14 @@ def light_badge(value) -> str:
 
 
 @register.filter
+def milestone_status(milestone) -> str:
+    """The milestone's status as users read it: 已办结 after its planned date reads 逾期办结."""
+    from apps.milestones.notions import DONE_LATE_LABEL, is_done_late
+
+    return DONE_LATE_LABEL if is_done_late(milestone) else milestone.get_status_display()
+
+
+@register.filter
 def upload_name(stored) -> str:
     """A stored attachment's link text: the uploader's file name, not the random stored one."""
     return display_name(stored.instance, stored.field) if stored else ""

@@ -67,6 +67,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "years": range(today.year - 3, today.year + 2),
             "months": range(1, 13),
             "f": figures,
+            # Today's lights, as the project list they link to shows them (the period's own lights, as
+            # they stood at its end, are in the statistics and the 通报).
+            "lights_today": {lgt: sum(c.counts.get(lgt, 0) for c in categories) for lgt in ("red", "yellow", "green")},
             "overdue_count": sum(1 for i in items if i.light == "red"),
             "due_soon_count": sum(1 for i in items if i.light == "yellow"),
             "by_department": by_department,

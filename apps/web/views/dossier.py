@@ -25,6 +25,7 @@ from apps.milestones.models import Milestone
 from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
+from apps.projects.notions import project_time_progress
 from apps.projects.selectors import project_detail_queryset
 from apps.sheets.xlsx import (
     LIGHT_FILLS,
@@ -107,6 +108,7 @@ class Dossier:
     month: int
     completion_rate: Decimal | None
     time_progress: Decimal
+    time_progress_rule: str
     gap_points: Decimal | None
     responsibilities: list[ProjectResponsibility]
     milestones: list[Milestone]
@@ -258,13 +260,16 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     plan = next((p for p in project.annual_plans.all() if p.year == year), None)
     if plan is not None:
         plan.project = project  # for the policy, without a query
+    # The project's own 序时进度: its monthly targets (倒排工期) where it has them, else month/12.
+    progress = project_time_progress(month, {t.month: t.plan_investment for t in targets})
     return Dossier(
         project=project,
         year=year,
         month=month,
         completion_rate=formulas.completion_rate(project.ytd_completed, plan_amount) if plan_amount else None,
-        time_progress=formulas.time_progress(month),
-        gap_points=formulas.schedule_gap_points(project.ytd_completed, plan_amount, month) if plan_amount else None,
+        time_progress=progress.share,
+        time_progress_rule=progress.rule,
+        gap_points=(project.ytd_completed / plan_amount - progress.share) * formulas.HUNDRED if plan_amount else None,
         responsibilities=responsibilities,
         milestones=milestones,
         months=_month_rows(targets, reports, year),
@@ -329,7 +334,7 @@ def _basic_rows(d: Dossier) -> list[tuple[str, object, str]]:
         (f"{d.year}年计划投资（万元）", p.period_plan, "money"),
         (f"{d.year}年1—{d.month}月完成（万元）", p.ytd_completed, "money"),
         ("年度完成率", f"{formulas.quantize(d.completion_rate * hundred)}%" if d.completion_rate is not None else "—", "text"),
-        ("序时进度", f"{formulas.quantize(d.time_progress * hundred)}%", "text"),
+        ("序时进度", f"{formulas.quantize(d.time_progress * hundred)}%（{d.time_progress_rule}）", "text"),
         ("超（欠）序时（百分点）", str(formulas.quantize(d.gap_points)) if d.gap_points is not None else "—", "text"),
         ("项目预警", p.light, "light"),
         ("包保领导", "、".join(r.leader.position for r in lead), "text"),

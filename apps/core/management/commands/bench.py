@@ -78,8 +78,7 @@ class Command(BaseCommand):
         from django.db import connection
         from django.utils import timezone
 
-        from apps.projects.models import Project
-        from bench.portfolio import sweep_figures
+        from bench.portfolio import ledger_counts, sweep_figures
 
         if connection.vendor != "postgresql":
             raise RuntimeError("基准测试需要 PostgreSQL（设置 DATABASE_URL）。")
@@ -92,10 +91,7 @@ class Command(BaseCommand):
             "postgresql": connection.cursor().connection.info.server_version,
             "jit": jit,
             "repeat": repeat,
-            "portfolio": {
-                "projects": Project.objects.filter(archived_at__isnull=True).count(),
-                "all_projects": Project.objects.count(),
-            },
+            "portfolio": ledger_counts(),
             "figures": [],
         }
         if sweep:
