@@ -12,6 +12,10 @@ Rules (README "角色"):
   Placing an item — raising a problem, moving it to another project, choosing the department
   responsible for it or for a milestone (verb "assign") — is done only on its own projects: working on
   an item of another department's project never lets a department put itself (or anyone) in charge there.
+- Responsibilities (apps/projects/responsibilities.py): 包保领导, 牵头、配合 and 属地 decide whose
+  project it is and whom its figures count for, so only the office assigns, changes or removes them;
+  a department keeps its own people (责任单位负责人、专班、驻点干部、联络员、业主和施工联系人) on its own
+  projects, each row naming the department itself — never another department's rows.
 - 包保领导 reads all and comments on (批示) the projects it leads.
 - 只读用户 reads only.
 - Nobody changes anything that belongs to an archived project (归档/退库).
@@ -38,7 +42,16 @@ from apps.land.models import LandAcquisition
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem
 from apps.progress.models import ProgressReport
-from apps.projects.models import DEPARTMENT_ROLES, AnnualPlan, MonthlyTarget, Project, ProjectComment, ResponsibilityRole
+from apps.projects.models import (
+    DEPARTMENT_ROLES,
+    OFFICE_ASSIGNED_ROLES,
+    AnnualPlan,
+    MonthlyTarget,
+    Project,
+    ProjectComment,
+    ProjectResponsibility,
+    ResponsibilityRole,
+)
 from apps.reminders.models import ChannelPreference, Notification
 from apps.stats.models import PeriodClose, PeriodFigure
 
@@ -81,6 +94,10 @@ COMMENT_ROLES = "只有项目办和本项目的包保领导可以发表意见或
 DEPARTMENT_OWN = "责任单位只能修改本单位牵头、配合或属地的项目及本单位负责的事项。"
 DEPARTMENT_PLACE = (
     "责任单位只能在本单位牵头、配合或属地的项目上提出问题、移入问题或指定责任单位；其他单位的项目上的问题和责任分工请报项目办。"
+)
+DEPARTMENT_RESPONSIBILITY = (
+    "包保领导、牵头单位、配合单位和属地乡镇（街道）由项目办确定；责任单位只能在本单位牵头、配合或属地的项目上"
+    "维护本单位的负责人、专班、驻点干部、联络员和业主、施工联系人。"
 )
 OWN_ROWS_ONLY = "只能操作本人的数据。"
 SUPERUSER_ROWS = "只有系统管理员可以修改系统管理员的账号、密码和接口令牌。"
@@ -220,6 +237,18 @@ def _may_place(user, obj: models.Model) -> bool:
 department_place = _department_rule(_may_place, DEPARTMENT_PLACE)
 
 
+def _may_set_responsibility(user, obj: models.Model) -> bool:
+    if not _is_own_project(user, project_of(obj)):
+        return False
+    if not obj.role:  # a blank row (the admin's inline asks before a role is chosen)
+        return True
+    return obj.role not in OFFICE_ASSIGNED_ROLES and obj.department_id == user.department_id
+
+
+# ... and keep their own people on their own projects; who leads and who counts is the office's.
+department_responsibility = _department_rule(_may_set_responsibility, DEPARTMENT_RESPONSIBILITY)
+
+
 def leader_project(user, verb, model, obj) -> Decision:
     """Leaders comment on (批示) the projects they lead."""
     if is_office(user):
@@ -262,6 +291,9 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (Project, "change"): department_project,
     (Project, "comment"): leader_project,
     (ProjectComment, "create"): leader_project,
+    (ProjectResponsibility, "create"): department_responsibility,
+    (ProjectResponsibility, "change"): department_responsibility,
+    (ProjectResponsibility, "delete"): department_responsibility,
     (Project, "generate_milestones"): department_project,
     (Milestone, "create"): department_project,
     (Milestone, "change"): department_item,

@@ -28,6 +28,8 @@ GROUP_PERMS: dict[str, tuple[dict[str, tuple[str, ...]], dict[tuple[str, str], t
         {app: ("view",) for app in DOMAIN_APPS},
         {
             ("projects", "project"): ("change",),
+            # its own people on its own projects (联络员…); who leads and who counts is the office's (policy)
+            ("projects", "projectresponsibility"): ("add", "change", "delete"),
             ("milestones", "milestone"): ("add", "change"),
             ("progress", "progressreport"): ("add", "change"),
             ("land", "landacquisition"): ("add", "change"),

@@ -24,6 +24,7 @@ MESSAGES = {
     status.HTTP_412_PRECONDITION_FAILED: "数据已被他人修改，请刷新后重试。",
     status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "请求数据过大。",
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "不支持的请求数据格式。",
+    status.HTTP_428_PRECONDITION_REQUIRED: "修改须带 If-Match 请求头：先读取该对象取得 ETag，再以 If-Match 回传（不接受 *）。",
     status.HTTP_429_TOO_MANY_REQUESTS: "请求过于频繁，请稍后再试。",
     status.HTTP_500_INTERNAL_SERVER_ERROR: "服务器内部错误，已记录，请稍后再试或联系系统管理员。",
 }

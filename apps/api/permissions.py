@@ -23,6 +23,10 @@ ACTION_VERBS = {
     "destroy": "delete",
     "return_report": "return",
     "comments": "comment",
+    # A project's responsibilities are part of the project: a change to them is a change to it; the
+    # service then asks the policy about the row itself (who may set which role).
+    "responsibilities": "change",
+    "responsibility": "change",
     "read_all": "read",
     "me": "change",
 }

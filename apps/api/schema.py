@@ -57,6 +57,7 @@ ERROR_DESCRIPTIONS = {
     403: "没有权限：角色、所属单位、包保关系或只读令牌不允许此操作",
     404: "对象不存在或不可见，或页码/游标超出范围",
     412: "If-Match 与当前版本不符：数据已被他人修改（响应含 current 和 etag）",
+    428: "缺少 If-Match（或为 *）：修改须回传读取时取得的 ETag",
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -264,6 +265,8 @@ class ApiAutoSchema(AutoSchema):
             codes.append(404)
         if detail and self.method in WRITE_METHODS and isinstance(self.view, ApiViewSet):
             codes.append(412)  # every detail write goes through ApiViewSet.write_object (If-Match)
+            if getattr(self.view, "if_match_required", False):
+                codes.append(428)
         return codes
 
     def error_response(self, code: int) -> dict:

@@ -31,6 +31,14 @@ class PreconditionFailed(exceptions.APIException):
         self.extra = {"current": current, "etag": etag}
 
 
+class PreconditionRequired(exceptions.APIException):
+    """A write that must name the version it saw (`ApiViewSet.if_match_required`) came without one."""
+
+    status_code = 428
+    default_detail = MESSAGES[428]
+    default_code = "precondition_required"
+
+
 def etag_of(data) -> str:
     payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
     return '"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
@@ -94,6 +102,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     list_serializer_class: type[serializers.Serializer] | None = None
     input_serializer_class: type[serializers.Serializer] | None = None
     update_serializer_class: type[serializers.Serializer] | None = None
+    # Writes that overwrite figures others rely on (annual plans) must send the ETag they read:
+    # no If-Match, or "*", is a 428 rather than a blind overwrite.
+    if_match_required: bool = False
 
     def selector(self, user):
         raise NotImplementedError
@@ -139,11 +150,13 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def check_if_match(self, instance) -> None:
         header = self.request.headers.get("If-Match")
+        candidates = {tag.strip().removeprefix("W/") for tag in (header or "").split(",") if tag.strip()}
+        if self.if_match_required and (not candidates or "*" in candidates):
+            raise PreconditionRequired()
         if not header:
             return
         current = self.output_serializer_class(instance, context=self.get_serializer_context()).data
         etag = etag_of(current)
-        candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
         if "*" not in candidates and etag not in candidates:
             raise PreconditionFailed(current, etag)
 

@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.policy import is_office, may_see_phone
-from apps.core.admin import PolicyAdmin, PolicyTabularInline, form_data, refusals, run_service
+from apps.core.admin import PolicyAdmin, PolicyTabularInline, _adopt, form_data, refusals, run_service
 from apps.lights.admin_utils import LightListFilter, render_light, request_light_context
 from apps.lights.selectors import annotate_project_lights
 from apps.milestones.services import milestone_generate_from_template
@@ -11,16 +14,9 @@ from apps.organization.models import Leader
 
 from . import startfacts
 from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectComment, ProjectResponsibility, ResponsibilityRole
-from .services import (
-    PLAN_FIELDS,
-    PROJECT_FIELDS,
-    annual_plan_set,
-    annual_plan_update,
-    project_archive,
-    project_comment_add,
-    project_create,
-    project_update,
-)
+from .plans import PLAN_FIELDS, REASON_MAX_LENGTH, annual_plan_adjust, annual_plan_create
+from .responsibilities import RESPONSIBILITY_FIELDS, responsibility_assign, responsibility_remove, responsibility_update
+from .services import PROJECT_FIELDS, project_archive, project_comment_add, project_create, project_update
 
 
 @admin.register(ProjectCategory)
@@ -45,11 +41,31 @@ class ResponsibilityInline(PolicyTabularInline):
         return _without_phone(super().get_fields(request, obj), request)
 
 
+def save_responsibilities(request, project: Project, formset) -> None:
+    """The responsibility rows of a project's form, each through its service (as the API writes them)."""
+    formset.save(commit=False)
+    for row in formset.deleted_objects:
+        responsibility_remove(actor=request.user, responsibility=row)
+    for row in formset.new_objects:
+        data = {name: getattr(row, name) for name in RESPONSIBILITY_FIELDS}
+        _adopt(row, responsibility_assign(actor=request.user, project=project, data=data))
+    for row, changed in formset.changed_objects:
+        data = {name: getattr(row, name) for name in changed if name in RESPONSIBILITY_FIELDS}
+        responsibility_update(actor=request.user, responsibility=row, data=data)
+
+
 class AnnualPlanInline(PolicyTabularInline):
+    """Shown, not edited: a plan changes only by 调整计划 (its own page, with reason and version)."""
+
     model = AnnualPlan
     extra = 0
-    fields = ("year", "annual_role", "annual_plan", "planned_start_month", "planned_finish_month", "resume_date", "annual_goal")
+    fields = ("year", "annual_role", "annual_plan", "planned_start_month", "planned_finish_month", "resume_date", "revision")
+    readonly_fields = fields
+    can_delete = False
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 def _drop(row, name: str):
@@ -186,20 +202,20 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
             messages.warning(request, warning)
         return result.project
 
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is ProjectResponsibility:
+            save_responsibilities(request, form.instance, formset)
+        elif formset.model is AnnualPlan:
+            formset.save(commit=False)  # read-only here (AnnualPlanInline): saves nothing, lists nothing changed
+        else:
+            super().save_formset(request, form, formset, change)
+
     # The form and its 年度计划 rows are one change of the 开工 facts: judged together once all are
     # saved (before the success message), in the admin's transaction, so a refusal saves nothing.
     def _changeform_view(self, request, object_id, form_url, extra_context):
         with startfacts.collecting() as pending:
             request._start_facts_pending = pending
             return super()._changeform_view(request, object_id, form_url, extra_context)
-
-    def save_formset(self, request, form, formset, change) -> None:
-        super().save_formset(request, form, formset, change)
-        if formset.model is AnnualPlan:
-            for plan_form in formset.forms:
-                instance = plan_form.instance
-                if instance.pk and plan_form not in formset.deleted_forms and set(plan_form.changed_data) & set(startfacts.PLAN_FACTS):
-                    startfacts.check_plan_write(instance)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
@@ -231,32 +247,114 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
 class MonthlyTargetInline(PolicyTabularInline):
     model = MonthlyTarget
     extra = 0
+    can_delete = False  # a month without a target is a month whose amount is 0
+
+
+class AnnualPlanAdminForm(forms.ModelForm):
+    """The plan's fields, the version the page was opened with, and the reason of the change."""
+
+    expected_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="调整原因",
+        required=False,  # the service's to refuse, with its own message (as for the API and the pages)
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="修改已有计划（含月度目标）时必填，记入调整历史。",
+    )
+
+    class Meta:
+        model = AnnualPlan
+        fields = ("project", "year", *PLAN_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_revision"].initial = self.instance.revision
 
 
 @admin.register(AnnualPlan)
 class AnnualPlanAdmin(PolicyAdmin):
-    list_display = ("project", "year", "annual_role", "annual_plan", "planned_start_month", "resume_date")
+    """A new plan through annual_plan_create; a change (plan and monthly targets together) through
+    annual_plan_adjust with the reason and the version the form was opened with — as the API and the
+    调整计划 page do. Both are written in save_related, where the monthly targets are known."""
+
+    form = AnnualPlanAdminForm
+    list_display = ("project", "year", "annual_role", "annual_plan", "planned_start_month", "resume_date", "revision")
     list_filter = ("year", "annual_role", "project__category")
     search_fields = ("project__name", "project__short_name", "project__primary_code")
     list_select_related = ("project",)
     autocomplete_fields = ("project",)
     inlines = (MonthlyTargetInline,)
 
-    def service_create(self, request, obj, form):
-        data = form_data(form, PLAN_FIELDS, change=False)
-        return annual_plan_set(actor=request.user, project=obj.project, year=obj.year, data=data)
+    def get_readonly_fields(self, request, obj=None):
+        # A plan's project and year are fixed: another year is another plan.
+        return ("project", "year", "revision", "adjust_history") if obj is not None else ()
 
-    def service_update(self, request, obj, form):
-        data = form_data(form, (*PLAN_FIELDS, "project", "year"), change=True)
-        return annual_plan_update(actor=request.user, plan=AnnualPlan.objects.get(pk=obj.pk), data=data)
+    @admin.display(description="调整历史")
+    def adjust_history(self, obj):
+        rows = obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:20]
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{}｜第{}版｜{}｜{}万元｜{}</li>",
+                (
+                    (f"{h.history_date:%Y-%m-%d %H:%M}", h.revision, h.history_user or "系统", h.annual_plan, h.history_change_reason or "")
+                    for h in rows
+                ),
+            ),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # written with its monthly targets in save_related: one service call
+
+    def save_related(self, request, form, formsets, change) -> None:
+        with refusals():
+            monthly = self._monthly(formsets)
+            data = form_data(form, PLAN_FIELDS, change=change)
+            reason = form.cleaned_data.get("reason", "")
+            if change:
+                plan = AnnualPlan.objects.get(pk=form.instance.pk)
+                expected = form.cleaned_data.get("expected_revision")
+                saved = annual_plan_adjust(actor=request.user, plan=plan, data=data, reason=reason, expected=expected, monthly=monthly)
+            else:
+                project, year = form.cleaned_data["project"], form.cleaned_data["year"]
+                saved = annual_plan_create(actor=request.user, project=project, year=year, data=data, monthly=monthly, reason=reason)
+        _adopt(form.instance, saved)
+        for formset in formsets:
+            formset.save(commit=False)  # saves nothing: lists what changed, for the admin's change message
+
+    @staticmethod
+    def _monthly(formsets) -> dict[int, dict]:
+        monthly: dict[int, dict] = {}
+        for formset in formsets:
+            for row in formset.forms:
+                if not row.has_changed() or not row.cleaned_data:
+                    continue
+                if row.instance.pk is not None and "month" in row.changed_data:
+                    raise ValidationError("已有月度目标的月份不能修改；请新增该月的目标，并把原月份的金额改为 0。")
+                month = row.cleaned_data["month"]
+                monthly[month] = {name: row.cleaned_data[name] for name in ("plan_investment", "node_target")}
+        return monthly
 
 
 @admin.register(MonthlyTarget)
 class MonthlyTargetAdmin(PolicyAdmin):
+    """A list to read: monthly targets change with their plan (调整计划), never one by one."""
+
     list_display = ("plan", "month", "plan_investment", "node_target")
     list_filter = ("plan__year", "month")
     search_fields = ("plan__project__name", "node_target")
     list_select_related = ("plan__project",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ProjectResponsibility)
@@ -272,6 +370,19 @@ class ProjectResponsibilityAdmin(PolicyAdmin):
 
     def get_fields(self, request, obj=None):
         return _without_phone(super().get_fields(request, obj), request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("project",) if obj is not None else ()
+
+    def service_create(self, request, obj, form):
+        data = form_data(form, RESPONSIBILITY_FIELDS, change=False)
+        return responsibility_assign(actor=request.user, project=form.cleaned_data["project"], data=data)
+
+    def service_update(self, request, obj, form):
+        return responsibility_update(actor=request.user, responsibility=obj, data=form_data(form, RESPONSIBILITY_FIELDS, change=True))
+
+    def service_delete(self, request, obj) -> None:
+        responsibility_remove(actor=request.user, responsibility=obj)
 
 
 @admin.register(ProjectComment)

@@ -91,6 +91,9 @@ class ResponsibilityRole(models.TextChoices):
 # The responsibilities that make a project a department's own (牵头、配合、属地): what it may edit,
 # what its lists and figures count as its projects.
 DEPARTMENT_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP)
+# Who answers for a project and whose figures it counts in (包保领导 and the department roles): the
+# office assigns these. A department keeps the other rows — its own people — on its own projects.
+OFFICE_ASSIGNED_ROLES = (ResponsibilityRole.LEAD_LEADER, *DEPARTMENT_ROLES)
 
 
 class ProjectCategory(models.Model):
@@ -301,6 +304,9 @@ class ProjectResponsibility(models.Model):
         related_name="liaisons",
     )
 
+    # Who set or changed a responsibility, and when (the API, the admin and the import write here).
+    history = HistoricalRecords(verbose_name="项目责任变更历史")
+
     class Meta:
         verbose_name = "项目责任"
         verbose_name_plural = "项目责任（包保/牵头/联络员）"
@@ -338,6 +344,12 @@ class AnnualPlan(models.Model):
         "计划竣工月份", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     resume_date = models.DateField("本年复工日期", null=True, blank=True, help_text="续建项目本年复工的日期，用于开复工率。")
+    revision = models.PositiveIntegerField(
+        "版本", default=1, editable=False, help_text="每次调整计划加一；修改时须回传所见的版本，防止覆盖他人的调整。"
+    )
+
+    # Every adjustment (调整计划) with who, when and why: the reason is the history row's change reason.
+    history = HistoricalRecords(verbose_name="年度计划调整历史", history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         verbose_name = "年度计划"
@@ -373,6 +385,9 @@ class MonthlyTarget(models.Model):
     month = models.PositiveSmallIntegerField("月份", validators=[MinValueValidator(1), MaxValueValidator(12)])
     plan_investment = MoneyField("月度计划投资（万元）", default=Decimal("0"))
     node_target = models.CharField("节点目标", max_length=200, blank=True)
+
+    # Monthly targets change with their plan (调整计划), under the same reason.
+    history = HistoricalRecords(verbose_name="月度目标调整历史", history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         verbose_name = "月度目标"

@@ -67,3 +67,20 @@ def project_detail_queryset(
 
 def annual_plan_list(*, user) -> QuerySet[AnnualPlan]:
     return AnnualPlan.objects.select_related("project").prefetch_related("monthly_targets")
+
+
+ROLE_ORDER = {role: i for i, role in enumerate(ResponsibilityRole.values)}
+
+
+def responsibility_rows(project: Project, *, fresh: bool = False) -> list[ProjectResponsibility]:
+    """A project's responsibilities in the order of the roles (包保领导, 牵头, 配合…), primary first.
+
+    From the project's prefetch (project_detail_queryset: no query per row), or with `fresh` read
+    again in one query, as after a write."""
+    if fresh or "responsibilities" not in getattr(project, "_prefetched_objects_cache", {}):
+        rows = list(ProjectResponsibility.objects.filter(project=project).select_related("leader", "department", "reports_to_leader"))
+        for row in rows:
+            row.project = project
+    else:
+        rows = list(project.responsibilities.all())
+    return sorted(rows, key=lambda r: (ROLE_ORDER.get(r.role, len(ROLE_ORDER)), not r.is_primary, r.pk))

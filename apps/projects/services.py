@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +11,7 @@ from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 
 from . import startfacts
-from .models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility
+from .models import Project, ProjectComment
 
 PROJECT_FIELDS = {
     f.name
@@ -32,7 +31,8 @@ def _require_stats_db(actor, project: Project, data: dict) -> None:
         require(actor, "set_stats_db", project)
 
 
-PLAN_FIELDS = ("annual_role", "annual_plan", "annual_goal", "planned_start_month", "planned_finish_month", "resume_date")
+# Annual plans: apps/projects/plans.py (create once, then 调整计划 with reason and version);
+# responsibilities: apps/projects/responsibilities.py.
 
 
 @dataclass
@@ -93,42 +93,6 @@ def project_archive(*, actor, project: Project) -> Project:
         project.archived_at = timezone.now()
         save_validated(project, actor=actor)
     return project
-
-
-def responsibility_assign(*, actor, project: Project, data: dict) -> ProjectResponsibility:
-    """Add one responsibility (包保领导, 牵头单位, 联络员…) to a project."""
-    allowed = {"role", "leader", "department", "person_name", "phone", "is_primary", "reports_to_leader"}
-    item = apply_fields(ProjectResponsibility(project=project), data, allowed=allowed)
-    require(actor, "create", item)
-    return save_validated(item, actor=actor)
-
-
-@transaction.atomic
-def annual_plan_set(*, actor, project: Project, year: int, data: dict, monthly: dict[int, dict] | None = None) -> AnnualPlan:
-    """Create or replace the plan of (project, year), with optional monthly targets {month: {...}}."""
-    allowed = set(PLAN_FIELDS)
-    plan = AnnualPlan.objects.filter(project=project, year=year).first() or AnnualPlan(project=project, year=year)
-    require(actor, "create" if plan.pk is None else "change", plan)
-    touched = plan.pk is None or startfacts.touched_facts(plan, data, startfacts.PLAN_FACTS)
-    apply_fields(plan, data, allowed=allowed)
-    save_validated(plan, actor=actor)
-    if touched:
-        startfacts.check_plan_write(plan)
-    for month, values in (monthly or {}).items():
-        target = MonthlyTarget.objects.filter(plan=plan, month=month).first() or MonthlyTarget(plan=plan, month=month)
-        apply_fields(target, values, allowed={"plan_investment", "node_target"})
-        save_validated(target, actor=actor)
-    return plan
-
-
-@transaction.atomic
-def annual_plan_update(*, actor, plan: AnnualPlan, data: dict, monthly: dict[int, dict] | None = None) -> AnnualPlan:
-    """Change a plan's figures; its project and year are fixed (a new year is a new plan)."""
-    project, year = data.pop("project", plan.project), data.pop("year", plan.year)
-    if project.pk != plan.project_id or year != plan.year:
-        raise ValidationError({"year": ["不能修改年度计划所属的项目或年度，请新建。"]})
-    values = {f: getattr(plan, f) for f in PLAN_FIELDS} | data
-    return annual_plan_set(actor=actor, project=plan.project, year=plan.year, data=values, monthly=monthly)
 
 
 def project_comment_add(*, actor, project: Project, kind: str, text: str) -> ProjectComment:

@@ -7,11 +7,13 @@ project code, else by its exact name), the policy asked, and the would-be projec
 validated in memory against the models' own rules. All errors are collected as (Excel row,
 column header, Chinese message); with any error nothing is written.
 
-Writing: project_create / project_update, annual_plan_set, responsibility_assign (or the policy-
-checked instance_save the admin uses to change a responsibility), each with the importing user as
-actor. Only what the sheet carries is written, and only when it differs, so importing the same file
-again updates nothing and creates nothing. Should a service still refuse a row (a race with another
-writer), that error joins the table and the whole transaction is rolled back.
+Writing: project_create / project_update, annual_plan_create for a year without a plan or
+annual_plan_adjust (调整计划, with the plan's version read while validating and the import as its
+reason) for one that has it, responsibility_assign / responsibility_update — the services the API
+and the admin call — each with the importing user as actor. Only what the sheet carries is written,
+and only when it differs, so importing the same file again updates nothing and creates nothing.
+Should a service still refuse a row (a race with another writer), that error joins the table and the
+whole transaction is rolled back.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import decide, require
-from apps.core.services import instance_save
 from apps.organization.models import Department, Leader, Region
 from apps.projects import startfacts
 from apps.projects.codes import SHAPE_MESSAGE, check_project_code
 from apps.projects.models import AnnualPlan, Project, ProjectCategory, ProjectResponsibility, ResponsibilityRole
-from apps.projects.services import annual_plan_set, project_create, project_update, responsibility_assign
+from apps.projects.plans import annual_plan_adjust, annual_plan_create
+from apps.projects.responsibilities import responsibility_assign, responsibility_update
+from apps.projects.services import project_create, project_update
 
 from .columns import (
     BY_KEY,
@@ -142,6 +145,7 @@ class RowPlan:
     project: Project | None
     project_data: dict[str, Any] = field(default_factory=dict)
     plan_data: dict[str, Any] = field(default_factory=dict)
+    existing_plan: AnnualPlan | None = None  # the year's plan as read while validating (its version)
     leader: Leader | None = None
     leader_resp: ProjectResponsibility | None = None
     department: Department | None = None
@@ -460,6 +464,7 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                         )
                 candidate_plan = AnnualPlan(year=year, **plan.plan_data)
             else:
+                plan.existing_plan = current
                 plan.plan_data = {k: v for k, v in plan.plan_data.items() if _differs(current, k, v)}
                 candidate_plan = copy.copy(current)
                 for k, v in plan.plan_data.items():
@@ -526,8 +531,17 @@ def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) ->
         if plan.project_data:
             project = project_update(actor=actor, project=project, data=plan.project_data).project
         outcome = "updated"
-    if plan.plan_data:
-        annual_plan_set(actor=actor, project=project, year=year, data=plan.plan_data)
+    if plan.plan_data and plan.existing_plan is None:
+        annual_plan_create(actor=actor, project=project, year=year, data=plan.plan_data, reason=f"Excel 调度表导入（第{plan.number}行）")
+    elif plan.plan_data:
+        # The version read while validating: a plan adjusted since then is refused, not overwritten.
+        annual_plan_adjust(
+            actor=actor,
+            plan=plan.existing_plan,
+            data=plan.plan_data,
+            reason=f"Excel 调度表导入（第{plan.number}行）",
+            expected=plan.existing_plan.revision,
+        )
     for role, who, attr, existing in (
         (ResponsibilityRole.LEAD_LEADER, plan.leader, "leader", plan.leader_resp),
         (ResponsibilityRole.LEAD_DEPT, plan.department, "department", plan.department_resp),
@@ -538,8 +552,7 @@ def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) ->
             responsibility_assign(actor=actor, project=project, data={"role": role, attr: who, "is_primary": True})
         else:
             # The sheet names the one 包保领导 / 牵头单位: the primary row changes hands, as the admin does it.
-            setattr(existing, attr, who)
-            instance_save(actor=actor, instance=existing)
+            responsibility_update(actor=actor, responsibility=existing, data={attr: who})
     return outcome
 
 

@@ -17,7 +17,8 @@ from apps.land.services import LAND_FIELDS
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem
 from apps.problems.services import PROBLEM_FIELDS
-from apps.projects.models import CommentKind, ProjectComment
+from apps.projects.models import AnnualPlan, CommentKind, ProjectComment
+from apps.projects.plans import PLAN_FIELDS, REASON_MAX_LENGTH
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The file chooser offers the accepted types; what is accepted is the upload check's (in the service).
@@ -103,6 +104,30 @@ class ProjectCommentForm(forms.Form):
     text = forms.CharField(
         label=ProjectComment._meta.get_field("text").verbose_name, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class PlanAdjustForm(forms.Form):
+    """调整计划: the plan's fields, the reason, and the version the page was opened with (hidden): a
+    save over someone else's newer adjustment is refused, as the API refuses a stale If-Match."""
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_dated(forms.fields_for_model(AnnualPlan, fields=PLAN_FIELDS)))
+        self.fields["annual_goal"].widget.attrs["rows"] = 3
+        # Left to the service (its message is the API's and the admin's).
+        self.fields["reason"] = forms.CharField(
+            label="调整原因",
+            required=False,
+            max_length=REASON_MAX_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="必填，记入计划调整记录（谁、何时、为何调整）。",
+        )
+
+    @staticmethod
+    def initial_from(plan: AnnualPlan) -> dict:
+        return {**forms.model_to_dict(plan, fields=PLAN_FIELDS), "version": plan.revision}
 
 
 class PasswordChangeForm(forms.Form):

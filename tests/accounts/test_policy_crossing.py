@@ -29,7 +29,8 @@ from apps.problems.models import Problem
 from apps.problems.services import problem_create, problem_resolve, problem_update
 from apps.progress.models import ProgressReport
 from apps.progress.services import progress_report_correct, progress_report_create, progress_report_submit, progress_report_update
-from apps.projects.models import Project, ProjectComment
+from apps.projects.models import Project, ProjectComment, ProjectResponsibility
+from apps.projects.responsibilities import responsibility_assign, responsibility_remove, responsibility_update
 from apps.projects.services import project_comment_add, project_update
 from apps.reminders.models import ChannelPreference, Notification
 from apps.reminders.services.notifications import notification_mark_read
@@ -74,6 +75,40 @@ CROSSINGS: dict[tuple[type, str], list[Attempt]] = {
     ],
     (ProjectComment, "create"): [
         lambda w, p, i: instance_save(actor=w.users["leader"], instance=ProjectComment(project=p, kind="instruction", text="绕过服务")),
+    ],
+    (ProjectResponsibility, "create"): [
+        # 住建局 makes itself 配合单位 of 交通局's project: the project would become its own
+        lambda w, p, i: responsibility_assign(
+            actor=w.users["department"], project=p, data={"role": "coop_dept", "department": w.dept_a, "person_name": "越权"}
+        ),
+        lambda w, p, i: responsibility_assign(
+            actor=w.users["department"], project=p, data={"role": "liaison", "department": w.dept_a, "person_name": "越权"}
+        ),
+        # on its own project, a 包保领导 is still the office's to assign
+        lambda w, p, i: responsibility_assign(
+            actor=w.users["department"], project=w.own, data={"role": "leader", "leader": w.leader_b, "person_name": "越权"}
+        ),
+        # ... and so is its own people's row naming another department
+        lambda w, p, i: responsibility_assign(
+            actor=w.users["department"], project=w.own, data={"role": "liaison", "department": w.dept_b, "person_name": "越权"}
+        ),
+    ],
+    (ProjectResponsibility, "change"): [
+        lambda w, p, i: responsibility_update(
+            actor=w.users["department"], responsibility=p.responsibilities.get(role="lead_dept"), data={"department": w.dept_a}
+        ),
+        # handing its own 牵头 to another department, or moving the 包保领导, is the office's call
+        lambda w, p, i: responsibility_update(
+            actor=w.users["department"], responsibility=w.own.responsibilities.get(role="lead_dept"), data={"department": w.dept_b}
+        ),
+        lambda w, p, i: responsibility_update(
+            actor=w.users["department"], responsibility=w.own.responsibilities.get(role="leader"), data={"leader": w.leader_b}
+        ),
+    ],
+    (ProjectResponsibility, "delete"): [
+        lambda w, p, i: responsibility_remove(actor=w.users["department"], responsibility=p.responsibilities.get(role="leader")),
+        lambda w, p, i: responsibility_remove(actor=w.users["department"], responsibility=w.own.responsibilities.get(role="leader")),
+        lambda w, p, i: responsibility_remove(actor=w.users["leader"], responsibility=w.own.responsibilities.get(role="leader")),
     ],
     (Project, "generate_milestones"): [
         lambda w, p, i: milestone_generate_from_template(actor=w.users["department"], project=p),
@@ -213,11 +248,11 @@ CASES = [
 ]
 
 
-HISTORIED = (Project, Milestone, ProgressReport, LandAcquisition, Problem)
+HISTORIED = (Project, Milestone, ProgressReport, LandAcquisition, Problem, ProjectResponsibility)
 
 
 def _changes() -> int:
-    return sum(model.history.filter(history_type="~").count() for model in HISTORIED)
+    return sum(model.history.exclude(history_type="+").count() for model in HISTORIED)
 
 
 def _created_by_the_attempts() -> dict[str, int]:
@@ -231,6 +266,7 @@ def _created_by_the_attempts() -> dict[str, int]:
         "tokens": ApiToken.objects.filter(name="冒名令牌").count(),
         "preferences": ChannelPreference.objects.count(),
         "closes": PeriodClose.objects.count(),
+        "responsibilities": ProjectResponsibility.objects.filter(person_name="越权").count(),
     }
 
 

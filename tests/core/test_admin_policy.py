@@ -19,7 +19,7 @@ from apps.land.models import LandAcquisition
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem, SupervisionNotice
 from apps.progress.models import ProgressReport
-from apps.projects.models import Project, ProjectComment
+from apps.projects.models import Project, ProjectComment, ProjectResponsibility
 from apps.projects.services import project_archive
 from tests.api.world import build_world, items_for
 from tests.factories import MilestoneFactory, ProblemFactory, UserFactory
@@ -122,6 +122,34 @@ OPERATIONS = {
         lambda w, p, i: ("post", f"/api/v1/projects/{p.pk}/comments/", {"kind": "instruction", "text": "加快征拆"}),
         lambda w, p, i: add("projects_projectcomment", project=p.pk, kind="instruction", text="加快征拆"),
         lambda w, p, i: ProjectComment.objects.filter(project=p, text="加快征拆").exists(),
+    ),
+    "responsibility.create_liaison": (
+        lambda w, p, i: (
+            "post",
+            f"/api/v1/projects/{p.pk}/responsibilities/",
+            {"role": "liaison", "department": i["milestone"].responsible_dept_id, "person_name": "联络员甲"},
+        ),
+        lambda w, p, i: add(
+            "projects_projectresponsibility",
+            project=p.pk,
+            role="liaison",
+            department=i["milestone"].responsible_dept_id,
+            person_name="联络员甲",
+        ),
+        lambda w, p, i: ProjectResponsibility.objects.filter(project=p, role="liaison", person_name="联络员甲").exists(),
+    ),
+    "responsibility.update_lead_dept": (
+        lambda w, p, i: (
+            "patch",
+            f"/api/v1/projects/{p.pk}/responsibilities/{p.responsibilities.get(role='lead_dept').pk}/",
+            {"department": (w.dept_b if p == w.own else w.dept_a).pk},
+        ),
+        lambda w, p, i: change(
+            "projects_projectresponsibility",
+            p.responsibilities.get(role="lead_dept"),
+            department=(w.dept_b if p == w.own else w.dept_a).pk,
+        ),
+        lambda w, p, i: p.responsibilities.get(role="lead_dept").department == (w.dept_b if p == w.own else w.dept_a),
     ),
     "milestone.create": (
         lambda w, p, i: (

@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.projects.models import AnnualPlan, Project
-from apps.projects.services import annual_plan_set, project_archive, project_create, project_update, responsibility_assign
+from apps.projects.plans import annual_plan_create
+from apps.projects.responsibilities import responsibility_assign
+from apps.projects.services import project_archive, project_create, project_update
 from tests.factories import LeaderFactory, ProjectCategoryFactory, ProjectFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,16 +115,18 @@ def test_the_database_itself_holds_the_constraints(values):
 
 def test_one_plan_per_project_and_year(actor):
     project = ProjectFactory()
-    annual_plan_set(actor=actor, project=project, year=2026, data={"annual_role": "new", "annual_plan": Decimal("500")})
-    annual_plan_set(
+    annual_plan_create(
         actor=actor,
         project=project,
         year=2026,
-        data={"annual_role": "new", "annual_plan": Decimal("800")},
+        data={"annual_role": "new", "annual_plan": Decimal("500")},
         monthly={3: {"plan_investment": Decimal("100")}},
     )
+    # A second plan for the year is refused, not a silent replacement (see tests/projects/test_plans.py).
+    with pytest.raises(ValidationError, match="已有年度计划"):
+        annual_plan_create(actor=actor, project=project, year=2026, data={"annual_role": "new", "annual_plan": Decimal("800")})
     plan = AnnualPlan.objects.get()
-    assert plan.annual_plan == Decimal("800")
+    assert plan.annual_plan == Decimal("500")
     assert plan.monthly_targets.get().month == 3
     with pytest.raises(IntegrityError), transaction.atomic():
         AnnualPlan.objects.create(project=project, year=2026, annual_role="new", annual_plan=1)
@@ -130,7 +134,7 @@ def test_one_plan_per_project_and_year(actor):
 
 def test_negative_annual_plan_is_refused(actor):
     with pytest.raises(ValidationError, match="金额不能为负数"):
-        annual_plan_set(actor=actor, project=ProjectFactory(), year=2026, data={"annual_role": "new", "annual_plan": Decimal("-3")})
+        annual_plan_create(actor=actor, project=ProjectFactory(), year=2026, data={"annual_role": "new", "annual_plan": Decimal("-3")})
     assert not AnnualPlan.objects.exists()
 
 

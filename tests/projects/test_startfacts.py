@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from apps.projects import startfacts
 from apps.projects.models import AnnualPlan, AnnualRole, BuildStatus, Project
-from apps.projects.services import annual_plan_set, annual_plan_update, project_create, project_update
+from apps.projects.plans import annual_plan_adjust, annual_plan_create
+from apps.projects.services import project_create, project_update
 from apps.projects.startfacts import contradictions, contradictory_projects
 from tests.factories import AnnualPlanFactory, ProjectCategoryFactory, ProjectFactory, RegionFactory, UserFactory
 
@@ -23,6 +24,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
 TODAY = dt.date(2026, 11, 27)  # tests/conftest.py FROZEN_NOW
 D = dt.date
+
+
+def annual_plan_update(*, actor, plan: AnnualPlan, data: dict) -> AnnualPlan:
+    """调整计划 against the version as stored, with a reason (apps/projects/plans.py)."""
+    expected = AnnualPlan.objects.get(pk=plan.pk).revision
+    return annual_plan_adjust(actor=actor, plan=plan, data=data, reason="核对开工事实", expected=expected)
 
 
 def facts(status="not_started", start=None, finish=None):
@@ -146,7 +153,7 @@ def test_clearing_the_start_date_of_a_started_project_is_refused(actor):
 def test_a_new_start_plan_of_a_project_started_last_year_is_refused(actor):
     project = ProjectFactory(build_status="started", actual_start=D(2025, 9, 1))
     with pytest.raises(ValidationError) as info:
-        annual_plan_set(actor=actor, project=project, year=2026, data={"annual_role": "new", "annual_plan": Decimal("100")})
+        annual_plan_create(actor=actor, project=project, year=2026, data={"annual_role": "new", "annual_plan": Decimal("100")})
     assert "应为续建项目" in str(info.value.message_dict["annual_role"])
     assert not AnnualPlan.objects.filter(project=project).exists()
 
@@ -183,7 +190,9 @@ def test_start_last_year_and_continuing_this_year_pass_when_written_together(act
     AnnualPlanFactory(project=project, year=2026, annual_role=AnnualRole.NEW_START)
     with startfacts.checked_together():
         project_update(actor=actor, project=project, data={"actual_start": D(2025, 9, 1)})
-        annual_plan_set(actor=actor, project=project, year=2026, data={"annual_role": "cont", "resume_date": D(2026, 2, 20)})
+        annual_plan_update(
+            actor=actor, plan=project.annual_plans.get(year=2026), data={"annual_role": "cont", "resume_date": D(2026, 2, 20)}
+        )
     assert _row(project) == (BuildStatus.STARTED, D(2025, 9, 1), None)
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from apps.projects.models import AnnualRole, BuildStatus
 from apps.workcalendar.services import calendar_load_from_package
 from tests.api.world import build_world
+from tests.core.test_admin_policy import form_data
 from tests.factories import AnnualPlanFactory, ProjectFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -50,7 +51,10 @@ def test_the_api_refuses_a_resume_date_outside_the_plan_year(world):
     world.own.actual_start, world.own.build_status = D(2025, 5, 1), "started"
     world.own.save()
     plan = world.own.annual_plans.get()
-    response = office.patch(f"/api/v1/annual-plans/{plan.pk}/", {"resume_date": "2025-03-01"}, format="json")
+    url = f"/api/v1/annual-plans/{plan.pk}/"
+    response = office.patch(
+        url, {"resume_date": "2025-03-01", "reason": "补复工日期"}, format="json", HTTP_IF_MATCH=office.get(url)["ETag"]
+    )
     assert response.status_code == 400
     assert "不在2026年内" in response.content.decode()
     plan.refresh_from_db()
@@ -87,52 +91,40 @@ def test_the_admin_refuses_a_contradiction_on_the_form_and_saves_nothing(client,
     assert (project.build_status, project.actual_start) == (BuildStatus.NOT_STARTED, None)
 
 
-def test_the_admin_saves_a_start_last_year_with_this_year_plan_turned_continuing_in_one_form(client, office_user):
+def _adjust_in_admin(client, plan, reason: str, **changes):
+    """调整计划 in the plan's own admin form (the project's form shows plans read-only)."""
+    url = reverse("admin:projects_annualplan_change", args=[plan.pk])
+    return client.post(url, form_data(url) | {"reason": reason, **changes})
+
+
+def test_the_admin_records_a_start_last_year_with_this_year_plan_turned_continuing_step_by_step(client, office_user):
     project = ProjectFactory()
     plan = AnnualPlanFactory(project=project, year=2026, annual_role=AnnualRole.NEW_START)
     client.force_login(office_user)
     url = reverse("admin:projects_project_change", args=[project.pk])
-    rows = {
-        "annual_plans-TOTAL_FORMS": "1",
-        "annual_plans-INITIAL_FORMS": "1",
-        "annual_plans-0-id": str(plan.pk),
-        "annual_plans-0-project": str(project.pk),
-        "annual_plans-0-year": "2026",
-        "annual_plans-0-annual_role": "cont",
-        "annual_plans-0-annual_plan": "1200.00",
-        "annual_plans-0-resume_date": "2026-02-20",
-    }
     # The date alone contradicts the plan's 新开工: refused, nothing saved.
-    alone = client.post(
-        url,
-        _admin_data(
-            client, project, actual_start="2025-09-01", **{**rows, "annual_plans-0-annual_role": "new", "annual_plans-0-resume_date": ""}
-        ),
-    )
+    alone = client.post(url, _admin_data(client, project, actual_start="2025-09-01"))
     assert alone.status_code == 200
     assert "应为续建项目" in alone.content.decode()
     project.refresh_from_db()
     assert project.actual_start is None
-    # Together they agree.
-    together = client.post(url, _admin_data(client, project, actual_start="2025-09-01", **rows))
+    # The plan first (调整计划, with its reason), then the date, then the resume date: each write agrees.
+    assert _adjust_in_admin(client, plan, "实为上年开工的续建项目", annual_role="cont").status_code == 302
+    together = client.post(url, _admin_data(client, project, actual_start="2025-09-01"))
     assert together.status_code == 302, together.content.decode()[:2000]
+    assert _adjust_in_admin(client, plan, "补复工日期", resume_date="2026-02-20").status_code == 302
     project.refresh_from_db()
     plan.refresh_from_db()
     assert (project.build_status, project.actual_start) == (BuildStatus.STARTED, D(2025, 9, 1))
-    assert (plan.annual_role, plan.resume_date) == (AnnualRole.CONTINUING, D(2026, 2, 20))
+    assert (plan.annual_role, plan.resume_date, plan.revision) == (AnnualRole.CONTINUING, D(2026, 2, 20), 3)
 
 
-def test_the_admin_refuses_a_plan_row_that_contradicts_the_project(client, office_user):
+def test_the_admin_refuses_a_plan_that_contradicts_the_project(client, office_user):
     project = ProjectFactory(build_status="started", actual_start=D(2025, 9, 1))
     client.force_login(office_user)
-    url = reverse("admin:projects_project_change", args=[project.pk])
-    rows = {
-        "annual_plans-TOTAL_FORMS": "1",
-        "annual_plans-0-year": "2026",
-        "annual_plans-0-annual_role": "new",
-        "annual_plans-0-annual_plan": "1200.00",
-    }
-    response = client.post(url, _admin_data(client, project, **rows))
+    url = reverse("admin:projects_annualplan_add")
+    data = form_data(url) | {"project": project.pk, "year": 2026, "annual_role": "new", "annual_plan": "1200.00"}
+    response = client.post(url, data)
     assert response.status_code == 200
     assert "应为续建项目" in response.content.decode()
     assert not project.annual_plans.exists()

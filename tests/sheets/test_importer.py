@@ -360,3 +360,22 @@ def test_new_projects_may_get_their_approval_milestones(office, frozen_today):
     count = project.milestones.count()
     sheet_import(actor=office, content=tidy([row(1, "甲项目", total=20000)]), generate_milestones=True)
     assert project.milestones.count() == count
+
+
+def test_an_import_adjusts_an_existing_plan_and_changes_responsibilities_through_the_services(office, frozen_today):
+    sheet_import(actor=office, content=tidy([row(1, "甲项目", code=CODE)]))
+    plan = AnnualPlan.objects.get(project__primary_code=CODE)
+    assert (plan.revision, plan.history.get().history_change_reason) == (1, "Excel 调度表导入（第4行）")
+
+    changed = tidy([row(1, "甲项目", code=CODE, annual=4500, leader="分管城建副区长")])
+    assert sheet_import(actor=office, content=changed).updated == 1
+
+    # the plan: a new version (调整计划), who and why in its history; not a silent replacement
+    plan.refresh_from_db()
+    assert (plan.annual_plan, plan.revision) == (Decimal("4500.00"), 2)
+    latest = plan.history.order_by("-history_id").first()
+    assert (latest.history_user, latest.history_change_reason) == (office, "Excel 调度表导入（第4行）")
+    # the 包保领导 changed hands through the responsibility service: its history says who
+    lead = ProjectResponsibility.objects.get(project=plan.project, role="leader")
+    assert [h.history_type for h in lead.history.order_by("history_id")] == ["+", "~"]
+    assert lead.history.order_by("-history_id").first().history_user == office

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 # URL-name prefix → the model whose first row fills `<int:pk>`.
 PK_MODELS = {
     "project": "projects.Project",
+    "plan": "projects.AnnualPlan",
     "report": "progress.ProgressReport",
     "milestone": "milestones.Milestone",
     "land": "land.LandAcquisition",

@@ -26,12 +26,33 @@ class ProjectResponsibilitySerializer(ModelSerializer):
 
     class Meta:
         model = ProjectResponsibility
-        fields = ("id", "role", "leader", "leader_position", "department", "department_name", "person_name", "phone", "is_primary")
+        fields = (
+            "id",
+            "role",
+            "leader",
+            "leader_position",
+            "department",
+            "department_name",
+            "person_name",
+            "phone",
+            "is_primary",
+            "reports_to_leader",
+        )
 
     def to_representation(self, instance: ProjectResponsibility) -> dict:
         data = super().to_representation(instance)
         data["phone"] = _phone_for(self.context, instance.project, data["phone"], instance)
         return data
+
+
+class ProjectResponsibilityWriteSerializer(ModelSerializer):
+    """One responsibility as a client sets it: the role and who holds it (a leader, a unit, a person)."""
+
+    class Meta:
+        model = ProjectResponsibility
+        fields = ("role", "leader", "department", "person_name", "phone", "is_primary", "reports_to_leader")
+        # The role's rules (a 包保 row names a leader, a unit row a unit) are the model's, checked by the service.
+        validators: list = []
 
 
 class _ProjectBase(ModelSerializer):
@@ -91,7 +112,7 @@ class ProjectListSerializer(_ProjectBase):
 class AnnualPlanBriefSerializer(ModelSerializer):
     class Meta:
         model = AnnualPlan
-        fields = ("id", "year", "annual_role", "annual_plan", "planned_start_month", "resume_date")
+        fields = ("id", "year", "annual_role", "annual_plan", "planned_start_month", "resume_date", "revision")
 
 
 class ProjectDetailSerializer(_ProjectBase):
@@ -250,6 +271,7 @@ class AnnualPlanSerializer(ModelSerializer):
             "planned_start_month",
             "planned_finish_month",
             "resume_date",
+            "revision",
             "monthly_targets",
         )
 
@@ -271,3 +293,12 @@ class AnnualPlanWriteSerializer(ModelSerializer):
             "monthly_targets",
         )
         validators: list = []
+
+
+class AnnualPlanAdjustSerializer(AnnualPlanWriteSerializer):
+    """调整计划: the plan's fields and the reason, sent with If-Match (the plan's ETag)."""
+
+    reason = serializers.CharField(write_only=True, max_length=500, help_text="调整原因（必填，记入调整历史；部分修改 PATCH 时也必填）")
+
+    class Meta(AnnualPlanWriteSerializer.Meta):
+        fields = (*AnnualPlanWriteSerializer.Meta.fields, "reason")

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -9,12 +11,15 @@ from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, TombstoneSerializer, UpdateMixin, crud_docs
 from apps.projects.filters import AnnualPlanFilter, ProjectFilter
-from apps.projects.models import AnnualPlan, Project
-from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_list
-from apps.projects.services import annual_plan_set, annual_plan_update, project_archive, project_comment_add, project_create, project_update
+from apps.projects.models import AnnualPlan, Project, ProjectResponsibility
+from apps.projects.plans import annual_plan_adjust, annual_plan_create
+from apps.projects.responsibilities import responsibility_assign, responsibility_remove, responsibility_update
+from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_list, responsibility_rows
+from apps.projects.services import project_archive, project_comment_add, project_create, project_update
 
 from .lights import PageLightsMixin
 from .serializers import (
+    AnnualPlanAdjustSerializer,
     AnnualPlanSerializer,
     AnnualPlanWriteSerializer,
     ProjectCommentSerializer,
@@ -22,7 +27,23 @@ from .serializers import (
     ProjectCreateSerializer,
     ProjectDetailSerializer,
     ProjectListSerializer,
+    ProjectResponsibilitySerializer,
+    ProjectResponsibilityWriteSerializer,
     ProjectWriteSerializer,
+)
+
+RESPONSIBILITY_RULE = (
+    "包保领导、牵头单位、配合单位和属地乡镇（街道）只有项目办可以设置；责任单位可在本单位牵头、配合或属地的项目上"
+    "维护本单位的负责人、专班、驻点干部、联络员和业主、施工联系人（单位须为本单位）。"
+    "可带项目的 If-Match（项目详情的 ETag，含责任分工），过期返回 412。每次修改记入变更历史（人、时间）。"
+)
+RESPONSIBILITY_ID = OpenApiParameter("responsibility_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="责任记录ID")
+PLAN_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="年度计划详情响应的 ETag；与当前版本不符返回 412，缺少或为 * 返回 428。",
 )
 
 
@@ -103,18 +124,90 @@ class ProjectViewSet(PageLightsMixin, ReadMixin, CreateMixin, UpdateMixin, SyncM
         comment = project_comment_add(actor=request.user, project=project, kind=data.get("kind", "comment"), text=data["text"])
         return Response(ProjectCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        methods=["GET"],
+        summary="责任分工列表",
+        description="包保领导、牵头/配合单位、属地、联络员等，按角色排序；联系电话按可见范围显示。",
+        responses=ProjectResponsibilitySerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="新增责任（包保领导、牵头/配合单位、联络员…）",
+        description=RESPONSIBILITY_RULE,
+        request=ProjectResponsibilityWriteSerializer,
+        responses={201: ProjectResponsibilitySerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def responsibilities(self, request: Request, pk=None) -> Response:
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            project = self.get_object()
+            return Response(ProjectResponsibilitySerializer(responsibility_rows(project), many=True, context=context).data)
+        project = self.write_object()
+        data = self.validated(ProjectResponsibilityWriteSerializer)
+        row = responsibility_assign(actor=request.user, project=project, data=dict(data))
+        return Response(ProjectResponsibilitySerializer(self._responsibility(project, row.pk), context=context).data, status=201)
+
+    @extend_schema(
+        methods=["PATCH"],
+        summary="修改责任（如包保领导变更、更换联络员）",
+        description=RESPONSIBILITY_RULE,
+        parameters=[RESPONSIBILITY_ID],
+        request=ProjectResponsibilityWriteSerializer,
+        responses=ProjectResponsibilitySerializer,
+    )
+    @extend_schema(
+        methods=["DELETE"], summary="删除责任", description=RESPONSIBILITY_RULE, parameters=[RESPONSIBILITY_ID], responses={204: None}
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"responsibilities/(?P<responsibility_id>[0-9]+)",
+        url_name="responsibility",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def responsibility(self, request: Request, pk=None, responsibility_id=None) -> Response:
+        project = self.write_object()
+        row = self._responsibility(project, responsibility_id)
+        if request.method == "DELETE":
+            responsibility_remove(actor=request.user, responsibility=row)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = self.validated(ProjectResponsibilityWriteSerializer, partial=True)
+        row = responsibility_update(actor=request.user, responsibility=row, data=dict(data))
+        return Response(ProjectResponsibilitySerializer(self._responsibility(project, row.pk), context=self.get_serializer_context()).data)
+
+    @staticmethod
+    def _responsibility(project: Project, pk) -> ProjectResponsibility:
+        row = next((r for r in responsibility_rows(project, fresh=True) if str(r.pk) == str(pk)), None)
+        if row is None:
+            raise Http404("该项目没有这条责任记录。")
+        return row
+
+
+ADJUST_DESCRIPTION = (
+    "调整计划：须带 If-Match（本计划详情的 ETag；缺少或为 * 返回 428，过期返回 412）和调整原因 reason；"
+    "调整后版本号 revision 加一，调整历史记录人、时间和原因。所属项目和年度不能修改。"
+)
+
 
 @crud_docs(
     list_="年度计划列表",
     retrieve="年度计划详情",
-    create="设定年度计划（同一项目同一年度只有一条，重复提交即覆盖）",
-    update="修改年度计划",
+    create="新建年度计划（同一项目同一年度只有一条；该年度已有计划时返回 400，不作任何修改，请用调整计划）",
+    update="调整年度计划",
     output=AnnualPlanSerializer,
+)
+@extend_schema_view(
+    update=extend_schema(description=ADJUST_DESCRIPTION, parameters=[PLAN_IF_MATCH]),
+    partial_update=extend_schema(description=ADJUST_DESCRIPTION, parameters=[PLAN_IF_MATCH]),
 )
 class AnnualPlanViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     queryset = AnnualPlan.objects.none()
     output_serializer_class = AnnualPlanSerializer
     input_serializer_class = AnnualPlanWriteSerializer
+    update_serializer_class = AnnualPlanAdjustSerializer
+    if_match_required = True
     filterset_class = AnnualPlanFilter
     ordering_fields = ("year", "annual_plan", "id")
     ordering = ("-year", "id")
@@ -129,8 +222,13 @@ class AnnualPlanViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     def create_object(self, data: dict) -> AnnualPlan:
         monthly = self._monthly(data)
         project, year = data.pop("project"), data.pop("year")
-        return annual_plan_set(actor=self.request.user, project=project, year=year, data=data, monthly=monthly)
+        return annual_plan_create(actor=self.request.user, project=project, year=year, data=data, monthly=monthly)
 
     def update_object(self, instance: AnnualPlan, data: dict) -> AnnualPlan:
         monthly = self._monthly(data)
-        return annual_plan_update(actor=self.request.user, plan=instance, data=data, monthly=monthly)
+        reason = data.pop("reason", "")
+        # write_object locked the plan and matched If-Match against its current ETag, which carries
+        # its revision: the version this client saw is the one the service is told to expect.
+        return annual_plan_adjust(
+            actor=self.request.user, plan=instance, data=data, reason=reason, expected=instance.revision, monthly=monthly
+        )

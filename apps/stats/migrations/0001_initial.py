@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('organization', '0001_initial'),
         ('progress', '0002_historical_completion'),
-        ('projects', '0003_stats_db'),
+        ('projects', '0004_stats_db'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,7 +24,7 @@ from apps.lights.selectors import annotate_milestone_lights, annotate_problem_li
 from apps.milestones.models import Milestone
 from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
 from apps.projects.notions import project_time_progress
 from apps.projects.selectors import project_detail_queryset
 from apps.sheets.xlsx import (
@@ -93,6 +93,17 @@ class HistoryRow:
 
 
 @dataclass
+class PlanChange:
+    """One version of the year's plan: who adjusted it, when, why, and the amount it set."""
+
+    when: dt.datetime
+    who: str
+    revision: int
+    amount: Decimal
+    reason: str
+
+
+@dataclass
 class Dossier:
     project: Project
     year: int
@@ -113,6 +124,7 @@ class Dossier:
     history: list[HistoryRow]
     can: dict[str, bool]
     corrections: list = field(default_factory=list)  # FigureCorrection rows (更正记录), newest first
+    plan_changes: list[PlanChange] = field(default_factory=list)
 
     @property
     def plan(self):
@@ -184,6 +196,21 @@ def _history(project: Project) -> list[HistoryRow]:
     return rows
 
 
+def _plan_changes(project: Project, year: int) -> list[PlanChange]:
+    """The year's plan as created and each 调整计划 since, newest first (one query)."""
+    records = AnnualPlan.history.filter(project_id=project.pk, year=year).select_related("history_user")
+    return [
+        PlanChange(
+            when=h.history_date,
+            who=str(h.history_user) if h.history_user else "系统",
+            revision=h.revision,
+            amount=h.annual_plan,
+            reason=h.history_change_reason or "",
+        )
+        for h in records.order_by("-history_date", "-history_id")[:HISTORY_ROWS]
+    ]
+
+
 def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     """Everything the dossier shows, in a constant number of queries; 404 when the user may not read it."""
     today = today or timezone.localdate()
@@ -237,6 +264,9 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         r.phone_shown = r.phone if may_see_phone(user, project, r) else mask_phone(r.phone)
     project.owner_phone_shown = project.owner_phone if may_see_phone(user, project) else mask_phone(project.owner_phone)
     plan_amount = project.period_plan
+    plan = next((p for p in project.annual_plans.all() if p.year == year), None)
+    if plan is not None:
+        plan.project = project  # for the policy, without a query
     # The project's own 序时进度: its monthly targets (倒排工期) where it has them, else month/12.
     progress = project_time_progress(month, {t.month: t.plan_investment for t in targets})
     return Dossier(
@@ -260,7 +290,9 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         # The report's own corrections and those of the 统计局 figures; the frozen figures that moved
         # with a report correction are its consequence, listed in the API (kind "frozen").
         corrections=list(correction_list(project_id=project.pk).exclude(kind=CorrectionKind.FROZEN)[:CORRECTION_ROWS]),
+        plan_changes=_plan_changes(project, year),
         can={
+            "adjust_plan": plan is not None and allowed("change", plan),
             "report": allowed("create", ProgressReport(project=project)),
             "land": allowed("create", LandAcquisition(project=project)),
             "problem": allowed("create", Problem(project=project)),

@@ -25,11 +25,13 @@ from apps.milestones.models import Milestone
 from apps.milestones.services import milestone_complete
 from apps.problems.models import Problem
 from apps.problems.services import problem_close, problem_create, problem_resolve
-from apps.projects.models import Project
+from apps.projects.models import AnnualPlan, Project
+from apps.projects.plans import PLAN_FIELDS, annual_plan_adjust
 from apps.projects.services import project_comment_add
 from apps.web.forms import (
     LandAcquisitionForm,
     MilestoneCompleteForm,
+    PlanAdjustForm,
     ProblemCloseForm,
     ProblemCreateForm,
     ProblemResolveForm,
@@ -230,6 +232,30 @@ def project_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def plan_adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(AnnualPlan.objects.select_related("project"), pk=pk)
+    project = plan.project
+
+    def run(data: dict) -> AnnualPlan:
+        values = {name: data[name] for name in PLAN_FIELDS}
+        return annual_plan_adjust(actor=request.user, plan=plan, data=values, reason=data["reason"], expected=data["version"])
+
+    return form_page(
+        request,
+        verb="change",
+        target=plan,
+        project=project,
+        form_class=PlanAdjustForm,
+        initial=PlanAdjustForm.initial_from(plan),
+        service=run,
+        done=lambda saved: (dossier_url(project, "plan-changes"), f"{saved.year}年计划已调整（第{saved.revision}版）。"),
+        title="调整计划",
+        subject=f"{project}｜{plan.year}年度计划（当前第{plan.revision}版，{plan.annual_plan}万元）",
+        submit="保存调整",
+    )
+
+
 urlpatterns = [
     path("milestones/<int:pk>/complete/", milestone_complete_view, name="milestone-complete"),
     path("projects/<int:pk>/land/new/", land_create_view, name="land-create"),
@@ -238,4 +264,5 @@ urlpatterns = [
     path("problems/<int:pk>/resolve/", problem_resolve_view, name="problem-resolve"),
     path("problems/<int:pk>/close/", problem_close_view, name="problem-close"),
     path("projects/<int:pk>/comments/new/", project_comment_view, name="project-comment"),
+    path("plans/<int:pk>/adjust/", plan_adjust_view, name="plan-adjust"),
 ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organization', '0001_initial'),
-        ('projects', '0002_project_comment'),
+        ('projects', '0003_plan_history_responsibility_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
