@@ -47,6 +47,7 @@ def _at(day: dt.date) -> dt.datetime:
 
 
 def _project(name, lead, *, role, plan, total="10000", coop=None, reports=(), **fields):
+    fields.setdefault("in_stats_db", True)  # entered in the 统计局's database: no 纳统 light in the way
     project = ProjectFactory(name=name, total_investment=D(total), **fields)
     ProjectResponsibilityFactory(project=project, role="lead_dept", leader=None, department=lead)
     ProjectResponsibilityFactory(project=project, role="leader", leader=LeaderFactory())
@@ -83,6 +84,11 @@ def ledger(reference):
         reports=every_month,
     )
     cases["on_track"].annual_plans.update(resume_date=dt.date(YEAR, 2, 10))
+    # A node due on 12-04, still open: due soon at the end of November, overdue by the day the
+    # November 通报 is generated.
+    MilestoneFactory(
+        project=cases["on_track"], name="十二月初到期节点", planned_date=dt.date(YEAR, 12, 4), status=MilestoneStatus.IN_PROGRESS
+    )
     # Withdrawn (退库): counts nowhere, although it has a plan, started and is 500万元 and more.
     cases["withdrawn"], _ = _project(
         "退库项目",
@@ -245,6 +251,23 @@ def test_the_lights_and_the_overdue_list_agree_with_the_figures(ledger):
     assert [(i["due_date"], i["light"]) for i in reports] == [("2026-12-07", "yellow")]
     # Started by its date: no 计划开工 item, although its status still says 未开工.
     assert not [i for i in items if i["type"] == "start" and i["project_name"] == "状态未开工但有开工日期项目"]
+
+
+def test_the_november_bulletin_shows_the_lights_of_november_s_end_whatever_day_it_is_generated(ledger):
+    with time_machine.travel(_at(TODAY), tick=False):
+        bulletin = bulletin_content(year=YEAR, month=MONTH, today=TODAY)
+        later = bulletin_content(year=YEAR, month=MONTH, today=dt.date(YEAR, 12, 20))
+        today_items = _api().get("/api/v1/overdue/", {"type": "milestone"}).json()["results"]
+    overdue = next(t for t in bulletin["tables"] if t["key"] == "overdue_milestones")
+    lights = {row["name"]: row for row in next(t for t in bulletin["tables"] if t["key"] == "lights")["rows"]}
+    # On 12-08 the node is red in today's list; at the end of November it was only due soon.
+    assert [(i["title"], i["light"]) for i in today_items if i["title"] == "十二月初到期节点"] == [("十二月初到期节点", "red")]
+    assert "十二月初到期节点" not in {row["title"] for row in overdue["rows"]}
+    assert lights["进度正常项目"]["light"] == "yellow"
+    assert lights["进度正常项目"]["reason"] == "要件/节点临期"
+    # Generated on another day, the same month reads the same lights.
+    assert later["summary"]["figures"]["lights"] == bulletin["summary"]["figures"]["lights"]
+    assert later["tables"][3:] == bulletin["tables"][3:]
 
 
 def test_a_december_start_is_not_behind_its_monthly_targets_in_november(ledger):
