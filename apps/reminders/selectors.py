@@ -154,3 +154,40 @@ def notifications_of(user) -> QuerySet[Notification]:
 
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- hand-offs ---------------------------------------------------------------------------------
+
+
+def department_user_ids(dept_ids) -> set[int]:
+    """The active users who act for these departments (department staff, and office staff seated in
+    one), as the sweep's Directory reaches a department."""
+    ids = {d for d in dept_ids if d is not None}
+    if not ids:
+        return set()
+    qs = User.objects.filter(is_active=True, department_id__in=ids, role__in=(Role.DEPARTMENT, Role.PORTFOLIO_OFFICE))
+    return set(qs.values_list("id", flat=True))
+
+
+def project_department_ids(project_id: int | None, roles) -> set[int]:
+    """The departments holding any of `roles` on the project."""
+    if project_id is None:
+        return set()
+    rows = ProjectResponsibility.objects.filter(project_id=project_id, role__in=list(roles), department__isnull=False)
+    return set(rows.values_list("department_id", flat=True))
+
+
+def report_filer_ids(report) -> set[int]:
+    """Who files a monthly report: the users who started and submitted it, and the staff of the
+    project's lead department (the one that files its reports, whoever typed this one)."""
+    people = {report.created_by_id, report.submitted_by_id} - {None}
+    active = set(User.objects.filter(pk__in=people, is_active=True).values_list("id", flat=True)) if people else set()
+    return active | department_user_ids(project_department_ids(report.project_id, [ResponsibilityRole.LEAD_DEPT]))
+
+
+# The departments a 批示 is addressed to: the responsible ones and where the project's contacts sit.
+INSTRUCTION_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.LIAISON)
+
+
+def instruction_recipient_ids(project_id: int) -> set[int]:
+    return department_user_ids(project_department_ids(project_id, INSTRUCTION_ROLES))

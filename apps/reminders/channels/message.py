@@ -30,6 +30,8 @@ def _title(ctx: dict) -> str:
         return f"【月度通报】{ctx['title']}"
     if ctx.get("subject") == Subject.BACKLOG:
         return f"【上线积压汇总】{ctx['audience']}：{ctx['item_subject_label']}已逾期{ctx['overdue_count']}项"
+    if ctx.get("subject") == Subject.HANDOFF:
+        return f"【{ctx['kind_label']}】{ctx['title']}"
     if ctx.get("subject") == Subject.DIGEST:
         return f"【包保项目周报】{ctx['leader']}：逾期{ctx['overdue_count']}项，临期{ctx['due_soon_count']}项"
     what = f"{ctx['project']}｜{ctx['title']}"
@@ -56,7 +58,9 @@ def render_message(delivery: ReminderDelivery) -> Message:
     for item in ctx.get("items", ()):
         item["link_url"] = absolute(item.get("link", ""))
     # The bulletin's templates live with apps.bulletins (reminders/email/bulletin.*).
-    name = {Subject.DIGEST: "digest", Subject.BULLETIN: "bulletin", Subject.BACKLOG: "backlog"}.get(delivery.subject, "reminder")
+    name = {Subject.DIGEST: "digest", Subject.BULLETIN: "bulletin", Subject.BACKLOG: "backlog", Subject.HANDOFF: "handoff"}.get(
+        delivery.subject, "reminder"
+    )
     text = render_to_string(f"reminders/email/{name}.txt", ctx).strip()
     html = render_to_string(f"reminders/email/{name}.html", ctx)
     short = f"{ctx['title_line']}。详情：{ctx['link_url']}" if ctx["link_url"] else ctx["title_line"]
