@@ -191,3 +191,37 @@ INSTRUCTION_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT,
 
 def instruction_recipient_ids(project_id: int) -> set[int]:
     return department_user_ids(project_department_ids(project_id, INSTRUCTION_ROLES))
+
+
+def handoffs_by_leader(*, leader_ids, since) -> dict[int, list[dict]]:
+    """Each leader's hand-off events on the projects they lead since `since`, one entry per event
+    (however many people and channels it reached), read from the delivery ledger in two queries."""
+    from .models import Subject
+
+    projects: dict[int, list[int]] = defaultdict(list)
+    rows = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id__in=list(set(leader_ids)))
+    for project_id, leader_id in rows.values_list("project_id", "leader_id"):
+        projects[project_id].append(leader_id)
+    if not projects:
+        return {}
+    events: dict[tuple, dict] = {}
+    deliveries = ReminderDelivery.objects.filter(subject=Subject.HANDOFF, project_id__in=list(projects), created_at__gte=since)
+    for step_key, object_id, occurrence, project_id, context in deliveries.order_by("id").values_list(
+        "step_key", "object_id", "occurrence", "project_id", "context"
+    ):
+        events.setdefault(
+            (step_key, object_id, occurrence),
+            {
+                "project_id": project_id,
+                "project": context.get("project", ""),
+                "kind": context.get("kind", ""),
+                "title": context.get("title", ""),
+                "at": context.get("at", ""),
+                "link": context.get("link", ""),
+            },
+        )
+    result: dict[int, list[dict]] = defaultdict(list)
+    for event in events.values():
+        for leader_id in projects[event["project_id"]]:
+            result[leader_id].append(event)
+    return dict(result)

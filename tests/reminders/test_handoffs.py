@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Role
@@ -15,9 +16,12 @@ from apps.projects.models import CommentKind, ResponsibilityRole
 from apps.projects.services import project_comment_add
 from apps.reminders.channels.message import render_message
 from apps.reminders.models import Channel, ChannelPreference, HandoffKind, Notification, ReminderDelivery, ReminderRule, Subject
+from apps.reminders.services import leader_digests_send
 from apps.reminders.services.delivery import deliveries_send_in_app
 from apps.reminders.services.handoffs import notify_handoff, notify_report_returned
 from tests.factories import DepartmentFactory, ProjectResponsibilityFactory, UserFactory
+
+from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +198,37 @@ def test_the_office_switching_the_rule_off_stops_handoff_messages(world, people)
     ReminderRule.objects.filter(subject=Subject.HANDOFF).update(enabled=False)
     progress_report_approve(actor=world.office_user, report=submitted_report(world))
     assert not ReminderDelivery.objects.filter(subject=Subject.HANDOFF).exists()
+
+
+def _return_on(world, day: dt.date):
+    with time_machine.travel(at(day, 15), tick=False):
+        report = progress_report_create(actor=world.dept_user, project=world.project, year=day.year, month=day.month - 1, data={})
+        report = progress_report_submit(actor=world.dept_user, report=report)
+        return progress_report_return(actor=world.office_user, report=report, reason="请补充形象进度")
+
+
+def test_the_leaders_digest_lists_the_weeks_handoffs_on_their_projects_once(world, people):
+    _return_on(world, dt.date(2025, 10, 16))  # Thursday: told to two filers, one event
+    with time_machine.travel(at(dt.date(2025, 10, 20), 10), tick=False):
+        leader_digests_send()
+    row = ReminderDelivery.objects.get(subject=Subject.DIGEST, user=world.leader_user, channel=Channel.IN_APP)
+    assert row.context["handoff_count"] == 1
+    [group] = row.context["handoff_groups"]
+    assert group["project"] == "古罗大道"
+    assert group["items"][0]["kind"] == "月报被退回"
+    message = render_message(row)
+    assert message.title.endswith("工作交接1件")
+    assert "三、近7天工作交接（1件" in message.text
+    assert "2025年9月月报被退回" in message.text
+
+
+def test_a_leader_with_only_a_handoff_still_gets_a_digest_and_old_ones_are_left_out(world, people):
+    world.milestone.delete()  # nothing overdue or due soon
+    _return_on(world, dt.date(2025, 10, 9))  # more than a week before the digest
+    with time_machine.travel(at(dt.date(2025, 10, 20), 10), tick=False):
+        assert leader_digests_send().created == 0
+    _return_on(world, dt.date(2025, 11, 13))
+    with time_machine.travel(at(dt.date(2025, 11, 17), 10), tick=False):
+        leader_digests_send()
+    row = ReminderDelivery.objects.get(subject=Subject.DIGEST, user=world.leader_user, channel=Channel.IN_APP)
+    assert (row.context["overdue_count"], row.context["due_soon_count"], row.context["handoff_count"]) == (0, 0, 1)

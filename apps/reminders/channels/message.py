@@ -33,7 +33,8 @@ def _title(ctx: dict) -> str:
     if ctx.get("subject") == Subject.HANDOFF:
         return f"【{ctx['kind_label']}】{ctx['title']}"
     if ctx.get("subject") == Subject.DIGEST:
-        return f"【包保项目周报】{ctx['leader']}：逾期{ctx['overdue_count']}项，临期{ctx['due_soon_count']}项"
+        told = f"，工作交接{ctx['handoff_count']}件" if ctx.get("handoff_count") else ""
+        return f"【包保项目周报】{ctx['leader']}：逾期{ctx['overdue_count']}项，临期{ctx['due_soon_count']}项{told}"
     what = f"{ctx['project']}｜{ctx['title']}"
     due = dt.date.fromisoformat(ctx["due_date"])
     if ctx["kind"] == StepKind.BEFORE:
@@ -52,7 +53,7 @@ def render_message(delivery: ReminderDelivery) -> Message:
         ctx["due"] = dt.date.fromisoformat(ctx["due_date"])
     if ctx.get("today"):
         ctx["today"] = dt.date.fromisoformat(ctx["today"])
-    for group in (*ctx.get("overdue_groups", ()), *ctx.get("due_soon_groups", ())):
+    for group in (*ctx.get("overdue_groups", ()), *ctx.get("due_soon_groups", ()), *ctx.get("handoff_groups", ())):
         for item in group["items"]:
             item["link_url"] = absolute(item.get("link", ""))
     for item in ctx.get("items", ()):
