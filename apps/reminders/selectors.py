@@ -124,6 +124,27 @@ class Directory:
             endpoints=list(WebhookEndpoint.objects.filter(enabled=True).values_list("id", "department_id")),
         )
 
+    @classmethod
+    def of_users(cls, user_ids) -> Directory:
+        """Just enough to address these users on their personal channels (contacts and preferences,
+        no webhooks): two queries, however many users the system has, for a service that tells a
+        handful of people about one event."""
+        ids = list(user_ids)
+        users = User.objects.filter(pk__in=ids, is_active=True).values_list("id", "email", "phone")
+        return cls(
+            dept_names={},
+            leader_names={},
+            users_by_dept={},
+            user_by_leader={},
+            office_users=[],
+            contacts={uid: (email, phone) for uid, email, phone in users},
+            prefs={
+                uid: (a, e, s)
+                for uid, a, e, s in ChannelPreference.objects.filter(user_id__in=ids).values_list("user_id", "in_app", "email", "sms")
+            },
+            endpoints=[],
+        )
+
     def pref(self, user_id: int) -> tuple[bool, bool, bool]:
         return self.prefs.get(user_id, (True, True, False))
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Role
@@ -232,3 +234,31 @@ def test_a_leader_with_only_a_handoff_still_gets_a_digest_and_old_ones_are_left_
         leader_digests_send()
     row = ReminderDelivery.objects.get(subject=Subject.DIGEST, user=world.leader_user, channel=Channel.IN_APP)
     assert (row.context["overdue_count"], row.context["due_soon_count"], row.context["handoff_count"]) == (0, 0, 1)
+
+
+def _queries_to_tell(world, count: int, object_id: int) -> int:
+    users = [UserFactory(role=Role.DEPARTMENT, department=world.dept).pk for _ in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        created = notify_handoff(
+            kind=HandoffKind.PROBLEM_ASSIGNED,
+            object_id=object_id,
+            on=dt.date(2026, 11, 3),
+            recipients=users,
+            actor=None,
+            title="测试",
+            body="内容",
+            link="/my/",
+        )
+    assert len({ReminderDelivery.objects.get(pk=pk).user_id for pk in created}) == count
+    return len(queries)
+
+
+def test_telling_twenty_people_costs_the_same_queries_as_telling_one(world):
+    assert _queries_to_tell(world, 1, object_id=1) == _queries_to_tell(world, 20, object_id=2)
+
+
+def test_an_inactive_user_is_not_told(world, people):
+    people["colleague"].is_active = False
+    people["colleague"].save()
+    progress_report_approve(actor=world.office_user, report=submitted_report(world))
+    assert told(HandoffKind.REPORT_APPROVED) == {world.dept_user.pk: 1}

@@ -93,7 +93,9 @@ def notify_handoff(
     }
     # Personal channels only: a 批示 or a return is addressed to people, not to a group robot.
     channels = [c for c in rule.channels if c != Channel.WEBHOOK]
-    planned = list(expand_channels(channels, users, set(), Directory.load(), common))
+    directory = Directory.of_users(users)
+    # Inactive users (left the department) are not addressed at all.
+    planned = list(expand_channels(channels, [u for u in users if u in directory.contacts], set(), directory, common))
     return persist_deliveries(planned, now=now)
 
 
