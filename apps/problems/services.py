@@ -56,7 +56,12 @@ def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
     if (problem.project_id, problem.responsible_dept_id) != placed:
         # Moving a problem or handing it to a department is placing it: only on the actor's own projects.
         require(actor, "assign", problem)
-    return save_validated(problem, actor=actor)
+    save_validated(problem, actor=actor)
+    if problem.responsible_dept_id not in (None, placed[1]):
+        from apps.reminders.services.handoffs import notify_problem_assigned  # reminders reads problems: import late
+
+        notify_problem_assigned(problem=problem, actor=actor, reassigned=True)
+    return problem
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Role
-from apps.problems.services import notice_issue, problem_create
+from apps.problems.services import notice_issue, problem_create, problem_update
 from apps.progress.services import progress_report_approve, progress_report_create, progress_report_return, progress_report_submit
 from apps.projects.models import CommentKind, ResponsibilityRole
 from apps.projects.services import project_comment_add
@@ -262,3 +262,25 @@ def test_an_inactive_user_is_not_told(world, people):
     people["colleague"].save()
     progress_report_approve(actor=world.office_user, report=submitted_report(world))
     assert told(HandoffKind.REPORT_APPROVED) == {world.dept_user.pk: 1}
+
+
+def test_a_problem_handed_to_another_department_tells_the_new_one_and_back_again_tells_the_first(world, people):
+    problem = problem_create(
+        actor=world.office_user,
+        data={
+            "project": world.project,
+            "category": "land",
+            "description": "供电线路迁改",
+            "raised_on": dt.date(2026, 11, 2),
+            "responsible_dept": world.dept,
+            "deadline": dt.date(2026, 11, 30),
+        },
+    )
+    coop = people["coop_user"].department
+    problem = problem_update(actor=world.office_user, problem=problem, data={"responsible_dept": coop})
+    problem = problem_update(
+        actor=world.office_user, problem=problem, data={"responsible_dept": coop, "description": "供电线路迁改（补充）"}
+    )
+    assert told(HandoffKind.PROBLEM_ASSIGNED) == {world.dept_user.pk: 1, people["colleague"].pk: 1, people["coop_user"].pk: 1}
+    problem_update(actor=world.office_user, problem=problem, data={"responsible_dept": world.dept})
+    assert told(HandoffKind.PROBLEM_ASSIGNED) == {world.dept_user.pk: 2, people["colleague"].pk: 2, people["coop_user"].pk: 1}

@@ -13,10 +13,11 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Channel, HandoffKind, ReminderRule, Subject
+from ..models import Channel, HandoffKind, ReminderDelivery, ReminderRule, Subject
 from ..selectors import Directory, department_user_ids, instruction_recipient_ids, report_filer_ids
 from .common import persist_deliveries
 from .sweep import expand_channels
@@ -158,7 +159,16 @@ def notify_instruction(*, comment, actor) -> list[int]:
     )
 
 
-def notify_problem_assigned(*, problem, actor) -> list[int]:
+def notify_problem_assigned(*, problem, actor, reassigned: bool = False) -> list[int]:
+    """A problem put on a department: when raised, and again each time it is handed to another
+    department (each hand-over an occurrence of its own, so going back to the first department
+    tells it again; repeating the same request changes no department and tells nobody)."""
+    occurrence = 1
+    if reassigned:
+        rows = ReminderDelivery.objects.filter(
+            subject=Subject.HANDOFF, step_key=handoff_step_key(HandoffKind.PROBLEM_ASSIGNED), object_id=problem.pk
+        )
+        occurrence = (rows.aggregate(last=Max("occurrence"))["last"] or 1) + 1
     project = problem.project
     where = f"{project.name}｜" if project is not None else ""
     deadline = f"，办理时限：{problem.deadline:%Y年%m月%d日}" if getattr(problem, "deadline", None) else ""
@@ -166,6 +176,7 @@ def notify_problem_assigned(*, problem, actor) -> list[int]:
         kind=HandoffKind.PROBLEM_ASSIGNED,
         object_id=problem.pk,
         on=problem.raised_on,
+        occurrence=occurrence,
         recipients=department_user_ids([problem.responsible_dept_id]),
         actor=actor,
         title=f"{where}交办问题：{_short(problem.description, 30)}",
