@@ -284,3 +284,12 @@ def test_a_problem_handed_to_another_department_tells_the_new_one_and_back_again
     assert told(HandoffKind.PROBLEM_ASSIGNED) == {world.dept_user.pk: 1, people["colleague"].pk: 1, people["coop_user"].pk: 1}
     problem_update(actor=world.office_user, problem=problem, data={"responsible_dept": world.dept})
     assert told(HandoffKind.PROBLEM_ASSIGNED) == {world.dept_user.pk: 2, people["colleague"].pk: 2, people["coop_user"].pk: 1}
+
+
+def test_an_instruction_names_the_leader_by_post_and_name(world, people):
+    world.leader_user.last_name, world.leader_user.first_name = "王", "强"
+    world.leader_user.save()
+    project_comment_add(actor=world.leader_user, project=world.project, kind=CommentKind.INSTRUCTION, text="月底前完成征地")
+    row = ReminderDelivery.objects.filter(step_key="handoff:instruction").first()
+    assert render_message(row).title == "【领导批示】古罗大道｜常务副区长王强作出批示：月底前完成征地"
+    assert row.context["actor"] == "常务副区长王强"

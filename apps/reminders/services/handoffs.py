@@ -33,10 +33,12 @@ def _short(text: str, size: int = 60) -> str:
 
 
 def _actor_name(actor) -> str:
+    """How the message names who acted: a leader by post and name (常务副区长张三), others by name."""
     if actor is None:
         return "系统"
-    name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
-    return name or getattr(actor, "username", "") or "系统"
+    name = str(actor)
+    post = actor.leader.position if getattr(actor, "leader_id", None) else ""
+    return name if not post or post == name else f"{post}{name}"
 
 
 @transaction.atomic
