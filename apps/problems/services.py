@@ -35,7 +35,12 @@ def problem_create(*, actor, data: dict) -> Problem:
     problem.raised_by = actor
     if problem.status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED):
         raise ValidationError({"status": "新问题不能直接设为已办结或已销号。"})
-    return save_validated(problem, actor=actor)
+    save_validated(problem, actor=actor)
+    if problem.responsible_dept_id is not None:
+        from apps.reminders.services.handoffs import notify_problem_assigned  # reminders reads problems: import late
+
+        notify_problem_assigned(problem=problem, actor=actor)
+    return problem
 
 
 @transaction.atomic
@@ -51,7 +56,12 @@ def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
     if (problem.project_id, problem.responsible_dept_id) != placed:
         # Moving a problem or handing it to a department is placing it: only on the actor's own projects.
         require(actor, "assign", problem)
-    return save_validated(problem, actor=actor)
+    save_validated(problem, actor=actor)
+    if problem.responsible_dept_id not in (None, placed[1]):
+        from apps.reminders.services.handoffs import notify_problem_assigned  # reminders reads problems: import late
+
+        notify_problem_assigned(problem=problem, actor=actor, reassigned=True)
+    return problem
 
 
 @transaction.atomic
@@ -105,6 +115,9 @@ def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionN
     notice.projects.set(projects)
     notice.problems.set(problems)
     _escalate_problems(notice, actor=actor)
+    from apps.reminders.services.handoffs import notify_notice_issued  # reminders reads problems: import late
+
+    notify_notice_issued(notice=notice, actor=actor)
     return notice
 
 

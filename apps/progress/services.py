@@ -92,6 +92,9 @@ def progress_report_approve(*, actor, report: ProgressReport) -> ProgressReport:
     if latest is not None and latest.pk == report.pk and report.image_progress_text:
         project.latest_image_progress = report.image_progress_text[:255]
         save_validated(project, actor=actor)
+    from apps.reminders.services.handoffs import notify_report_approved  # reminders reads progress: import late
+
+    notify_report_approved(report=report, actor=actor)
     return report
 
 
@@ -107,7 +110,11 @@ def progress_report_return(*, actor, report: ProgressReport, reason: str) -> Pro
     report.return_count += 1
     report.reviewed_by = actor
     report.reviewed_at = timezone.now()
-    return save_validated(report, actor=actor)
+    save_validated(report, actor=actor)
+    from apps.reminders.services.handoffs import notify_report_returned  # reminders reads progress: import late
+
+    notify_report_returned(report=report, actor=actor)
+    return report
 
 
 @transaction.atomic

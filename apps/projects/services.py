@@ -11,7 +11,7 @@ from apps.accounts.policy import require
 from apps.core.services import apply_fields, save_validated
 
 from . import startfacts
-from .models import Project, ProjectComment
+from .models import CommentKind, Project, ProjectComment
 
 PROJECT_FIELDS = {
     f.name
@@ -95,8 +95,14 @@ def project_archive(*, actor, project: Project) -> Project:
     return project
 
 
+@transaction.atomic
 def project_comment_add(*, actor, project: Project, kind: str, text: str) -> ProjectComment:
-    """A leader's comment or instruction (批示) on a project."""
+    """A leader's comment or instruction (批示) on a project; a 批示 tells the departments concerned."""
     require(actor, "comment", Project.objects.get(pk=project.pk))
     comment = ProjectComment(project=project, author=actor, kind=kind, text=(text or "").strip())
-    return save_validated(comment, actor=actor)
+    save_validated(comment, actor=actor)
+    if comment.kind == CommentKind.INSTRUCTION:
+        from apps.reminders.services.handoffs import notify_instruction  # reminders reads projects: import late
+
+        notify_instruction(comment=comment, actor=actor)
+    return comment

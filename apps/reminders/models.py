@@ -23,6 +23,17 @@ class Subject(models.TextChoices):
     DIGEST = "digest", "包保领导周报"
     BULLETIN = "bulletin", "月度通报"
     BACKLOG = "backlog", "上线积压汇总"
+    HANDOFF = "handoff", "工作交接通知"
+
+
+class HandoffKind(models.TextChoices):
+    """The hand-offs that tell the next person (one delivery per event, recipient and channel)."""
+
+    REPORT_RETURNED = "report_returned", "月报被退回"
+    REPORT_APPROVED = "report_approved", "月报审核通过"
+    INSTRUCTION = "instruction", "领导批示"
+    PROBLEM_ASSIGNED = "problem_assigned", "问题交办"
+    NOTICE_ISSUED = "notice_issued", "督办函"
 
 
 class Channel(models.TextChoices):

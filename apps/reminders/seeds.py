@@ -77,6 +77,19 @@ DEFAULT_RULES = [
         "note": "项目办生成月度通报（或每月定时生成）后，发送给订阅的领导：站内消息和电子邮件（附查看和下载链接）；在发送时段外生成的，进入时段后发出。",
         "steps": [],
     },
+    {
+        "code": "handoff",
+        "name": "工作交接通知",
+        "subject": Subject.HANDOFF,
+        "channels": [Channel.IN_APP, Channel.EMAIL, Channel.SMS],
+        "note": "月报退回或审核通过告知填报人；领导批示告知责任单位和联络员所在单位；问题交办告知责任单位；督办函告知督办单位。"
+        "每件事每人只通知一次，操作人本人不通知。站内消息随时送达（不限工作日和时段），以便铃铛及时显示。",
+        # A hand-off is a person's act, not a sweep: it is told at once, whatever the day or hour.
+        "working_days_only": False,
+        "send_from": dt.time(0, 0),
+        "send_until": dt.time(23, 59, 59),
+        "steps": [],
+    },
 ]
 
 
@@ -89,7 +102,7 @@ def load_reminder_rules() -> dict[str, int]:
         steps = spec.pop("steps")
         code = spec.pop("code")
         existed = ReminderRule.objects.filter(code=code).exists()
-        rule = seed_once(ReminderRule, {"code": code}, {**spec, "send_from": dt.time(9, 0), "send_until": dt.time(17, 30)})
+        rule = seed_once(ReminderRule, {"code": code}, {"send_from": dt.time(9, 0), "send_until": dt.time(17, 30), **spec})
         if rule is not None and not existed:
             created += 1
             for step in steps:

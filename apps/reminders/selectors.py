@@ -124,6 +124,27 @@ class Directory:
             endpoints=list(WebhookEndpoint.objects.filter(enabled=True).values_list("id", "department_id")),
         )
 
+    @classmethod
+    def of_users(cls, user_ids) -> Directory:
+        """Just enough to address these users on their personal channels (contacts and preferences,
+        no webhooks): two queries, however many users the system has, for a service that tells a
+        handful of people about one event."""
+        ids = list(user_ids)
+        users = User.objects.filter(pk__in=ids, is_active=True).values_list("id", "email", "phone")
+        return cls(
+            dept_names={},
+            leader_names={},
+            users_by_dept={},
+            user_by_leader={},
+            office_users=[],
+            contacts={uid: (email, phone) for uid, email, phone in users},
+            prefs={
+                uid: (a, e, s)
+                for uid, a, e, s in ChannelPreference.objects.filter(user_id__in=ids).values_list("user_id", "in_app", "email", "sms")
+            },
+            endpoints=[],
+        )
+
     def pref(self, user_id: int) -> tuple[bool, bool, bool]:
         return self.prefs.get(user_id, (True, True, False))
 
@@ -154,3 +175,74 @@ def notifications_of(user) -> QuerySet[Notification]:
 
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- hand-offs ---------------------------------------------------------------------------------
+
+
+def department_user_ids(dept_ids) -> set[int]:
+    """The active users who act for these departments (department staff, and office staff seated in
+    one), as the sweep's Directory reaches a department."""
+    ids = {d for d in dept_ids if d is not None}
+    if not ids:
+        return set()
+    qs = User.objects.filter(is_active=True, department_id__in=ids, role__in=(Role.DEPARTMENT, Role.PORTFOLIO_OFFICE))
+    return set(qs.values_list("id", flat=True))
+
+
+def project_department_ids(project_id: int | None, roles) -> set[int]:
+    """The departments holding any of `roles` on the project."""
+    if project_id is None:
+        return set()
+    rows = ProjectResponsibility.objects.filter(project_id=project_id, role__in=list(roles), department__isnull=False)
+    return set(rows.values_list("department_id", flat=True))
+
+
+def report_filer_ids(report) -> set[int]:
+    """Who files a monthly report: the users who started and submitted it, and the staff of the
+    project's lead department (the one that files its reports, whoever typed this one)."""
+    people = {report.created_by_id, report.submitted_by_id} - {None}
+    active = set(User.objects.filter(pk__in=people, is_active=True).values_list("id", flat=True)) if people else set()
+    return active | department_user_ids(project_department_ids(report.project_id, [ResponsibilityRole.LEAD_DEPT]))
+
+
+# The departments a 批示 is addressed to: the responsible ones and where the project's contacts sit.
+INSTRUCTION_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.LIAISON)
+
+
+def instruction_recipient_ids(project_id: int) -> set[int]:
+    return department_user_ids(project_department_ids(project_id, INSTRUCTION_ROLES))
+
+
+def handoffs_by_leader(*, leader_ids, since) -> dict[int, list[dict]]:
+    """Each leader's hand-off events on the projects they lead since `since`, one entry per event
+    (however many people and channels it reached), read from the delivery ledger in two queries."""
+    from .models import Subject
+
+    projects: dict[int, list[int]] = defaultdict(list)
+    rows = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id__in=list(set(leader_ids)))
+    for project_id, leader_id in rows.values_list("project_id", "leader_id"):
+        projects[project_id].append(leader_id)
+    if not projects:
+        return {}
+    events: dict[tuple, dict] = {}
+    deliveries = ReminderDelivery.objects.filter(subject=Subject.HANDOFF, project_id__in=list(projects), created_at__gte=since)
+    for step_key, object_id, occurrence, project_id, context in deliveries.order_by("id").values_list(
+        "step_key", "object_id", "occurrence", "project_id", "context"
+    ):
+        events.setdefault(
+            (step_key, object_id, occurrence),
+            {
+                "project_id": project_id,
+                "project": context.get("project", ""),
+                "kind": context.get("kind", ""),
+                "title": context.get("title", ""),
+                "at": context.get("at", ""),
+                "link": context.get("link", ""),
+            },
+        )
+    result: dict[int, list[dict]] = defaultdict(list)
+    for event in events.values():
+        for leader_id in projects[event["project_id"]]:
+            result[leader_id].append(event)
+    return dict(result)

@@ -137,8 +137,8 @@ def test_the_full_policy_catches_up_with_escalations_and_a_notice(world):
     _policy(BacklogPolicy.FULL)
     result = sweep_on(GO_LIVE)
     assert result.backlog == 0
-    assert _keys() == {("overdue:1", 6), ("escalate:5", 1), ("escalate:15", 1)}
-    assert SupervisionNotice.objects.count() == 1
+    assert _keys() == {("overdue:1", 6), ("escalate:5", 1), ("escalate:15", 1), ("handoff:notice_issued", 1)}
+    assert SupervisionNotice.objects.count() == 1  # and its department is told of it (the hand-off)
 
 
 def test_the_preview_counts_what_go_live_would_send_before_anything_is_written(world):

@@ -64,4 +64,12 @@ def test_default_rules_are_seeded_once_and_edits_are_kept(rules):
     rule.save()
     assert load_reminder_rules() == {"rules_created": 0}
     assert ReminderRule.objects.get(code="milestone-deadline").name == "项目办改过的名字"
-    assert set(ReminderRule.objects.values_list("subject", flat=True)) == {"milestone", "problem", "start", "report", "digest", "bulletin"}
+    assert set(ReminderRule.objects.values_list("subject", flat=True)) == {
+        "milestone",
+        "problem",
+        "start",
+        "report",
+        "digest",
+        "bulletin",
+        "handoff",
+    }

@@ -47,7 +47,7 @@ def test_each_step_fires_on_its_working_day_and_never_on_a_holiday_or_weekend(wo
         D(2025, 10, 22): {("overdue:1", 3)},
         D(2025, 10, 27): {("overdue:1", 4)},
         D(2025, 10, 30): {("overdue:1", 5)},
-        D(2025, 11, 3): {("escalate:15", 1)},
+        D(2025, 11, 3): {("escalate:15", 1), ("handoff:notice_issued", 1)},  # the automatic 督办函 tells its department
         D(2025, 11, 4): {("overdue:1", 6)},
     }
 
@@ -104,7 +104,8 @@ def test_an_item_first_seen_long_overdue_gets_one_reminder_and_both_escalations_
     result = sweep_on(D(2025, 11, 5))
     # then only the latest reminder of the ladder is written, the passed ones are skipped, and
     # each escalation threshold already reached fires once
-    assert _keys() == {("overdue:1", 6), ("escalate:5", 1), ("escalate:15", 1)}
+    # (the automatic 督办函 of the last one tells its department: a hand-off, tests/reminders/test_handoffs.py)
+    assert _keys() == {("overdue:1", 6), ("escalate:5", 1), ("escalate:15", 1), ("handoff:notice_issued", 1)}
     assert result.skipped_steps == 9  # before 7/3/1/0 and overdue occurrences 1–5
 
 

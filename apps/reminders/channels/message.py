@@ -30,8 +30,11 @@ def _title(ctx: dict) -> str:
         return f"【月度通报】{ctx['title']}"
     if ctx.get("subject") == Subject.BACKLOG:
         return f"【上线积压汇总】{ctx['audience']}：{ctx['item_subject_label']}已逾期{ctx['overdue_count']}项"
+    if ctx.get("subject") == Subject.HANDOFF:
+        return f"【{ctx['kind_label']}】{ctx['title']}"
     if ctx.get("subject") == Subject.DIGEST:
-        return f"【包保项目周报】{ctx['leader']}：逾期{ctx['overdue_count']}项，临期{ctx['due_soon_count']}项"
+        told = f"，工作交接{ctx['handoff_count']}件" if ctx.get("handoff_count") else ""
+        return f"【包保项目周报】{ctx['leader']}：逾期{ctx['overdue_count']}项，临期{ctx['due_soon_count']}项{told}"
     what = f"{ctx['project']}｜{ctx['title']}"
     due = dt.date.fromisoformat(ctx["due_date"])
     if ctx["kind"] == StepKind.BEFORE:
@@ -50,13 +53,15 @@ def render_message(delivery: ReminderDelivery) -> Message:
         ctx["due"] = dt.date.fromisoformat(ctx["due_date"])
     if ctx.get("today"):
         ctx["today"] = dt.date.fromisoformat(ctx["today"])
-    for group in (*ctx.get("overdue_groups", ()), *ctx.get("due_soon_groups", ())):
+    for group in (*ctx.get("overdue_groups", ()), *ctx.get("due_soon_groups", ()), *ctx.get("handoff_groups", ())):
         for item in group["items"]:
             item["link_url"] = absolute(item.get("link", ""))
     for item in ctx.get("items", ()):
         item["link_url"] = absolute(item.get("link", ""))
     # The bulletin's templates live with apps.bulletins (reminders/email/bulletin.*).
-    name = {Subject.DIGEST: "digest", Subject.BULLETIN: "bulletin", Subject.BACKLOG: "backlog"}.get(delivery.subject, "reminder")
+    name = {Subject.DIGEST: "digest", Subject.BULLETIN: "bulletin", Subject.BACKLOG: "backlog", Subject.HANDOFF: "handoff"}.get(
+        delivery.subject, "reminder"
+    )
     text = render_to_string(f"reminders/email/{name}.txt", ctx).strip()
     html = render_to_string(f"reminders/email/{name}.html", ctx)
     short = f"{ctx['title_line']}。详情：{ctx['link_url']}" if ctx["link_url"] else ctx["title_line"]

@@ -17,8 +17,8 @@ from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import LightContext, light_context
 from apps.workcalendar.services import WorkdayIndex
 
-from ..models import ReminderRule, Subject, SweepRun
-from ..selectors import Directory, digest_recipients
+from ..models import HandoffKind, ReminderRule, Subject, SweepRun
+from ..selectors import Directory, digest_recipients, handoffs_by_leader
 from .common import SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
 from .sweep import expand_channels
 
@@ -42,6 +42,21 @@ def _groups(items: list[OverdueItem], *, overdue: bool) -> list[dict]:
                 "overdue_days" if overdue else "remaining_days": item.working_days_overdue if overdue else item.working_days_left,
                 "dept": item.department_name or "",
                 "link": item.link,
+            }
+        )
+    return list(groups.values())
+
+
+def _handoff_groups(events: list[dict]) -> list[dict]:
+    groups: OrderedDict[str, dict] = OrderedDict()
+    for event in sorted(events, key=lambda e: (e["project"], e["at"])):
+        group = groups.setdefault(event["project"], {"project": event["project"], "items": []})
+        group["items"].append(
+            {
+                "kind": HandoffKind(event["kind"]).label if event["kind"] in HandoffKind.values else event["kind"],
+                "title": _short(event["title"]),
+                "at": event["at"],
+                "link": event["link"],
             }
         )
     return list(groups.values())
@@ -79,12 +94,15 @@ def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False
     users = list(digest_recipients().values_list("id", "leader_id", "leader__position"))
     ctx = light_context(today=today)
     items_by_leader = leader_digest_items(ctx=ctx, leader_ids=[leader for _, leader, _ in users])
+    # The week's hand-offs on each leader's projects (returns, approvals, 批示, problems, 督办函).
+    handoffs = handoffs_by_leader(leader_ids=[leader for _, leader, _ in users], since=now - dt.timedelta(days=7))
     directory = Directory.load()
     planned = []
     for user_id, leader_id, position in users:
         items = items_by_leader.get(leader_id, [])
-        if not items:
-            continue  # nothing overdue or due soon: no message at all
+        told = handoffs.get(leader_id, [])
+        if not items and not told:
+            continue  # nothing overdue, due soon or handed on: no message at all
         result.items += len(items)
         overdue = _groups([i for i in items if i.due_date < today], overdue=True)
         due_soon = _groups([i for i in items if i.due_date >= today], overdue=False)
@@ -97,6 +115,8 @@ def leader_digests_send(*, now: dt.datetime | None = None, dry_run: bool = False
             "due_soon_days": max(t.due_soon_working_days for t in ctx.windows.values()),
             "overdue_groups": overdue,
             "due_soon_groups": due_soon,
+            "handoff_count": len(told),
+            "handoff_groups": _handoff_groups(told),
             "link": "/my/",
         }
         common = {

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--subject",
             action="append",
-            choices=[s for s in Subject.values if s != Subject.DIGEST],
+            choices=[s for s in Subject.values if s not in (Subject.DIGEST, Subject.HANDOFF)],
             help="只扫描该类事项（可重复）；默认全部。",
         )
         parser.add_argument("--no-digest", action="store_true", help="不发送包保领导周报。")
