@@ -18,8 +18,7 @@ from apps.core.services import save_validated
 from apps.reminders.channels.message import absolute
 from apps.reminders.models import Channel, ReminderDelivery, ReminderRule, Subject
 from apps.reminders.selectors import Directory
-from apps.reminders.services.common import persist_deliveries
-from apps.reminders.services.sweep import expand_channels
+from apps.reminders.services.common import expand_channels, persist_deliveries
 from apps.sheets.xlsx import workbook_bytes
 from apps.stats.selectors import period_end
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.core import handoffs
 from apps.core.services import apply_fields, save_validated
 from apps.core.uploads import attach
 
@@ -37,9 +38,7 @@ def problem_create(*, actor, data: dict) -> Problem:
         raise ValidationError({"status": "新问题不能直接设为已办结或已销号。"})
     save_validated(problem, actor=actor)
     if problem.responsible_dept_id is not None:
-        from apps.reminders.services.handoffs import notify_problem_assigned  # reminders reads problems: import late
-
-        notify_problem_assigned(problem=problem, actor=actor)
+        handoffs.announce(handoffs.PROBLEM_ASSIGNED, problem=problem, actor=actor)
     return problem
 
 
@@ -58,9 +57,7 @@ def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
         require(actor, "assign", problem)
     save_validated(problem, actor=actor)
     if problem.responsible_dept_id not in (None, placed[1]):
-        from apps.reminders.services.handoffs import notify_problem_assigned  # reminders reads problems: import late
-
-        notify_problem_assigned(problem=problem, actor=actor, reassigned=True)
+        handoffs.announce(handoffs.PROBLEM_ASSIGNED, problem=problem, actor=actor, reassigned=True)
     return problem
 
 
@@ -115,9 +112,7 @@ def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionN
     notice.projects.set(projects)
     notice.problems.set(problems)
     _escalate_problems(notice, actor=actor)
-    from apps.reminders.services.handoffs import notify_notice_issued  # reminders reads problems: import late
-
-    notify_notice_issued(notice=notice, actor=actor)
+    handoffs.announce(handoffs.NOTICE_ISSUED, notice=notice, actor=actor)
     return notice
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.core import handoffs
 from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 
@@ -92,9 +93,7 @@ def progress_report_approve(*, actor, report: ProgressReport) -> ProgressReport:
     if latest is not None and latest.pk == report.pk and report.image_progress_text:
         project.latest_image_progress = report.image_progress_text[:255]
         save_validated(project, actor=actor)
-    from apps.reminders.services.handoffs import notify_report_approved  # reminders reads progress: import late
-
-    notify_report_approved(report=report, actor=actor)
+    handoffs.announce(handoffs.REPORT_APPROVED, report=report, actor=actor)
     return report
 
 
@@ -111,9 +110,7 @@ def progress_report_return(*, actor, report: ProgressReport, reason: str) -> Pro
     report.reviewed_by = actor
     report.reviewed_at = timezone.now()
     save_validated(report, actor=actor)
-    from apps.reminders.services.handoffs import notify_report_returned  # reminders reads progress: import late
-
-    notify_report_returned(report=report, actor=actor)
+    handoffs.announce(handoffs.REPORT_RETURNED, report=report, actor=actor)
     return report
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.core import handoffs
 from apps.core.services import apply_fields, save_validated
 
 from . import startfacts
@@ -102,7 +103,5 @@ def project_comment_add(*, actor, project: Project, kind: str, text: str) -> Pro
     comment = ProjectComment(project=project, author=actor, kind=kind, text=(text or "").strip())
     save_validated(comment, actor=actor)
     if comment.kind == CommentKind.INSTRUCTION:
-        from apps.reminders.services.handoffs import notify_instruction  # reminders reads projects: import late
-
-        notify_instruction(comment=comment, actor=actor)
+        handoffs.announce(handoffs.INSTRUCTION, comment=comment, actor=actor)
     return comment

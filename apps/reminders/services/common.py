@@ -9,8 +9,9 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +21,9 @@ from django.utils import timezone
 from apps.workcalendar.services import WorkCalendar
 
 from ..models import Channel, DeliveryStatus, ReminderDelivery, ReminderRule, SweepLock
+
+if TYPE_CHECKING:  # the directory is built by the selectors, which the sweep imports
+    from ..selectors import Directory
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +197,20 @@ def record_enqueue_failure(ids: list[int], exc: BaseException) -> None:
             )
     except Exception:
         logger.exception("入队失败未能记入 %d 条发送记录；它们仍为“待发送”，扫描的兜底重新入队会找到它们。", len(ids))
+
+
+def expand_channels(channels: list[str], users: Iterable[int], depts: set[int], d: Directory, common: dict):
+    """One planned row per user and channel they accept, plus one per matching webhook endpoint."""
+    for uid in sorted(users):
+        in_app, email, sms = d.pref(uid)
+        address, phone = d.contacts.get(uid, ("", ""))
+        wanted = {Channel.IN_APP: in_app, Channel.EMAIL: email and bool(address), Channel.SMS: sms and bool(phone)}
+        for channel in channels:
+            if wanted.get(channel):
+                yield PlannedDelivery(**common, recipient_key=f"user:{uid}", user_id=uid, endpoint_id=None, channel=channel)
+    if Channel.WEBHOOK in channels:
+        for endpoint_id, dept_id in d.endpoints:
+            if dept_id is None or dept_id in depts:
+                yield PlannedDelivery(
+                    **common, recipient_key=f"hook:{endpoint_id}", user_id=None, endpoint_id=endpoint_id, channel=Channel.WEBHOOK
+                )

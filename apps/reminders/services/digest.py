@@ -19,8 +19,7 @@ from apps.workcalendar.services import WorkdayIndex
 
 from ..models import HandoffKind, ReminderRule, Subject, SweepRun
 from ..selectors import Directory, digest_recipients, handoffs_by_leader
-from .common import SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
-from .sweep import expand_channels
+from .common import SweepResult, expand_channels, lease_lock, load_calendar, persist_deliveries, rule_window_open
 
 DIGEST_STEP = "digest:weekly"
 

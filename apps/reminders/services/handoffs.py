@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from ..models import Channel, HandoffKind, ReminderDelivery, ReminderRule, Subject
 from ..selectors import Directory, department_user_ids, instruction_recipient_ids, report_filer_ids
-from .common import persist_deliveries
-from .sweep import expand_channels
+from .common import expand_channels, persist_deliveries
 
 
 def handoff_step_key(kind: str) -> str:

@@ -27,7 +27,7 @@ from apps.workcalendar.services import WorkCalendar
 from ..models import BacklogPolicy, Channel, RecipientRole, ReminderCursor, ReminderRule, StepKind, Subject, SweepRun
 from ..schedule import DueStep, ItemTiming, WorkdayIndex, item_timing
 from ..selectors import Directory, Responsibilities, earliest_due, iter_pages, reminder_sources
-from .common import PlannedDelivery, SweepResult, lease_lock, load_calendar, persist_deliveries, rule_window_open
+from .common import PlannedDelivery, SweepResult, expand_channels, lease_lock, load_calendar, persist_deliveries, rule_window_open
 from .requeue import deliveries_requeue_stale, open_rule_ids
 
 logger = logging.getLogger(__name__)
@@ -350,23 +350,6 @@ def _expand(rule, row: dict, due_step: DueStep, context: dict, resp: Responsibil
         "context": context,
     }
     yield from expand_channels(rule.channels, users, depts, d, common)
-
-
-def expand_channels(channels: list[str], users: Iterable[int], depts: set[int], d: Directory, common: dict):
-    """One planned row per user and channel they accept, plus one per matching webhook endpoint."""
-    for uid in sorted(users):
-        in_app, email, sms = d.pref(uid)
-        address, phone = d.contacts.get(uid, ("", ""))
-        wanted = {Channel.IN_APP: in_app, Channel.EMAIL: email and bool(address), Channel.SMS: sms and bool(phone)}
-        for channel in channels:
-            if wanted.get(channel):
-                yield PlannedDelivery(**common, recipient_key=f"user:{uid}", user_id=uid, endpoint_id=None, channel=channel)
-    if Channel.WEBHOOK in channels:
-        for endpoint_id, dept_id in d.endpoints:
-            if dept_id is None or dept_id in depts:
-                yield PlannedDelivery(
-                    **common, recipient_key=f"hook:{endpoint_id}", user_id=None, endpoint_id=endpoint_id, channel=Channel.WEBHOOK
-                )
 
 
 def _notice_number(rule: ReminderRule, row: dict, today: dt.date) -> str:
