@@ -66,10 +66,15 @@ def completion_rate(ytd_completed: Decimal, annual_plan: Decimal) -> Decimal | N
 
 def schedule_gap_points(ytd_completed: Decimal, annual_plan: Decimal, month: int) -> Decimal | None:
     """超（欠）序时进度百分点 = (ytd / plan − month / 12) × 100; negative means behind."""
+    return gap_points(ytd_completed, annual_plan, time_progress(month))
+
+
+def gap_points(ytd_completed: Decimal, annual_plan: Decimal, share: Decimal) -> Decimal | None:
+    """超（欠）序时进度百分点 against a 序时进度 `share` (0–1): (ytd / plan − share) × 100."""
     rate = completion_rate(ytd_completed, annual_plan)
     if rate is None:
         return None
-    return (rate - time_progress(month)) * HUNDRED
+    return (rate - share) * HUNDRED
 
 
 def start_rate(started: int, planned: int) -> Decimal | None:

@@ -163,7 +163,7 @@ class ProjectPeriodFigures:
         """超（欠）序时进度, in points, against the project's own 序时进度."""
         if not self.has_plan or not self.annual_plan:
             return None
-        return (self.ytd / self.annual_plan - self.time_progress) * 100
+        return formulas.gap_points(self.ytd, self.annual_plan, self.time_progress)
 
 
 def _due_milestones(projects: QuerySet[Project], *, period: Period, today: dt.date) -> QuerySet[Milestone]:
@@ -398,6 +398,6 @@ def report_plan_figures(report: ProgressReport) -> ReportPlanFigures:
         ytd_with_report=with_report,
         completion_pct=formulas.percent(with_report, annual, places=2) if annual else None,
         time_progress_pct=progress.percent,
-        gap_points=(with_report / annual - progress.share) * 100 if annual else None,
+        gap_points=formulas.gap_points(with_report, annual, progress.share) if annual else None,
         previous=previous,
     )

@@ -9,7 +9,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -267,10 +266,8 @@ def test_formatted_empty_cells_count_and_a_row_is_refused_at_the_cell_cap_as_it_
     styles = "<cellXfs count='2'><xf numFmtId='0'/><xf numFmtId='0' borderId='0'/></cellXfs>"
     content = workbook(raw_sheet(f'{header}<row r="2">{first}{formatted}</row>'), styles=styles)
     # when it is read, then the 1001st cell stops it, before the row is complete
-    started = time.perf_counter()
-    with pytest.raises(SheetError) as info:
+    with _fails_if_hung(30, "格式化到 XFD 列的行"), pytest.raises(SheetError) as info:
         read_sheet(content)
-    assert time.perf_counter() - started < 5
     assert str(info.value) == (
         "工作表“调度表”的单元格超过 1000 个（含只设了格式的空单元格），一次最多读取 1000 个单元格："
         "请删去无关的行、列和格式后再导入，或分成几个文件。"
@@ -281,10 +278,8 @@ def test_a_merge_over_the_whole_sheet_costs_nothing_and_too_many_merges_are_refu
     header = '<row r="1"><c r="A1" t="inlineStr"><is><t>项目名称</t></is></c><c r="B1" t="inlineStr"><is><t>计划总投资</t></is></c></row>'
     data = '<row r="2"><c r="A2" t="inlineStr"><is><t>甲</t></is></c><c r="B2"><v>100</v></c></row>'
     whole = workbook(raw_sheet(header + data, after='<mergeCells><mergeCell ref="A3:XFD1048576"/></mergeCells>'))
-    started = time.perf_counter()
     with _fails_if_hung(30, "合并单元格 A3:XFD1048576"):  # openpyxl's full load visits its 17 billion cells
         sheet = read_sheet(whole)
-    assert time.perf_counter() - started < 5
     assert [r.cells["name"] for r in sheet.rows] == ["甲"]
     many = "".join(f'<mergeCell ref="C{r}:D{r}"/>' for r in range(1, MAX_MERGES + 2))
     with pytest.raises(SheetError, match=f"合并单元格超过 {MAX_MERGES} 个"):
@@ -298,10 +293,8 @@ def test_an_entity_expansion_bomb_is_refused_unexpanded():
         + "]>"
     )
     body = f'<?xml version="1.0"?>{laughs}<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&i;</t></is></c></row></sheetData></worksheet>'
-    started = time.perf_counter()
-    with pytest.raises(SheetError, match="文件不是 Excel 工作簿"):
+    with _fails_if_hung(30, "实体扩展炸弹"), pytest.raises(SheetError, match="文件不是 Excel 工作簿"):
         read_sheet(workbook(body.encode()))
-    assert time.perf_counter() - started < 2
 
 
 # --- zip bombs and lying zips ---------------------------------------------------------------
