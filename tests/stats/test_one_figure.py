@@ -284,3 +284,22 @@ def _rows():
     from apps.stats.selectors import active_projects, project_period_figures
 
     return project_period_figures(year=YEAR, month=MONTH, today=TODAY, projects=active_projects()).values()
+
+
+def test_an_extreme_gap_still_prints_within_the_documented_schema(reference):
+    """A plan of 0.01 万元 against 10¹² 万元 completed: the gap is printed, not refused (schemathesis found it)."""
+    import re
+
+    from apps.stats.api.serializers import FiguresSerializer
+
+    project = ProjectFactory(total_investment=D("10000"))
+    AnnualPlanFactory(project=project, year=YEAR, annual_role="cont", annual_plan=D("0.01"))
+    ProgressReportFactory(project=project, year=YEAR, month=1, period_completed=D("1000000000000"), status=ReportStatus.APPROVED)
+    with time_machine.travel(_at(TODAY), tick=False):
+        response = _api().get("/api/v1/stats/summary/", {"year": YEAR, "month": MONTH})
+    assert response.status_code == 200
+    total = response.json()["total"]
+    fields = FiguresSerializer().fields
+    for key in ("gap_points", "completion_rate"):
+        whole = fields[key].max_digits - fields[key].decimal_places  # the OpenAPI pattern's integer digits
+        assert re.fullmatch(rf"-?\d{{1,{whole}}}(?:\.\d{{1,4}})?", total[key]), (key, total[key])

@@ -4,7 +4,9 @@ from apps.projects.filters import LEVELS
 from apps.projects.models import BuildStatus
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
-RATE = {"max_digits": 12, "decimal_places": 4, "allow_null": True}
+# A rate or a gap in points has no natural bound: a plan of 0.01 万元 against a completion of 10¹⁴ 万元
+# (both allowed by the money fields) is 10¹⁸ %, so the printed figure needs 20 integer digits.
+RATE = {"max_digits": 24, "decimal_places": 4, "allow_null": True}
 YI = {"max_digits": 16, "decimal_places": 4}
 
 
