@@ -66,7 +66,7 @@ def test_the_service_refuses_an_instruction_on_another_leaders_project(signed_in
     response = client.post(f"/projects/{other.pk}/instruct/", {"text": "越权批示"})
     # a refusal is a Chinese 403 that names the rule, not a redirect back to the list
     assert response.status_code == 403
-    assert "包保领导只能对本人包保的项目发表意见。" in response.content.decode()
+    assert "县级领导只能对本人包保、联系（直报）或协调问题的项目发表意见或批示。" in response.content.decode()
     assert not ProjectComment.objects.exists()
 
 
