@@ -170,6 +170,11 @@ def remember_own_projects(user, project_ids) -> None:
         return
     own = set(Project.objects.filter(own_projects_q(user), pk__in=ids).values_list("pk", flat=True))
     user.__dict__.setdefault("_own_projects", {}).update({pk: pk in own for pk in ids})
+    if user.role == Role.LEADER and user.leader_id:
+        from apps.projects.selectors import leader_answers_q
+
+        answers = set(Project.objects.filter(leader_answers_q(user.leader_id), pk__in=ids).values_list("pk", flat=True))
+        user.__dict__.setdefault("_answers_for", {}).update({pk: pk in answers for pk in ids})
 
 
 def _office_only_reason(user, verb: str, model: type[models.Model]) -> str:
@@ -255,6 +260,9 @@ def _answers_for(user, project: Project | None) -> bool:
 
     if project is None or project.pk is None:
         return False
+    known = user.__dict__.get("_answers_for", {})
+    if project.pk in known:
+        return known[project.pk]
     return Project.objects.filter(leader_answers_q(user.leader_id), pk=project.pk).exists()
 
 
