@@ -25,6 +25,7 @@ from django.utils import timezone
 from apps.accounts.policy import decide, may
 from apps.api.errors import MESSAGES as API_MESSAGES
 from apps.api.viewsets import etag_of
+from apps.lights.due import FILED_REPORT_STATUSES as FILED
 from apps.lights.due import report_period_owed
 from apps.progress.api.serializers import ProgressReportSerializer
 from apps.progress.models import ProgressReport, ReportStatus
@@ -41,7 +42,7 @@ from apps.progress.services import (
 from apps.projects.models import Project
 from apps.stats.selectors import report_plan_figures
 from apps.web.report_forms import ReportCreateForm, ReportEditForm, ReturnForm
-from apps.workcalendar.periods import Period
+from apps.workcalendar.periods import Period, latest_report_period
 
 from .common import call_service
 
@@ -200,8 +201,9 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             # The month that is due: the earliest report the project owes (a draft or a returned
             # one opens for editing below), not the latest month, which may be filed already.
-            owed = report_period_owed(project, today)
-            if owed is None:
+            owed = report_period_owed(project, today) or latest_report_period(today)
+            if ProgressReport.objects.filter(project=project, year=owed.year, month=owed.month, status__in=FILED).exists():
+                # Nothing is owed and the latest month is filed: open this month, saying why.
                 owed = Period.of(today)
                 messages.info(
                     request,
