@@ -350,6 +350,28 @@ LEADERS = [
 ]
 
 
+# Items whose document carries a number (批复/核准/备案 documents, permits, certificates): 办结
+# asks for the 文号. Seeded once with the item, like every other field (the office may change it).
+DOC_NUMBER_CODES = frozenset(
+    {
+        "proposal",
+        "site_preapproval",
+        "energy",
+        "feasibility",
+        "verification",
+        "filing",
+        "land_use_permit",
+        "property_cert",
+        "preliminary_design",
+        "works_planning_permit",
+        "eia",
+        "water_soil",
+        "construction_permit",
+        "completion_filing",
+    }
+)
+
+
 def load_reference() -> dict[str, int]:
     """Seed once: creates what was never seeded; an edited, renamed or deleted row stays as the office left it."""
     for order, (code, name) in enumerate(CATEGORIES):
@@ -383,6 +405,7 @@ def load_reference() -> dict[str, int]:
                     "validity_months": validity,
                     "is_required_for_start": required,
                     "applies_when": applies,
+                    "requires_doc_number": code in DOC_NUMBER_CODES,
                 },
             )
 

@@ -16,7 +16,8 @@ Rules (README "角色"):
   project it is and whom its figures count for, so only the office assigns, changes or removes them;
   a department keeps its own people (责任单位负责人、专班、驻点干部、联络员、业主和施工联系人) on its own
   projects, each row naming the department itself — never another department's rows.
-- 包保领导 reads all and comments on (批示) the projects it leads.
+- 包保领导 reads all and comments on (批示) the projects it answers for in any leader role (包保,
+  直报, or 协调领导 of one of the project's problems: `leader_answers_q`).
 - 只读用户 reads only.
 - Nobody changes anything that belongs to an archived project (归档/退库).
 - `actor=None` is the system (the reminder sweep, the seeds): always allowed.
@@ -89,8 +90,8 @@ ARCHIVED_EXEMPT_VERBS = frozenset({"view", "archive"})
 NOT_SIGNED_IN = "请先登录。"
 READ_ONLY = "只读用户不能修改数据。"
 LEADER_COMMENTS_ONLY = "包保领导只能对本人包保的项目发表意见或批示，不能修改数据。"
-LEADER_OWN_PROJECTS = "包保领导只能对本人包保的项目发表意见。"
-COMMENT_ROLES = "只有项目办和本项目的包保领导可以发表意见或批示。"
+LEADER_OWN_PROJECTS = "县级领导只能对本人包保、联系（直报）或协调问题的项目发表意见或批示。"
+COMMENT_ROLES = "只有项目办和本项目的包保、联系或协调领导可以发表意见或批示。"
 DEPARTMENT_OWN = "责任单位只能修改本单位牵头、配合或属地的项目及本单位负责的事项。"
 DEPARTMENT_PLACE = (
     "责任单位只能在本单位牵头、配合或属地的项目上提出问题、移入问题或指定责任单位；其他单位的项目上的问题和责任分工请报项目办。"
@@ -169,6 +170,11 @@ def remember_own_projects(user, project_ids) -> None:
         return
     own = set(Project.objects.filter(own_projects_q(user), pk__in=ids).values_list("pk", flat=True))
     user.__dict__.setdefault("_own_projects", {}).update({pk: pk in own for pk in ids})
+    if user.role == Role.LEADER and user.leader_id:
+        from apps.projects.selectors import leader_answers_q
+
+        answers = set(Project.objects.filter(leader_answers_q(user.leader_id), pk__in=ids).values_list("pk", flat=True))
+        user.__dict__.setdefault("_answers_for", {}).update({pk: pk in answers for pk in ids})
 
 
 def _office_only_reason(user, verb: str, model: type[models.Model]) -> str:
@@ -249,13 +255,26 @@ def _may_set_responsibility(user, obj: models.Model) -> bool:
 department_responsibility = _department_rule(_may_set_responsibility, DEPARTMENT_RESPONSIBILITY)
 
 
+def _answers_for(user, project: Project | None) -> bool:
+    from apps.projects.selectors import leader_answers_q
+
+    if project is None or project.pk is None:
+        return False
+    known = user.__dict__.get("_answers_for", {})
+    if project.pk in known:
+        return known[project.pk]
+    return Project.objects.filter(leader_answers_q(user.leader_id), pk=project.pk).exists()
+
+
 def leader_project(user, verb, model, obj) -> Decision:
-    """Leaders comment on (批示) the projects they lead."""
+    """Leaders comment on (批示) the projects they answer for in any leader role: 包保（联系/挂点）,
+    直报 or the 协调领导 of one of its problems (a leader sent to a project by its problem list must
+    find the 批示 box there)."""
     if is_office(user):
         return ALLOW
     if user.role != Role.LEADER or not user.leader_id:
         return Decision(False, COMMENT_ROLES if user.role == Role.DEPARTMENT else READ_ONLY)
-    if obj is None or _is_own_project(user, project_of(obj)):
+    if obj is None or _answers_for(user, project_of(obj)):
         return ALLOW
     return Decision(False, LEADER_OWN_PROJECTS)
 
@@ -298,6 +317,8 @@ RULES: dict[tuple[type[models.Model], str], Rule] = {
     (Milestone, "create"): department_project,
     (Milestone, "change"): department_item,
     (Milestone, "complete"): department_item,
+    # Undoing a completion (with a reason kept in the history) is the office's alone.
+    (Milestone, "reopen"): office_only_saying("只有项目办可以撤销办结。"),
     (ProgressReport, "create"): department_project,
     (ProgressReport, "change"): department_project,
     (ProgressReport, "submit"): department_project,

@@ -282,6 +282,21 @@ def reporting_projects(*, year: int, month: int, filed_before: dt.date | None = 
     return Project.objects.filter(live_q()).filter(Exists(reporting)).exclude(Exists(filed))
 
 
+def report_period_owed(project: Project, today: dt.date) -> Period | None:
+    """The report period a project should file next on `today` (what 填报月报 opens): the earliest
+    period whose report can be open (`report_periods`, less this month's, which is not yet due) that
+    the project owes and has not filed — a draft or a returned report is still owed. None when it
+    owes none (every due report is submitted or approved, or it does not report)."""
+    index = WorkdayIndex(*deadline_span(today))
+    this_month = Period.of(today)
+    for period, _deadline in report_periods(today, report_due_day(), index):
+        if period == this_month:
+            continue
+        if reporting_projects(year=period.year, month=period.month).filter(pk=project.pk).exists():
+            return period
+    return None
+
+
 def deadline_span(today: dt.date) -> tuple[dt.date, dt.date]:
     """The days a working-day index must cover for every report deadline that can be open on `today`:
     from 1 January of the latest report period's year to 20 days past the month after today's (a

@@ -18,6 +18,14 @@ from apps.workcalendar.services import WorkdayIndex
 from .due import KINDS, ROW_KEYS, due_rows, item_leaders, project_leaders
 from .selectors import LightContext, item_light
 
+TODAY_DUE = "今天到期"
+
+
+def time_left_label(days_left: int) -> str:
+    """How the time left on an item not yet overdue reads, everywhere: 今天到期 on its due day (never
+    "剩余 0 天"), else 剩余 N 天."""
+    return TODAY_DUE if days_left <= 0 else f"剩余 {days_left} 天"
+
 
 @dataclass
 class OverdueItem:

@@ -27,6 +27,7 @@ class ApprovalTemplateItemInline(PolicyTabularInline):
         "after_item",
         "after_working_days",
         "is_required_for_start",
+        "requires_doc_number",
         "validity_months",
     )
 
@@ -50,8 +51,9 @@ class ApprovalTemplateItemAdmin(PolicyAdmin):
         "offset_days",
         "after_item",
         "after_working_days",
+        "requires_doc_number",
     )
-    list_filter = ("template", "stage", "is_required_for_start")
+    list_filter = ("template", "stage", "is_required_for_start", "requires_doc_number")
     search_fields = ("name", "code", "issuing_dept_name")
     list_select_related = ("template", "after_item")
 

@@ -82,6 +82,10 @@ class ApprovalTemplateItem(models.Model):
     )
     validity_months = models.PositiveSmallIntegerField("有效期（月）", null=True, blank=True)
     is_required_for_start = models.BooleanField("开工前必须取得", default=False)
+    # A 批复/核准/备案 or a permit comes with a number that later checks cite; a node like 招标 does not.
+    requires_doc_number = models.BooleanField(
+        "办结须填文号", default=False, help_text="勾选后，办结由此生成的要件时必须填写批复文号或证照编号。"
+    )
     applies_when = models.CharField("适用条件", max_length=200, blank=True)
     legal_basis = models.CharField("依据", max_length=200, blank=True)
 
@@ -175,3 +179,8 @@ class Milestone(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
+
+    @property
+    def requires_doc_number(self) -> bool:
+        """Whether 办结 needs a 文号: its template item says so (a construction node never does)."""
+        return self.template_item is not None and self.template_item.requires_doc_number

@@ -1,4 +1,4 @@
-"""Milestones: generation from the approval templates, working-day deadlines, completion."""
+"""Milestones: generation from the approval templates, working-day deadlines, completion and its undo."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ from apps.projects.models import Project
 from apps.workcalendar.services import add_working_days
 
 from .models import ApprovalTemplate, Milestone, MilestoneKind, MilestoneStatus, OffsetBase
+
+DOC_NUMBER_REQUIRED = "该要件办结须填写批复文号或证照编号。"
+REOPEN_ONLY = "已办结的要件/节点不能在此改为未办结；如需撤销办结，请由项目办使用“撤销办结”并说明原因。"
+REOPEN_NOT_DONE = "该要件/节点尚未办结，无需撤销。"
+REOPEN_REASON_REQUIRED = "请说明撤销办结的原因。"
+REOPEN_REASON_MAX = 200
 
 MILESTONE_FIELDS = {
     "kind",
@@ -131,7 +137,12 @@ def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
     milestone = Milestone.objects.select_for_update(of=("self",)).select_related("after").get(pk=milestone.pk)
     require(actor, "change", milestone)
     responsible = milestone.responsible_dept_id
+    was_done = milestone.status == MilestoneStatus.DONE
     apply_fields(milestone, data, allowed=MILESTONE_FIELDS)
+    if was_done and milestone.status != MilestoneStatus.DONE:
+        # Undoing a completion is the office's, with a reason kept in the history (milestone_reopen);
+        # an edit must not be a quiet way round it.
+        raise ValidationError({"status": REOPEN_ONLY})
     if milestone.responsible_dept_id != responsible:
         # Handing a milestone to another department is placing it: only on the actor's own projects.
         require(actor, "assign", milestone)
@@ -146,16 +157,45 @@ def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
 @transaction.atomic
 def milestone_complete(*, actor, milestone: Milestone, actual_date: dt.date, doc_number: str = "", attachment=None) -> Milestone:
     """Mark a milestone done with its date and 文号; the date may not lie in the future, the scan must
-    pass the upload check (apps/core/uploads.py)."""
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    pass the upload check (apps/core/uploads.py). Where its template item says so, a 文号 is required
+    (given now, or entered on the milestone before)."""
+    milestone = Milestone.objects.select_for_update(of=("self",)).select_related("template_item").get(pk=milestone.pk)
     require(actor, "complete", milestone)
     if actual_date > timezone.localdate():
         raise ValidationError({"actual_date": "实际完成日期不能晚于今天。"})
+    doc_number = (doc_number or "").strip() or milestone.doc_number
+    if milestone.requires_doc_number and not doc_number:
+        raise ValidationError({"doc_number": DOC_NUMBER_REQUIRED})
     milestone.status = MilestoneStatus.DONE
     milestone.actual_date = actual_date
-    milestone.doc_number = doc_number or milestone.doc_number
+    milestone.doc_number = doc_number
     if attachment is not None:
         attach(milestone, "attachment", attachment)  # checked by content, kept under a random name
+    save_validated(milestone, actor=actor)
+    _cascade(milestone, actor=actor)
+    return milestone
+
+
+@transaction.atomic
+def milestone_reopen(*, actor, milestone: Milestone, reason: str) -> Milestone:
+    """Undo a completion (the office's, with a reason): the milestone goes back to the status, date
+    and 文号 it had before it was completed (办理中 when the history does not say), and the dates
+    that count from it move back. The completion stays in the history; this change is recorded with
+    who, when and the reason. The attachment is kept: it is evidence, and the office may replace it."""
+    milestone = Milestone.objects.select_for_update(of=("self",)).get(pk=milestone.pk)
+    require(actor, "reopen", milestone)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": REOPEN_REASON_REQUIRED})
+    if len(reason) > REOPEN_REASON_MAX:
+        raise ValidationError({"reason": f"撤销原因不能超过{REOPEN_REASON_MAX}个字。"})
+    if milestone.status != MilestoneStatus.DONE:
+        raise ValidationError(REOPEN_NOT_DONE)
+    before = milestone.history.exclude(status=MilestoneStatus.DONE).order_by("-history_date", "-history_id").first()
+    milestone.status = before.status if before is not None else MilestoneStatus.IN_PROGRESS
+    milestone.actual_date = before.actual_date if before is not None else None
+    milestone.doc_number = before.doc_number if before is not None else milestone.doc_number
+    milestone._change_reason = f"撤销办结：{reason}"  # read by django-simple-history
     save_validated(milestone, actor=actor)
     _cascade(milestone, actor=actor)
     return milestone

@@ -36,6 +36,19 @@ def own_projects_q(user, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
+def leader_answers_q(leader_id: int, prefix: str = "") -> Q:
+    """A Q on Project (prefix as in own_projects_q) for the projects a leader answers for in any
+    leader role: its 包保（联系/挂点）领导, the 直报领导 a responsibility reports to, or the 协调领导
+    of one of its problems. Such a leader may 批示 there; its own projects (lists, figures,
+    phone numbers) stay the 包保 ones."""
+    lead = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id=leader_id).values("project_id")
+    direct = ProjectResponsibility.objects.filter(reports_to_leader_id=leader_id).values("project_id")
+    from apps.problems.models import Problem  # problems depend on projects, not the other way round
+
+    coordinating = Problem.objects.filter(coordinating_leader_id=leader_id, project__isnull=False).values("project_id")
+    return Q(**{f"{prefix}pk__in": lead}) | Q(**{f"{prefix}pk__in": direct}) | Q(**{f"{prefix}pk__in": coordinating})
+
+
 def project_list(
     *, user, today: dt.date | None = None, include_archived: bool = False, ctx: LightContext | None = None, lights: bool = True
 ) -> QuerySet[Project]:

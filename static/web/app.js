@@ -14,3 +14,38 @@ document.addEventListener("click", function (e) {
     window.print();
   }
 });
+
+// "将记录": an element with data-mirror="<input id>" shows what that input will record (a file
+// input: the chosen file's name), so the user confirms what they see, not what they remember.
+document.querySelectorAll("[data-mirror]").forEach(function (out) {
+  var input = document.getElementById(out.getAttribute("data-mirror"));
+  if (!input) {
+    return;
+  }
+  var show = function () {
+    var value = input.type === "file" ? Array.prototype.map.call(input.files, function (f) { return f.name; }).join("、") : input.value.trim();
+    out.textContent = value || out.getAttribute("data-empty") || "";
+  };
+  input.addEventListener("input", show);
+  input.addEventListener("change", show);
+});
+
+// A success message after a jump to an anchor (#milestone-12) would sit at the top of the page,
+// off-screen: show it pinned to the bottom of the screen instead, until closed.
+(function () {
+  var box = document.querySelector(".messages");
+  if (!box || !window.location.hash || !document.getElementById(window.location.hash.slice(1))) {
+    return;
+  }
+  box.classList.add("toast");
+  var close = document.createElement("button");
+  close.type = "button";
+  close.className = "toast-close";
+  close.setAttribute("aria-label", "关闭提示");
+  close.textContent = "×";
+  close.addEventListener("click", function () {
+    box.classList.remove("toast");
+    box.remove();
+  });
+  box.lastElementChild.appendChild(close); // inside a <li>: a list holds only items
+})();

@@ -24,7 +24,13 @@ from apps.core.services import instance_delete, instance_save
 from apps.land.models import LandAcquisition
 from apps.land.services import land_acquisition_create, land_acquisition_update
 from apps.milestones.models import Milestone
-from apps.milestones.services import milestone_complete, milestone_create, milestone_generate_from_template, milestone_update
+from apps.milestones.services import (
+    milestone_complete,
+    milestone_create,
+    milestone_generate_from_template,
+    milestone_reopen,
+    milestone_update,
+)
 from apps.problems.models import Problem
 from apps.problems.services import problem_create, problem_resolve, problem_update
 from apps.progress.models import ProgressReport
@@ -123,6 +129,14 @@ CROSSINGS: dict[tuple[type, str], list[Attempt]] = {
     ],
     (Milestone, "complete"): [
         lambda w, p, i: milestone_complete(actor=w.users["department"], milestone=i["milestone"], actual_date=dt.date(2026, 11, 20)),
+    ],
+    (Milestone, "reopen"): [
+        # even on its own project, a department does not undo a completion
+        lambda w, p, i: milestone_reopen(
+            actor=w.users["department"],
+            milestone=MilestoneFactory(project=w.own, status="done", actual_date=dt.date(2026, 11, 1)),
+            reason="本单位想撤销",
+        ),
     ],
     (Milestone, "assign"): [
         # 住建局 was made responsible for a node of 交通局's project; it may work on it, not hand it on.

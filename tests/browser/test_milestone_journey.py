@@ -49,6 +49,7 @@ def test_a_department_completes_an_overdue_milestone_and_its_light_turns_green(v
     page.fill("input[name=actual_date]", today)
     page.fill("input[name=doc_number]", "古住建复〔2026〕12号")
     page.set_input_files("input[name=attachment]", files=[{"name": "批复.pdf", "mimeType": "application/pdf", "buffer": pdf()}])
+    page.check("input[name=confirm]")
     v.shot("complete-form")
     page.get_by_role("button", name="确认办结").click()
 
@@ -73,6 +74,7 @@ def test_a_future_date_is_refused_in_the_page_on_a_phone(visit):
     v.shot("after-login")
     page = v.goto(f"/milestones/{milestone.pk}/complete/")
     page.fill("input[name=actual_date]", "2999-01-01")
+    page.check("input[name=confirm]")
     page.get_by_role("button", name="确认办结").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("#field-actual_date .errorlist", has_text="实际完成日期不能晚于今天。").is_visible()

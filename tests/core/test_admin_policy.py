@@ -365,7 +365,7 @@ def test_a_leader_commenting_on_a_project_it_does_not_lead_is_told_the_leader_ru
     world = build_world()
     response = world.client("leader").post(f"/api/v1/projects/{world.other.pk}/comments/", {"text": "加快"}, format="json")
     assert response.status_code == 403
-    assert response.json()["message"] == "包保领导只能对本人包保的项目发表意见。"
+    assert response.json()["message"] == "县级领导只能对本人包保、联系（直报）或协调问题的项目发表意见或批示。"
 
 
 def test_seed_without_demo_creates_the_role_groups_and_keeps_permissions_added_by_hand():

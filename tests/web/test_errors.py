@@ -79,7 +79,7 @@ def test_a_leader_refused_a_comment_on_another_leaders_project_gets_a_403_not_a_
     # on main: a 302 back to 我的清单 with a message; a refusal of the policy is a 403 saying why
     response = client_for(world.users["leader"]).post(f"/projects/{world.other.pk}/instruct/", {"text": "越权批示"})
     html = assert_chinese_page(response, 403)
-    assert "包保领导只能对本人包保的项目发表意见。" in html
+    assert "县级领导只能对本人包保、联系（直报）或协调问题的项目发表意见或批示。" in html
     assert not world.other.comments.exists()
 
 

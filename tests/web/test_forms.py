@@ -78,7 +78,8 @@ def test_a_department_completes_its_milestone_and_returns_to_its_anchor(world, i
     # submit
     upload = SimpleUploadedFile("批复.pdf", upload_samples.pdf(), content_type="application/pdf")
     response = client.post(
-        f"/milestones/{milestone.pk}/complete/", {"actual_date": "2026-11-20", "doc_number": "古住建〔2026〕8号", "attachment": upload}
+        f"/milestones/{milestone.pk}/complete/",
+        {"actual_date": "2026-11-20", "doc_number": "古住建〔2026〕8号", "attachment": upload, "confirm": "on"},
     )
     assert response.status_code == 302
     assert response["Location"] == f"/projects/{world.own.pk}/#milestone-{milestone.pk}"
@@ -97,7 +98,7 @@ def test_a_completion_date_in_the_future_is_refused_as_the_api_refuses_it(world,
     before = snapshot(milestone)
     data = {"actual_date": "2026-11-28", "doc_number": "文号"}
     api = api_refusal(user, "post", f"/api/v1/milestones/{milestone.pk}/complete/", data)
-    page = client_for(user).post(f"/milestones/{milestone.pk}/complete/", data)
+    page = client_for(user).post(f"/milestones/{milestone.pk}/complete/", {**data, "confirm": "on"})
     assert_same_refusal(page, api)
     assert "实际完成日期不能晚于今天。" in page.content.decode()
     assert snapshot(milestone) == before
@@ -383,3 +384,100 @@ def test_a_leader_instructs_on_its_project_and_nobody_else_may(world):
     assert leader.post(f"/projects/{world.other.pk}/comments/new/", {"kind": "comment", "text": "x"}).status_code == 403
     assert client_for(world.users["department"]).get(f"/projects/{world.own.pk}/comments/new/").status_code == 403
     assert ProjectComment.objects.count() == 1
+
+
+# --- 办结: confirmation, 文号, undo ------------------------------------------------------------
+
+
+def _flag_doc_number(milestone: Milestone) -> Milestone:
+    from tests.factories import ApprovalTemplateFactory, ApprovalTemplateItemFactory
+
+    milestone.template_item = ApprovalTemplateItemFactory(template=ApprovalTemplateFactory(), requires_doc_number=True)
+    milestone.save()
+    return milestone
+
+
+def test_the_form_shows_what_will_be_recorded_and_asks_to_confirm(world, items):
+    milestone = items["milestone"]
+    html = client_for(world.users["department"]).get(f"/milestones/{milestone.pk}/complete/").content.decode()
+    summary = html.split('class="record-summary"')[1].split("</section>")[0]
+    for shown in ("将记录", milestone.name, str(world.own), "实际完成日期", "2026-11-27", "附件", "已办结"):
+        assert shown in summary, shown
+    assert 'name="confirm"' in html
+    assert "（不填）" in summary  # a node without a template: no 文号 needed
+
+
+def test_without_the_confirmation_nothing_is_recorded(world, items):
+    milestone = items["milestone"]
+    before = snapshot(milestone)
+    response = client_for(world.users["department"]).post(f"/milestones/{milestone.pk}/complete/", {"actual_date": "2026-11-20"})
+    assert response.status_code == 400
+    assert "请核对将记录的内容并勾选确认后再办结。" in response.content.decode()
+    assert snapshot(milestone) == before
+
+
+def test_a_document_milestone_asks_for_its_number_in_the_page_and_the_api(world, items):
+    milestone = _flag_doc_number(items["milestone"])
+    user = world.users["department"]
+    client = client_for(user)
+    assert "（必填，未填写）" in client.get(f"/milestones/{milestone.pk}/complete/").content.decode()
+    response = client.post(f"/milestones/{milestone.pk}/complete/", {"actual_date": "2026-11-20", "confirm": "on"})
+    assert response.status_code == 400
+    assert "该要件办结须填写批复文号或证照编号。" in response.content.decode()
+    api = api_refusal(user, "post", f"/api/v1/milestones/{milestone.pk}/complete/", {"actual_date": "2026-11-20"})
+    assert api == (400, ["该要件办结须填写批复文号或证照编号。"])
+    assert Milestone.objects.get(pk=milestone.pk).status == "todo"
+
+
+def test_the_office_undoes_a_completion_with_a_reason_and_the_history_shows_both(world, items):
+    milestone = items["milestone"]
+    office = client_for(world.users["office"])
+    office.post(f"/milestones/{milestone.pk}/complete/", {"actual_date": "2026-11-20", "doc_number": "错号1", "confirm": "on"})
+    row = office.get(f"/projects/{world.own.pk}/").content.decode().split(f'id="milestone-{milestone.pk}"')[1].split("</tr>")[0]
+    assert f"/milestones/{milestone.pk}/reopen/" in row
+    empty = office.post(f"/milestones/{milestone.pk}/reopen/", {"reason": ""})
+    assert empty.status_code == 400
+    assert "请说明撤销办结的原因。" in empty.content.decode()
+    response = office.post(f"/milestones/{milestone.pk}/reopen/", {"reason": "批复是另一个项目的"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/projects/{world.own.pk}/#milestone-{milestone.pk}"
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.actual_date) == ("todo", None)
+    dossier = office.get(response["Location"]).content.decode()
+    assert f"已撤销“{milestone.name}”的办结" in dossier
+    history = office.get(f"/milestones/{milestone.pk}/history/").content.decode()
+    assert history.index("撤销办结") < history.index("办结</b>", history.index("撤销办结") + 4)
+    assert "批复是另一个项目的" in history
+    assert "错号1" in history
+    assert history.count(str(world.users["office"])) >= 2
+
+
+@pytest.mark.parametrize("who", ["department", "leader", "viewer"])
+def test_only_the_office_sees_and_uses_the_undo(world, items, who):
+    milestone = items["milestone"]
+    Milestone.objects.filter(pk=milestone.pk).update(status="done", actual_date=dt.date(2026, 11, 20))
+    client = client_for(world.users[who])
+    html = client.get(f"/projects/{world.own.pk}/").content.decode()
+    assert f"/milestones/{milestone.pk}/reopen/" not in html
+    response = client.post(f"/milestones/{milestone.pk}/reopen/", {"reason": "想撤销"})
+    assert response.status_code == 403
+    assert Milestone.objects.get(pk=milestone.pk).status == "done"
+
+
+# --- 批示: any leader role; a leader refused is told why -------------------------------------
+
+
+def test_a_coordinating_leader_gets_the_comment_box_and_another_leader_a_sentence(world, items):
+    from apps.accounts.policy import LEADER_OWN_PROJECTS
+    from apps.web.views.dossier import build_dossier
+    from tests.factories import ProblemFactory, UserFactory
+
+    other_leader = UserFactory(username="leader_b", role="leader", leader=world.leader_b)
+    assert build_dossier(user=other_leader, pk=world.own.pk).can["comment_note"] == LEADER_OWN_PROJECTS
+    ProblemFactory(project=world.own, responsible_dept=world.dept_a, coordinating_leader=world.leader_b)
+    d = build_dossier(user=other_leader, pk=world.own.pk)
+    assert (d.can["comment"], d.can["comment_note"]) == (True, "")
+    html = client_for(other_leader).get(f"/projects/{world.own.pk}/").content.decode()
+    assert f"/projects/{world.own.pk}/comments/new/" in html
+    # a department would not expect the box: no sentence for it
+    assert build_dossier(user=world.users["department"], pk=world.own.pk).can["comment_note"] == ""

@@ -66,7 +66,7 @@ def test_the_service_refuses_an_instruction_on_another_leaders_project(signed_in
     response = client.post(f"/projects/{other.pk}/instruct/", {"text": "越权批示"})
     # a refusal is a Chinese 403 that names the rule, not a redirect back to the list
     assert response.status_code == 403
-    assert "包保领导只能对本人包保的项目发表意见。" in response.content.decode()
+    assert "县级领导只能对本人包保、联系（直报）或协调问题的项目发表意见或批示。" in response.content.decode()
     assert not ProjectComment.objects.exists()
 
 
@@ -136,3 +136,18 @@ def test_notifications_page_reads_and_reads_all(signed_in):
     assert client.post(f"/notifications/{foreign.pk}/open/").status_code == 404
     client.post("/notifications/read-all/")
     assert 'data-unread="0"' in client.get("/notifications/").content.decode()
+
+
+def test_an_item_due_today_reads_today_not_zero_days_left(signed_in, dept_user):
+    import datetime as dt
+
+    from apps.lights.overdue import time_left_label
+    from tests.factories import MilestoneFactory
+
+    project = add_portfolio(1, department=dept_user.department)[0]
+    MilestoneFactory(project=project, responsible_dept=dept_user.department, planned_date=dt.date(2026, 11, 27), name="今天的节点")
+    html = signed_in(dept_user).get("/my/").content.decode()
+    row = html.split("今天的节点")[1][:600]
+    assert "今天到期" in row
+    assert "剩余 0 天" not in html
+    assert (time_left_label(0), time_left_label(3)) == ("今天到期", "剩余 3 天")

@@ -65,7 +65,13 @@ def submitted(project, **kw) -> ProgressReport:
 # --- file a report -----------------------------------------------------------------------------
 
 
+def approved_through(project, last_month: int) -> None:
+    for month in range(1, last_month + 1):
+        ProgressReportFactory(project=project, year=2026, month=month, status=ReportStatus.APPROVED)
+
+
 def test_the_new_report_form_is_prefilled_with_the_period_due_now(world):
+    approved_through(world.own, 9)
     response = page(world, "department").get(f"/projects/{world.own.pk}/reports/new/")
 
     assert response.status_code == 200
@@ -75,17 +81,57 @@ def test_the_new_report_form_is_prefilled_with_the_period_due_now(world):
     assert 'name="action" value="submit"' in text(response)
 
 
+def test_the_earliest_month_still_owed_opens_first(world):
+    approved_through(world.own, 9)
+    ProgressReport.objects.filter(project=world.own, month=7).delete()
+    response = page(world, "department").get(f"/projects/{world.own.pk}/reports/new/")
+    assert (response.context["form"]["year"].value(), response.context["form"]["month"].value()) == (2026, 7)
+
+
+def test_a_returned_report_of_the_month_due_is_opened_for_fixing(world):
+    approved_through(world.own, 9)
+    returned = ProgressReportFactory(project=world.own, year=2026, month=10, status=ReportStatus.RETURNED)
+    response = page(world, "department").get(f"/projects/{world.own.pk}/reports/new/")
+    assert response["Location"] == f"/reports/{returned.pk}/"
+
+
+def test_when_every_due_report_is_filed_the_form_opens_this_month_and_says_so(world):
+    # the case found: October approved, the button reopened October (read-only) every time
+    approved_through(world.own, 10)
+    response = page(world, "department").get(f"/projects/{world.own.pk}/reports/new/")
+    assert response.status_code == 200
+    assert (response.context["form"]["year"].value(), response.context["form"]["month"].value()) == (2026, 11)
+    assert "截至今日，该项目应报的月报均已报送。如需填报2026年11月或其他月份，请在“报告期”中选择。" in flash(response)
+
+
+def test_the_period_picker_lists_each_month_with_its_report_and_opens_the_chosen_one(world):
+    approved_through(world.own, 10)
+    client = page(world, "department")
+    html = text(client.get(f"/projects/{world.own.pk}/reports/new/"))
+    assert '<option value="2026-11" selected>2026年11月（未填报）</option>' in html
+    assert '<option value="2026-10">2026年10月（审核通过）</option>' in html
+    assert '<option value="2025-11">2025年11月（未填报）</option>' in html
+    chosen = client.get(f"/projects/{world.own.pk}/reports/new/?period=2025-12")
+    assert (chosen.context["form"]["year"].value(), chosen.context["form"]["month"].value()) == (2025, 12)
+    existing = client.get(f"/projects/{world.own.pk}/reports/new/?period=2026-10")
+    assert existing["Location"] == f"/reports/{ProgressReport.objects.get(project=world.own, month=10).pk}/"
+    bad = client.get(f"/projects/{world.own.pk}/reports/new/?period=2026-13")
+    assert bad.status_code == 200  # ignored: the month due opens
+
+
 def test_a_query_string_period_is_prefilled_and_a_malformed_one_ignored(world):
     client = page(world, "department")
 
+    approved_through(world.own, 8)
     asked = client.get(f"/projects/{world.own.pk}/reports/new/?year=2026&month=9")
     malformed = client.get(f"/projects/{world.own.pk}/reports/new/?year=２０２６&month=x")
 
     assert (asked.context["form"]["year"].value(), asked.context["form"]["month"].value()) == (2026, 9)
-    assert (malformed.context["form"]["year"].value(), malformed.context["form"]["month"].value()) == (2026, 10)
+    assert (malformed.context["form"]["year"].value(), malformed.context["form"]["month"].value()) == (2026, 9)
 
 
 def test_the_new_report_form_opens_the_existing_report_of_the_period(world):
+    approved_through(world.own, 9)
     existing = ProgressReportFactory(project=world.own, year=2026, month=10)
 
     response = page(world, "department").get(f"/projects/{world.own.pk}/reports/new/")

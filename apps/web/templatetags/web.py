@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from apps.core.models import Light
 from apps.core.uploads import display_name
+from apps.lights.overdue import time_left_label
 from apps.stats.formulas import Rounding
 
 register = template.Library()
@@ -82,6 +83,15 @@ def light_badge(value) -> str:
     if name not in LIGHT_LABELS:
         return format_html('<span class="light light-none">—</span>')
     return format_html('<span class="light light-{}" title="{}">{}</span>', name, LIGHT_LABELS[name], LIGHT_LABELS[name])
+
+
+@register.filter
+def time_left(days_left) -> str:
+    """今天到期 / 剩余 N 天 (apps.lights.overdue.time_left_label)."""
+    try:
+        return time_left_label(int(days_left))
+    except (TypeError, ValueError):
+        return ""
 
 
 @register.filter

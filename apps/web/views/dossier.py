@@ -21,7 +21,7 @@ from apps.accounts.policy import may, may_see_phone, remember_own_projects
 from apps.core.privacy import mask_phone
 from apps.land.models import LandAcquisition
 from apps.lights.selectors import annotate_milestone_lights, annotate_problem_lights, attach_project_lights, light_context
-from apps.milestones.models import Milestone
+from apps.milestones.models import Milestone, MilestoneStatus
 from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
@@ -43,6 +43,7 @@ from apps.stats import formulas
 from apps.stats.closing import correction_list
 from apps.stats.models import CorrectionKind
 from apps.web.forms import ProjectCommentForm
+from apps.web.views.forms import comment_box
 
 HISTORY_ROWS = 20
 # Fields whose change says nothing to a reader (they move with every save).
@@ -238,6 +239,7 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     )
     for m in milestones:
         m.can_complete = not m.is_closed and allowed("complete", m)
+        m.can_reopen = m.status == MilestoneStatus.DONE and allowed("reopen", m)
     problems = owned(
         list(
             annotate_problem_lights(
@@ -296,7 +298,7 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
             "report": allowed("create", ProgressReport(project=project)),
             "land": allowed("create", LandAcquisition(project=project)),
             "problem": allowed("create", Problem(project=project)),
-            "comment": allowed("comment", project),
+            **comment_box(user, project),  # "comment" and, for a leader refused, "comment_note"
         },
     )
 

@@ -18,11 +18,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from apps.accounts.models import Role
 from apps.accounts.policy import decide
 from apps.land.models import LandAcquisition
 from apps.land.services import land_acquisition_create, land_acquisition_update
-from apps.milestones.models import Milestone
-from apps.milestones.services import milestone_complete
+from apps.milestones.models import Milestone, MilestoneStatus
+from apps.milestones.services import milestone_complete, milestone_reopen
 from apps.problems.models import Problem
 from apps.problems.services import problem_close, problem_create, problem_resolve
 from apps.projects.models import AnnualPlan, Project
@@ -31,6 +32,7 @@ from apps.projects.services import project_comment_add
 from apps.web.forms import (
     LandAcquisitionForm,
     MilestoneCompleteForm,
+    MilestoneReopenForm,
     PlanAdjustForm,
     ProblemCloseForm,
     ProblemCreateForm,
@@ -67,6 +69,8 @@ def form_page(
     title: str,
     subject: str,
     submit: str,
+    template: str = "web/forms/form.html",
+    extra: dict | None = None,
 ) -> HttpResponse:
     """GET shows the form; POST runs `service(cleaned_data)` and either re-shows the form with the
     service's errors or redirects to `done(value)` = (url, success message).
@@ -91,8 +95,8 @@ def form_page(
             status = outcome.status
     else:
         form = form_class(initial=initial, **form_kwargs) if initial is not None else form_class(**form_kwargs)
-    context = {"form": form, "title": title, "subject": subject, "submit": submit, "project": project, "back": back}
-    return render(request, "web/forms/form.html", context, status=status)
+    context = {"form": form, "title": title, "subject": subject, "submit": submit, "project": project, "back": back, **(extra or {})}
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -121,7 +125,68 @@ def milestone_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         title="办结要件/节点",
         subject=f"{project}｜{milestone.name}（计划 {milestone.planned_date or '未定'}）",
         submit="确认办结",
+        template="web/forms/milestone_complete.html",
+        extra={"milestone": milestone},
     )
+
+
+@login_required
+def milestone_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office undoes a completion with a reason (kept in the milestone's history)."""
+    milestone = get_object_or_404(Milestone.objects.select_related("project", "responsible_dept"), pk=pk)
+    project = milestone.project
+    return form_page(
+        request,
+        verb="reopen",
+        target=milestone,
+        project=project,
+        form_class=MilestoneReopenForm,
+        service=lambda data: milestone_reopen(actor=request.user, milestone=milestone, reason=data["reason"]),
+        done=lambda m: (dossier_url(project, f"milestone-{m.pk}"), f"已撤销“{m.name}”的办结，原因已记入变更记录。"),
+        title="撤销办结",
+        subject=(
+            f"{project}｜{milestone.name}（{milestone.get_status_display()}，实际完成 {milestone.actual_date or '—'}，"
+            f"文号 {milestone.doc_number or '—'}）"
+        ),
+        submit="撤销办结",
+    )
+
+
+MILESTONE_HISTORY_ROWS = 50
+
+
+@login_required
+def milestone_history_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A milestone's recorded versions, newest first: who completed it, who undid it, when and why."""
+    milestone = get_object_or_404(Milestone.objects.select_related("project"), pk=pk)
+    records = list(milestone.history.select_related("history_user").order_by("-history_date", "-history_id")[:MILESTONE_HISTORY_ROWS])
+    kinds = {"+": "新建", "-": "删除"}
+    rows = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        if newer.history_type in kinds:
+            what = kinds[newer.history_type]
+        elif newer.status == MilestoneStatus.DONE and (older is None or older.status != MilestoneStatus.DONE):
+            what = "办结"
+        elif older is not None and older.status == MilestoneStatus.DONE and newer.status != MilestoneStatus.DONE:
+            what = "撤销办结"
+        else:
+            what = "修改"
+        rows.append({"record": newer, "what": what, "who": str(newer.history_user) if newer.history_user else "系统"})
+    context = {
+        "milestone": milestone,
+        "project": milestone.project,
+        "rows": rows,
+        "back": dossier_url(milestone.project, f"milestone-{pk}"),
+    }
+    return render(request, "web/forms/milestone_history.html", context)
+
+
+def comment_box(user, project: Project) -> dict[str, object]:
+    """Whether the dossier shows the 批示 box (`comment`), and, where a leader would expect it and it
+    is absent, the sentence saying why (`comment_note`); a department or a viewer would not expect it."""
+    decision = decide(user, "comment", project)
+    note = "" if decision or getattr(user, "role", "") != Role.LEADER else decision.reason
+    return {"comment": bool(decision), "comment_note": note}
 
 
 @login_required
@@ -258,6 +323,8 @@ def plan_adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("milestones/<int:pk>/complete/", milestone_complete_view, name="milestone-complete"),
+    path("milestones/<int:pk>/reopen/", milestone_reopen_view, name="milestone-reopen"),
+    path("milestones/<int:pk>/history/", milestone_history_view, name="milestone-history"),
     path("projects/<int:pk>/land/new/", land_create_view, name="land-create"),
     path("land/<int:pk>/", land_edit_view, name="land-edit"),
     path("projects/<int:pk>/problems/new/", problem_create_view, name="problem-create"),

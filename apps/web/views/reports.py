@@ -25,7 +25,8 @@ from django.utils import timezone
 from apps.accounts.policy import decide, may
 from apps.api.errors import MESSAGES as API_MESSAGES
 from apps.api.viewsets import etag_of
-from apps.lights.selectors import report_period
+from apps.lights.due import FILED_REPORT_STATUSES as FILED
+from apps.lights.due import report_period_owed
 from apps.progress.api.serializers import ProgressReportSerializer
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.progress.selectors import progress_report_list
@@ -41,6 +42,7 @@ from apps.progress.services import (
 from apps.projects.models import Project
 from apps.stats.selectors import report_plan_figures
 from apps.web.report_forms import ReportCreateForm, ReportEditForm, ReturnForm
+from apps.workcalendar.periods import Period, latest_report_period
 
 from .common import call_service
 
@@ -64,7 +66,14 @@ def _period(report: ProgressReport) -> str:
 
 
 def _requested_period(request: HttpRequest) -> tuple[int, int] | None:
-    """?year=2026&month=9 (a link to an earlier overdue period); anything malformed is ignored."""
+    """?year=2026&month=9 (a link to an earlier overdue period) or ?period=2026-09 (the period
+    picker); anything malformed is ignored."""
+    if request.GET.get("period"):
+        try:
+            chosen = Period.parse(request.GET["period"])
+        except ValueError:
+            return None
+        return chosen.year, chosen.month
     year, month = request.GET.get("year", ""), request.GET.get("month", "")
     if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()) or len(year) != 4 or len(month) > 2:
         return None
@@ -120,6 +129,35 @@ def _history(report: ProgressReport) -> list:
     return list(report.history.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_ROWS])
 
 
+# --- the period picker ------------------------------------------------------------------------
+
+PICKER_MONTHS = 13  # this month and the twelve before it
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    key: str
+    label: str
+    selected: bool
+
+
+def period_choices(project: Project, today, selected: tuple[int, int]) -> list[PeriodChoice]:
+    """This month and the twelve before it, newest first, each with the state of its report."""
+    states = dict(
+        ((year, month), label)
+        for year, month, label in (
+            (r.year, r.month, r.get_status_display())
+            for r in ProgressReport.objects.filter(project=project).only("year", "month", "status")
+        )
+    )
+    choices, period = [], Period.of(today)
+    for _ in range(PICKER_MONTHS):
+        state = states.get((period.year, period.month), "未填报")
+        choices.append(PeriodChoice(period.key, f"{period.label}（{state}）", (period.year, period.month) == selected))
+        period = period.previous
+    return choices
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 
@@ -156,13 +194,34 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(_dossier_url(project.pk))
             form.add_service_errors(outcome.errors)
     else:
-        year, month = _requested_period(request) or report_period(timezone.localdate())
+        today = timezone.localdate()
+        requested = _requested_period(request)
+        if requested is not None:
+            year, month = requested
+        else:
+            # The month that is due: the earliest report the project owes (a draft or a returned
+            # one opens for editing below), not the latest month, which may be filed already.
+            owed = report_period_owed(project, today) or latest_report_period(today)
+            if ProgressReport.objects.filter(project=project, year=owed.year, month=owed.month, status__in=FILED).exists():
+                # Nothing is owed and the latest month is filed: open this month, saying why.
+                owed = Period.of(today)
+                messages.info(
+                    request,
+                    f"截至今日，该项目应报的月报均已报送。如需填报{owed.label}或其他月份，请在“报告期”中选择。",
+                )
+            year, month = owed.year, owed.month
         existing = ProgressReport.objects.filter(project=project, year=year, month=month).first()
         if existing is not None:
             messages.info(request, f"该项目{year}年{month}月已有月报，已为您打开原报告。")
             return redirect("web:report-edit", pk=existing.pk)
         form = ReportCreateForm(initial={"year": year, "month": month})
-    return render(request, "web/reports/report_form.html", {"project": project, "form": form})
+    selected = (form["year"].value(), form["month"].value())
+    try:
+        selected = (int(selected[0]), int(selected[1]))
+    except (TypeError, ValueError):
+        selected = (0, 0)
+    choices = period_choices(project, timezone.localdate(), selected)
+    return render(request, "web/reports/report_form.html", {"project": project, "form": form, "periods": choices})
 
 
 @login_required
