@@ -113,7 +113,8 @@ WAYS = {
         "attachment",
         "page",
         lambda w, row, file: signed_in(w.users["department"]).post(
-            f"/milestones/{row.pk}/complete/", {"actual_date": "2026-11-20", "doc_number": "古住建〔2026〕8号", "attachment": file}
+            f"/milestones/{row.pk}/complete/",
+            {"actual_date": "2026-11-20", "doc_number": "古住建〔2026〕8号", "confirm": "on", "attachment": file},
         ),
     ),
     "page-problem-close": (
@@ -251,7 +252,12 @@ def test_a_legitimate_scan_passes_every_way_in(world, items):
     milestone = items["milestone"]
     page = signed_in(world.users["department"]).post(
         f"/milestones/{milestone.pk}/complete/",
-        {"actual_date": "2026-11-20", "attachment": samples.upload("扫描件.png", samples.image("PNG"))},
+        {
+            "actual_date": "2026-11-20",
+            "doc_number": "古住建〔2026〕8号",
+            "confirm": "on",
+            "attachment": samples.upload("扫描件.png", samples.image("PNG")),
+        },
     )
     assert page.status_code == 302
     milestone = Milestone.objects.get(pk=milestone.pk)
