@@ -27,7 +27,39 @@
     ]
   });
   window.addEventListener("resize", function () { chart.resize(); });
+  // A chart drawn while its section was folded has no size: draw it again when the section opens.
+  var fold = el.closest("details");
+  if (fold) { fold.addEventListener("toggle", function () { if (fold.open) { chart.resize(); } }); }
   if (window.matchMedia) {
     window.matchMedia("print").addEventListener("change", function () { chart.resize(); });
   }
+})();
+
+// The dossier's sections fold (<details>). They are rendered open, so a desktop, a page without
+// script and the print view show everything; on a phone they fold, and the summary card comes first.
+// A link to a section or a row (#milestones, #problem-12, a form's return to #comments) opens the
+// section that holds it; printing opens them all.
+(function () {
+  var folds = document.querySelectorAll("details.fold");
+  if (!folds.length) { return; }
+  function openTarget(hash) {
+    if (!hash || hash.length < 2) { return; }
+    var target = document.getElementById(decodeURIComponent(hash.slice(1)));
+    var fold = target && (target.matches("section.fold") ? target.querySelector("details.fold") : target.closest("details.fold"));
+    if (fold && !fold.open) {
+      fold.open = true;
+      target.scrollIntoView();
+    }
+  }
+  var printing = document.body.classList.contains("page-print");
+  if (!printing && window.matchMedia && window.matchMedia("(max-width: 720px)").matches) {
+    folds.forEach(function (d) { d.open = false; });
+  }
+  openTarget(window.location.hash);
+  window.addEventListener("hashchange", function () { openTarget(window.location.hash); });
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest("a[href^='#']");
+    if (a) { openTarget(a.getAttribute("href")); }
+  });
+  window.addEventListener("beforeprint", function () { folds.forEach(function (d) { d.open = true; }); });
 })();
