@@ -8,24 +8,30 @@
   var num = function (xs) { return xs.map(function (x) { return x === null ? null : Number(x); }); };
   var printing = document.body.classList.contains("page-print");
   var chart = echarts.init(el, null, { renderer: printing ? "svg" : "canvas" });
+  var colors = ["#9ab3d5", "#1a56db", "#f2a900", "#188038"];
+  var names = ["月度计划", "月度完成", "累计计划", "累计完成"];
   chart.setOption({
     animation: !printing,
-    color: ["#9ab3d5", "#1a56db", "#f2a900", "#188038"],
+    color: colors,
     tooltip: { trigger: "axis" },
-    legend: { top: 0, data: ["月度计划", "月度完成", "累计计划", "累计完成"] },
-    grid: { left: 8, right: 8, top: 56, bottom: 8, containLabel: true },
+    // The legend is the page's list above the chart (charts.js); this one is only the toggle's state.
+    legend: { show: false, data: names },
+    grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.months },
     yAxis: [
-      { type: "value", name: "月度（万元）" },
-      { type: "value", name: "累计（万元）", splitLine: { show: false } }
+      { type: "value", name: "月度（万元）", nameTextStyle: { align: "left" } },
+      { type: "value", name: "累计（万元）", nameTextStyle: { align: "right" }, splitLine: { show: false } }
     ],
     series: [
-      { name: "月度计划", type: "bar", data: num(data.plan) },
-      { name: "月度完成", type: "bar", data: num(data.completed) },
-      { name: "累计计划", type: "line", yAxisIndex: 1, data: num(data.plan_cumulative) },
-      { name: "累计完成", type: "line", yAxisIndex: 1, data: num(data.completed_cumulative), connectNulls: false }
+      { name: names[0], type: "bar", data: num(data.plan) },
+      { name: names[1], type: "bar", data: num(data.completed) },
+      { name: names[2], type: "line", yAxisIndex: 1, data: num(data.plan_cumulative) },
+      { name: names[3], type: "line", yAxisIndex: 1, data: num(data.completed_cumulative), connectNulls: false }
     ]
   });
+  if (window.chartLegend) {
+    window.chartLegend(chart, el, names.map(function (name, i) { return { name: name, color: colors[i], type: i < 2 ? "bar" : "line" }; }));
+  }
   window.addEventListener("resize", function () { chart.resize(); });
   // A chart drawn while its section was folded has no size: draw it again when the section opens.
   var fold = el.closest("details");
