@@ -118,6 +118,12 @@ def test_the_pages_fit_a_phone_with_their_key_figures_on_the_first_screen(visit)
     assert in_first_screen(page, button)
     assert page.locator("table.cards").count() >= 1
     assert page.locator("table.cards td[data-label]").count() > 0
+    # and printed from the phone, the A4 page is the page as issued: tables, no toolbar
+    page.emulate_media(media="print")
+    assert page.locator("table.cards thead").first.evaluate("t => getComputedStyle(t).display") == "table-header-group"
+    assert page.locator("table.cards td").first.evaluate("td => getComputedStyle(td).display") == "table-cell"
+    assert not page.locator(".toolbar").is_visible()
+    page.emulate_media(media="screen")
 
     # the dossier of the biggest red project
     project, _ = reddest_project_of("cwfqz")
