@@ -12,11 +12,18 @@
     option.animation = false;
     chart.setOption(option);
     charts.push(chart);
+    // The legend is a list above the chart (charts.js), never drawn over the axes; ECharts keeps a
+    // hidden one for the toggle.
+    if (option.legend && window.chartLegend) {
+      window.chartLegend(chart, el, option.series.map(function (s) {
+        return { name: s.name, color: s.itemStyle.color, type: s.type };
+      }));
+    }
   }
   make("chart-months", {
     tooltip: { trigger: "axis" },
-    legend: { data: ["月度计划", "月度完成", "累计计划", "累计完成"], bottom: 0 },
-    grid: { left: 60, right: 20, top: 20, bottom: 50 },
+    legend: { show: false, data: ["月度计划", "月度完成", "累计计划", "累计完成"] },
+    grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.months },
     yAxis: { type: "value", name: "万元" },
     series: [
@@ -28,8 +35,8 @@
   });
   make("chart-lights", {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-    legend: { data: ["红灯", "黄灯", "绿灯"], bottom: 0 },
-    grid: { left: 40, right: 20, top: 20, bottom: 50, containLabel: true },
+    legend: { show: false, data: ["红灯", "黄灯", "绿灯"] },
+    grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.categories },
     yAxis: { type: "value", name: "个", minInterval: 1 },
     series: [

@@ -82,6 +82,7 @@ def test_a_future_date_is_refused_in_the_page_on_a_phone(visit):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     v.shot("complete-form-refused")
     page = v.goto(f"/projects/{milestone.project_id}/")
+    page.locator("#milestones summary").click()  # on a phone the dossier's sections are folded
     assert page.locator(f"#milestone-{milestone.pk} .light-red").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     v.shot("dossier-phone")

@@ -25,6 +25,7 @@ def test_a_department_files_the_office_returns_the_department_resubmits_the_offi
     zjj.login("zjj")
     page = zjj.goto(f"/projects/{project.pk}/")
     zjj.shot("zjj-dossier")
+    page.locator("#reports summary").click()  # on a phone the dossier's sections are folded
     page.locator("#reports").get_by_role("link", name="填报月报", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/projects/{project.pk}/reports/new/")
@@ -73,6 +74,7 @@ def test_a_department_files_the_office_returns_the_department_resubmits_the_offi
 
     # zjj sees the return in the dossier, opens the report, reads the reason, fixes the figure and resubmits
     page = zjj.goto(f"/projects/{project.pk}/")
+    page.locator("#reports summary").click()
     zjj.shot("zjj-dossier-returned")
     page.locator(f"#report-{report.pk}").get_by_role("link", name="查看", exact=True).click()
     page.wait_for_load_state("networkidle")

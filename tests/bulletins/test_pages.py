@@ -27,7 +27,17 @@ def test_every_role_reads_the_list_the_page_and_the_workbook(bulletin, client, u
     page = client.get(f"/bulletins/{bulletin.pk}/")
     assert page.status_code == 200
     # the page as issued, plus the site's app.js for its print button (the CSP runs no inline handler)
-    assert page.content.decode().replace('<script src="/static/web/app.js"></script>\n', "") == bulletin.html
+    # and the phone layout's stylesheet and script (screen of 720 px or less; the print is the page's own)
+    added = (
+        '<script src="/static/web/app.js"></script>\n',
+        '<script src="/static/web/bulletin_screen.js"></script>\n',
+        '<link rel="stylesheet" href="/static/web/bulletin_screen.css">\n',
+    )
+    served = page.content.decode()
+    for extra in added:
+        assert served.count(extra) == 1
+        served = served.replace(extra, "")
+    assert served == bulletin.html
     download = client.get(f"/bulletins/{bulletin.pk}/xlsx/")
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -91,3 +101,20 @@ def test_the_list_reads_in_the_same_number_of_queries_for_one_or_many_bulletins(
     add_versions(bulletin, upto=4, actor=xmb)
     with django_assert_max_num_queries(len(one)):
         assert client.get("/bulletins/").status_code == 200
+
+
+def test_the_phone_layout_leaves_the_a4_page_and_its_print_alone():
+    """The stylesheet added to kept pages applies to screens of 720 px or less only."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static" / "web" / "bulletin_screen.css").read_text()
+    rules = css.split("*/", 1)[1].strip()
+    assert rules.startswith("@media screen and (max-width: 720px) {")
+    assert rules.rstrip().endswith("}")
+    assert rules.count("@media") == 1
+    assert "print" not in rules
+
+
+def test_a_kept_page_shows_no_template_comment(bulletin):
+    assert "{#" not in bulletin.html
+    assert "Kept as issued" not in bulletin.html

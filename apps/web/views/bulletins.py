@@ -99,9 +99,15 @@ KEPT_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 def kept_page_response(html: str) -> HttpResponse:
     """A kept page (as issued, with its own <style>) under the site's Content-Security-Policy: the
     policy allows exactly the page's <style> elements by their SHA-256 (not 'unsafe-inline'), and the
-    site's current app.js is added for the page's data-print button."""
+    site's current app.js is added for the page's data-print button, with the phone layout's
+    stylesheet and script (kept pages issued before it read on a phone too)."""
     hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'" for css in KEPT_STYLE.findall(html)]
-    page = html.replace("</body>", f'<script src="{static("web/app.js")}"></script>\n</body>', 1)
+    # The site's phone layout for kept pages (a screen of 720 px or less only: the A4 page and its
+    # print stay as issued), and the script that labels each table cell for it.
+    phone = f'<link rel="stylesheet" href="{static("web/bulletin_screen.css")}">\n</head>'
+    page = html.replace("</head>", phone, 1)
+    scripts = f'<script src="{static("web/app.js")}"></script>\n<script src="{static("web/bulletin_screen.js")}"></script>\n</body>'
+    page = page.replace("</body>", scripts, 1)
     response = HttpResponse(page)
     # What django-csp's @csp_update decorator sets; here the sources depend on the page.
     response._csp_update = {"style-src": hashes}

@@ -18,13 +18,33 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.accounts.policy import may, may_see_phone, remember_own_projects
+from apps.core.models import RANK_LIGHT, Light
 from apps.core.privacy import mask_phone
 from apps.land.models import LandAcquisition
-from apps.lights.selectors import annotate_milestone_lights, annotate_problem_lights, attach_project_lights, light_context
+from apps.lights.due import DueKindCode
+from apps.lights.selectors import (
+    DUE_SOON_LABELS,
+    INVESTMENT,
+    PART_LABELS,
+    LightContext,
+    annotate_milestone_lights,
+    annotate_problem_lights,
+    date_light,
+    light_context,
+    project_ranks,
+)
 from apps.milestones.models import Milestone, MilestoneStatus
-from apps.problems.models import Problem, ProblemStatus, SupervisionNotice
+from apps.problems.models import NoticeStatus, Problem, ProblemStatus, SupervisionNotice
 from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import (
+    AnnualPlan,
+    CommentKind,
+    MonthlyTarget,
+    Project,
+    ProjectComment,
+    ProjectResponsibility,
+    ResponsibilityRole,
+)
 from apps.projects.notions import project_time_progress
 from apps.projects.selectors import project_detail_queryset
 from apps.sheets.xlsx import (
@@ -46,6 +66,7 @@ from apps.web.forms import ProjectCommentForm
 from apps.web.views.forms import comment_box
 
 HISTORY_ROWS = 20
+URGENT_ITEMS = 3  # the summary card's "most urgent" items: a phone's first screen holds about three
 # Fields whose change says nothing to a reader (they move with every save).
 HISTORY_SKIP = {"updated_at", "code_warning"}
 RESPONSIBILITY_ORDER = [
@@ -105,6 +126,36 @@ class PlanChange:
 
 
 @dataclass
+class LightReason:
+    """Why the project's light is lit, one part of it: the lights' own reason, with its figure."""
+
+    light: str  # "red" / "yellow"
+    text: str
+    detail: str = ""
+
+
+@dataclass
+class UrgentItem:
+    """An open item of the summary card: a milestone, a problem or a 督办 awaiting its reply."""
+
+    kind: str
+    title: str
+    light: str
+    due: dt.date
+    days: int  # calendar days from today to the due date (negative: overdue)
+    anchor: str
+    note: str = ""
+
+    @property
+    def due_text(self) -> str:
+        if self.days < 0:
+            return f"已逾期 {-self.days} 天"
+        if self.days == 0:
+            return "今天到期"
+        return f"{self.days} 天后到期"
+
+
+@dataclass
 class Dossier:
     project: Project
     year: int
@@ -126,6 +177,13 @@ class Dossier:
     can: dict[str, bool]
     corrections: list = field(default_factory=list)  # FigureCorrection rows (更正记录), newest first
     plan_changes: list[PlanChange] = field(default_factory=list)
+    # The summary card: why the light is lit, the most urgent open items, the latest 批示.
+    light_reasons: list[LightReason] = field(default_factory=list)
+    urgent: list[UrgentItem] = field(default_factory=list)
+
+    @property
+    def latest_instruction(self) -> ProjectComment | None:
+        return next((c for c in self.comments if c.kind == CommentKind.INSTRUCTION), None)
 
     @property
     def plan(self):
@@ -212,15 +270,86 @@ def _plan_changes(project: Project, year: int) -> list[PlanChange]:
     ]
 
 
+# The parts whose reason reads better with how many of the project's items light it.
+COUNTED_PARTS = {DueKindCode.MILESTONE: "milestones", DueKindCode.PROBLEM: "open_problems"}
+REASON_PART = {label: code for code, label in PART_LABELS.items()} | {label: code for code, label in DUE_SOON_LABELS.items()}
+
+
+def light_reasons(project: Project, ranks, d: Dossier) -> list[LightReason]:
+    """The lights' own reasons for this project (`ProjectRanks.reasons`), each with the figure that
+    makes it concrete: how many milestones or problems light it, how far investment is behind."""
+    reasons = []
+    for rank, label in ranks.reasons(project.pk):
+        code = REASON_PART.get(label)
+        detail = ""
+        if code in COUNTED_PARTS:
+            count = sum(1 for row in getattr(d, COUNTED_PARTS[code]) if row.light_rank == rank)
+            detail = f"{count} 项" if count else ""
+        elif code == INVESTMENT and d.gap_points is not None and d.gap_points < 0:
+            detail = f"欠序时 {formulas.quantize(-d.gap_points)} 个百分点"
+        reasons.append(LightReason(light=RANK_LIGHT[rank].value, text=label, detail=detail))
+    return reasons
+
+
+def urgent_items(d: Dossier, ctx: LightContext, limit: int = URGENT_ITEMS) -> list[UrgentItem]:
+    """The open red and yellow items, worst light first, then the earliest due. Milestones and
+    problems by their own lights; a 督办 awaiting its reply by its reply deadline, read as a problem's
+    deadline is (the 督办 is about the project's problems)."""
+    today = ctx.today
+    items = []
+    for m in d.milestones:
+        if m.light_rank:
+            dept = m.responsible_dept.name if m.responsible_dept else ""
+            items.append(
+                UrgentItem(m.get_kind_display(), m.name, m.light, m.planned_date, (m.planned_date - today).days, f"milestone-{m.pk}", dept)
+            )
+    for q in d.open_problems:
+        if q.light_rank:
+            note = "、".join(x for x in (q.responsible_dept.name, f"督办{q.escalation_level}级" if q.escalation_level else "") if x)
+            items.append(
+                UrgentItem(
+                    f"问题·{q.get_category_display()}",
+                    q.description,
+                    q.light,
+                    q.deadline,
+                    (q.deadline - today).days,
+                    f"problem-{q.pk}",
+                    note,
+                )
+            )
+    for n in d.notices:
+        if n.status != NoticeStatus.ISSUED or n.reply_deadline is None:
+            continue
+        light = date_light(due=n.reply_deadline, closed=False, today=today, limit=ctx.problem_limit, enabled=ctx.problem.enabled)
+        if light != Light.GREEN:
+            title = f"{n.number}：{n.content}"
+            items.append(
+                UrgentItem(
+                    n.get_notice_type_display(),
+                    title,
+                    Light(light).value,
+                    n.reply_deadline,
+                    (n.reply_deadline - today).days,
+                    "notices",
+                    f"{n.target_dept.name}限期回复",
+                )
+            )
+    items.sort(key=lambda i: (i.light != Light.RED.value, i.due))
+    return items[:limit]
+
+
 def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
     """Everything the dossier shows, in a constant number of queries; 404 when the user may not read it."""
     today = today or timezone.localdate()
     ctx = light_context(today=today)
     try:
-        # The light of this one project only (not the whole portfolio's, then filtered to one).
-        project = attach_project_lights([project_detail_queryset(user=user, ctx=ctx, lights=False).get(pk=pk)], ctx)[0]
+        project = project_detail_queryset(user=user, ctx=ctx, lights=False).get(pk=pk)
     except Project.DoesNotExist as exc:
         raise Http404("未找到该项目。") from exc
+    # The light of this one project only (not the whole portfolio's, then filtered to one), with its reasons.
+    ranks = project_ranks(ctx, [project.pk])
+    project.light_rank = ranks.rank(project.pk)
+    project.light = RANK_LIGHT[project.light_rank].value
     year, month = ctx.period_year, ctx.period_month
     allowed = Allowed(user, [project.pk])
 
@@ -271,7 +400,7 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         plan.project = project  # for the policy, without a query
     # The project's own 序时进度: its monthly targets (倒排工期) where it has them, else month/12.
     progress = project_time_progress(month, {t.month: t.plan_investment for t in targets})
-    return Dossier(
+    d = Dossier(
         project=project,
         year=year,
         month=month,
@@ -301,6 +430,9 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
             **comment_box(user, project),  # "comment" and, for a leader refused, "comment_note"
         },
     )
+    d.light_reasons = light_reasons(project, ranks, d)
+    d.urgent = urgent_items(d, ctx)
+    return d
 
 
 @login_required
