@@ -143,6 +143,9 @@ def test_the_pi_shi_box_is_there_for_who_may_write_one_and_posts_a_pi_shi(world)
     assert box not in client_for(world.users["department"]).get(f"/projects/{world.own.pk}/").content.decode()
     other = client_for(world.users["leader"]).get(f"/projects/{world.other.pk}/").content.decode()
     assert f'action="/projects/{world.other.pk}/instruct/"' not in other  # not a project it leads
+    assert 'id="comment-note"' in summary_of(other)  # and the card says why, where the box would be
+    assert "县级领导" in summary_of(other).split('id="comment-note"')[1].split("</p>")[0]
+    assert 'id="comment-note"' not in client_for(world.users["department"]).get(f"/projects/{world.own.pk}/").content.decode()
     # when: the leader writes in the card's box
     response = client_for(world.users["leader"]).post(
         f"/projects/{world.own.pk}/instruct/", {"text": "请本周内解决。", "next": f"/projects/{world.own.pk}/"}, follow=True
