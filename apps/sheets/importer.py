@@ -21,6 +21,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,6 +53,7 @@ from apps.workcalendar.periods import latest_report_period
 
 from .columns import (
     BY_KEY,
+    COLUMNS,
     CellError,
     ColumnSpec,
     cell_text,
@@ -127,7 +130,10 @@ class Decisions:
 
 def _post(text: str) -> str:
     """县 and 区 posts alike: 常务副县长 is 常务副区长 (county and district offices share the software)."""
-    return _squash(text).replace("（", "(").replace("）", ")").replace("县", "区")
+    post = _squash(text).replace("（", "(").replace("）", ")").replace("县", "区")
+    # "副区长(农业)" is "分管农业副区长": the two ways offices write a deputy's portfolio.
+    m = re.fullmatch(r"(副区长)\((?:分管)?(.+?)\)", post)
+    return f"分管{m[2]}{m[1]}" if m else post
 
 
 def _near_key(name: str) -> str:
@@ -1003,3 +1009,101 @@ def sheet_import(
     for key, value in base.items():
         setattr(outcome, key, value)
     return outcome
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+TARGET_CHOICES: list[tuple[str, str]] = [(c.key, c.header) for c in COLUMNS if c.target != "none"]
+
+
+def _row_changes(plan: RowPlan) -> list[dict[str, str]]:
+    """Each field the row changes, old → new, as the office reads them."""
+    out: list[dict[str, str]] = []
+    project = plan.project
+    for name, value in plan.project_data.items():
+        old = getattr(project, name, None) if project is not None else None
+        if project is not None and name in ("category", "region"):
+            old = getattr(project, name)
+        out.append({"field": _label(Project, name), "old": _shown_value(Project, name, old), "new": _shown_value(Project, name, value)})
+    existing = plan.existing_plan
+    for name, value in plan.plan_data.items():
+        old = getattr(existing, name) if existing is not None else None
+        label = f"{_label(AnnualPlan, name)}（{existing.year if existing else '本'}年）"
+        out.append({"field": label, "old": _shown_value(AnnualPlan, name, old), "new": _shown_value(AnnualPlan, name, value)})
+    for who, resp, attr, label in (
+        (plan.leader, plan.leader_resp, "leader", "包保领导"),
+        (plan.department, plan.department_resp, "department", "责任单位"),
+    ):
+        if who is not None:
+            old = getattr(resp, attr) if resp is not None else None
+            out.append({"field": label, "old": "（空）" if old is None else str(old), "new": str(who)})
+    report = plan.report
+    for name, value in plan.progress_data.items():
+        old = getattr(report, name) if report is not None else None
+        out.append(
+            {
+                "field": _label(ProgressReport, name),
+                "old": _shown_value(ProgressReport, name, old),
+                "new": _shown_value(ProgressReport, name, value),
+                "correction": bool(report is not None and report.status == ReportStatus.APPROVED),
+            }
+        )
+    return out
+
+
+def preview_of(validation: Validation, sheet: Sheet) -> dict[str, Any]:
+    """What confirming would write, row by row (new / changed / unchanged / refused), the
+    references to create, the near namesakes to settle and the warnings; with a digest of it all so
+    that confirming applies exactly what was shown (the data must not have changed since)."""
+    by_row: dict[int, list[dict[str, str]]] = {}
+    sheet_errors: list[dict] = []
+    numbers = {p.number for p in validation.plans}
+    for e in validation.errors:
+        if e.row in numbers:
+            by_row.setdefault(e.row, []).append(e.as_dict())
+        else:
+            sheet_errors.append(e.as_dict())
+    rows = []
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "refused": 0}
+    for plan in validation.plans:
+        if plan.number in by_row:
+            status = "refused"
+        elif plan.project is None:
+            status = "new"
+        elif plan.changes:
+            status = "changed"
+        else:
+            status = "unchanged"
+        counts[status] += 1
+        pending = sorted({str(v) for v in (*plan.project_data.values(), plan.leader, plan.department) if isinstance(v, Pending)})
+        rows.append(
+            {
+                "row": plan.number,
+                "name": plan.name,
+                "status": status,
+                "project": plan.project.pk if plan.project is not None else None,
+                "project_name": plan.project.name if plan.project is not None else "",
+                "changes": [] if status == "refused" else _row_changes(plan),
+                "reasons": [e["message"] if not e["column"] else f"{e['column']}：{e['message']}" for e in by_row.get(plan.number, [])],
+                "warnings": plan.warnings,
+                "pending": pending,
+                "near": {"id": plan.near[0], "name": plan.near[1]} if plan.near else None,
+            }
+        )
+    columns = [{"header": c.header, "target": c.spec.header} for c in sorted(sheet.columns.values(), key=lambda c: c.index)]
+    data = {
+        "rows": rows,
+        "counts": counts,
+        "creations": [
+            {"kind": p.kind, "label": p.label, "text": p.text, "rows": rows_of}
+            for p, rows_of in sorted(validation.creations.items(), key=lambda i: (i[0].kind, i[0].text))
+        ],
+        "warnings": [w.as_dict() for w in validation.warnings],
+        "sheet_errors": sheet_errors,
+        "columns": columns,
+        "ignored": list(sheet.ignored_headers),
+        "year": validation.year,
+        "period": f"{validation.report_year}年{validation.month}月" if validation.month else "",
+    }
+    data["digest"] = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    return data
