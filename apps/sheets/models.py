@@ -78,6 +78,11 @@ class ImportJob(models.Model):
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
     @property
+    def waiting(self) -> bool:
+        """Waits for the office: the column mapping or the confirmation of the preview."""
+        return self.status in (ImportStatus.MAPPING, ImportStatus.PREVIEW)
+
+    @property
     def interrupted(self) -> bool:
         """Failed without a word about the file: a time limit, a lost worker, a crash."""
         return self.status == ImportStatus.FAILED and any(e.get("interrupted") for e in self.errors or [])
