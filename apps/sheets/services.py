@@ -113,7 +113,7 @@ def import_job_create(
         content=content,
         year=year,
         generate_milestones=generate_milestones,
-        preview=preview and kind == ImportKind.SCHEDULE,
+        preview=preview,
         month=month,
     )
     return save_validated(job, actor=actor)
@@ -350,6 +350,14 @@ def import_job_run(*, job_id: int, progress: Progress | None = None, time_limit:
     try:
         if job.kind == ImportKind.SCHEDULE and job.preview:
             return _staged(job, progress=progress)
+        if job.kind == ImportKind.HISTORY and job.preview:
+            shown = history_import(
+                actor=job.created_by, content=bytes(job.content), file_name=job.file_name, progress=progress, preview=True
+            ).preview
+            if job.confirmed_at is None or shown["digest"] != job.preview_data.get("digest"):
+                if job.confirmed_at is not None:
+                    shown["changed_since"] = True
+                return _pause(job, ImportStatus.PREVIEW, shown)
         if job.kind == ImportKind.HISTORY:
             return _finish_history(
                 job, history_import(actor=job.created_by, content=bytes(job.content), file_name=job.file_name, progress=progress)

@@ -291,11 +291,16 @@ def history_import_page(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.errors[0].message)
         else:
             outcome = call_service(
-                import_job_create, actor=request.user, kind=ImportKind.HISTORY, file_name=upload.name, content=upload.read()
+                import_job_create,
+                actor=request.user,
+                kind=ImportKind.HISTORY,
+                file_name=upload.name,
+                content=upload.read(),
+                preview=True,  # the office reads month by month what would change, then confirms
             )
             if outcome.ok:
                 job = import_job_start(job=outcome.value)
-                if not job.is_finished:  # a large file: the worker imports it, the job page follows it
+                if not job.is_finished:  # the preview, or a large file the worker reads: the job page
                     return redirect("web:sheet-import-job", pk=job.pk)
                 result = _history_result(job)
             else:
