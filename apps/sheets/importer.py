@@ -396,7 +396,7 @@ def _nature_means_role(sheet: Sheet) -> bool:
     return False
 
 
-def _default_for_new(key: str, data: dict[str, Any], year: int, refs: References) -> tuple[Any, str] | None:
+def _default_for_new(key: str, data: dict[str, Any], year: int, refs: References, role: str | None = None) -> tuple[Any, str] | None:
     """A sensible value for a field a new project needs and the sheet leaves out, with the warning
     the preview shows; None where no default is sensible (项目类别)."""
     if key == "region":
@@ -410,7 +410,8 @@ def _default_for_new(key: str, data: dict[str, Any], year: int, refs: References
         return mode, f"未填投资管理方式，按投资主体暂记为“{dict(InvestmentMode.choices)[mode]}”，请核对。"
     if key == "years":
         dates = [data.get(f) for f in ("actual_start", "planned_start")]
-        start = next((d.year for d in dates if d), year)
+        # A 续建 project began before this year; any other new one this year.
+        start = next((d.year for d in dates if d), year - 1 if role == "cont" else year)
         finish = data.get("planned_finish")
         end = max(finish.year if finish else year, start)
         return (start, end), f"未填建设起止年限，暂记为 {start}-{end} 年，请核对。"
@@ -616,6 +617,8 @@ def sheet_validate(
                 data["code_is_legacy"] = value
             elif spec.field:
                 data[spec.field] = value
+        if project is not None and number in decisions.match:
+            data.pop("name", None)  # "the same project": it keeps the name it has in the ledger
         if "category" not in data and project is None:
             group_category = _group_value(groups, refs.category)
             if group_category is not None:
@@ -628,7 +631,7 @@ def sheet_validate(
             for key in ("category", "region", "mode", "years"):
                 spec = BY_KEY[key]
                 if spec.field not in data and key not in failed and not row_errors:
-                    default = _default_for_new(key, data, year, refs)
+                    default = _default_for_new(key, data, year, refs, role=values.get("annual_role"))
                     if default is not None:
                         value, warning = default
                         if key == "years":
@@ -1051,7 +1054,19 @@ def _row_changes(plan: RowPlan) -> list[dict[str, str]]:
     return out
 
 
-def preview_of(validation: Validation, sheet: Sheet) -> dict[str, Any]:
+def sheet_preview(*, actor, sheet: Sheet, **kwargs) -> dict[str, Any]:
+    """The preview of `sheet` (nothing written). A row with a near namesake also shows what
+    choosing "the same project" would change on it (old → new), so neither choice is blind."""
+    validation = sheet_validate(actor=actor, sheet=sheet, preview=True, **kwargs)
+    near = {p.number: p.near[0] for p in validation.plans if p.near}
+    as_same: dict[int, list[dict[str, str]]] = {}
+    if near:
+        again = sheet_validate(actor=actor, sheet=sheet, preview=True, decisions=Decisions(match=near), **kwargs)
+        as_same = {p.number: _row_changes(p) for p in again.plans if p.number in near and p.project is not None}
+    return preview_of(validation, sheet, as_same=as_same)
+
+
+def preview_of(validation: Validation, sheet: Sheet, as_same: dict[int, list[dict[str, str]]] | None = None) -> dict[str, Any]:
     """What confirming would write, row by row (new / changed / unchanged / refused), the
     references to create, the near namesakes to settle and the warnings; with a digest of it all so
     that confirming applies exactly what was shown (the data must not have changed since)."""
@@ -1087,7 +1102,7 @@ def preview_of(validation: Validation, sheet: Sheet) -> dict[str, Any]:
                 "reasons": [e["message"] if not e["column"] else f"{e['column']}：{e['message']}" for e in by_row.get(plan.number, [])],
                 "warnings": plan.warnings,
                 "pending": pending,
-                "near": {"id": plan.near[0], "name": plan.near[1]} if plan.near else None,
+                "near": {"id": plan.near[0], "name": plan.near[1], "changes": (as_same or {}).get(plan.number, [])} if plan.near else None,
             }
         )
     columns = [{"header": c.header, "target": c.spec.header} for c in sorted(sheet.columns.values(), key=lambda c: c.index)]

@@ -31,7 +31,7 @@ from apps.progress.models import HistoricalCompletion
 from .columns import BY_KEY
 from .errors import RowError, SheetError
 from .history import HistoryImport, history_import
-from .importer import Decisions, Progress, preview_of, sheet_apply, sheet_import, sheet_validate
+from .importer import Decisions, Progress, sheet_apply, sheet_import, sheet_preview, sheet_validate
 from .models import ImportJob, ImportKind, ImportStatus, SheetLayout
 from .reader import read_sheet
 from .xlsxread import check_size
@@ -410,6 +410,15 @@ def _pause(job: ImportJob, status: str, data: dict) -> ImportJob:
     return job
 
 
+def _target_label(column) -> str:
+    """What a recognised column is read as, in the mapping step's words."""
+    if column.spec.key == "done_year" and column.month:
+        return f"{column.spec.header}（1-{column.month}月，记入{column.month}月的月报）"
+    if column.spec.key == "nature":
+        return "建设性质（填新建/续建时读作本年度的年度属性）"
+    return column.spec.header
+
+
 def _staged(job: ImportJob, *, progress: Progress | None = None) -> ImportJob:
     """The office's import in steps: columns not recognised → the mapping step; then the preview;
     once confirmed, the same validation again — and, if it still shows what the office saw, the
@@ -434,12 +443,13 @@ def _staged(job: ImportJob, *, progress: Progress | None = None) -> ImportJob:
         setattr(job, key, value)
     if unmapped:
         columns = [
-            {"header": c.header, "key": c.spec.key, "target": c.spec.header} for c in sorted(sheet.columns.values(), key=lambda c: c.index)
+            {"header": c.header, "key": c.spec.key, "target": _target_label(c)}
+            for c in sorted(sheet.columns.values(), key=lambda c: c.index)
         ]
         return _pause(job, ImportStatus.MAPPING, {"columns": columns, "unmapped": unmapped, "headers": sheet.headers})
     year = job.year or timezone.localdate().year
     kwargs = {"actor": actor, "sheet": sheet, "year": year, "report_month": job.month, "source": job.file_name, "progress": progress}
-    shown = preview_of(sheet_validate(preview=True, **kwargs), sheet)
+    shown = sheet_preview(**kwargs)
     if job.confirmed_at is None:
         return _pause(job, ImportStatus.PREVIEW, shown)
     if shown["digest"] != job.preview_data.get("digest"):

@@ -12,7 +12,7 @@ import pytest
 from apps.organization.models import Department
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import AnnualPlan, Project
-from apps.sheets.importer import Decisions, preview_of, sheet_apply, sheet_validate
+from apps.sheets.importer import Decisions, preview_of, sheet_apply, sheet_preview, sheet_validate
 from apps.sheets.models import ImportJob, ImportStatus, SheetLayout
 from apps.sheets.reader import read_sheet
 from apps.sheets.services import import_job_confirm, import_job_create, import_job_map, import_job_run
@@ -60,7 +60,11 @@ def test_a_county_sheet_previews_without_errors_and_shows_each_choice(office, na
     first, second = preview["rows"]
     assert first["pending"] == ["林业局（新增责任单位）"]
     # the near namesake is flagged for the office to settle
-    assert first["near"] == {"id": namesake.pk, "name": "东方天润油茶生产线项目"}
+    assert (first["near"]["id"], first["near"]["name"]) == (namesake.pk, "东方天润油茶生产线项目")
+    # and what choosing "the same project" would change on it; it keeps its own name
+    as_same = sheet_preview(actor=office, sheet=sheet, year=2026)["rows"][0]["near"]["changes"]
+    assert {"field": "计划总投资（万元）", "old": "45000", "new": "10000"} in as_same
+    assert not [c for c in as_same if c["field"] == "项目名称（全称）"]
     # 县 posts match the 区 posts of the system, by post and by portfolio
     leaders = {r["name"]: next(c["new"] for c in r["changes"] if c["field"] == "包保领导") for r in preview["rows"]}
     assert leaders == {"东方天润油茶生产线": "常务副区长", "县城污水处理厂提标改造": "分管农业副区长"}

@@ -79,6 +79,9 @@ def test_a_large_import_runs_in_a_worker_with_its_progress_shown(sheets_worker):
         seen.append(status)
         return status["finished"]
 
+    _wait_until(finished, HANG, "后台校验完成", interval=0.2)
+    # the office reads the preview and confirms it; the worker writes the rows
+    _confirm(client, job)
     _wait_until(finished, HANG, "后台导入完成", interval=0.2)
     # then the job succeeded, its progress was visible on the way, and the projects are in
     job.refresh_from_db()
@@ -176,6 +179,14 @@ def test_a_100000_row_upload_is_queued_at_once_and_the_worker_refuses_it_at_the_
     assert "一次最多导入 50000 行" in client.get(f"/import/jobs/{job.pk}/").content.decode()
 
 
+def _confirm(client, job: ImportJob) -> None:
+    """Confirm the job's preview as its page does (the worker read the file and paused for it)."""
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEW, (job.status, job.errors[:3])
+    response = client.post(f"/import/jobs/{job.pk}/confirm/", {"digest": job.preview_data["digest"]})
+    assert response.status_code == 302
+
+
 def _wait_for_phase(client, job: ImportJob, phase_label: str) -> None:
     def there() -> bool:
         status = client.get(f"/import/jobs/{job.pk}/status/").json()
@@ -190,6 +201,8 @@ def test_a_job_whose_worker_is_killed_ends_failed_after_the_stale_timeout(sheets
     client = _office_client()
     job = _queued_3000_rows(client, "中断")
     sheets_worker.start()
+    _ended(client, job, "预览生成")
+    _confirm(client, job)
     # given the worker is writing the rows (one transaction, not committed)
     _wait_for_phase(client, job, "正在写入")
     # when it is killed
