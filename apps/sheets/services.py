@@ -131,8 +131,8 @@ def layout_remember(*, actor, fingerprint: str, headers: list[str], mapping: dic
 
 
 def _waiting(job: ImportJob, status: str) -> None:
-    require_waiting = (ImportStatus.MAPPING, ImportStatus.PREVIEW)
-    if job.status not in require_waiting or job.status != status:
+    """The job waits for this step of the office (a second click, an old tab: refused, not redone)."""
+    if job.status != status:
         raise ValidationError(f"这次导入当前状态为“{job.get_status_display()}”，不能再操作；请重新上传。")
 
 

@@ -251,3 +251,23 @@ def test_a_job_that_did_not_run_to_its_end_says_so_not_that_the_file_is_wrong(of
     assert "请按下表在 Excel 中改正" not in html
     assert "重新上传" in html
     assert office_client.get(reverse("web:sheet-import-status", args=[job.pk])).json()["status"] == "failed"
+
+
+def test_the_mapping_step_and_an_unticked_creation_leave_the_row_out_and_create_nothing(office_client, frozen_today):
+    from tests.sheets.test_county_sheet import ROWS, county_sheet
+
+    page = upload(office_client, county_sheet(ROWS)).content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.MAPPING
+    assert "第一步：核对列的对应" in page
+    assert "“调度人”对应" in page
+    assert "本年累计完成投资（1-11月，记入11月的月报）" in page
+    page = office_client.post(reverse("web:sheet-import-map", args=[job.pk]), {"map-0": ""}, follow=True).content.decode()
+    assert "新增责任单位“林业局”（第 6 行）" in page
+    assert "本月完成投资（万元）：<b>2800</b>" in page
+    # the office leaves 林业局 unticked: its row is not imported, the department not created
+    html = confirm(office_client, **{"near-6": "new"}).content.decode()
+    assert "导入成功" in html
+    assert "未导入" in html
+    assert not Department.objects.filter(name="林业局").exists()
+    assert list(Project.objects.values_list("name", flat=True)) == ["县城污水处理厂提标改造"]
