@@ -237,8 +237,6 @@ def test_an_import_over_the_time_limit_is_stopped_and_ends_failed(prefork_worker
         _confirm(client, job)
         job = _ended(client, job, "导入结束")
     # then it was stopped, nothing is imported, and the job says why and what to do
-    assert _failure(job) == (
-        "导入超过 2 秒仍未完成，已停止，未导入任何数据。请把文件分成几个较小的文件（如按类别或责任单位）后分别导入。"
-    )
+    assert _failure(job) == ("导入超过 2 秒仍未完成，已停止，未导入任何数据。请把文件分成几个较小的文件（如按类别或责任单位）后分别导入。")
     assert Project.objects.count() == 0
     assert prefork_worker.alive()  # the soft limit stops the import, not the worker
