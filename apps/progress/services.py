@@ -207,3 +207,37 @@ def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason
             project.latest_image_progress = report.image_progress_text[:255]
             save_validated(project, actor=actor)
     return report
+
+
+@transaction.atomic
+def progress_report_import(*, actor, project: Project, year: int, month: int, data: dict, source: str) -> tuple[ProgressReport, str]:
+    """The month's figures from the office's own 调度表 (apps/sheets). The office is the reviewer,
+    so what it imports is the approved figure: a month without a report gets one created,
+    submitted and approved by the importing user; a draft or returned one is completed with the
+    figures and approved; a submitted one with the same figures is approved; an approved one with
+    other figures is corrected in the open with `source` as the reason (progress_report_correct).
+    A submitted report with other figures is refused: the department's figure is not overwritten
+    unseen. Each step is the service a monthly report goes through. Returns (report, action):
+    "created", "approved", "corrected" or "unchanged"."""
+    fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
+    report = ProgressReport.objects.filter(project=project, year=year, month=month).first()
+    if report is None:
+        report = progress_report_create(actor=actor, project=project, year=year, month=month, data=fields, submit=True)
+        return progress_report_approve(actor=actor, report=report), "created"
+    differs = any(getattr(report, k) != v for k, v in fields.items())
+    if report.status == ReportStatus.APPROVED:
+        if not differs:
+            return report, "unchanged"
+        return progress_report_correct(actor=actor, report=report, data=fields, reason=source), "corrected"
+    if report.status == ReportStatus.SUBMITTED:
+        if differs:
+            raise ValidationError(
+                f"{year}年{month}月的月报已由责任单位提交、待审核（本月完成 {report.period_completed} 万元），与表中的数字不同："
+                "请先审核或退回该月报，再导入。",
+                code="submitted_differs",
+            )
+        return progress_report_approve(actor=actor, report=report), "approved"
+    if differs:
+        report = progress_report_update(actor=actor, report=report, data=fields)
+    report = progress_report_submit(actor=actor, report=report)
+    return progress_report_approve(actor=actor, report=report), "approved"

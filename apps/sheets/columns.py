@@ -316,6 +316,44 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         note="牵头（责任）单位的全称或简称，须是系统中已有的单位。",
     ),
     ColumnSpec("remarks", "备注", ("说明",), field="remarks", width=20),
+    # Completion figures: written as the month's approved report (apps/sheets/completion.py), not
+    # as project fields. "1-11月完成" carries its month in the header (HeaderMatch.month).
+    ColumnSpec(
+        "done_year",
+        "本年累计完成投资",
+        ("本年累计完成", "年初至今完成投资", "年初累计完成投资", "本年完成投资", "今年累计完成投资"),
+        kind="money",
+        target="progress",
+        field="done_year",
+        width=14,
+        note="本年1月至报告月累计完成投资；列名可写月份，如“2026年/1-11月完成”。",
+    ),
+    ColumnSpec(
+        "done_month",
+        "本月完成投资",
+        ("本月完成", "当月完成投资", "当月完成"),
+        kind="money",
+        target="progress",
+        field="done_month",
+        width=14,
+    ),
+    ColumnSpec(
+        "done_since_start",
+        "自开工累计完成投资",
+        ("自开工累计完成", "自开工以来累计完成投资", "自开工以来累计完成"),
+        kind="money",
+        target="progress",
+        field="done_since_start",
+        width=14,
+    ),
+    ColumnSpec(
+        "image",
+        "形象进度",
+        ("目前形象进度", "项目形象进度", "当前形象进度", "工程形象进度", "项目进展情况", "进展情况"),
+        target="progress",
+        field="image_progress_text",
+        width=30,
+    ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 
@@ -354,6 +392,12 @@ class HeaderMatch:
     spec: ColumnSpec
     unit: Decimal | None = None
     year: int | None = None
+    month: int | None = None  # "1-11月完成": the report month of a completion column
+
+
+# "1-11月完成", "1～11月累计完成投资", "2026年1-11月完成投资": the year's cumulative to month 11.
+_MONTHS_DONE_RE = re.compile(r"^(?:(?P<year>\d{4})年)?1?\s*[-—–~～至到]\s*(?P<month>\d{1,2})月(?:份)?(?:累计)?完成(?:投资)?(?:额)?$")
+_MONTH_DONE_RE = re.compile(r"^(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?:份)?完成(?:投资)?(?:额)?$")
 
 
 def match_header(text: Any) -> HeaderMatch | None:
@@ -364,6 +408,12 @@ def match_header(text: Any) -> HeaderMatch | None:
     spec = HEADER_LOOKUP.get(norm)
     if spec is not None:
         return HeaderMatch(spec, unit)
+    m = _MONTHS_DONE_RE.match(norm)
+    if m and 1 <= int(m["month"]) <= 12:
+        return HeaderMatch(BY_KEY["done_year"], unit, int(m["year"]) if m["year"] else None, int(m["month"]))
+    m = _MONTH_DONE_RE.match(norm)
+    if m and 1 <= int(m["month"]) <= 12:
+        return HeaderMatch(BY_KEY["done_month"], unit, int(m["year"]) if m["year"] else None, int(m["month"]))
     m = _ANNUAL_RE.match(norm)
     if m and "总投资" not in norm:
         return HeaderMatch(BY_KEY["annual_plan"], unit, int(m["year"]))

@@ -40,6 +40,7 @@ class HistoryImport:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    preview: dict = field(default_factory=dict)  # with preview=True: what confirming would write
 
 
 def history_template(*, year: int) -> Workbook:
@@ -75,8 +76,58 @@ def _year(value: Any) -> int:
     return int(text)
 
 
-def history_import(*, actor, content: bytes, file_name: str = "", progress: Progress | None = None) -> HistoryImport:
-    """Read the workbook and enter every row through the progress service, or nothing."""
+def _history_preview(rows: list[dict], numbers: list[tuple[int, Project]], errors: list[RowError]) -> dict:
+    """Per project row: 新增 / 更新 (each month old → new) / 未变化 / 不能导入, as the 调度表 preview."""
+    import hashlib
+    import json
+
+    existing = {
+        (h.project_id, h.year, h.month): h.completed for h in HistoricalCompletion.objects.filter(project_id__in={p.pk for _, p in numbers})
+    }
+    by_row: dict[int, list[dict]] = {}
+    for item in rows:
+        by_row.setdefault(item["row"], []).append(item)
+    out = []
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "refused": 0}
+    for r, project in numbers:
+        changes = []
+        fresh = False
+        for item in by_row.get(r, []):
+            old = existing.get((project.pk, item["year"], item["month"]))
+            if old == item["completed"]:
+                continue
+            fresh = fresh or old is None
+            changes.append(
+                {
+                    "field": f"{item['year']}年{item['month']}月",
+                    "old": "（空）" if old is None else f"{old.normalize():f}",
+                    "new": f"{item['completed'].normalize():f}",
+                }
+            )
+        status = "unchanged" if not changes else ("new" if fresh and all(c["old"] == "（空）" for c in changes) else "changed")
+        counts[status] += 1
+        out.append({"row": r, "name": project.name, "status": status, "changes": changes, "reasons": [], "warnings": []})
+    for e in errors:
+        counts["refused"] += 1
+        out.append(
+            {
+                "row": e.row,
+                "name": "",
+                "status": "refused",
+                "changes": [],
+                "reasons": [f"{e.column}：{e.message}" if e.column else e.message],
+                "warnings": [],
+            }
+        )
+    out.sort(key=lambda x: x["row"] or 0)
+    data = {"rows": out, "counts": counts, "creations": [], "warnings": [], "sheet_errors": [], "history": True}
+    data["digest"] = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return data
+
+
+def history_import(*, actor, content: bytes, file_name: str = "", progress: Progress | None = None, preview: bool = False) -> HistoryImport:
+    """Read the workbook and enter every row through the progress service, or nothing. With
+    `preview`, nothing is written: the result carries what would be (HistoryImport.preview)."""
     require(actor, "change", HistoricalCompletion)  # before a byte of the file is read
     book = XlsxFile(content)  # the same caps as the 调度表: zip, rows, cells, merges
     if not book.worksheets:
@@ -125,6 +176,7 @@ def history_import(*, actor, content: bytes, file_name: str = "", progress: Prog
     for p in Project.objects.filter(name__in={n for _, _, n, _, _ in parsed if n}):
         by_name.setdefault(p.name, []).append(p)
     rows = []
+    matched: list[tuple[int, Project]] = []
     for r, code, name, year, amounts in parsed:
         project = by_code.get(code) if code else None
         if project is None and name:
@@ -138,13 +190,25 @@ def history_import(*, actor, content: bytes, file_name: str = "", progress: Prog
                 RowError(r, "项目代码" if code else "项目名称", f"台账中没有项目“{code or name}”，请先导入调度表或核对代码、名称。")
             )
             continue
-        rows += [{"project": project, "year": year, "month": m, "completed": a} for m, a in sorted(amounts.items())]
+        rows += [{"project": project, "year": year, "month": m, "completed": a, "row": r} for m, a in sorted(amounts.items())]
+        matched.append((r, project))
         result.rows += 1
     if not result.errors and not rows:
         result.errors.append(RowError(None, "", "表中没有可导入的完成投资（各月均为空）。"))
+    this_year = timezone.localdate().year
+    for item in rows if preview else ():  # the service says the same when writing
+        if item["year"] >= this_year:
+            result.errors.append(
+                RowError(item["row"], "年度", f"{item['year']}年的完成投资以月报为准，往年完成投资只能录入{this_year}年以前的年度。")
+            )
+            break
+    if preview:
+        result.preview = _history_preview(rows, matched, result.errors)
+        return result
     if result.errors:
         result.rows = 0
         return result
+    rows = [{k: v for k, v in item.items() if k != "row"} for item in rows]
     source = f"{timezone.localdate().isoformat()}导入{file_name}"[:100]
     try:
         # In chunks inside one transaction (all or none, as before), so that a worker reports

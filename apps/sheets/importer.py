@@ -19,10 +19,14 @@ whole transaction is rolled back.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,15 +35,25 @@ from django.utils import timezone
 
 from apps.accounts.policy import decide, require
 from apps.organization.models import Department, Leader, Region
+from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects import startfacts
 from apps.projects.codes import SHAPE_MESSAGE, check_project_code
-from apps.projects.models import AnnualPlan, Project, ProjectCategory, ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import (
+    AnnualPlan,
+    InvestmentMode,
+    Project,
+    ProjectCategory,
+    ProjectResponsibility,
+    ResponsibilityRole,
+)
 from apps.projects.plans import annual_plan_adjust, annual_plan_create
 from apps.projects.responsibilities import responsibility_assign, responsibility_update
 from apps.projects.services import project_create, project_update
+from apps.workcalendar.periods import latest_report_period
 
 from .columns import (
     BY_KEY,
+    COLUMNS,
     CellError,
     ColumnSpec,
     cell_text,
@@ -70,6 +84,64 @@ def _squash(text: str) -> str:
 
 
 # --- reference data, loaded once per import -------------------------------------------------
+
+KIND_LABELS = {"department": "责任单位", "region": "乡镇（街道）/园区", "leader": "县级领导岗位"}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A department, township or leader post the sheet names and the system lacks: offered for
+    creation in the preview, created (apps/organization/services.py) only when the office confirms."""
+
+    kind: str  # department, region, leader
+    text: str
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    def __str__(self) -> str:
+        return f"{self.text}（新增{self.label}）"
+
+
+class Unknown(CellError):
+    def __init__(self, kind: str, text: str, message: str) -> None:
+        super().__init__(message)
+        self.pending = Pending(kind, text)
+
+
+@dataclass
+class Decisions:
+    """What the office chose in the preview."""
+
+    create: frozenset[tuple[str, str]] = frozenset()  # (kind, text) of the Pending to create
+    match: dict[int, int] = field(default_factory=dict)  # row → project id: "the same project as …"
+    new: frozenset[int] = frozenset()  # rows kept as new projects beside a near namesake
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Decisions:
+        data = data or {}
+        return cls(
+            frozenset((k, t) for k, t in data.get("create", [])),
+            {int(r): int(p) for r, p in (data.get("match") or {}).items()},
+            frozenset(int(r) for r in data.get("new", [])),
+        )
+
+
+def _post(text: str) -> str:
+    """县 and 区 posts alike: 常务副县长 is 常务副区长 (county and district offices share the software)."""
+    post = _squash(text).replace("（", "(").replace("）", ")").replace("县", "区")
+    # "副区长(农业)" is "分管农业副区长": the two ways offices write a deputy's portfolio.
+    m = re.fullmatch(r"(副区长)\((?:分管)?(.+?)\)", post)
+    return f"分管{m[2]}{m[1]}" if m else post
+
+
+def _near_key(name: str) -> str:
+    """ "东方天润油茶生产线项目" and "东方天润油茶生产线" are near namesakes."""
+    key = re.sub(r"[\s()（）【】\[\]、，,.。·\-—_]", "", name or "")
+    for suffix in ("建设项目", "项目", "工程"):
+        key = key.removesuffix(suffix)
+    return key
 
 
 @dataclass
@@ -111,7 +183,7 @@ class References:
             return near[0]
         if len(exact) > 1 or len(near) > 1:
             raise CellError(f"“{text}”对应多个区划，请写全称或行政区划代码。")
-        raise CellError(f"“{text}”不是系统中的乡镇（街道）或园区，请按系统中的名称填写（或先由管理员在后台添加该区划）。")
+        raise Unknown("region", word, f"“{text}”不是系统中的乡镇（街道）或园区：请在导入预览中确认新增，或按系统中的名称填写。")
 
     def department(self, text: str) -> Department:
         word = _squash(text)
@@ -120,17 +192,25 @@ class References:
             return hits[0]
         if len(hits) > 1:
             raise CellError(f"简称“{text}”对应多个单位，请写单位全称。")
-        raise CellError(f"“{text}”不是系统中的责任单位，请写单位全称或简称（或先由管理员在后台添加该单位）。")
+        raise Unknown("department", word, f"“{text}”不是系统中的责任单位：请在导入预览中确认新增该单位，或写系统中单位的全称或简称。")
 
     def leader(self, text: str) -> Leader:
         word = _squash(text).removesuffix("同志")
         inside = re.findall(r"[（(]([^()（）]+)[)）]", word)
         outside = re.sub(r"[（(][^()（）]*[)）]", "", word)
-        for candidate in (word, *inside, outside):
-            for leader in self.leaders:
-                if candidate and candidate == leader.position:
-                    return leader
-        raise CellError(f"“{text}”不是系统中的县级领导岗位，请填写职务，如“{self.leaders[0].position if self.leaders else '常务副区长'}”。")
+        # The system keeps posts, not personal names: "张三（常务副县长）" is matched by its post.
+        for same in (lambda a, b: a == _squash(b), lambda a, b: _post(a) == _post(b)):
+            for candidate in (word, *inside, outside):
+                for leader in self.leaders:
+                    if candidate and same(candidate, leader.position):
+                        return leader
+        post = next((c for c in (*inside, outside, word) if re.search(r"(书记|县长|区长|主任|部长|主席|政委|院长|检察长)", c)), word)
+        example = self.leaders[0].position if self.leaders else "常务副县长"
+        raise Unknown("leader", post, f"“{text}”不是系统中的县级领导岗位：请在导入预览中确认新增该岗位，或填写已有职务，如“{example}”。")
+
+    def county(self) -> Region | None:
+        counties = [r for r in self.regions if r.kind == "county"]
+        return counties[0] if len(counties) == 1 else None
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -151,10 +231,16 @@ class RowPlan:
     department: Department | None = None
     department_resp: ProjectResponsibility | None = None
     checkable: bool = True  # no error so far: worth validating as a whole
+    warnings: list[str] = field(default_factory=list)  # defaults taken, facts brought along
+    near: tuple[int, str] | None = None  # (id, name) of a near namesake, for the office to choose
+    role_from_nature: bool = False
+    progress_values: dict[str, Any] = field(default_factory=dict)  # the completion cells, parsed
+    progress_data: dict[str, Any] = field(default_factory=dict)  # what the month's report gets
+    report: ProgressReport | None = None  # the month's report as read while validating
 
     @property
     def changes(self) -> bool:
-        return bool(self.project_data or self.plan_data or self.leader or self.department)
+        return bool(self.project_data or self.plan_data or self.leader or self.department or self.progress_data)
 
 
 @dataclass
@@ -162,6 +248,11 @@ class Validation:
     plans: list[RowPlan]
     errors: list[RowError]
     year: int
+    warnings: list[RowError] = field(default_factory=list)
+    creations: dict[Pending, list[int]] = field(default_factory=dict)
+    report_year: int | None = None
+    month: int | None = None  # the month the completion columns write, None without them
+    source: str = ""  # the file, named in the reports' history and corrections
 
 
 # Project fields the import never sets through `project_data` directly.
@@ -278,14 +369,109 @@ def _role_from_label(label: str) -> str:
     return parse_choice(label, BY_KEY["annual_role"])
 
 
-def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = None, progress: Progress | None = None) -> Validation:
-    """Check every row of `sheet`; nothing is written. Errors carry the Excel row and the column header."""
+NATURE_AS_ROLE = dataclasses.replace(
+    BY_KEY["annual_role"],
+    header="建设性质",
+    choices=tuple((v, (*words, "新建") if v == "new" else words) for v, words in BY_KEY["annual_role"].choices),
+)
+
+
+def _nature_means_role(sheet: Sheet) -> bool:
+    """Offices write 新建/续建 in 建设性质 and mean the year's role: a column holding any role word
+    that is no construction nature (续建, 新开工) is read as 年度属性 throughout."""
+    if "nature" not in sheet.columns:
+        return False
+    for row in sheet.rows:
+        raw = row.cells.get("nature")
+        if is_blank(raw):
+            continue
+        try:
+            parse_choice(raw, BY_KEY["nature"])
+        except CellError:
+            try:
+                parse_choice(raw, NATURE_AS_ROLE)
+            except CellError:
+                continue
+            return True
+    return False
+
+
+def _default_for_new(key: str, data: dict[str, Any], year: int, refs: References, role: str | None = None) -> tuple[Any, str] | None:
+    """A sensible value for a field a new project needs and the sheet leaves out, with the warning
+    the preview shows; None where no default is sensible (项目类别)."""
+    if key == "region":
+        county = refs.county()
+        if county is None:
+            return None
+        return county, f"未填所在乡镇（街道），暂记为“{county.name}”（全县），请在项目中补充。"
+    if key == "mode":
+        gov = data.get("investor_type", "gov") == "gov"
+        mode = "approval" if gov else "filing"
+        return mode, f"未填投资管理方式，按投资主体暂记为“{dict(InvestmentMode.choices)[mode]}”，请核对。"
+    if key == "years":
+        dates = [data.get(f) for f in ("actual_start", "planned_start")]
+        # A 续建 project began before this year; any other new one this year.
+        start = next((d.year for d in dates if d), year - 1 if role == "cont" else year)
+        finish = data.get("planned_finish")
+        end = max(finish.year if finish else year, start)
+        return (start, end), f"未填建设起止年限，暂记为 {start}-{end} 年，请核对。"
+    return None
+
+
+def _shown_value(model, name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, Pending):
+        return str(value)
+    try:
+        f = model._meta.get_field(name)
+    except Exception:
+        return str(value)
+    if f.choices:
+        return str(dict(f.choices).get(value, value))
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+def _label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def sheet_validate(
+    *,
+    actor,
+    sheet: Sheet,
+    year: int,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    preview: bool = False,
+    decisions: Decisions | None = None,
+    report_month: int | None = None,
+    source: str = "",
+) -> Validation:
+    """Check every row of `sheet`; nothing is written. Errors carry the Excel row and the column header.
+
+    `preview`: unknown departments, townships and leader posts and near namesakes are offered (not
+    errors); otherwise they are errors unless `decisions` settles them."""
     refs = References.load()
+    today = today or timezone.localdate()
+    decisions = decisions or Decisions()
     errors: list[RowError] = list(sheet.errors)
+    warnings: list[RowError] = []
     headers = _project_field_header(sheet)
     columns = sheet.columns
     header = sheet.header_of
     year = sheet.plan_year or year
+    nature_role = _nature_means_role(sheet)
+    if nature_role:
+        warnings.append(
+            RowError(None, header("nature"), "“建设性质”列填的是新建/续建等，按本年度的年度属性（新开工/续建）导入，不改项目的建设性质。")
+        )
+    creations: dict[Pending, list[int]] = {}
 
     # Pass 1: parse the cells of every row.
     parsed: list[tuple[int, dict[str, Any], list[str], set[str]]] = []
@@ -301,7 +487,21 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                 continue
             spec = BY_KEY[key]
             try:
+                if key == "nature" and nature_role:
+                    role = parse_choice(raw, NATURE_AS_ROLE)
+                    if is_blank(row.cells.get("annual_role")):
+                        values["annual_role"] = role
+                        values["_role_from_nature"] = True
+                    continue
                 values[key] = _parse_cell(spec, raw, columns[key].unit, refs)
+            except Unknown as exc:
+                pending = exc.pending
+                if preview or (pending.kind, pending.text) in decisions.create:
+                    values[key] = pending
+                    creations.setdefault(pending, []).append(row.number)
+                else:
+                    failed.add(key)
+                    errors.append(RowError(row.number, header(key), str(exc)))
             except CellError as exc:
                 failed.add(key)
                 errors.append(RowError(row.number, header(key), str(exc)))
@@ -312,6 +512,28 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
         parsed.append((row.number, values, row.groups, failed))
 
     by_code, by_name = _existing_projects(codes, names)
+    near_index: dict[str, list[tuple[int, str]]] = {}
+    for pk, existing_name in Project.objects.values_list("pk", "name"):
+        near_index.setdefault(_near_key(existing_name), []).append((pk, existing_name))
+    matched_by_choice = {p.pk: p for p in Project.objects.filter(pk__in=list(decisions.match.values()))}
+
+    # The month the completion columns report.
+    # The header's month ("1-11月完成") first, then the month chosen at upload, else the month
+    # whose report is due now (the month before this one).
+    report_year, header_month = sheet.report_period
+    if header_month:
+        report_year, month = report_year or year, header_month
+    elif report_month:
+        report_year, month = report_year or year, report_month
+    else:
+        due = latest_report_period(today)
+        report_year, month = report_year or due.year, due.month
+    has_progress = any(c.spec.target == "progress" for c in columns.values())
+    if has_progress and (report_year, month) > (today.year, today.month):
+        errors.append(RowError(None, "", f"完成投资的报告期 {report_year}年{month}月 还没到，不能导入未来月份的完成投资。"))
+        month = None
+    elif not has_progress:
+        month = None
 
     # Pass 2: match, check and build what each row writes.
     plans: list[RowPlan] = []
@@ -320,6 +542,7 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
     missing_for_create: dict[str, list[int]] = {}
     for number, values, groups, failed in parsed:
         row_errors: list[RowError] = []
+        row_warnings: list[str] = []
 
         def fail(key_or_header: str, message: str, number: int = number, row_errors: list = row_errors) -> None:
             column = header(key_or_header) if key_or_header in BY_KEY else key_or_header
@@ -350,6 +573,7 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                 seen_names[name] = number
 
         project: Project | None = None
+        near: tuple[int, str] | None = None
         if code and code in by_code:
             project = by_code[code]
         elif name:
@@ -366,6 +590,14 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                     )
                 else:
                     project = candidate
+            elif number in decisions.match and decisions.match[number] in matched_by_choice:
+                project = matched_by_choice[decisions.match[number]]
+            elif number not in decisions.new:
+                namesakes = [n for n in near_index.get(_near_key(name), []) if n[1] != name]
+                if namesakes and preview:
+                    near = namesakes[0]
+                elif namesakes:
+                    fail("name", f"系统中已有名称相近的项目“{namesakes[0][1]}”：请在导入预览中选择“是同一项目”或“新增项目”。")
         if project is not None:
             decision = decide(actor, "change", project)
             if not decision:
@@ -374,8 +606,8 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
         # The project's fields, as the sheet gives them.
         data: dict[str, Any] = {}
         for key, value in values.items():
-            spec = BY_KEY[key]
-            if spec.target != "project" and spec.target != "flag":
+            spec = BY_KEY.get(key)
+            if spec is None or (spec.target != "project" and spec.target != "flag"):
                 continue
             if key == "years":
                 data["start_year"], data["end_year"] = value
@@ -385,6 +617,8 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                 data["code_is_legacy"] = value
             elif spec.field:
                 data[spec.field] = value
+        if project is not None and number in decisions.match:
+            data.pop("name", None)  # "the same project": it keeps the name it has in the ledger
         if "category" not in data and project is None:
             group_category = _group_value(groups, refs.category)
             if group_category is not None:
@@ -397,18 +631,39 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
             for key in ("category", "region", "mode", "years"):
                 spec = BY_KEY[key]
                 if spec.field not in data and key not in failed and not row_errors:
-                    if key in columns or (key == "category" and groups):
+                    default = _default_for_new(key, data, year, refs, role=values.get("annual_role"))
+                    if default is not None:
+                        value, warning = default
+                        if key == "years":
+                            data["start_year"], data["end_year"] = value
+                        else:
+                            data[spec.field] = value
+                        row_warnings.append(warning)
+                    elif key in columns or (key == "category" and groups):
                         fail(key, f"新增项目必须填写“{spec.header}”。")
                     else:
                         missing_for_create.setdefault(key, []).append(number)
             if "code_is_legacy" in data and not data.get("primary_code"):
                 data.pop("code_is_legacy")
-            candidate = Project(**data)
+            candidate = Project(**{k: v for k, v in data.items() if not isinstance(v, Pending)})
         else:
-            data = {k: v for k, v in data.items() if _differs(project, k, v)}
+            data = {k: v for k, v in data.items() if isinstance(v, Pending) or _differs(project, k, v)}
             candidate = copy.copy(project)
             for k, v in data.items():
-                setattr(candidate, k, v)
+                if not isinstance(v, Pending):
+                    setattr(candidate, k, v)
+        # The 开工 facts (apps/projects/startfacts.py): a start date on a 未开工 project starts it, as
+        # the project service does — shown in the preview; any other contradiction refuses the row.
+        touched = {"actual_start", "build_status", "actual_finish"} & set(data)
+        if touched:
+            before_status = candidate.build_status
+            startfacts.bring_status_along(candidate, touched)
+            if candidate.build_status != before_status:
+                data["build_status"] = candidate.build_status
+                row_warnings.append("填写了开工时间，建设状态随之由“未开工”改为“已开工（在建）”。")
+            if checkable:
+                for found in startfacts.project_level(candidate, today=today):
+                    fail(headers.get(found.project_field, ""), found.message)
         if checkable and (project is None or data):
             try:
                 candidate.full_clean(exclude=_FK_FIELDS, validate_unique=False, validate_constraints=False)
@@ -416,12 +671,13 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                 for column, message in _field_errors(exc, headers, Project):
                     row_errors.append(RowError(number, column, message))
 
-        plan_data = {BY_KEY[k].field: v for k, v in values.items() if BY_KEY[k].target == "plan"}
+        plan_data = {BY_KEY[k].field: v for k, v in values.items() if k in BY_KEY and BY_KEY[k].target == "plan"}
         if plan_data and "annual_role" not in plan_data:
             role = _group_value(groups, _role_from_label)
             if role is not None:
                 plan_data["annual_role"] = role
 
+        progress_values = {k: v for k, v in values.items() if k in BY_KEY and BY_KEY[k].target == "progress"}
         plans.append(
             RowPlan(
                 number,
@@ -431,7 +687,11 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
                 plan_data,
                 leader=values.get("leader"),
                 department=values.get("department"),
-                checkable=checkable,
+                checkable=checkable and not row_errors,
+                warnings=row_warnings,
+                near=near,
+                role_from_nature=bool(values.get("_role_from_nature")),
+                progress_values=progress_values if month else {},
             )
         )
         errors.extend(row_errors)
@@ -447,15 +707,23 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
             )
         )
 
-    # Annual plans and responsibilities of the matched projects, in one read each.
+    # Annual plans, responsibilities and the month's reports of the matched projects, in one read each.
     matched = [p.project.pk for p in plans if p.project is not None]
     existing_plans, existing_resps = _existing_links(matched, year)
+    reports = _existing_reports(matched) if month else {}
     for plan in plans:
         pid = plan.project.pk if plan.project is not None else None
         if plan.plan_data:
             current = existing_plans.get(pid) if pid else None
             missing = not plan.checkable
-            if current is None:
+            if current is None and plan.role_from_nature and "annual_plan" not in plan.plan_data:
+                # 新建/续建 without a plan amount: no plan to hang the role on this year.
+                plan.plan_data.pop("annual_role", None)
+                if not plan.plan_data:
+                    plan.warnings.append(f"没有 {year} 年度计划投资，“建设性质”中的新建/续建未记入年度属性。")
+            if not plan.plan_data:
+                pass
+            elif current is None:
                 for key in ("annual_role", "annual_plan"):
                     if plan.checkable and BY_KEY[key].field not in plan.plan_data:
                         missing = True
@@ -478,17 +746,86 @@ def sheet_validate(*, actor, sheet: Sheet, year: int, today: dt.date | None = No
         if pid:
             plan.leader_resp = existing_resps.get((pid, ResponsibilityRole.LEAD_LEADER))
             plan.department_resp = existing_resps.get((pid, ResponsibilityRole.LEAD_DEPT))
-            if plan.leader is not None and plan.leader_resp is not None and plan.leader_resp.leader_id == plan.leader.pk:
+            if isinstance(plan.leader, Leader) and plan.leader_resp is not None and plan.leader_resp.leader_id == plan.leader.pk:
                 plan.leader = None
             if (
-                plan.department is not None
+                isinstance(plan.department, Department)
                 and plan.department_resp is not None
                 and plan.department_resp.department_id == plan.department.pk
             ):
                 plan.department = None
+        if plan.progress_values and month:
+            error = _plan_completion(plan, sheet, report_year, month, reports.get(pid, []) if pid else [])
+            if error:
+                errors.append(error)
 
     errors.sort(key=lambda e: (e.row is not None, e.row or 0))
-    return Validation(plans, errors, year)
+    return Validation(
+        plans, errors, year, warnings=warnings, creations=creations, report_year=report_year if month else None, month=month, source=source
+    )
+
+
+def _existing_reports(project_ids: list[int]) -> dict[int, list[ProgressReport]]:
+    found: dict[int, list[ProgressReport]] = {}
+    for chunk in _chunks(project_ids):
+        for report in ProgressReport.objects.filter(project_id__in=chunk).order_by("year", "month"):
+            found.setdefault(report.project_id, []).append(report)
+    return found
+
+
+def _plan_completion(plan: RowPlan, sheet: Sheet, year: int, month: int, reports: list[ProgressReport]) -> RowError | None:
+    """The month's figure from the completion columns: 本月完成 as it is; 1-N月/本年累计 less the
+    approved months before it this year; 自开工累计 less the 期初累计 and every approved month
+    before it. A figure that would be negative is refused, saying why."""
+    values = plan.progress_values
+    before = [r for r in reports if r.status == ReportStatus.APPROVED and (r.year, r.month) < (year, month)]
+    current = next((r for r in reports if (r.year, r.month) == (year, month)), None)
+    data: dict[str, Any] = {}
+    if "done_month" in values:
+        data["period_completed"] = values["done_month"]
+    elif "done_year" in values:
+        earlier = sum((r.period_completed for r in before if r.year == year), Decimal("0"))
+        amount = values["done_year"] - earlier
+        if amount < 0:
+            return RowError(
+                plan.number,
+                sheet.header_of("done_year"),
+                f"1-{month}月累计完成 {values['done_year']} 万元，小于已审核的1-{month - 1}月合计 {earlier} 万元，"
+                "本月完成投资将为负数，请核对。",
+            )
+        data["period_completed"] = amount
+    elif "done_since_start" in values:
+        base = plan.project_data.get("carry_over_completed")
+        if base is None:
+            base = plan.project.carry_over_completed if plan.project is not None else Decimal("0")
+        earlier = base + sum((r.period_completed for r in before), Decimal("0"))
+        amount = values["done_since_start"] - earlier
+        if amount < 0:
+            return RowError(
+                plan.number,
+                sheet.header_of("done_since_start"),
+                f"自开工累计完成 {values['done_since_start']} 万元，小于期初累计与已审核月份之和 {earlier} 万元，"
+                "本月完成投资将为负数，请核对。",
+            )
+        data["period_completed"] = amount
+    if values.get("image"):
+        data["image_progress_text"] = values["image"]
+    if not data:
+        return None
+    plan.report = current
+    if current is not None:
+        data = {k: v for k, v in data.items() if getattr(current, k) != v}
+        if current.status == ReportStatus.SUBMITTED and data:
+            return RowError(
+                plan.number,
+                sheet.header_of("done_year") if "done_year" in sheet.columns else "",
+                f"{year}年{month}月的月报已由责任单位提交、待审核（本月完成 {current.period_completed} 万元），与表中的数字不同："
+                "请先审核或退回该月报，再导入。",
+            )
+        if not data and current.status != ReportStatus.APPROVED:
+            data = {"period_completed": current.period_completed}  # approve the figure as it stands
+    plan.progress_data = data
+    return None
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -512,17 +849,57 @@ class ImportOutcome:
         return not self.errors
 
 
-def _apply_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) -> str:
+def _create_confirmed(*, actor, creations: Iterable[Pending]) -> dict[Pending, Any]:
+    """The departments, townships and leader posts the office confirmed in the preview."""
+    from apps.organization.services import department_create, leader_create, region_create
+
+    made: dict[Pending, Any] = {}
+    for pending in creations:
+        if pending.kind == "department":
+            made[pending] = department_create(actor=actor, name=pending.text)
+        elif pending.kind == "region":
+            made[pending] = region_create(actor=actor, name=pending.text)
+        else:
+            made[pending] = leader_create(actor=actor, position=pending.text)
+    return made
+
+
+def _resolve(plan: RowPlan, made: dict[Pending, Any]) -> None:
+    """Put the created rows where the plan holds their Pending."""
+    for key, value in list(plan.project_data.items()):
+        if isinstance(value, Pending):
+            plan.project_data[key] = made[value]
+    if isinstance(plan.leader, Pending):
+        plan.leader = made[plan.leader]
+    if isinstance(plan.department, Pending):
+        plan.department = made[plan.department]
+
+
+def _apply_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool, validation: Validation | None = None) -> str:
     """Write one validated row through the services; return "created", "updated" or "unchanged"."""
     if not plan.changes:
         return "unchanged"
     # The row's project and plan are one change of the 开工 facts, judged together at the row's end
     # (a 开工时间 of last year and 续建 this year agree; each alone would not).
     with startfacts.checked_together():
-        return _write_row(actor=actor, plan=plan, year=year, generate_milestones=generate_milestones)
+        outcome, project = _write_row(actor=actor, plan=plan, year=year, generate_milestones=generate_milestones)
+    if plan.progress_data and validation is not None and validation.month:
+        # The month's figure through the monthly report's own services (apps/progress/services.py):
+        # the office is the reviewer, so the imported figure is the approved one.
+        from apps.progress.services import progress_report_import
+
+        progress_report_import(
+            actor=actor,
+            project=project,
+            year=validation.report_year,
+            month=validation.month,
+            data=plan.progress_data,
+            source=f"导入调度表《{validation.source or '调度表'}》第{plan.number}行"[:200],
+        )
+    return outcome
 
 
-def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) -> str:
+def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) -> tuple[str, Project]:
     if plan.project is None:
         project = project_create(actor=actor, data=plan.project_data, generate_milestones=generate_milestones).project
         outcome = "created"
@@ -553,21 +930,38 @@ def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) ->
         else:
             # The sheet names the one 包保领导 / 牵头单位: the primary row changes hands, as the admin does it.
             responsibility_update(actor=actor, responsibility=existing, data={attr: who})
-    return outcome
+    return outcome, project
 
 
 def sheet_apply(
-    *, actor, validation: Validation, generate_milestones: bool = False, progress: Progress | None = None, headers: dict[str, str]
+    *,
+    actor,
+    validation: Validation,
+    generate_milestones: bool = False,
+    progress: Progress | None = None,
+    headers: dict[str, str],
+    skip: frozenset[int] | set[int] = frozenset(),
 ) -> ImportOutcome:
-    """Write every row in one transaction; a row a service refuses rolls all of them back."""
+    """Write every row (but the refused ones in `skip`) in one transaction; a row a service refuses
+    rolls all of them back."""
     outcome = ImportOutcome(total_rows=len(validation.plans), year=validation.year)
-    total = len(validation.plans)
+    plans = [p for p in validation.plans if p.number not in skip]
+    total = len(plans)
     with transaction.atomic():
-        for i, plan in enumerate(validation.plans, start=1):
+        try:
+            made = _create_confirmed(actor=actor, creations=[p for p, rows in validation.creations.items() if set(rows) - skip])
+        except (ValidationError, PermissionDenied) as exc:
+            outcome.errors.append(RowError(None, "", "；".join(getattr(exc, "messages", [str(exc)]))))
+            transaction.set_rollback(True)
+            return outcome
+        for i, plan in enumerate(plans, start=1):
+            _resolve(plan, made)
             # No savepoint per row: a refusing service rolls back its own atomic block, and any
             # refusal rolls the whole import back below.
             try:
-                result = _apply_row(actor=actor, plan=plan, year=validation.year, generate_milestones=generate_milestones)
+                result = _apply_row(
+                    actor=actor, plan=plan, year=validation.year, generate_milestones=generate_milestones, validation=validation
+                )
             except ValidationError as exc:
                 outcome.errors.extend(RowError(plan.number, c, m) for c, m in _field_errors(exc, headers, Project))
             except PermissionDenied as exc:
@@ -618,3 +1012,113 @@ def sheet_import(
     for key, value in base.items():
         setattr(outcome, key, value)
     return outcome
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+TARGET_CHOICES: list[tuple[str, str]] = [(c.key, c.header) for c in COLUMNS if c.target != "none"]
+
+
+def _row_changes(plan: RowPlan) -> list[dict[str, str]]:
+    """Each field the row changes, old → new, as the office reads them."""
+    out: list[dict[str, str]] = []
+    project = plan.project
+    for name, value in plan.project_data.items():
+        old = getattr(project, name, None) if project is not None else None
+        if project is not None and name in ("category", "region"):
+            old = getattr(project, name)
+        out.append({"field": _label(Project, name), "old": _shown_value(Project, name, old), "new": _shown_value(Project, name, value)})
+    existing = plan.existing_plan
+    for name, value in plan.plan_data.items():
+        old = getattr(existing, name) if existing is not None else None
+        label = f"{_label(AnnualPlan, name)}（{existing.year if existing else '本'}年）"
+        out.append({"field": label, "old": _shown_value(AnnualPlan, name, old), "new": _shown_value(AnnualPlan, name, value)})
+    for who, resp, attr, label in (
+        (plan.leader, plan.leader_resp, "leader", "包保领导"),
+        (plan.department, plan.department_resp, "department", "责任单位"),
+    ):
+        if who is not None:
+            old = getattr(resp, attr) if resp is not None else None
+            out.append({"field": label, "old": "（空）" if old is None else str(old), "new": str(who)})
+    report = plan.report
+    for name, value in plan.progress_data.items():
+        old = getattr(report, name) if report is not None else None
+        out.append(
+            {
+                "field": _label(ProgressReport, name),
+                "old": _shown_value(ProgressReport, name, old),
+                "new": _shown_value(ProgressReport, name, value),
+                "correction": bool(report is not None and report.status == ReportStatus.APPROVED),
+            }
+        )
+    return out
+
+
+def sheet_preview(*, actor, sheet: Sheet, **kwargs) -> dict[str, Any]:
+    """The preview of `sheet` (nothing written). A row with a near namesake also shows what
+    choosing "the same project" would change on it (old → new), so neither choice is blind."""
+    validation = sheet_validate(actor=actor, sheet=sheet, preview=True, **kwargs)
+    near = {p.number: p.near[0] for p in validation.plans if p.near}
+    as_same: dict[int, list[dict[str, str]]] = {}
+    if near:
+        again = sheet_validate(actor=actor, sheet=sheet, preview=True, decisions=Decisions(match=near), **kwargs)
+        as_same = {p.number: _row_changes(p) for p in again.plans if p.number in near and p.project is not None}
+    return preview_of(validation, sheet, as_same=as_same)
+
+
+def preview_of(validation: Validation, sheet: Sheet, as_same: dict[int, list[dict[str, str]]] | None = None) -> dict[str, Any]:
+    """What confirming would write, row by row (new / changed / unchanged / refused), the
+    references to create, the near namesakes to settle and the warnings; with a digest of it all so
+    that confirming applies exactly what was shown (the data must not have changed since)."""
+    by_row: dict[int, list[dict[str, str]]] = {}
+    sheet_errors: list[dict] = []
+    numbers = {p.number for p in validation.plans}
+    for e in validation.errors:
+        if e.row in numbers:
+            by_row.setdefault(e.row, []).append(e.as_dict())
+        else:
+            sheet_errors.append(e.as_dict())
+    rows = []
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "refused": 0}
+    for plan in validation.plans:
+        if plan.number in by_row:
+            status = "refused"
+        elif plan.project is None:
+            status = "new"
+        elif plan.changes:
+            status = "changed"
+        else:
+            status = "unchanged"
+        counts[status] += 1
+        pending = sorted({str(v) for v in (*plan.project_data.values(), plan.leader, plan.department) if isinstance(v, Pending)})
+        rows.append(
+            {
+                "row": plan.number,
+                "name": plan.name,
+                "status": status,
+                "project": plan.project.pk if plan.project is not None else None,
+                "project_name": plan.project.name if plan.project is not None else "",
+                "changes": [] if status == "refused" else _row_changes(plan),
+                "reasons": [e["message"] if not e["column"] else f"{e['column']}：{e['message']}" for e in by_row.get(plan.number, [])],
+                "warnings": plan.warnings,
+                "pending": pending,
+                "near": {"id": plan.near[0], "name": plan.near[1], "changes": (as_same or {}).get(plan.number, [])} if plan.near else None,
+            }
+        )
+    columns = [{"header": c.header, "target": c.spec.header} for c in sorted(sheet.columns.values(), key=lambda c: c.index)]
+    data = {
+        "rows": rows,
+        "counts": counts,
+        "creations": [
+            {"kind": p.kind, "label": p.label, "text": p.text, "rows": rows_of}
+            for p, rows_of in sorted(validation.creations.items(), key=lambda i: (i[0].kind, i[0].text))
+        ],
+        "warnings": [w.as_dict() for w in validation.warnings],
+        "sheet_errors": sheet_errors,
+        "columns": columns,
+        "ignored": list(sheet.ignored_headers),
+        "year": validation.year,
+        "period": f"{validation.report_year}年{validation.month}月" if validation.month else "",
+    }
+    data["digest"] = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    return data

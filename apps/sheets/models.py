@@ -9,6 +9,8 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "导入中"
     SUCCEEDED = "succeeded", "导入成功"
     FAILED = "failed", "有错误，未导入"
+    MAPPING = "mapping", "待对应列"
+    PREVIEW = "preview", "待确认"
 
 
 class ImportKind(models.TextChoices):
@@ -45,6 +47,15 @@ class ImportJob(models.Model):
     ignored_headers = models.JSONField("未识别的列", default=list, blank=True)
     unit = models.CharField("金额单位", max_length=10, blank=True)
     task_id = models.CharField("后台任务编号", max_length=64, blank=True)
+    # The office's own 调度表 goes through a column-mapping step (when a column is not recognised)
+    # and a preview the office confirms; the API and commands import at once (preview=False).
+    preview = models.BooleanField("先预览后导入", default=False)
+    month = models.PositiveSmallIntegerField("完成投资报告月份", null=True, blank=True)
+    layout = models.CharField("表样指纹", max_length=64, blank=True)
+    mapping = models.JSONField("列对应", default=dict, blank=True)
+    preview_data = models.JSONField("预览", default=dict, blank=True)
+    decisions = models.JSONField("确认时的选择", default=dict, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     enqueued_at = models.DateTimeField("入队时间", null=True, blank=True)
 
     class Meta:
@@ -67,6 +78,11 @@ class ImportJob(models.Model):
         return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
     @property
+    def waiting(self) -> bool:
+        """Waits for the office: the column mapping or the confirmation of the preview."""
+        return self.status in (ImportStatus.MAPPING, ImportStatus.PREVIEW)
+
+    @property
     def interrupted(self) -> bool:
         """Failed without a word about the file: a time limit, a lost worker, a crash."""
         return self.status == ImportStatus.FAILED and any(e.get("interrupted") for e in self.errors or [])
@@ -76,3 +92,20 @@ class ImportJob(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class SheetLayout(models.Model):
+    """一种调度表表样（表头文字归一后的指纹）及项目办为其未识别列选定的对应：下月同样的表直接进入预览."""
+
+    fingerprint = models.CharField("表样指纹", max_length=64, unique=True)
+    headers = models.JSONField("表头", default=list)
+    mapping = models.JSONField("列对应", default=dict, blank=True, help_text="表头 → 导入列；空字符串表示有意忽略。")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="设定人", null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("设定时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "调度表表样"
+        verbose_name_plural = "调度表表样（列对应）"
+
+    def __str__(self) -> str:
+        return "、".join(self.headers[:4])

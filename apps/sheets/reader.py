@@ -28,7 +28,21 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .columns import BY_KEY, COLUMNS, WAN, YI, CellError, ColumnSpec, cell_text, is_blank, match_header, parse_money, to_decimal
+from .columns import (
+    BY_KEY,
+    COLUMNS,
+    WAN,
+    YI,
+    CellError,
+    ColumnSpec,
+    HeaderMatch,
+    cell_text,
+    is_blank,
+    match_header,
+    normalize_header,
+    parse_money,
+    to_decimal,
+)
 from .errors import RowError, SheetError
 from .xlsxread import MAX_COLUMNS, MB, NOT_XLSX, Grid, Progress, XlsxFile, check_size, max_bytes, max_sheet_rows
 
@@ -51,6 +65,7 @@ class Column:
     header: str  # as written in the sheet (parent and child joined)
     unit: Decimal = WAN  # multiplier to 万元 for money columns
     year: int | None = None  # "2026年计划投资"
+    month: int | None = None  # "1-11月完成": the report month of a completion column
 
     @property
     def letter(self) -> str:
@@ -87,10 +102,20 @@ class Sheet:
     errors: list[RowError] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
     notes: list[RowError] = field(default_factory=list)  # told, not refused: the example rows skipped
+    headers: list[str] = field(default_factory=list)  # every header, in order
+    layout: str = ""  # layout_fingerprint(headers)
 
     def header_of(self, key: str) -> str:
         column = self.columns.get(key)
         return column.header if column else BY_KEY[key].header
+
+    @property
+    def report_period(self) -> tuple[int | None, int | None]:
+        """(year, month) the completion columns' headers name ("2026年/1-11月完成"), where they do."""
+        found = [c for c in self.columns.values() if c.spec.target == "progress" and (c.year or c.month)]
+        years = {c.year for c in found if c.year}
+        months = {c.month for c in found if c.month}
+        return (years.pop() if len(years) == 1 else None, months.pop() if len(months) == 1 else None)
 
     @property
     def plan_year(self) -> int | None:
@@ -203,8 +228,8 @@ def _column_match(texts: list[str]):
     if found is None and parent_year and child:
         found = match_header(f"年度{child}")
     if found is not None:
-        if found.spec.target == "plan" and found.year is None and parent_year:
-            found = type(found)(found.spec, found.unit, parent_year)
+        if found.spec.target in ("plan", "progress") and found.year is None and parent_year:
+            found = type(found)(found.spec, found.unit, parent_year, found.month)
         return found
     if parents:
         joined = match_header("".join(texts))
@@ -215,9 +240,24 @@ def _column_match(texts: list[str]):
     return None
 
 
-def _columns(grid, merges, top: int, bottom: int, sheet_unit: Decimal) -> tuple[dict[str, Column], list[str]]:
+def layout_fingerprint(headers: list[str]) -> str:
+    """One sheet layout: the normalised header texts in order. Next month's sheet of the same
+    layout has the same fingerprint, whatever its rows (and "2026年/1-11月完成" becoming "1-12月")."""
+    import hashlib
+
+    norm = [re.sub(r"\d+", "#", normalize_header(h)[0]) for h in headers]
+    return hashlib.sha256("|".join(norm).encode()).hexdigest()[:32]
+
+
+def _columns(
+    grid, merges, top: int, bottom: int, sheet_unit: Decimal, mapping: dict[str, str] | None = None
+) -> tuple[dict[str, Column], list[str], list[str]]:
+    """The columns the sheet's header names; `mapping` (header → column key, "" to ignore) is the
+    office's choice for the headers not recognised by name. Returns (columns, ignored, all headers)."""
     columns: dict[str, Column] = {}
     ignored: list[str] = []
+    headers: list[str] = []
+    mapping = mapping or {}
     duplicates: list[RowError] = []
     previous: list[str] = []
     for c in range(1, _width(grid) + 1):
@@ -232,11 +272,14 @@ def _columns(grid, merges, top: int, bottom: int, sheet_unit: Decimal) -> tuple[
             continue  # no header, or the second column of a header merged across two (one wide "项目名称")
         found = _column_match(texts)
         header = "／".join(texts)
+        headers.append(header)
+        if found is None and mapping.get(header) in BY_KEY:
+            found = HeaderMatch(BY_KEY[mapping[header]])
         if found is None:
             ignored.append(header)
             continue
         unit = YI if any("亿元" in t for t in texts) else WAN if any("万元" in t for t in texts) else sheet_unit
-        column = Column(c, found.spec, header, unit, found.year)
+        column = Column(c, found.spec, header, unit, found.year, found.month)
         if found.spec.key in columns:
             first = columns[found.spec.key]
             duplicates.append(
@@ -250,7 +293,7 @@ def _columns(grid, merges, top: int, bottom: int, sheet_unit: Decimal) -> tuple[
         columns[found.spec.key] = column
     if duplicates:
         raise SheetError(duplicates)
-    return columns, ignored
+    return columns, ignored, headers
 
 
 UNIT_RE = re.compile(r"单位\s*[:：]?\s*(万元|亿元)")
@@ -348,8 +391,9 @@ def _find_sheet(book: XlsxFile, progress: Progress | None = None) -> tuple[Grid,
     )
 
 
-def read_sheet(content: bytes, *, progress: Progress | None = None) -> Sheet:
-    """Read the 调度表 in `content`; raise SheetError when the file as a whole cannot be imported."""
+def read_sheet(content: bytes, *, progress: Progress | None = None, mapping: dict[str, str] | None = None) -> Sheet:
+    """Read the 调度表 in `content`; raise SheetError when the file as a whole cannot be imported.
+    `mapping`: the office's column mapping for headers not recognised by name."""
     book = XlsxFile(content)
     found, merges, header_row = _find_sheet(book, progress)
     grid = found.rows
@@ -359,7 +403,7 @@ def read_sheet(content: bytes, *, progress: Progress | None = None) -> Sheet:
     )
     top, bottom = _header_block(grid, merges, header_row, name_col)
     unit, unit_label = _sheet_unit(grid, top)
-    columns, ignored = _columns(grid, merges, top, bottom, unit)
+    columns, ignored, headers = _columns(grid, merges, top, bottom, unit, mapping)
     missing = [c.header for c in COLUMNS if c.required and c.key not in columns]
     if missing:
         found_columns = "、".join(c.header for c in columns.values()) or "（无）"
@@ -368,6 +412,8 @@ def read_sheet(content: bytes, *, progress: Progress | None = None) -> Sheet:
         )
     _fill_vertical_merges(grid, found.merges, columns, bottom + 1)
     sheet = Sheet(found.title, columns, [], [], unit, unit_label, (top, bottom), ignored_headers=ignored)
+    sheet.headers = headers
+    sheet.layout = layout_fingerprint(headers)
     _read_rows(sheet, grid, bottom + 1, name_col)
     _check_summaries(sheet)
     return sheet

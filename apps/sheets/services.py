@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
@@ -27,10 +28,12 @@ from apps.accounts.policy import PolicyDenied, require
 from apps.core.services import save_validated
 from apps.progress.models import HistoricalCompletion
 
+from .columns import BY_KEY
 from .errors import RowError, SheetError
 from .history import HistoryImport, history_import
-from .importer import Progress, sheet_import
-from .models import ImportJob, ImportKind, ImportStatus
+from .importer import Decisions, Progress, sheet_apply, sheet_import, sheet_preview, sheet_validate
+from .models import ImportJob, ImportKind, ImportStatus, SheetLayout
+from .reader import read_sheet
 from .xlsxread import check_size
 
 logger = logging.getLogger(__name__)
@@ -94,6 +97,8 @@ def import_job_create(
     kind: str = ImportKind.SCHEDULE,
     year: int | None = None,
     generate_milestones: bool = False,
+    preview: bool = False,
+    month: int | None = None,
 ) -> ImportJob:
     """Record an upload (only the office imports); an empty or oversized file is refused here."""
     require(actor, "create", ImportJob)
@@ -108,8 +113,70 @@ def import_job_create(
         content=content,
         year=year,
         generate_milestones=generate_milestones,
+        preview=preview,
+        month=month,
     )
     return save_validated(job, actor=actor)
+
+
+def layout_remember(*, actor, fingerprint: str, headers: list[str], mapping: dict[str, str]) -> SheetLayout:
+    """The office's column mapping for a sheet layout, remembered: next month's sheet of the same
+    layout goes straight to the preview."""
+    require(actor, "create", ImportJob)
+    layout = SheetLayout.objects.filter(fingerprint=fingerprint).first() or SheetLayout(fingerprint=fingerprint)
+    layout.headers = list(headers)
+    layout.mapping = {h: (k if k in BY_KEY else "") for h, k in mapping.items()}
+    layout.updated_by = actor
+    return save_validated(layout, actor=actor)
+
+
+def _waiting(job: ImportJob, status: str) -> None:
+    """The job waits for this step of the office (a second click, an old tab: refused, not redone)."""
+    if job.status != status:
+        raise ValidationError(f"这次导入当前状态为“{job.get_status_display()}”，不能再操作；请重新上传。")
+
+
+def import_job_map(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """The office maps the columns not recognised (a target, or "" to ignore on purpose); the
+    mapping is remembered for the layout and the job goes on to its preview."""
+    require(actor, "create", ImportJob)
+    job = ImportJob.objects.get(pk=job.pk)
+    _waiting(job, ImportStatus.MAPPING)
+    unmapped = job.preview_data.get("unmapped", [])
+    chosen = {h: (mapping.get(h) if mapping.get(h) in BY_KEY else "") for h in unmapped}
+    taken = [k for k in chosen.values() if k]
+    if len(taken) != len(set(taken)):
+        raise ValidationError("两列不能对应同一个导入项，请检查。")
+    recognised = {c["key"] for c in job.preview_data.get("columns", [])}
+    clash = [BY_KEY[k].header for k in taken if k in recognised]
+    if clash:
+        raise ValidationError(f"表中已有列对应“{'、'.join(clash)}”，不能再把另一列对应到它。")
+    saved = SheetLayout.objects.filter(fingerprint=job.layout).first()
+    full = {**(saved.mapping if saved else {}), **chosen}
+    layout_remember(actor=actor, fingerprint=job.layout, headers=job.preview_data.get("headers", []), mapping=full)
+    job.mapping = full
+    job.status = ImportStatus.PENDING
+    job.task_id = ""
+    job.save(update_fields=["mapping", "status", "task_id", "updated_at"])
+    return job
+
+
+def import_job_confirm(*, actor, job: ImportJob, digest: str, decisions: dict) -> ImportJob:
+    """The office confirms the preview it saw (`digest`), with its choices: which unknown
+    departments/townships/posts to create, which near namesakes are the same project."""
+    require(actor, "create", ImportJob)
+    job = ImportJob.objects.get(pk=job.pk)
+    _waiting(job, ImportStatus.PREVIEW)
+    if digest != job.preview_data.get("digest"):
+        raise ValidationError("预览已更新，请按最新的预览核对后再确认。")
+    if job.preview_data.get("sheet_errors"):
+        raise ValidationError("表中有整表性的错误（见预览），改正后重新上传。")
+    job.decisions = decisions
+    job.confirmed_at = timezone.now()
+    job.status = ImportStatus.PENDING
+    job.task_id = ""
+    job.save(update_fields=["decisions", "confirmed_at", "status", "task_id", "updated_at"])
+    return job
 
 
 def import_job_start(*, job: ImportJob) -> ImportJob:
@@ -281,6 +348,16 @@ def import_job_run(*, job_id: int, progress: Progress | None = None, time_limit:
         return job
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     try:
+        if job.kind == ImportKind.SCHEDULE and job.preview:
+            return _staged(job, progress=progress)
+        if job.kind == ImportKind.HISTORY and job.preview:
+            shown = history_import(
+                actor=job.created_by, content=bytes(job.content), file_name=job.file_name, progress=progress, preview=True
+            ).preview
+            if job.confirmed_at is None or shown["digest"] != job.preview_data.get("digest"):
+                if job.confirmed_at is not None:
+                    shown["changed_since"] = True
+                return _pause(job, ImportStatus.PREVIEW, shown)
         if job.kind == ImportKind.HISTORY:
             return _finish_history(
                 job, history_import(actor=job.created_by, content=bytes(job.content), file_name=job.file_name, progress=progress)
@@ -321,6 +398,87 @@ def import_job_run(*, job_id: int, progress: Progress | None = None, time_limit:
         sheet_name=outcome.sheet_name[:60],
         unit=outcome.unit,
         ignored_headers=outcome.ignored_headers[:50],
+    )
+
+
+def _pause(job: ImportJob, status: str, data: dict) -> ImportJob:
+    """The job waits for the office (mapping or confirming); the upload is kept until then."""
+    job.status = status
+    job.preview_data = data
+    job.confirmed_at = None
+    job.save()
+    return job
+
+
+def _target_label(column) -> str:
+    """What a recognised column is read as, in the mapping step's words."""
+    if column.spec.key == "done_year" and column.month:
+        return f"{column.spec.header}（1-{column.month}月，记入{column.month}月的月报）"
+    if column.spec.key == "nature":
+        return "建设性质（填新建/续建时读作本年度的年度属性）"
+    return column.spec.header
+
+
+def _staged(job: ImportJob, *, progress: Progress | None = None) -> ImportJob:
+    """The office's import in steps: columns not recognised → the mapping step; then the preview;
+    once confirmed, the same validation again — and, if it still shows what the office saw, the
+    rows written (the refused ones left out and listed)."""
+    actor = job.created_by
+    content = bytes(job.content)
+    sheet = read_sheet(content, progress=progress)
+    job.layout = sheet.layout
+    saved = SheetLayout.objects.filter(fingerprint=sheet.layout).first()
+    mapping = job.mapping or (saved.mapping if saved else {})
+    if mapping:
+        sheet = read_sheet(content, mapping=mapping)
+        job.mapping = mapping
+    unmapped = [h for h in sheet.ignored_headers if h not in mapping]
+    base = {
+        "sheet_name": sheet.name[:60],
+        "unit": sheet.unit_label,
+        "total_rows": len(sheet.rows),
+        "notes": [n.as_dict() for n in sheet.notes],
+    }
+    for key, value in base.items():
+        setattr(job, key, value)
+    if unmapped:
+        columns = [
+            {"header": c.header, "key": c.spec.key, "target": _target_label(c)}
+            for c in sorted(sheet.columns.values(), key=lambda c: c.index)
+        ]
+        return _pause(job, ImportStatus.MAPPING, {"columns": columns, "unmapped": unmapped, "headers": sheet.headers})
+    year = job.year or timezone.localdate().year
+    kwargs = {"actor": actor, "sheet": sheet, "year": year, "report_month": job.month, "source": job.file_name, "progress": progress}
+    shown = sheet_preview(**kwargs)
+    if job.confirmed_at is None:
+        return _pause(job, ImportStatus.PREVIEW, shown)
+    if shown["digest"] != job.preview_data.get("digest"):
+        shown["changed_since"] = True  # the ledger moved since the preview: the office looks again
+        return _pause(job, ImportStatus.PREVIEW, shown)
+    validation = sheet_validate(decisions=Decisions.from_json(job.decisions), **kwargs)
+    numbers = {p.number for p in validation.plans}
+    if any(e.row not in numbers for e in validation.errors):
+        return _finish(job, status=ImportStatus.FAILED, errors=[e for e in validation.errors if e.row not in numbers])
+    refused = [e for e in validation.errors if e.row in numbers]
+    skip = {e.row for e in refused}
+    outcome = sheet_apply(
+        actor=actor, validation=validation, generate_milestones=job.generate_milestones, headers={}, skip=skip, progress=progress
+    )
+    if not outcome.ok:
+        return _finish(job, status=ImportStatus.FAILED, errors=outcome.errors)
+    notes = [*sheet.notes, *(RowError(e.row, e.column, f"未导入：{e.message}") for e in refused)]
+    return _finish(
+        job,
+        status=ImportStatus.SUCCEEDED,
+        errors=[],
+        notes=notes,
+        total_rows=len(sheet.rows),
+        processed_rows=outcome.created + outcome.updated + outcome.unchanged,
+        created_count=outcome.created,
+        updated_count=outcome.updated,
+        unchanged_count=outcome.unchanged,
+        year=validation.year,
+        ignored_headers=sheet.ignored_headers[:50],
     )
 
 

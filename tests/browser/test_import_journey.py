@@ -91,19 +91,25 @@ def test_the_office_fixes_a_bad_row_and_finds_the_imported_project(visit):
 
     # a sheet with a negative amount in row 6
     choose(page, office_sheet(bad=True), "调度表（有错）.xlsx")
-    page.click("button:has-text('上传并导入')")
+    page.click("button:has-text('上传并预览')")
     page.wait_for_load_state("networkidle")
     assert "/import/jobs/" in page.url
-    assert page.get_by_text("没有导入任何数据").is_visible()
-    errors = page.locator("table.import-errors tbody tr")
-    texts = [errors.nth(i).inner_text() for i in range(errors.count())]
-    assert any("第 6 行" in t and "计划总投资" in t and "金额不能为负数" in t for t in texts), texts
-    v.shot("import-errors")
+    assert page.get_by_text("确认之前不会写入任何数据").is_visible()
+    refused = page.locator("tr.preview-refused").inner_text()
+    assert "第 6 行" in refused
+    assert "计划总投资：金额不能为负数" in refused
+    v.shot("import-preview-refused")
     assert not Project.objects.filter(name=NAME).exists()
 
     # the fixed sheet, uploaded from the same page
+    page.click("text=放弃，重新上传")
+    page.wait_for_load_state("networkidle")
     choose(page, office_sheet(bad=False), "调度表（改正后）.xlsx")
-    page.click("button:has-text('上传并导入')")
+    page.click("button:has-text('上传并预览')")
+    page.wait_for_load_state("networkidle")
+    assert "新增 2" in page.locator(".import-preview .summary").inner_text()
+    v.shot("import-preview")
+    page.click("button:has-text('确认导入')")
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name="导入成功").is_visible()
     assert "新增 2 个" in page.locator(".summary").inner_text()
@@ -133,7 +139,7 @@ def test_the_import_page_and_its_error_table_fit_a_phone(visit):
     v.goto("/import/")
     v.shot("import-page-phone")
     choose(page, office_sheet(bad=True), "调度表.xlsx")
-    page.click("button:has-text('上传并导入')")
+    page.click("button:has-text('上传并预览')")
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("金额不能为负数").first.is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -172,13 +178,19 @@ def test_a_large_import_shows_its_progress_and_then_the_summary(visit, settings)
     # the message to the broker is held back: this test plays the worker itself
     with mock.patch.object(import_sheet_task, "apply_async") as publish:
         choose(page, buf.getvalue(), "大表.xlsx")
-        page.click("button:has-text('上传并导入')")
+        page.click("button:has-text('上传并预览')")
         page.wait_for_load_state("networkidle")
     publish.assert_called_once()
     assert page.locator("#import-progress .progress").is_visible()
     v.shot("import-queued")
-    # when the worker runs the job, the polling page turns into the summary by itself
+    # when the worker has checked the file, the polling page turns into the preview by itself
     job = ImportJob.objects.get(file_name="大表.xlsx")
+    assert import_sheet_task(job.pk) == "preview"
+    page.get_by_text("确认之前不会写入任何数据").wait_for(timeout=15_000)
+    v.shot("import-preview")
+    with mock.patch.object(import_sheet_task, "apply_async"):
+        page.click("button:has-text('确认导入')")
+        page.wait_for_load_state("networkidle")
     assert import_sheet_task(job.pk) == "succeeded"
     page.get_by_role("heading", name="导入成功").wait_for(timeout=15_000)
     assert "新增 30 个" in page.locator(".summary").inner_text()

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from apps.progress.models import HistoricalCompletion
 from apps.sheets.history import history_import, history_template
+from apps.sheets.models import ImportJob
 from apps.sheets.xlsx import workbook_bytes
 from tests.factories import DepartmentFactory, LeaderFactory, ProjectFactory, UserFactory
 
@@ -97,7 +98,12 @@ def test_the_page_imports_for_the_office_and_refuses_others(client, office):
     assert "导入往年完成投资" in page.content.decode()
     upload = io.BytesIO(_filled([("", "甲项目", LAST_YEAR, {1: 100, 2: 200})]))
     upload.name = "2025.xlsx"
-    done = client.post(reverse("web:history-import"), {"file": upload})
+    preview = client.post(reverse("web:history-import"), {"file": upload}, follow=True).content.decode()
+    assert "确认之前不会写入任何数据" in preview
+    assert f"{LAST_YEAR}年2月：<b>200</b>" in preview
+    assert HistoricalCompletion.objects.count() == 0
+    job = ImportJob.objects.get()
+    done = client.post(reverse("web:sheet-import-confirm", args=[job.pk]), {"digest": job.preview_data["digest"]}, follow=True)
     assert "导入成功" in done.content.decode()
     assert HistoricalCompletion.objects.count() == 2
     bad = io.BytesIO(b"not a workbook")
@@ -128,7 +134,11 @@ def test_a_large_file_is_imported_by_the_worker_and_followed_on_the_job_page(cli
     assert response["Location"] == reverse("web:sheet-import-job", args=[job.pk])
     assert (job.kind, job.status) == ("history", "pending")
     assert HistoricalCompletion.objects.count() == 0
-    # and a worker imports it
+    # a worker reads it for the preview; once the office confirms, a worker imports it
+    assert import_sheet_task(job.pk) == "preview"
+    assert HistoricalCompletion.objects.count() == 0
+    job.refresh_from_db()
+    client.post(reverse("web:sheet-import-confirm", args=[job.pk]), {"digest": job.preview_data["digest"]})
     assert import_sheet_task(job.pk) == "succeeded"
     job.refresh_from_db()
     assert (job.total_rows, job.created_count, job.updated_count) == (1, 2, 0)
@@ -164,3 +174,27 @@ def test_a_large_workbook_is_saved_in_chunks_all_or_none_reporting_progress(offi
     assert "以月报为准" in result.errors[0].message
     assert (result.rows, result.created) == (0, 0)
     assert HistoricalCompletion.objects.count() == 0
+
+
+def test_the_history_import_previews_month_by_month_then_writes_what_the_office_confirmed(office):
+    from apps.sheets.models import ImportKind, ImportStatus
+    from apps.sheets.services import import_job_confirm, import_job_create, import_job_run
+
+    project = ProjectFactory(name="往年项目")
+    HistoricalCompletion.objects.create(project=project, year=LAST_YEAR, month=1, completed=Decimal("100"))
+    content = _filled([("", "往年项目", LAST_YEAR, {1: 120, 2: 50})])
+    job = import_job_create(actor=office, kind=ImportKind.HISTORY, file_name="往年.xlsx", content=content, preview=True)
+    job = import_job_run(job_id=job.pk)
+    assert job.status == ImportStatus.PREVIEW
+    [row] = job.preview_data["rows"]
+    assert row["status"] == "changed"
+    assert row["changes"] == [
+        {"field": f"{LAST_YEAR}年1月", "old": "100", "new": "120"},
+        {"field": f"{LAST_YEAR}年2月", "old": "（空）", "new": "50"},
+    ]
+    assert HistoricalCompletion.objects.count() == 1  # nothing written yet
+    job = import_job_confirm(actor=office, job=job, digest=job.preview_data["digest"], decisions={})
+    job = import_job_run(job_id=job.pk)
+    assert job.status == ImportStatus.SUCCEEDED
+    assert (job.created_count, job.updated_count) == (1, 1)
+    assert HistoricalCompletion.objects.get(project=project, month=1).completed == Decimal("120")

@@ -112,7 +112,7 @@ def test_a_formula_cell_is_refused_naming_the_cell(office, existing):
 def test_every_bad_row_is_listed_at_once(office, existing, frozen_today):
     rows = [
         row(1, "甲项目", region="火星镇"),
-        row(2, "乙项目", leader="县长同志"),
+        row(2, "乙项目", leader="市长同志"),  # 县长 is 区长 (县 and 区 posts alike)
         row(3, "丙项目", dept="宣传部"),
         row(4, "丁项目", category="航天项目"),
         [5, None, None, "基础设施项目", "审批", "古阳镇", "2025-2027", 1, 1, "续建", None, None],
@@ -123,9 +123,7 @@ def test_every_bad_row_is_listed_at_once(office, existing, frozen_today):
     by_row = {}
     for number, column, message in errors:
         by_row.setdefault(number, []).append((column, message))
-    assert by_row[4] == [
-        ("所在乡镇（街道）", "“火星镇”不是系统中的乡镇（街道）或园区，请按系统中的名称填写（或先由管理员在后台添加该区划）。")
-    ]
+    assert by_row[4] == [("所在乡镇（街道）", "“火星镇”不是系统中的乡镇（街道）或园区：请在导入预览中确认新增，或按系统中的名称填写。")]
     assert by_row[5][0][0] == "包保领导"
     assert "不是系统中的县级领导岗位" in by_row[5][0][1]
     assert by_row[6][0][0] == "责任单位"
@@ -144,11 +142,12 @@ def test_a_project_code_is_not_twice_in_one_file(office, existing, frozen_today)
 
 
 def test_a_missing_column_for_new_projects_is_one_error_not_one_per_row(office, existing, frozen_today):
-    header = ["项目名称", "计划总投资", "项目类别", "投资管理方式", "建设起止年限"]
-    rows = [[f"新项目{i}", 100, "其他", "备案", "2026"] for i in range(30)]
+    # 项目类别 has no sensible default (所在乡镇 has one: the county, with a warning).
+    header = ["项目名称", "计划总投资", "投资管理方式", "建设起止年限"]
+    rows = [[f"新项目{i}", 100, "备案", "2026"] for i in range(30)]
     errors = rejected(office, tidy(rows, header=header))
     assert len(errors) == 1
-    assert errors[0][:2] == (None, "所在乡镇（街道）")
+    assert errors[0][:2] == (None, "项目类别")
     assert "第 4、5、6、7、8、9、10、11、12、13等 行（共 30 行）" in errors[0][2]
 
 

@@ -79,6 +79,9 @@ def test_a_large_import_runs_in_a_worker_with_its_progress_shown(sheets_worker):
         seen.append(status)
         return status["finished"]
 
+    _wait_until(finished, HANG, "后台校验完成", interval=0.2)
+    # the office reads the preview and confirms it; the worker writes the rows
+    _confirm(client, job)
     _wait_until(finished, HANG, "后台导入完成", interval=0.2)
     # then the job succeeded, its progress was visible on the way, and the projects are in
     job.refresh_from_db()
@@ -176,6 +179,14 @@ def test_a_100000_row_upload_is_queued_at_once_and_the_worker_refuses_it_at_the_
     assert "一次最多导入 50000 行" in client.get(f"/import/jobs/{job.pk}/").content.decode()
 
 
+def _confirm(client, job: ImportJob) -> None:
+    """Confirm the job's preview as its page does (the worker read the file and paused for it)."""
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEW, (job.status, job.errors[:3])
+    response = client.post(f"/import/jobs/{job.pk}/confirm/", {"digest": job.preview_data["digest"]})
+    assert response.status_code == 302
+
+
 def _wait_for_phase(client, job: ImportJob, phase_label: str) -> None:
     def there() -> bool:
         status = client.get(f"/import/jobs/{job.pk}/status/").json()
@@ -190,6 +201,8 @@ def test_a_job_whose_worker_is_killed_ends_failed_after_the_stale_timeout(sheets
     client = _office_client()
     job = _queued_3000_rows(client, "中断")
     sheets_worker.start()
+    _ended(client, job, "预览生成")
+    _confirm(client, job)
     # given the worker is writing the rows (one transaction, not committed)
     _wait_for_phase(client, job, "正在写入")
     # when it is killed
@@ -219,9 +232,11 @@ def test_an_import_over_the_time_limit_is_stopped_and_ends_failed(prefork_worker
     job = _queued_3000_rows(client, "超时")
     # when a worker with a 2-second limit runs it
     prefork_worker.start()
+    job = _ended(client, job, "校验结束")
+    if job.status == ImportStatus.PREVIEW:  # the checking fit in the limit: the writing will not
+        _confirm(client, job)
+        job = _ended(client, job, "导入结束")
     # then it was stopped, nothing is imported, and the job says why and what to do
-    assert _failure(_ended(client, job, "导入结束")) == (
-        "导入超过 2 秒仍未完成，已停止，未导入任何数据。请把文件分成几个较小的文件（如按类别或责任单位）后分别导入。"
-    )
+    assert _failure(job) == ("导入超过 2 秒仍未完成，已停止，未导入任何数据。请把文件分成几个较小的文件（如按类别或责任单位）后分别导入。")
     assert Project.objects.count() == 0
     assert prefork_worker.alive()  # the soft limit stops the import, not the worker

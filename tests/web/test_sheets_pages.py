@@ -28,6 +28,14 @@ def upload(client, content: bytes, name: str = "调度表.xlsx", **extra):
     return client.post(reverse("web:sheet-import"), {"file": SimpleUploadedFile(name, content), "year": 2026, **extra}, follow=True)
 
 
+def confirm(client, **choices):
+    """Confirm the preview of the latest job, as the page's 确认导入 does."""
+    job = ImportJob.objects.order_by("-pk").first()
+    assert job.status == ImportStatus.PREVIEW, (job.status, job.errors, job.preview_data)
+    data = {"digest": job.preview_data["digest"], **choices}
+    return client.post(reverse("web:sheet-import-confirm", args=[job.pk]), data, follow=True)
+
+
 def test_the_office_sees_the_form_template_link_and_recent_jobs(office_client):
     response = office_client.get(reverse("web:sheet-import"))
     html = response.content.decode()
@@ -63,28 +71,44 @@ def test_an_anonymous_visitor_is_sent_to_login(client, db):
     assert "/login/" in response["Location"]
 
 
-def test_a_file_with_a_bad_row_shows_the_error_table_and_imports_nothing(office_client, frozen_today):
+def test_a_file_with_a_bad_row_previews_it_as_refused_and_writes_nothing(office_client, frozen_today):
     response = upload(office_client, tidy([row(1, "甲项目"), row(2, "乙项目", total=-3)]))
     html = response.content.decode()
     job = ImportJob.objects.get()
     assert response.redirect_chain == [(reverse("web:sheet-import-job", args=[job.pk]), 302)]
-    assert job.status == ImportStatus.FAILED
-    assert "没有导入任何数据" in html
-    assert '<th class="num">行号</th><th>列</th><th>错误说明</th>' in html
-    assert "第 5 行" in html
-    assert "计划总投资" in html
-    assert "金额不能为负数。" in html
+    assert job.status == ImportStatus.PREVIEW
+    assert "确认之前不会写入任何数据" in html
+    assert "新增 <b>1</b>，更新 <b>0</b>，未变化 0，不能导入 <b>1</b>" in html
+    assert '<tr class="preview-refused" data-row="5">' in html
+    assert "计划总投资：金额不能为负数。" in html
     assert "重新上传" in html
     assert Project.objects.count() == 0
+    # confirmed, the good row goes in and the refused one is named as not imported
+    html = confirm(office_client).content.decode()
+    assert "导入成功" in html
+    assert "未导入：金额不能为负数。" in html
+    assert list(Project.objects.values_list("name", flat=True)) == ["甲项目"]
+
+
+def test_a_preview_confirmed_after_the_ledger_changed_is_shown_again(office_client, frozen_today):
+    upload(office_client, tidy([row(1, "甲项目")]))
+    from tests.factories import ProjectFactory
+
+    ProjectFactory(name="甲项目")  # someone added it meanwhile: the row is now an update
+    html = confirm(office_client).content.decode()
+    assert "预览之后系统中的数据有了变化" in html
+    assert Project.objects.count() == 1
 
 
 def test_a_good_file_shows_the_summary_with_a_link_to_the_projects(office_client, frozen_today):
-    response = upload(office_client, tidy([row(1, "甲项目"), row(2, "乙项目")]))
-    html = response.content.decode()
+    upload(office_client, tidy([row(1, "甲项目"), row(2, "乙项目")]))
+    html = confirm(office_client).content.decode()
     assert "导入成功" in html
     assert "新增 <b>2</b> 个，更新 <b>0</b> 个" in html
     assert reverse("web:project-list") in html
-    again = upload(office_client, tidy([row(1, "甲项目", total=20000), row(2, "乙项目")]))
+    preview = upload(office_client, tidy([row(1, "甲项目", total=20000), row(2, "乙项目")])).content.decode()
+    assert "计划总投资（万元）：10000 → <b>20000</b>" in preview
+    again = confirm(office_client)
     assert "新增 <b>0</b> 个，更新 <b>1</b> 个，未变化 1 个" in again.content.decode()
     assert Project.objects.count() == 2
     listing = office_client.get(reverse("web:sheet-import")).content.decode()
@@ -138,6 +162,7 @@ def test_the_template_downloads_as_an_xlsx(office_client):
 
 def test_the_status_view_reports_a_queued_and_a_finished_job(office_client, frozen_today):
     upload(office_client, tidy([row(1, "甲项目")]))
+    confirm(office_client)
     job = ImportJob.objects.get()
     status = office_client.get(reverse("web:sheet-import-status", args=[job.pk])).json()
     assert status == {"status": "succeeded", "label": "导入成功", "done": 1, "total": 1, "percent": 100, "finished": True}
@@ -203,7 +228,8 @@ def test_the_downloaded_template_filled_in_imports_the_office_s_rows_and_names_t
     buf = io.BytesIO()
     wb.save(buf)
     # when it is uploaded
-    html = upload(office_client, buf.getvalue(), "本单位调度表.xlsx").content.decode()
+    upload(office_client, buf.getvalue(), "本单位调度表.xlsx")
+    html = confirm(office_client).content.decode()
     # then the office's project is imported, the examples are not, and the page says so
     assert "导入成功" in html
     assert "新增 <b>1</b> 个" in html
@@ -225,3 +251,23 @@ def test_a_job_that_did_not_run_to_its_end_says_so_not_that_the_file_is_wrong(of
     assert "请按下表在 Excel 中改正" not in html
     assert "重新上传" in html
     assert office_client.get(reverse("web:sheet-import-status", args=[job.pk])).json()["status"] == "failed"
+
+
+def test_the_mapping_step_and_an_unticked_creation_leave_the_row_out_and_create_nothing(office_client, frozen_today):
+    from tests.sheets.test_county_sheet import ROWS, county_sheet
+
+    page = upload(office_client, county_sheet(ROWS)).content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.MAPPING
+    assert "第一步：核对列的对应" in page
+    assert "“调度人”对应" in page
+    assert "本年累计完成投资（1-11月，记入11月的月报）" in page
+    page = office_client.post(reverse("web:sheet-import-map", args=[job.pk]), {"map-0": ""}, follow=True).content.decode()
+    assert "新增责任单位“林业局”（第 6 行）" in page
+    assert "本月完成投资（万元）：<b>2800</b>" in page
+    # the office leaves 林业局 unticked: its row is not imported, the department not created
+    html = confirm(office_client, **{"near-6": "new"}).content.decode()
+    assert "导入成功" in html
+    assert "未导入" in html
+    assert not Department.objects.filter(name="林业局").exists()
+    assert list(Project.objects.values_list("name", flat=True)) == ["县城污水处理厂提标改造"]

@@ -24,10 +24,13 @@ from apps.accounts.policy import decide
 from apps.progress.models import HistoricalCompletion
 from apps.sheets.errors import RowError, SheetError
 from apps.sheets.history import HistoryImport, history_template
+from apps.sheets.importer import TARGET_CHOICES
 from apps.sheets.models import ImportJob, ImportKind, ImportStatus
 from apps.sheets.services import (
+    import_job_confirm,
     import_job_create,
     import_job_fail_if_stale,
+    import_job_map,
     import_job_requeue_if_lost,
     import_job_start,
     import_job_worker_state,
@@ -56,6 +59,14 @@ class ImportForm(forms.Form):
         required=False,
         help_text="“年度计划投资”记入此年度；列名写明年份（如“2026年计划投资”）时以列名为准。",
         error_messages={"invalid": "年度应为四位数字，如 2026。", "min_value": "年度不能早于2000年。", "max_value": "年度不能晚于2100年。"},
+    )
+    month = forms.IntegerField(
+        label="完成投资报告月份",
+        min_value=1,
+        max_value=12,
+        required=False,
+        help_text="表中完成投资列（本年累计完成、本月完成、形象进度）所属的月份；列名写明月份（如“1-11月完成”）时以列名为准，不填为上月。",
+        error_messages={"invalid": "月份应为1至12的数字。", "min_value": "月份应为1至12。", "max_value": "月份应为1至12。"},
     )
     generate_milestones = forms.BooleanField(label="新增项目按投资管理方式生成审批要件", required=False)
 
@@ -103,7 +114,9 @@ def sheet_import(request: HttpRequest) -> HttpResponse:
                 file_name=upload.name,
                 content=upload.read(),
                 year=form.cleaned_data.get("year") or today.year,
+                month=form.cleaned_data.get("month"),
                 generate_milestones=form.cleaned_data.get("generate_milestones", False),
+                preview=True,  # the office maps unknown columns and sees the preview before anything is written
             )
             if outcome.ok:
                 job = import_job_start(job=outcome.value)
@@ -152,7 +165,7 @@ def _progress(job: ImportJob) -> dict:
         "done": done,
         "total": total,
         "percent": max(0, min(percent, 100)),
-        "finished": job.is_finished,
+        "finished": job.is_finished or job.waiting,  # a preview or a mapping step: the page shows it
     }
 
 
@@ -174,6 +187,7 @@ def sheet_import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _watch(_job_or_404(pk))
     errors = job.errors or []
     form = ImportForm(initial={"year": job.year or timezone.localdate().year})
+    messages = request.session.pop(f"import-{job.pk}-messages", [])
     return render(
         request,
         "web/sheets/job.html",
@@ -186,8 +200,62 @@ def sheet_import_job(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "max_mb": max_bytes() // MB,
             "jobs": _recent_jobs(),
+            "targets": TARGET_CHOICES,
+            "messages_here": messages,
+            "preview": job.preview_data if job.status in (ImportStatus.PREVIEW, ImportStatus.MAPPING) else {},
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def sheet_import_map(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office's column mapping: each unrecognised header → a target, or ignored on purpose."""
+    decision = _may_import(request)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    job = _job_or_404(pk)
+    unmapped = (job.preview_data or {}).get("unmapped", [])
+    mapping = {h: request.POST.get(f"map-{i}", "") for i, h in enumerate(unmapped)}
+    outcome = call_service(import_job_map, actor=request.user, job=job, mapping=mapping)
+    if outcome.ok:
+        import_job_start(job=outcome.value)
+    else:
+        request.session[f"import-{job.pk}-messages"] = outcome.all_messages
+    return redirect("web:sheet-import-job", pk=job.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def sheet_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """确认导入: what the preview showed, with the office's choices (creations, near namesakes)."""
+    decision = _may_import(request)
+    if not decision:
+        return _forbidden(request, decision.reason)
+    job = _job_or_404(pk)
+    preview = job.preview_data or {}
+    create = [[c["kind"], c["text"]] for i, c in enumerate(preview.get("creations", [])) if request.POST.get(f"create-{i}") == "on"]
+    match: dict[str, int] = {}
+    new: list[int] = []
+    for row in preview.get("rows", []):
+        near = row.get("near")
+        if near:
+            if request.POST.get(f"near-{row['row']}") == "new":
+                new.append(row["row"])
+            else:
+                match[str(row["row"])] = near["id"]
+    outcome = call_service(
+        import_job_confirm,
+        actor=request.user,
+        job=job,
+        digest=request.POST.get("digest", ""),
+        decisions={"create": create, "match": match, "new": new},
+    )
+    if outcome.ok:
+        import_job_start(job=outcome.value)
+    else:
+        request.session[f"import-{job.pk}-messages"] = outcome.all_messages
+    return redirect("web:sheet-import-job", pk=job.pk)
 
 
 @login_required
@@ -223,11 +291,16 @@ def history_import_page(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.errors[0].message)
         else:
             outcome = call_service(
-                import_job_create, actor=request.user, kind=ImportKind.HISTORY, file_name=upload.name, content=upload.read()
+                import_job_create,
+                actor=request.user,
+                kind=ImportKind.HISTORY,
+                file_name=upload.name,
+                content=upload.read(),
+                preview=True,  # the office reads month by month what would change, then confirms
             )
             if outcome.ok:
                 job = import_job_start(job=outcome.value)
-                if not job.is_finished:  # a large file: the worker imports it, the job page follows it
+                if not job.is_finished:  # the preview, or a large file the worker reads: the job page
                     return redirect("web:sheet-import-job", pk=job.pk)
                 result = _history_result(job)
             else:
@@ -272,4 +345,6 @@ urlpatterns = [
     path("import/template.xlsx", sheet_template, name="sheet-template"),
     path("import/jobs/<int:pk>/", sheet_import_job, name="sheet-import-job"),
     path("import/jobs/<int:pk>/status/", sheet_import_status, name="sheet-import-status"),
+    path("import/jobs/<int:pk>/mapping/", sheet_import_map, name="sheet-import-map"),
+    path("import/jobs/<int:pk>/confirm/", sheet_import_confirm, name="sheet-import-confirm"),
 ]
