@@ -269,3 +269,29 @@ def test_the_admin_list_shows_expiry_and_last_use(admin_client):
     soon = admin_client.get("/admin/api/apitoken/", {"validity": "soon"}).content.decode()
     assert "统计局" in soon
     assert "长期对接" not in soon
+
+
+def test_revoking_goes_through_the_policy_and_is_final():
+    from django.core.exceptions import PermissionDenied
+
+    from apps.api.services import token_revoke
+
+    token, key = token_issue(actor=None, user=UserFactory(), name="住建局系统")
+    with pytest.raises(PermissionDenied):
+        token_revoke(actor=UserFactory(role="viewer"), token=token)
+    assert _client(key).get("/api/v1/projects/").status_code == 200
+
+    revoked = token_revoke(actor=UserFactory(role="office", is_superuser=True), token=token)
+    again = token_revoke(actor=None, token=token)
+
+    assert revoked.revoked_at is not None
+    assert again.revoked_at == revoked.revoked_at
+    assert _client(key).get("/api/v1/projects/").status_code == 401
+
+
+def test_issuing_is_refused_to_whom_the_policy_refuses():
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        token_issue(actor=UserFactory(role="viewer"), user=UserFactory(), name="越权")
+    assert not ApiToken.objects.filter(name="越权").exists()
