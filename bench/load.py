@@ -250,6 +250,7 @@ def credentials(accounts: dict[str, list[dict]], run_id: str) -> Iterator[None]:
     to the account dicts; revoked and deleted on the way out, whatever happened."""
     from apps.accounts.models import User
     from apps.api.models import ApiToken, TokenScope
+    from apps.api.services import token_issue
 
     tokens: list[int] = []
     sessions: list = []
@@ -261,7 +262,7 @@ def credentials(accounts: dict[str, list[dict]], run_id: str) -> Iterator[None]:
         for role, group in accounts.items():
             scope = TokenScope.READ_WRITE if role == "clerk" else TokenScope.READ
             for account in group:
-                token, key = ApiToken.issue(user=users[account["user_id"]], name=f"压测 {run_id}", scope=scope, expires_at=expires)
+                token, key = token_issue(actor=None, user=users[account["user_id"]], name=f"压测 {run_id}", scope=scope, expires_at=expires)
                 tokens.append(token.pk)
                 account["token"] = key
         for account in accounts["leader"]:

@@ -4,10 +4,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from apps.accounts.policy import require
 from apps.core.admin import PolicyAdmin, run_service
 
 from .models import ApiToken, default_expiry
+from .services import token_issue, token_revoke
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -97,8 +97,8 @@ class ApiTokenAdmin(PolicyAdmin):
         return (*fields, "user", "revoked_at") if obj is not None else fields
 
     def service_create(self, request, obj, form):
-        require(request.user, "create", obj)
-        token, key = ApiToken.issue(
+        token, key = token_issue(
+            actor=request.user,
             user=obj.user,
             name=obj.name,
             scope=obj.scope,
@@ -115,9 +115,4 @@ class ApiTokenAdmin(PolicyAdmin):
 
     @admin.action(description="吊销所选令牌", permissions=["revoke"])
     def revoke(self, request, queryset):
-        def revoke_one(token: ApiToken) -> None:
-            require(request.user, "revoke", token)
-            if token.revoked_at is None:
-                ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-        run_service(request, queryset, revoke_one, "已吊销{count}个令牌。")
+        run_service(request, queryset, lambda token: token_revoke(actor=request.user, token=token), "已吊销{count}个令牌。")

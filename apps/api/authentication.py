@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken, hash_key
+from .services import token_mark_used
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -28,10 +28,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("令牌已过期或已被吊销。")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("令牌所属用户已停用。")
-        now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            # Throttled write: at most once a minute per token, so reads stay reads.
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token_mark_used(token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

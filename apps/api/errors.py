@@ -13,6 +13,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.services import STALE_MESSAGE
+
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "请求数据有误。",
     status.HTTP_401_UNAUTHORIZED: "未登录或令牌无效。",
@@ -21,7 +23,7 @@ MESSAGES = {
     status.HTTP_405_METHOD_NOT_ALLOWED: "不支持该请求方法。",
     status.HTTP_406_NOT_ACCEPTABLE: "不支持请求的响应格式。",
     status.HTTP_409_CONFLICT: "数据冲突。",
-    status.HTTP_412_PRECONDITION_FAILED: "数据已被他人修改，请刷新后重试。",
+    status.HTTP_412_PRECONDITION_FAILED: STALE_MESSAGE,
     status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "请求数据过大。",
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "不支持的请求数据格式。",
     status.HTTP_428_PRECONDITION_REQUIRED: "修改须带 If-Match 请求头：先读取该对象取得 ETag，再以 If-Match 回传（不接受 *）。",

@@ -1,6 +1,5 @@
 import datetime as dt
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -46,30 +45,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.prefix}…）"
-
-    @classmethod
-    def issue(
-        cls,
-        *,
-        user,
-        name: str,
-        scope: str = TokenScope.READ,
-        expires_at: dt.datetime | None = None,
-        never_expires: bool = False,
-    ) -> tuple["ApiToken", str]:
-        """Create a token and return it with its clear-text key (shown to the issuer once).
-
-        Without `expires_at` the token expires after API_TOKEN_DEFAULT_DAYS: a key forgotten in a
-        retired system stops working by itself. A token that never expires must be asked for by
-        name (`never_expires=True`), never obtained by leaving a field out.
-        """
-        if never_expires and expires_at is not None:
-            raise ValueError("expires_at and never_expires exclude each other")
-        if not never_expires and expires_at is None:
-            expires_at = default_expiry()
-        key = secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, scope=scope, expires_at=expires_at, prefix=key[:8], key_hash=hash_key(key))
-        return token, key
 
     @property
     def is_active(self) -> bool:

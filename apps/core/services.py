@@ -11,6 +11,8 @@ M = TypeVar("M", bound=models.Model)
 
 # What the loser of a race between two writers reads (never an exception class name).
 CONFLICT_MESSAGE = "保存失败：与他人同时提交的数据冲突（例如重复的记录），请刷新后重试。"
+# What a writer reads when the row was saved by someone else since they opened it (the API's 412 too).
+STALE_MESSAGE = "数据已被他人修改，请刷新后重试。"
 
 
 def save_validated(instance: M, *, actor: models.Model | None, exclude: list[str] | None = None) -> M:
@@ -60,3 +62,13 @@ def instance_delete(*, actor, instance: models.Model) -> None:
         instance.delete()
     except models.ProtectedError as exc:
         raise ValidationError(f"“{instance}”仍被其他数据引用，不能删除。") from exc
+
+
+def upload_type_record(*, actor, row: models.Model, type_field: str, kind: str) -> None:
+    """Record the verified type of a stored attachment (check_uploads --record). It is metadata of
+    the stored file, not a change to the row: no history entry, no new updated_at (sync clients see
+    nothing changed)."""
+    from apps.accounts.policy import require
+
+    require(actor, "change", row)
+    type(row)._default_manager.filter(pk=row.pk).update(**{type_field: kind})

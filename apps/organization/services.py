@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Max
 
 from apps.accounts.policy import require
-from apps.core.services import save_validated
+from apps.core.services import apply_fields, save_validated
 
 from .models import Department, Leader, Region, RegionKind
 
@@ -52,3 +53,22 @@ def region_create(*, actor, name: str) -> Region:
     if serial is None:
         raise ValidationError("本县（区）的9位区划代码已用完，请在后台添加该乡镇。")
     return save_validated(Region(code=f"{prefix}{serial:03d}", name=name, kind=_region_kind(name), parent=county), actor=actor)
+
+
+# --- the API's reference-data writes (the admin uses core's instance_save, under the same rule) --
+
+ReferenceRow = Region | Department | Leader
+
+
+def reference_create(*, actor, model: type[ReferenceRow], data: dict) -> ReferenceRow:
+    """A new 行政区划, 责任单位 or 县级领导 from the API's validated fields, under the policy's rule."""
+    row = apply_fields(model(), data, allowed=set(data))
+    require(actor, "create", row)
+    return save_validated(row, actor=actor)
+
+
+@transaction.atomic
+def reference_update(*, actor, row: ReferenceRow, data: dict) -> ReferenceRow:
+    """Change a reference row's fields (the serializer has limited them to the writable ones)."""
+    require(actor, "change", row)
+    return save_validated(apply_fields(row, data, allowed=set(data)), actor=actor)

@@ -8,10 +8,10 @@ from apps.lights.selectors import annotate_problem_lights
 
 from .models import Problem, ProblemStatus, SupervisionNotice
 from .services import (
+    KEEP_FILE,
     NOTICE_FIELDS,
     PROBLEM_FIELDS,
     notice_issue,
-    notice_set_file,
     notice_update,
     problem_close,
     problem_create,
@@ -88,28 +88,21 @@ class SupervisionNoticeAdmin(PolicyAdmin):
 
     def service_create(self, request, obj, form):
         data = form_data(form, NOTICE_FIELDS - {"reply_text", "replied_on", "status"}, change=False)
-        notice = notice_issue(
+        return notice_issue(
             actor=request.user,
             data=data,
             projects=form.cleaned_data.get("projects", []),
             problems=form.cleaned_data.get("problems", []),
+            file=form.cleaned_data.get("file") or None,  # checked like every other attachment
         )
-        return self._set_file(request, notice, form)
 
     def service_update(self, request, obj, form):
         changed = set(form.changed_data)
-        notice = notice_update(
+        return notice_update(
             actor=request.user,
             notice=obj,
             data=form_data(form, NOTICE_FIELDS, change=True),
             projects=form.cleaned_data.get("projects") if "projects" in changed else None,
             problems=form.cleaned_data.get("problems") if "problems" in changed else None,
+            file=(form.cleaned_data["file"] or None) if "file" in changed else KEEP_FILE,
         )
-        return self._set_file(request, notice, form)
-
-    @staticmethod
-    def _set_file(request, notice, form):
-        # The scanned document goes through the same upload check as every other attachment.
-        if "file" not in form.changed_data:
-            return notice
-        return notice_set_file(actor=request.user, notice=notice, file=form.cleaned_data["file"] or None)

@@ -103,11 +103,14 @@ ESCALATION_LEVEL = {
 
 
 @transaction.atomic
-def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionNotice:
-    """Issue a 交办/提醒/督办 notice; the problems it names climb to that rung of the ladder."""
+def notice_issue(*, actor, data: dict, projects=(), problems=(), file=None) -> SupervisionNotice:
+    """Issue a 交办/提醒/督办 notice; the problems it names climb to that rung of the ladder.
+    `file` is the scanned notice, checked like every attachment and saved with the notice."""
     allowed = {"notice_type", "number", "issued_on", "target_dept", "target_person", "content", "reply_deadline"}
     notice = apply_fields(SupervisionNotice(status=NoticeStatus.ISSUED), data, allowed=allowed)
     require(actor, "create", notice)
+    if file is not None:
+        attach(notice, "file", file)
     save_validated(notice, actor=actor)
     notice.projects.set(projects)
     notice.problems.set(problems)
@@ -115,6 +118,9 @@ def notice_issue(*, actor, data: dict, projects=(), problems=()) -> SupervisionN
     handoffs.announce(handoffs.NOTICE_ISSUED, notice=notice, actor=actor)
     return notice
 
+
+# notice_update's default for `file`: the stored scan stays as it is.
+KEEP_FILE = object()
 
 NOTICE_FIELDS = {
     "notice_type",
@@ -131,11 +137,14 @@ NOTICE_FIELDS = {
 
 
 @transaction.atomic
-def notice_update(*, actor, notice: SupervisionNotice, data: dict, projects=None, problems=None) -> SupervisionNotice:
-    """Edit a notice (e.g. record the reply); new problems it names climb the ladder too."""
+def notice_update(*, actor, notice: SupervisionNotice, data: dict, projects=None, problems=None, file=KEEP_FILE) -> SupervisionNotice:
+    """Edit a notice (e.g. record the reply); new problems it names climb the ladder too.
+    `file`: a new scanned notice, None to remove it, KEEP_FILE (the default) to leave it."""
     notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
     require(actor, "change", notice)
     apply_fields(notice, data, allowed=NOTICE_FIELDS)
+    if file is not KEEP_FILE:
+        _set_file(notice, file)
     save_validated(notice, actor=actor)
     if projects is not None:
         notice.projects.set(projects)
@@ -150,11 +159,15 @@ def notice_set_file(*, actor, notice: SupervisionNotice, file=None) -> Supervisi
     """Attach the scanned notice (checked by content, kept under a random name), or remove it (None)."""
     notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
     require(actor, "change", notice)
+    _set_file(notice, file)
+    return save_validated(notice, actor=actor)
+
+
+def _set_file(notice: SupervisionNotice, file) -> None:
     if file is None:
         notice.file, notice.file_name, notice.file_type = "", "", ""
     else:
-        attach(notice, "file", file)
-    return save_validated(notice, actor=actor)
+        attach(notice, "file", file)  # checked by content, kept under a random name
 
 
 def _escalate_problems(notice: SupervisionNotice, *, actor) -> None:

@@ -6,13 +6,15 @@ message and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
 from apps.core import handoffs
-from apps.core.services import apply_fields, save_validated
+from apps.core.services import STALE_MESSAGE, apply_fields, save_validated
 from apps.projects.models import Project
 
 from .models import HistoricalCompletion, ProgressReport, ReportStatus
@@ -58,14 +60,31 @@ def progress_report_create(*, actor, project: Project, year: int, month: int, da
 
 
 @transaction.atomic
-def progress_report_update(*, actor, report: ProgressReport, data: dict) -> ProgressReport:
-    """Edit a draft or returned report; submitted and approved reports are read-only."""
-    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+def progress_report_update(
+    *,
+    actor,
+    report: ProgressReport,
+    data: dict,
+    seen: str = "",
+    version_of: Callable[[ProgressReport], str] | None = None,
+    submit: bool = False,
+) -> ProgressReport:
+    """Edit a draft or returned report; submitted and approved reports are read-only.
+
+    `seen` is the version the writer read (as `version_of` computes it — the page uses the API's
+    ETag): the report is locked first, so of two writers holding the same version the second waits
+    and is then refused in Chinese with nothing changed. With `submit` the report is submitted in
+    the same transaction: a refused submit keeps the edit unsaved too.
+    """
+    report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
+    if seen and version_of is not None and seen != version_of(report):
+        raise ValidationError(STALE_MESSAGE, code="stale")
     require(actor, "change", report)
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(f"月报当前状态为“{report.get_status_display()}”，不能修改。", code="read_only")
     apply_fields(report, data, allowed=EDITABLE_FIELDS)
-    return save_validated(report, actor=actor)
+    report = save_validated(report, actor=actor)
+    return progress_report_submit(actor=actor, report=report) if submit else report
 
 
 @transaction.atomic

@@ -7,11 +7,19 @@ from __future__ import annotations
 from django.contrib import admin
 
 from apps.accounts.policy import is_office
-from apps.core.admin import PolicyAdmin, PolicyTabularInline
-from apps.core.services import instance_save
+from apps.core.admin import PolicyAdmin, PolicyTabularInline, _adopt
 
 from .models import AssessmentDeduction, AssessmentItem, AssessmentScheme
-from .services import deduction_remove, item_delete
+from .services import (
+    DEDUCTION_FIELDS,
+    ITEM_FIELDS,
+    deduction_add,
+    deduction_remove,
+    deduction_update,
+    item_create,
+    item_delete,
+    item_update,
+)
 
 
 class _OfficeMenu:
@@ -67,16 +75,26 @@ class AssessmentSchemeAdmin(_OfficeMenu, PolicyAdmin):
         return is_office(request.user) and self.allows(request, "delete", obj) or super().has_delete_permission(request, obj)
 
     def save_formset(self, request, form, formset, change) -> None:
-        # The services' rules: the item counting manual deductions stays while there are any, and a
-        # deduction records who entered it.
-        instances = formset.save(commit=False)
+        # Each row through its service, as the API writes it: the item counting manual deductions
+        # stays while there are any, and a deduction records who entered it.
+        formset.save(commit=False)  # saves nothing: sorts the rows into new, changed and deleted
+        scheme = form.instance
         for obj in formset.deleted_objects:
             if isinstance(obj, AssessmentItem):
                 item_delete(actor=request.user, item=obj)
             else:
                 deduction_remove(actor=request.user, deduction=obj)
-        for obj in instances:
-            if isinstance(obj, AssessmentDeduction) and obj._state.adding:
-                obj.created_by = request.user
-            instance_save(actor=request.user, instance=obj)
+        for obj in formset.new_objects:
+            if isinstance(obj, AssessmentItem):
+                saved = item_create(actor=request.user, scheme=scheme, **{f: getattr(obj, f) for f in ITEM_FIELDS})
+            else:
+                fields = {f: getattr(obj, f) for f in DEDUCTION_FIELDS}
+                saved = deduction_add(actor=request.user, scheme=scheme, **fields)
+            _adopt(obj, saved)
+        for obj, changed in formset.changed_objects:
+            if isinstance(obj, AssessmentItem):
+                item_update(actor=request.user, item=obj, data={f: getattr(obj, f) for f in changed if f in ITEM_FIELDS})
+            else:
+                data = {f: getattr(obj, f) for f in changed if f in DEDUCTION_FIELDS}
+                deduction_update(actor=request.user, deduction=obj, data=data)
         formset.save_m2m()

@@ -17,6 +17,7 @@ from .models import AssessmentDeduction, AssessmentItem, AssessmentScheme
 
 SCHEME_FIELDS = {"year", "target_kind", "name", "note"}
 ITEM_FIELDS = {"order", "name", "method", "params", "base_score", "cap_plus", "cap_minus"}
+DEDUCTION_FIELDS = {"department", "region", "date", "points", "reason"}
 
 
 def scheme_create(*, actor, year: int, target_kind: str, name: str, note: str = "") -> AssessmentScheme:
@@ -62,6 +63,12 @@ def deduction_add(
     )
     require(actor, "create", deduction)
     return save_validated(deduction, actor=actor)
+
+
+def deduction_update(*, actor, deduction: AssessmentDeduction, data: dict[str, Any]) -> AssessmentDeduction:
+    """Correct a manual deduction; who entered it stays as it was."""
+    require(actor, "change", deduction)
+    return save_validated(apply_fields(deduction, data, allowed=DEDUCTION_FIELDS), actor=actor)
 
 
 def deduction_remove(*, actor, deduction: AssessmentDeduction) -> None:

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from apps.accounts.models import User
 from apps.accounts.policy import RULES, PolicyDenied, require
 from apps.api.models import ApiToken, TokenScope
+from apps.api.services import token_issue
 from apps.core.services import instance_delete, instance_save
 from apps.land.models import LandAcquisition
 from apps.land.services import land_acquisition_create, land_acquisition_update
@@ -64,7 +65,7 @@ def _superuser() -> User:
 
 
 def _office_token_for(user: User) -> ApiToken:
-    token, _ = ApiToken.issue(user=user, name="系统对接", scope=TokenScope.READ)
+    token, _ = token_issue(actor=None, user=user, name="系统对接", scope=TokenScope.READ)
     return token
 
 

@@ -12,6 +12,7 @@ from apps.accounts.models import LoginFailure, Role
 from apps.accounts.policy import SUPERUSER_ROWS
 from apps.accounts.services import ONE_TIME_ALPHABET, user_password_change, user_password_reset
 from apps.api.models import ApiToken
+from apps.api.services import token_issue
 from tests.factories import DepartmentFactory, LeaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_a_refused_change_says_why_in_chinese_and_changes_nothing(old, new, fiel
 def test_the_office_resets_a_users_password_to_a_one_time_password():
     office = UserFactory(username="xmb-office", role=Role.PORTFOLIO_OFFICE)
     user = UserFactory(username="zjj-clerk", role=Role.DEPARTMENT, department=DepartmentFactory())
-    _, key = ApiToken.issue(user=user, name="住建局系统")
+    _, key = token_issue(actor=None, user=user, name="住建局系统")
     LoginFailure.objects.create(username="zjj-clerk", ip_address="10.0.0.1", failures_since_start=5, user_agent="x")
     LoginFailure.objects.create(username="other", ip_address="10.0.0.1", failures_since_start=3, user_agent="x")
     # when

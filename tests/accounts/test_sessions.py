@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from apps.api.models import ApiToken
+from apps.api.services import token_issue
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_the_idle_clock_is_written_at_most_once_a_minute():
 
 def test_an_idle_api_session_gets_the_apis_401_or_403_and_a_token_is_not_affected():
     user = UserFactory(username="system-owner")
-    _, key = ApiToken.issue(user=user, name="统计局")
+    _, key = token_issue(actor=None, user=user, name="统计局")
     session = APIClient()
     with _at(0):
         session.force_login(user)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.api.models import ApiToken, TokenScope
+from apps.api.services import token_issue
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def _client(key: str) -> APIClient:
 
 def test_a_token_authenticates_and_only_its_hash_is_stored():
     user = UserFactory(role="viewer")
-    token, key = ApiToken.issue(user=user, name="统计局", scope=TokenScope.READ)
+    token, key = token_issue(actor=None, user=user, name="统计局", scope=TokenScope.READ)
     assert key not in (token.key_hash, token.prefix * 5)
     assert _client(key).get("/api/v1/projects/").status_code == 200
     token.refresh_from_db()
@@ -28,7 +29,7 @@ def test_a_token_authenticates_and_only_its_hash_is_stored():
 
 
 def test_bearer_is_accepted_too():
-    _, key = ApiToken.issue(user=UserFactory(), name="大数据平台")
+    _, key = token_issue(actor=None, user=UserFactory(), name="大数据平台")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert client.get("/api/v1/projects/").status_code == 200
@@ -37,7 +38,7 @@ def test_bearer_is_accepted_too():
 @pytest.mark.parametrize("state", ["expired", "revoked", "unknown", "inactive_user"])
 def test_expired_revoked_unknown_tokens_are_refused_in_chinese(state):
     user = UserFactory()
-    token, key = ApiToken.issue(user=user, name="督查系统")
+    token, key = token_issue(actor=None, user=user, name="督查系统")
     if state == "expired":
         token.expires_at = timezone.now() - dt.timedelta(minutes=1)
         token.save()
@@ -55,7 +56,7 @@ def test_expired_revoked_unknown_tokens_are_refused_in_chinese(state):
 
 
 def test_a_read_only_token_cannot_write():
-    _, key = ApiToken.issue(user=UserFactory(role="office", is_superuser=True), name="只读", scope=TokenScope.READ)
+    _, key = token_issue(actor=None, user=UserFactory(role="office", is_superuser=True), name="只读", scope=TokenScope.READ)
     response = _client(key).post("/api/v1/departments/", {"name": "新单位"}, format="json")
     assert response.status_code == 403
     assert response.json()["message"] == "只读令牌不能修改数据。"
@@ -97,8 +98,8 @@ def rates(settings):
 def test_tokens_are_throttled_per_token(rates):
     rates(token="3/min")
     user = UserFactory()
-    _, first = ApiToken.issue(user=user, name="甲")
-    _, second = ApiToken.issue(user=user, name="乙")
+    _, first = token_issue(actor=None, user=user, name="甲")
+    _, second = token_issue(actor=None, user=user, name="乙")
     codes = [_client(first).get("/api/v1/regions/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     limited = _client(first).get("/api/v1/regions/")
@@ -109,7 +110,7 @@ def test_tokens_are_throttled_per_token(rates):
 
 def test_a_throttled_response_is_429_with_integer_retry_after_and_the_error_shape(rates):
     rates(token="1/min")
-    _, key = ApiToken.issue(user=UserFactory(), name="统计局")
+    _, key = token_issue(actor=None, user=UserFactory(), name="统计局")
     assert _client(key).get("/api/v1/regions/").status_code == 200
     limited = _client(key).get("/api/v1/regions/")
     assert limited.status_code == 429
@@ -136,7 +137,7 @@ def test_a_throttle_without_a_wait_still_sends_retry_after(monkeypatch, rates):
 
     rates(token="1/min")
     monkeypatch.setattr(TokenRateThrottle, "wait", lambda self: None)
-    _, key = ApiToken.issue(user=UserFactory(), name="甲")
+    _, key = token_issue(actor=None, user=UserFactory(), name="甲")
     _client(key).get("/api/v1/regions/")
     limited = _client(key).get("/api/v1/regions/")
     assert limited.status_code == 429
@@ -149,7 +150,7 @@ def test_a_throttle_without_a_wait_still_sends_retry_after(monkeypatch, rates):
 
 def test_an_issued_token_expires_after_the_default_days(settings):
     settings.API_TOKEN_DEFAULT_DAYS = 90
-    token, _ = ApiToken.issue(user=UserFactory(), name="统计局")
+    token, _ = token_issue(actor=None, user=UserFactory(), name="统计局")
     expected = timezone.now() + dt.timedelta(days=90)
     assert abs(token.expires_at - expected) < dt.timedelta(minutes=1)
 
@@ -159,18 +160,18 @@ def test_the_default_is_365_days(settings):
 
 
 def test_never_expiring_is_a_deliberate_choice():
-    token, _ = ApiToken.issue(user=UserFactory(), name="长期对接", never_expires=True)
+    token, _ = token_issue(actor=None, user=UserFactory(), name="长期对接", never_expires=True)
     assert token.expires_at is None
     chosen = timezone.now() + dt.timedelta(days=7)
-    assert ApiToken.issue(user=UserFactory(), name="短期", expires_at=chosen)[0].expires_at == chosen
+    assert token_issue(actor=None, user=UserFactory(), name="短期", expires_at=chosen)[0].expires_at == chosen
     with pytest.raises(ValueError, match="exclude"):
-        ApiToken.issue(user=UserFactory(), name="矛盾", expires_at=chosen, never_expires=True)
+        token_issue(actor=None, user=UserFactory(), name="矛盾", expires_at=chosen, never_expires=True)
 
 
 def test_a_token_past_its_default_expiry_is_refused():
     import time_machine
 
-    _, key = ApiToken.issue(user=UserFactory(), name="统计局")
+    _, key = token_issue(actor=None, user=UserFactory(), name="统计局")
     with time_machine.travel(timezone.now() + dt.timedelta(days=366)):
         response = _client(key).get("/api/v1/regions/")
     assert response.status_code == 401
@@ -180,7 +181,7 @@ def test_a_token_past_its_default_expiry_is_refused():
 def test_last_use_is_recorded_at_most_once_a_minute():
     import time_machine
 
-    token, key = ApiToken.issue(user=UserFactory(), name="统计局")
+    token, key = token_issue(actor=None, user=UserFactory(), name="统计局")
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         _client(key).get("/api/v1/regions/")
@@ -244,7 +245,7 @@ def test_the_admin_issues_with_the_default_expiry_unless_never_expires_is_ticked
 
 
 def test_clearing_an_issued_tokens_expiry_needs_never_expires(admin_client):
-    token, _ = ApiToken.issue(user=UserFactory(), name="统计局")
+    token, _ = token_issue(actor=None, user=UserFactory(), name="统计局")
     url = f"/admin/api/apitoken/{token.pk}/change/"
     response = admin_client.post(url, {"name": "统计局", "scope": "read", "expires_at_0": "", "expires_at_1": ""})
     assert "请填写过期时间，或勾选“长期有效”。" in response.content.decode()
@@ -256,8 +257,8 @@ def test_clearing_an_issued_tokens_expiry_needs_never_expires(admin_client):
 
 
 def test_the_admin_list_shows_expiry_and_last_use(admin_client):
-    ApiToken.issue(user=UserFactory(), name="长期对接", never_expires=True)
-    used, key = ApiToken.issue(user=UserFactory(), name="统计局", expires_at=timezone.now() + dt.timedelta(days=10))
+    token_issue(actor=None, user=UserFactory(), name="长期对接", never_expires=True)
+    used, key = token_issue(actor=None, user=UserFactory(), name="统计局", expires_at=timezone.now() + dt.timedelta(days=10))
     _client(key).get("/api/v1/regions/")
     page = admin_client.get("/admin/api/apitoken/").content.decode()
     assert "长期有效" in page
@@ -268,3 +269,29 @@ def test_the_admin_list_shows_expiry_and_last_use(admin_client):
     soon = admin_client.get("/admin/api/apitoken/", {"validity": "soon"}).content.decode()
     assert "统计局" in soon
     assert "长期对接" not in soon
+
+
+def test_revoking_goes_through_the_policy_and_is_final():
+    from django.core.exceptions import PermissionDenied
+
+    from apps.api.services import token_revoke
+
+    token, key = token_issue(actor=None, user=UserFactory(), name="住建局系统")
+    with pytest.raises(PermissionDenied):
+        token_revoke(actor=UserFactory(role="viewer"), token=token)
+    assert _client(key).get("/api/v1/projects/").status_code == 200
+
+    revoked = token_revoke(actor=UserFactory(role="office", is_superuser=True), token=token)
+    again = token_revoke(actor=None, token=token)
+
+    assert revoked.revoked_at is not None
+    assert again.revoked_at == revoked.revoked_at
+    assert _client(key).get("/api/v1/projects/").status_code == 401
+
+
+def test_issuing_is_refused_to_whom_the_policy_refuses():
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        token_issue(actor=UserFactory(role="viewer"), user=UserFactory(), name="越权")
+    assert not ApiToken.objects.filter(name="越权").exists()

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from rest_framework.test import APIClient
 
-from apps.api.models import ApiToken, TokenScope
+from apps.api.models import TokenScope
+from apps.api.services import token_issue
 from apps.projects.models import ProjectResponsibility
 from tests.factories import (
     AnnualPlanFactory,
@@ -41,7 +42,7 @@ class World:
             return client
         if who in ("read_token", "rw_token"):
             scope = TokenScope.READ if who == "read_token" else TokenScope.READ_WRITE
-            _, key = ApiToken.issue(user=self.users["office"], name=who, scope=scope)
+            _, key = token_issue(actor=None, user=self.users["office"], name=who, scope=scope)
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
             return client
         client.force_authenticate(self.users[who])

@@ -81,3 +81,26 @@ def test_a_notice_links_projects_and_problems(problem):
     )
     problem.refresh_from_db()
     assert problem.escalation_level == 2  # never lowered
+
+
+def test_a_notice_keeps_its_scan_unless_the_edit_replaces_or_removes_it():
+    from apps.problems.models import SupervisionNotice
+    from apps.problems.services import notice_update
+    from tests import upload_samples as samples
+
+    office = UserFactory(role="office")
+    data = {
+        "notice_type": "assign",
+        "number": "督〔2026〕9号",
+        "issued_on": dt.date(2026, 3, 2),
+        "target_dept": DepartmentFactory(),
+        "content": "请办理",
+    }
+    notice = notice_issue(actor=office, data=data, file=samples.upload("督办函.pdf", samples.pdf()))
+    assert notice.file_name == "督办函.pdf"
+
+    notice_update(actor=office, notice=notice, data={"content": "请尽快办理"})
+    assert SupervisionNotice.objects.get(pk=notice.pk).file_name == "督办函.pdf"
+
+    notice_update(actor=office, notice=notice, data={}, file=None)
+    assert SupervisionNotice.objects.get(pk=notice.pk).file_name == ""

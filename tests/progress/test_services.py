@@ -155,3 +155,25 @@ def test_bad_figures_are_refused_with_a_chinese_message(actor, data, field):
 def test_unknown_fields_are_an_error_not_silently_ignored(actor):
     with pytest.raises(ValidationError, match="不允许修改的字段"):
         progress_report_create(actor=actor, project=own_project(actor), year=2026, month=9, data={"status": "approved"})
+
+
+def _version(report: ProgressReport) -> str:
+    return f"{report.period_completed}|{report.next_plan}"
+
+
+def test_an_edit_over_a_newer_save_is_refused_and_changes_nothing(draft, actor):
+    seen = _version(draft)
+    progress_report_update(actor=actor, report=draft, data={"next_plan": "别人先改了"})
+
+    with pytest.raises(ValidationError, match="数据已被他人修改"):
+        progress_report_update(actor=actor, report=draft, data={"period_completed": Decimal("1")}, seen=seen, version_of=_version)
+
+    draft.refresh_from_db()
+    assert (draft.period_completed, draft.next_plan) == (Decimal("350.50"), "别人先改了")
+
+
+def test_an_edit_of_the_current_version_saves_and_submits_in_one_call(draft, actor):
+    report = progress_report_update(
+        actor=actor, report=draft, data={"period_completed": Decimal("1")}, seen=_version(draft), version_of=_version, submit=True
+    )
+    assert (report.period_completed, report.status) == (Decimal("1"), ReportStatus.SUBMITTED)

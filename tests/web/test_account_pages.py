@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import LoginFailure, Role
 from apps.accounts.policy import SUPERUSER_ROWS
-from apps.api.models import ApiToken
+from apps.api.services import token_issue
 from tests.factories import DepartmentFactory, LeaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_wrong_old_passwords_count_toward_the_login_lockout():
 def test_the_office_resets_a_password_and_the_user_must_change_it_at_next_sign_in():
     office = UserFactory(username="xmb-page", role=Role.PORTFOLIO_OFFICE, is_staff=True)
     clerk = UserFactory(username="zjj-page", role=Role.DEPARTMENT, department=DepartmentFactory())
-    _, key = ApiToken.issue(user=clerk, name="住建局系统")
+    _, key = token_issue(actor=None, user=clerk, name="住建局系统")
     clerk_session = _login("zjj-page", ip="10.0.0.9")
     admin = Client()
     admin.force_login(office)

@@ -8,11 +8,11 @@ from rest_framework.response import Response
 
 from apps.api.pagination import PagePagination
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, UpdateMixin
-from apps.core.services import apply_fields, save_validated
 from apps.lights.api.serializers import OverdueItemSerializer
 from apps.lights.api.views import OVERDUE_PARAMS, overdue_response
 from apps.organization.filters import DepartmentFilter, LeaderFilter, RegionFilter
 from apps.organization.models import Department, Leader, Region
+from apps.organization.services import reference_create, reference_update
 
 from .serializers import DepartmentSerializer, LeaderSerializer, RegionSerializer
 
@@ -34,10 +34,10 @@ class _SimpleViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
         return self.output_serializer_class
 
     def create_object(self, data: dict):
-        return save_validated(apply_fields(self.model(), data, allowed=set(data)), actor=self.request.user)
+        return reference_create(actor=self.request.user, model=self.model, data=data)
 
     def update_object(self, instance, data: dict):
-        return save_validated(apply_fields(instance, data, allowed=set(data)), actor=self.request.user)
+        return reference_update(actor=self.request.user, row=instance, data=data)
 
 
 def _views(name: str):

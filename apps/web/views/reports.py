@@ -9,13 +9,10 @@ TRANSITIONS): a button is shown only when pressing it can succeed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +20,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from apps.accounts.policy import decide, may
-from apps.api.errors import MESSAGES as API_MESSAGES
 from apps.api.viewsets import etag_of
 from apps.lights.due import FILED_REPORT_STATUSES as FILED
 from apps.lights.due import report_period_owed
@@ -36,7 +32,6 @@ from apps.progress.services import (
     progress_report_approve,
     progress_report_create,
     progress_report_return,
-    progress_report_submit,
     progress_report_update,
 )
 from apps.projects.models import Project
@@ -48,8 +43,6 @@ from .common import call_service
 
 REVIEW_PAGE_SIZE = 50
 HISTORY_ROWS = 20
-# What the API answers when If-Match is stale (412): the page says the same.
-STALE_MESSAGE = API_MESSAGES[412]
 CHOOSE_ACTION = "请选择要执行的操作。"
 
 
@@ -83,21 +76,6 @@ def _requested_period(request: HttpRequest) -> tuple[int, int] | None:
 def report_etag(report: ProgressReport) -> str:
     """The report's version as the API's ETag gives it: any save by anyone changes it."""
     return etag_of(ProgressReportSerializer(report).data)
-
-
-# --- writes: one service, or two in one transaction ------------------------------------------
-
-
-@transaction.atomic
-def _update(*, actor, report: ProgressReport, data: dict[str, Any], version: str, submit: bool) -> ProgressReport:
-    """Save the edit (and submit when asked) unless someone saved the report since the page was opened."""
-    current = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").filter(pk=report.pk).first()
-    if version and current is not None and version != report_etag(current):
-        raise ValidationError(STALE_MESSAGE, code="stale")
-    report = progress_report_update(actor=actor, report=report, data=data)
-    if submit:
-        report = progress_report_submit(actor=actor, report=report)
-    return report
 
 
 # --- which buttons a user sees ---------------------------------------------------------------
@@ -241,11 +219,12 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         elif form.is_valid():
             submit = action == "submit"
             outcome = call_service(
-                _update,
+                progress_report_update,
                 actor=request.user,
                 report=report,
                 data=form.content(),
-                version=form.cleaned_data["version"],
+                seen=form.cleaned_data["version"],
+                version_of=report_etag,
                 submit=submit,
             )
             if outcome.ok:

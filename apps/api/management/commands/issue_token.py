@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.api.models import ApiToken, TokenScope
+from apps.api.models import TokenScope
+from apps.api.services import token_issue
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         if days is not None and days <= 0:
             raise CommandError("有效天数必须大于0。")
         expires = timezone.now() + dt.timedelta(days=days) if days else None
-        token, key = ApiToken.issue(user=owner, name=name, scope=scope, expires_at=expires, never_expires=never_expires)
+        token, key = token_issue(actor=None, user=owner, name=name, scope=scope, expires_at=expires, never_expires=never_expires)
         self.stdout.write(key)
         validity = "长期有效" if token.expires_at is None else "有效期至" + timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
         self.stderr.write(f"已签发“{name}”（{token.get_scope_display()}，{validity}）。令牌只显示这一次。")

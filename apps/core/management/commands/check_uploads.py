@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand
 
+from apps.core.services import upload_type_record
 from apps.core.uploads import check_upload, upload_fields
 
 
@@ -37,8 +38,7 @@ class Command(BaseCommand):
                     continue
                 passed += 1
                 if record:
-                    # The verified type is metadata of the stored file, not a change to the row: no
-                    # history entry, no new updated_at (sync clients see nothing changed).
-                    model._default_manager.filter(pk=row.pk).update(**{field.type_field: kind.key})
+                    # The operator's command: the system is the actor.
+                    upload_type_record(actor=None, row=row, type_field=field.type_field, kind=kind.key)
         recorded = "，已记录其类型" if record else "（加 --record 记录其类型）"
         self.stdout.write(f"检查完毕：{passed} 个附件通过{recorded if passed else ''}，{refused} 个未通过。")
