@@ -9,7 +9,7 @@ What it does, in order:
    are real (a clerk's PATCH changes a 备注 and adds a history row): never against production.
 2. Picks one existing account per simulated user — the API throttle counts per token, so fifty
    users on one account would measure the throttle, not the system — and gives each a short-lived
-   API token (`ApiToken.issue`, read-write only for the clerks) and, for the leaders' 我的清单 page, a
+   API token (`apps.api.services.token_issue`, read-write only for the clerks) and, for the leaders' 我的清单 page, a
    session. Generated accounts have unusable passwords: the session is written directly, as
    `force_login` does, instead of setting anyone's password.
 3. Starts gunicorn as the Dockerfile does (`projects_mgmt.wsgi:application`, sync workers) on a
