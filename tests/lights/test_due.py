@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from apps.lights.due import KINDS
+from apps.core import due
 from apps.lights.overdue import DueItemPage, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Leader
@@ -44,7 +44,7 @@ def test_overdue_list_leader_lists_digest_and_sweep_agree_item_for_item(portfoli
     ctx = light_context(today=TODAY)
     everything = due_items(ctx=ctx)
     kinds = {i.type for i in everything}
-    assert kinds == set(KINDS), kinds  # the demo has items of every kind on this date
+    assert kinds == set(due.kinds()), kinds  # the demo has items of every kind on this date
     assert any(i.days_overdue for i in everything)
     assert any(i.days_left for i in everything)
     by_key = {_key(i): i for i in everything}

@@ -18,10 +18,10 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.accounts.policy import may, may_see_phone, remember_own_projects
+from apps.core.due import DueKindCode
 from apps.core.models import RANK_LIGHT, Light
 from apps.core.privacy import mask_phone
 from apps.land.models import LandAcquisition
-from apps.lights.due import DueKindCode
 from apps.lights.selectors import (
     DUE_SOON_LABELS,
     INVESTMENT,

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from apps.api.filters import MAX_ID
-from apps.lights.due import KINDS
+from apps.core.due import kinds
 from apps.lights.overdue import OverdueItem
 from apps.lights.selectors import light_context
 from apps.organization.models import Department, Region
@@ -25,7 +25,7 @@ from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print
 from apps.stats.units import DEPARTMENT, KIND_LABELS, REGION, UnitBoard, UnitFigures, unit_board
 
 PROJECTS_SHOWN = 50
-KIND_NAMES = {code: kind.label for code, kind in KINDS.items()}
+KIND_NAMES = {code: kind.label for code, kind in kinds().items()}
 
 
 def _unit(model: type[Department] | type[Region], pk: int) -> Department | Region:
