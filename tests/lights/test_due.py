@@ -154,8 +154,8 @@ def test_a_withdrawn_project_has_nothing_due_of_any_kind_and_only_the_office_wit
 
 
 def test_the_project_list_overdue_filter_counts_every_kind(portfolio):
+    from apps.lights.lists import project_list
     from apps.projects.filters import ProjectFilter
-    from apps.projects.selectors import project_list
 
     ctx = light_context(today=TODAY)
     late = {i.project_id for i in due_items(ctx=ctx) if i.days_overdue > 0 and i.project_id}

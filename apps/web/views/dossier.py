@@ -22,6 +22,7 @@ from apps.core.due import DueKindCode
 from apps.core.models import RANK_LIGHT, Light
 from apps.core.privacy import mask_phone
 from apps.land.models import LandAcquisition
+from apps.lights.lists import project_detail_queryset
 from apps.lights.selectors import (
     DUE_SOON_LABELS,
     INVESTMENT,
@@ -46,7 +47,6 @@ from apps.projects.models import (
     ResponsibilityRole,
 )
 from apps.projects.notions import project_time_progress
-from apps.projects.selectors import project_detail_queryset
 from apps.sheets.xlsx import (
     LIGHT_FILLS,
     LIGHT_NAMES,
