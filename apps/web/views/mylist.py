@@ -22,13 +22,13 @@ from apps.accounts.models import Role
 from apps.accounts.policy import may, remember_own_projects
 from apps.core.due import kind_choices
 from apps.core.models import Light
+from apps.core.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 from apps.lights.lists import project_detail_queryset
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Leader
 from apps.projects.models import CommentKind, Project, ProjectComment
 from apps.projects.services import project_comment_add
-from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 
 from .common import call_service
 

@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from apps.api.filters import MAX_ID
 from apps.core.due import kinds
+from apps.core.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 from apps.lights.lists import project_list
 from apps.lights.overdue import OverdueItem
 from apps.lights.selectors import light_context
 from apps.organization.models import Department, Region
 from apps.projects.filters import ProjectFilter
-from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 from apps.stats.units import DEPARTMENT, KIND_LABELS, REGION, UnitBoard, UnitFigures, unit_board
 
 PROJECTS_SHOWN = 50
