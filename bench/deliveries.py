@@ -123,14 +123,14 @@ def plan_deliveries(rule, n: int, *, now: dt.datetime) -> list:
     the sweep's item context, one user of the item's department. An item serves several rows (by
     occurrence) when the database has fewer open milestones than rows."""
     from apps.accounts.models import User
-    from apps.lights.due import KINDS
+    from apps.core.due import kinds
     from apps.reminders.models import Channel, StepKind
     from apps.reminders.selectors import Directory, Responsibilities
     from apps.reminders.services.common import PlannedDelivery
     from apps.reminders.services.sweep import _item_context
 
     today = timezone.localdate(now)
-    kind = KINDS[rule.subject]
+    kind = kinds()[rule.subject]
     rows = [r for qs in kind.sources(today=today, until=today + dt.timedelta(days=30), due_day=0) for r in qs[:n]][:n]
     if not rows:
         raise RuntimeError("数据库中没有未办结的要件/节点，无法测量提醒发送。")

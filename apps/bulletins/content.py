@@ -36,11 +36,12 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.due import DueKindCode
 from apps.core.models import Light
-from apps.lights.due import DueKindCode, lead_responsible
 from apps.lights.overdue import due_items
 from apps.lights.selectors import INVESTMENT, LightContext, light_context, part_reasons, period_light_context
 from apps.organization.models import Department
+from apps.projects.due import lead_responsible
 from apps.projects.models import Project, ResponsibilityRole
 from apps.stats.closing import (
     closed_period,

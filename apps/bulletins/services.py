@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from apps.accounts.policy import require
 from apps.core.services import save_validated
+from apps.core.xlsx import workbook_bytes
 from apps.reminders.channels.message import absolute
 from apps.reminders.models import Channel, ReminderDelivery, ReminderRule, Subject
 from apps.reminders.selectors import Directory
 from apps.reminders.services.common import expand_channels, persist_deliveries
-from apps.sheets.xlsx import workbook_bytes
 from apps.stats.selectors import period_end
 
 from .content import bulletin_content

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.sheets.xlsx import (
+from apps.core.xlsx import (
     MONEY_FORMAT,
     Alignment,
     Column,

@@ -1,5 +1,5 @@
 """The overdue list (逾期与临期清单) and a leader's list: every open item of the due-item registry
-(`apps.lights.due`) past due or due within its kind's warning window, worst first.
+(`apps.core.due`) past due or due within its kind's warning window, worst first.
 
 Overdue items carry `days_overdue` and due-soon items `days_left`, each in calendar days and in
 working days (statutory calendar); neither is ever negative."""
@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from django.db.models import Case, CharField, IntegerField, Value, When
 
+from apps.core.due import ROW_KEYS, kinds
 from apps.core.models import LIGHT_RANK, Light
 from apps.organization.models import Department, Leader
 from apps.workcalendar.services import WorkdayIndex
 
-from .due import KINDS, ROW_KEYS, due_rows, item_leaders, project_leaders
+from .due import due_rows, item_leaders, project_leaders
 from .selectors import LightContext, item_light
 
 TODAY_DUE = "今天到期"
@@ -69,7 +70,7 @@ def due_items(
     worst light first, then most overdue / soonest due."""
     today = ctx.today
     rows: list[tuple[str, dict]] = []
-    for code in KINDS:
+    for code in kinds():
         if item_type not in (None, code) or not ctx.windows[code].enabled:
             continue
         limit = (until or {}).get(code, ctx.limits[code])
@@ -115,7 +116,7 @@ def build_items(rows: list[tuple[str, dict]], *, ctx: LightContext, light: str |
                 days_left=left,
                 working_days_left=w_left,
                 light=Light(lgt).value,
-                link=KINDS[code].link(row, due_day=ctx.report_due_day),
+                link=kinds()[code].link(row, due_day=ctx.report_due_day),
                 leader_ids=tuple(item_leaders(row, leaders_of_project)),
             )
         )
@@ -142,7 +143,7 @@ class DueItemPage:
         self.ctx = ctx
         self.light = light
         self.narrowing = {"leader": leader, "department": department, "region": region}
-        self.codes = [c for c in KINDS if item_type in (None, c) and ctx.windows[c].enabled]
+        self.codes = [c for c in kinds() if item_type in (None, c) and ctx.windows[c].enabled]
         self._count: int | None = None
 
     def _sources(self, code: str) -> list:

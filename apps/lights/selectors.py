@@ -18,7 +18,7 @@ Rules (each a row of the warning rules, `WarningRule`; DEFAULTS when the office 
 - 入库纳统: a started project of 500万元 or more not in the 统计局's database is yellow more than
   `yellow_after_months` (1) months after its start, red more than `red_after_months` (2).
 - A project's light is the worst of its parts (`ProjectRanks.parts`, reasons in `PART_LABELS`).
-- Which items are open, and their due dates, come from the due-item registry (`apps.lights.due`).
+- Which items are open, and their due dates, come from the due-item registry (`apps.core.due`).
 
 Each light exists twice: a plain function for one object, and a queryset annotation (`light`)
 that keeps list pages at a constant number of queries. Tests hold the two to the same answer.
@@ -49,17 +49,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from apps.core.due import DueKindCode, kinds
 from apps.core.models import LIGHT_RANK, RANK_LIGHT, Light
 from apps.milestones.models import Milestone
 from apps.milestones.notions import DONE_LATE_LABEL, done_late_q, is_done_late  # noqa: F401 - DONE_LATE_LABEL for the lists
 from apps.problems.models import Problem
+from apps.progress.due import deadline_span
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import FIVE_MILLION, AnnualPlan, Project
 from apps.projects.notions import is_live, live_q, project_time_progress, started_q
 from apps.workcalendar.periods import Period, add_months, latest_report_period, report_deadline
 from apps.workcalendar.services import WorkdayIndex
 
-from .due import KINDS, DueKindCode, deadline_span
 from .models import RuleCode, WarningRule
 
 DEFAULTS = {
@@ -148,7 +149,7 @@ class LightContext:
     period_year: int
     period_month: int  # 0 in January of the first year: no investment light yet
     report_due_day: int = 5
-    # Per due-item kind (apps.lights.due.KINDS): its rule, and the last due date that is "due soon".
+    # Per due-item kind (apps.core.due.kinds()): its rule, and the last due date that is "due soon".
     windows: dict[str, Thresholds] = field(default_factory=dict)
     limits: dict[str, dt.date] = field(default_factory=dict)
     # Per due-item kind: an open item due before this day is red (past due and not yet red: yellow).
@@ -204,7 +205,7 @@ def light_context(*, today: dt.date, past: bool = False) -> LightContext:
     """Rules and due-soon limits for `today` (three queries, independent of row count). With
     `past=True`, the lights as they stood on the morning of `today`, a day gone by."""
     rules = all_thresholds()
-    windows = {code: rules[kind.rule_code] for code, kind in KINDS.items()}
+    windows = {code: rules[kind.rule_code] for code, kind in kinds().items()}
     span = max(t.due_soon_working_days for t in windows.values())
     first, last = deadline_span(today)
     index = WorkdayIndex(min(first, today), max(last, today + dt.timedelta(days=3 * span + 30)))
@@ -278,7 +279,7 @@ def item_light(code: str, due: dt.date, ctx: LightContext) -> Light:
 def milestone_light(milestone: Milestone, ctx: LightContext) -> Light:
     return date_light(
         due=milestone.planned_date,
-        closed=not KINDS[DueKindCode.MILESTONE].open_obj(milestone),
+        closed=not kinds()[DueKindCode.MILESTONE].open_obj(milestone),
         today=ctx.today,
         limit=ctx.milestone_limit,
         enabled=ctx.milestone.enabled,
@@ -293,7 +294,7 @@ def milestone_done_late(milestone: Milestone) -> bool:
 def problem_light(problem: Problem, ctx: LightContext) -> Light:
     return date_light(
         due=problem.deadline,
-        closed=not KINDS[DueKindCode.PROBLEM].open_obj(problem),
+        closed=not kinds()[DueKindCode.PROBLEM].open_obj(problem),
         today=ctx.today,
         limit=ctx.problem_limit,
         enabled=ctx.problem.enabled,
@@ -386,7 +387,7 @@ def _date_rank(date_field: str, code: str, t: Thresholds, today: dt.date, limit:
     if not t.enabled:
         return Value(0, output_field=IntegerField())
     return Case(
-        When(~KINDS[code].open_q, then=Value(0)),
+        When(~kinds()[code].open_q, then=Value(0)),
         When(**{f"{date_field}__lt": today}, then=Value(2)),
         When(**{f"{date_field}__lte": limit}, then=Value(1)),
         default=Value(0),
@@ -459,7 +460,7 @@ def _item_ranks(ctx: LightContext, project_ids: Collection[int] | QuerySet | Non
     """Each project's rank per due-item kind (2 red, 1 yellow by the kind's rule) and the kinds with an
     open item past due; and its 入库纳统 rank — one query."""
     parts = []
-    for code, kind in KINDS.items():
+    for code, kind in kinds().items():
         if not ctx.windows[code].enabled:
             continue
         sources = kind.sources(today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day, past=ctx.past, index=ctx.index)
@@ -627,7 +628,7 @@ def project_parts(project: Project, ctx: LightContext) -> dict[str, int]:
     for code in (DueKindCode.START, DueKindCode.REPORT):  # kinds with no row of their own
         if not ctx.windows[code].enabled:
             continue
-        sources = KINDS[code].sources(today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day, index=ctx.index)
+        sources = kinds()[code].sources(today=ctx.today, until=ctx.limits[code], due_day=ctx.report_due_day, index=ctx.index)
         for due in (d for s in sources for d in s.filter(id=project.pk).values_list("due", flat=True)):
             lit(code, item_light(code, due, ctx))
     return {part: rank for part, rank in parts.items() if rank}

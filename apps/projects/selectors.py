@@ -1,4 +1,4 @@
-"""Reads of the ledger. Which projects are a user's own is decided here; what a user may do to them, in apps/accounts/policy.py.
+"""Reads of the ledger (the lists with their lights: apps.lights.lists). Which projects are a user's own is decided here; what a user may do to them, in apps/accounts/policy.py.
 
 Everyone signed in reads the whole portfolio (DESIGN.md §1: leaders and other systems read all).
 A department user changes only its "own" projects: those where its department holds a 牵头,
@@ -8,17 +8,12 @@ A leader's own projects are those where it is the 包保 leader.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 
 from apps.accounts.models import Role
 from apps.accounts.policy import is_office
-from apps.lights.selectors import LightContext, annotate_period_figures, annotate_project_lights, light_context
 
 from .models import DEPARTMENT_ROLES, AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
-from .notions import on_ledger_q
 
 DEPT_ROLES = DEPARTMENT_ROLES  # the name other apps import
 
@@ -49,35 +44,6 @@ def leader_answers_q(leader_id: int, prefix: str = "") -> Q:
     return Q(**{f"{prefix}pk__in": lead}) | Q(**{f"{prefix}pk__in": direct}) | Q(**{f"{prefix}pk__in": coordinating})
 
 
-def project_list(
-    *, user, today: dt.date | None = None, include_archived: bool = False, ctx: LightContext | None = None, lights: bool = True
-) -> QuerySet[Project]:
-    """Projects with their light, category, region, lead leader and lead department, in a constant number of queries.
-
-    With `lights=False` the rows carry the period figures but not the light: a caller that shows a
-    page sets the page's lights afterwards (`attach_project_lights`), which is far cheaper than
-    working out the lights of the whole portfolio to show twenty of them."""
-    qs = Project.objects.select_related("category", "region")
-    if not include_archived:
-        qs = qs.filter(on_ledger_q())
-    ctx = ctx or light_context(today=today or timezone.localdate())
-    qs = annotate_project_lights(qs, ctx) if lights else annotate_period_figures(qs, ctx)
-    return qs.prefetch_related(
-        Prefetch(
-            "responsibilities",
-            queryset=ProjectResponsibility.objects.select_related("leader", "department", "reports_to_leader"),
-        )
-    )
-
-
-def project_detail_queryset(
-    *, user, include_archived: bool = True, ctx: LightContext | None = None, lights: bool = True
-) -> QuerySet[Project]:
-    return project_list(user=user, include_archived=include_archived, ctx=ctx, lights=lights).prefetch_related(
-        Prefetch("annual_plans", queryset=AnnualPlan.objects.order_by("-year"))
-    )
-
-
 def annual_plan_list(*, user) -> QuerySet[AnnualPlan]:
     return AnnualPlan.objects.select_related("project").prefetch_related("monthly_targets")
 
@@ -88,7 +54,7 @@ ROLE_ORDER = {role: i for i, role in enumerate(ResponsibilityRole.values)}
 def responsibility_rows(project: Project, *, fresh: bool = False) -> list[ProjectResponsibility]:
     """A project's responsibilities in the order of the roles (包保领导, 牵头, 配合…), primary first.
 
-    From the project's prefetch (project_detail_queryset: no query per row), or with `fresh` read
+    From the project's prefetch (apps.lights.lists.project_detail_queryset: no query per row), or with `fresh` read
     again in one query, as after a write."""
     if fresh or "responsibilities" not in getattr(project, "_prefetched_objects_cache", {}):
         rows = list(ProjectResponsibility.objects.filter(project=project).select_related("leader", "department", "reports_to_leader"))

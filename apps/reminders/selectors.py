@@ -13,7 +13,7 @@ from django.db.models import IntegerField, Min, OuterRef, QuerySet, Subquery
 
 from apps.accounts.models import Role, User
 from apps.accounts.policy import is_office
-from apps.lights.due import KINDS
+from apps.core.due import kinds
 from apps.lights.models import RuleCode
 from apps.lights.selectors import all_thresholds
 from apps.organization.models import Department, Leader
@@ -24,7 +24,7 @@ from .models import ChannelPreference, Notification, ReminderCursor, ReminderDel
 
 @dataclass(frozen=True)
 class Source:
-    """One queryset of reminder items: the due-item registry's rows (apps.lights.due.ROW_KEYS)
+    """One queryset of reminder items: the due-item registry's rows (apps.core.due.ROW_KEYS)
     plus this rule's sweep cursor."""
 
     subject: str
@@ -33,7 +33,7 @@ class Source:
 
 def reminder_sources(rule: ReminderRule, *, today: dt.date, horizon: dt.date) -> list[Source]:
     """The open items of `rule`'s kind due on or before `horizon` (from the registry), each with its sweep cursor."""
-    kind = KINDS.get(rule.subject)
+    kind = kinds().get(rule.subject)
     rules = all_thresholds()
     # A kind whose warning rule the office switched off is due for nobody: no list, no light, no reminder.
     if kind is None or not rules[kind.rule_code].enabled:

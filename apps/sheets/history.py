@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.core.xlsx import Column, Workbook, add_table, new_workbook, print_setup
 from apps.progress.models import HistoricalCompletion
 from apps.progress.services import historical_completions_save
 from apps.projects.models import Project
@@ -25,7 +26,6 @@ from apps.projects.notions import live_projects
 
 from .columns import WAN, CellError, cell_text, is_blank, parse_code, parse_money
 from .errors import RowError, SheetError
-from .xlsx import Column, Workbook, add_table, new_workbook, print_setup
 from .xlsxread import Progress, XlsxFile
 
 MONTHS = tuple(range(1, 13))

@@ -10,12 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from apps.organization.models import Department, Leader, Region, RegionKind
-from apps.projects.models import ProjectCategory
-
-from .columns import COLUMNS, ColumnSpec
-from .reader import SAMPLE_PREFIX
-from .xlsx import (
+from apps.core.xlsx import (
     DATE_FORMAT,
     Alignment,
     Column,
@@ -29,6 +24,11 @@ from .xlsx import (
     print_setup,
     write,
 )
+from apps.organization.models import Department, Leader, Region, RegionKind
+from apps.projects.models import ProjectCategory
+
+from .columns import COLUMNS, ColumnSpec
+from .reader import SAMPLE_PREFIX
 
 REQUIRED_MARK = "*"  # stripped when the header is read back
 

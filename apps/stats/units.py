@@ -37,13 +37,13 @@ from fractions import Fraction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
-from apps.lights.due import lead_responsible
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import LightContext
 from apps.milestones.models import Milestone
 from apps.milestones.notions import due_this_year_q
 from apps.organization.models import Department, Region
 from apps.problems.models import PROBLEM_CLOSED_STATUSES, Problem
+from apps.projects.due import lead_responsible
 from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 from apps.projects.notions import FIGURE_DEPT_ROLE, live_projects, live_q
 from apps.workcalendar.periods import Period

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
+from .services import add_working_days
+
 _KEY = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -111,8 +113,6 @@ def report_deadline(period: Period, due_day: int, index=None) -> dt.date:
     """The deadline of `period`'s report: 次月N日, moved to the next working day when that day is a
     weekend or a statutory holiday. `index` (a WorkdayIndex covering the day) saves the calendar
     query when many deadlines are worked out at once."""
-    from .services import add_working_days
-
     day = nominal_deadline(period, due_day)
     if index is not None and index.covers(day, day + dt.timedelta(days=20)):
         return day if index.is_working_day(day) else index.day(index.count(day) + 1)

@@ -19,6 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.seeding import mark, marked, seed_key
+from apps.core.services import instance_save
+
 from .models import CalendarDay, CalendarYear, DayKind, DaySource
 
 logger = logging.getLogger(__name__)
@@ -175,8 +178,6 @@ def calendar_year_status(*, year: int) -> YearStatus:
 def calendar_day_save(*, actor, day: CalendarDay) -> CalendarDay:
     """Save a day entered or corrected by hand: it becomes the office's (source manual), so loading
     the package never overwrites it."""
-    from apps.core.services import instance_save
-
     day.source = DaySource.MANUAL
     return instance_save(actor=actor, instance=day)
 
@@ -204,8 +205,6 @@ def calendar_year_mark_complete(*, actor, year: int, complete: bool = True) -> C
 def calendar_load_from_package() -> dict[str, int]:
     """Load every year the chinesecalendar package knows; rows entered by hand are never overwritten."""
     from chinese_calendar import constants
-
-    from apps.core.seeding import mark, marked, seed_key
 
     manual_dates = set(CalendarDay.objects.filter(source=DaySource.MANUAL).values_list("date", flat=True))
     existing = {row.date: row for row in CalendarDay.objects.filter(source=DaySource.PACKAGE)}

@@ -13,8 +13,8 @@ from apps.accounts.models import User
 from apps.bulletins.content import as_of_day, printed, ranking_rows, rounding_setting
 from apps.bulletins.models import Bulletin
 from apps.bulletins.services import bulletin_generate
+from apps.core.due import DueKindCode
 from apps.core.models import Light
-from apps.lights.due import DueKindCode
 from apps.lights.overdue import due_items
 from apps.lights.selectors import light_context, period_light_context
 from apps.stats.printing import printed_figures

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from apps.lights.due import KINDS
+from apps.core import due
 from apps.lights.overdue import DueItemPage, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Leader
@@ -44,7 +44,7 @@ def test_overdue_list_leader_lists_digest_and_sweep_agree_item_for_item(portfoli
     ctx = light_context(today=TODAY)
     everything = due_items(ctx=ctx)
     kinds = {i.type for i in everything}
-    assert kinds == set(KINDS), kinds  # the demo has items of every kind on this date
+    assert kinds == set(due.kinds()), kinds  # the demo has items of every kind on this date
     assert any(i.days_overdue for i in everything)
     assert any(i.days_left for i in everything)
     by_key = {_key(i): i for i in everything}
@@ -154,8 +154,8 @@ def test_a_withdrawn_project_has_nothing_due_of_any_kind_and_only_the_office_wit
 
 
 def test_the_project_list_overdue_filter_counts_every_kind(portfolio):
+    from apps.lights.lists import project_list
     from apps.projects.filters import ProjectFilter
-    from apps.projects.selectors import project_list
 
     ctx = light_context(today=TODAY)
     late = {i.project_id for i in due_items(ctx=ctx) if i.days_overdue > 0 and i.project_id}

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from apps.core.xlsx import workbook_bytes
 from apps.progress.models import HistoricalCompletion
 from apps.sheets.history import history_import, history_template
 from apps.sheets.models import ImportJob
-from apps.sheets.xlsx import workbook_bytes
 from tests.factories import DepartmentFactory, LeaderFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from apps.accounts.policy import PolicyDenied
+from apps.core.xlsx import workbook_bytes
 from apps.projects.models import AnnualPlan, Project, ProjectResponsibility
 from apps.sheets.importer import sheet_import
 from apps.sheets.reader import MB, SheetError
 from apps.sheets.template import template_workbook
-from apps.sheets.xlsx import workbook_bytes
 from tests.factories import ProjectFactory
 from tests.sheets.conftest import HEADER, row, tidy, xlsx
 

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from rest_framework.test import APIClient
 
+from apps.lights.lists import project_list
 from apps.lights.selectors import annotate_project_lights, period_light_context
 from apps.milestones.models import MilestoneStatus
 from apps.problems.models import ProblemStatus
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import AnnualRole, BuildStatus, Project
-from apps.projects.selectors import project_list
 from apps.stats.selectors import portfolio_figures
 from tests.factories import (
     AnnualPlanFactory,

@@ -4,7 +4,7 @@ milestone's and a leader's): each workbook holds every such text as a string cel
 marked quotePrefix, and no formula cell at all. An export route that is not listed below fails the
 test until it is, so a new export is checked the day it is added.
 
-The writer itself, and the scan that no module writes cells around it: tests/sheets/test_writer.py."""
+The writer itself, and the scan that no module writes cells around it: tests/core/test_xlsx.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from apps.accounts.models import User
-from apps.sheets.xlsx import XLSX_CONTENT_TYPE
+from apps.core.xlsx import XLSX_CONTENT_TYPE
 from apps.web.urls import urlpatterns
 
 pytestmark = pytest.mark.django_db

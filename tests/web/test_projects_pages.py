@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from apps.core.xlsx import LIGHT_FILLS
 from apps.projects.models import ProjectResponsibility
-from apps.sheets.xlsx import LIGHT_FILLS
 from apps.web.views import projects as views
 from tests.factories import (
     AnnualPlanFactory,

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from apps.core.xlsx import LIGHT_FILLS
 from apps.projects.models import ProjectResponsibility
-from apps.sheets.xlsx import LIGHT_FILLS
 from tests.factories import DepartmentFactory, LeaderFactory, MilestoneFactory, ProblemFactory, ProjectFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,13 +1,13 @@
 from rest_framework import serializers
 
 from apps.api.filters import MAX_ID
+from apps.core.due import kind_choices
 from apps.core.models import Light
-from apps.lights.due import KIND_CHOICES
 
 
 class OverdueItemSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        choices=KIND_CHOICES, help_text="事项类型：milestone 要件/节点、problem 问题、start 计划开工、report 月报未报送"
+        choices=kind_choices(), help_text="事项类型：milestone 要件/节点、problem 问题、start 计划开工、report 月报未报送"
     )
     id = serializers.IntegerField(help_text="事项ID（月报未报送时为项目ID）")
     title = serializers.CharField(help_text="事项")
@@ -31,4 +31,4 @@ class OverdueQuerySerializer(serializers.Serializer):
     department = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="责任单位ID")
     region = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="区划ID（含下级）")
     light = serializers.ChoiceField(choices=Light.choices, required=False, help_text="预警灯")
-    type = serializers.ChoiceField(choices=KIND_CHOICES, required=False, help_text="事项类型")
+    type = serializers.ChoiceField(choices=kind_choices(), required=False, help_text="事项类型")

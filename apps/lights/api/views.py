@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.pagination import PagePagination
-from apps.lights.due import KIND_CHOICES
+from apps.core.due import kind_choices
 from apps.lights.overdue import DueItemPage
 from apps.lights.selectors import light_context
 from apps.stats.closing import frozen_items, item_as_overdue, narrow_items, period_end_context
@@ -23,7 +23,7 @@ OVERDUE_PARAMS = [
     OpenApiParameter("department", int, description="责任单位ID"),
     OpenApiParameter("region", int, description="区划ID（含下级）"),
     OpenApiParameter("light", str, enum=["green", "yellow", "red"], description="预警灯"),
-    OpenApiParameter("type", str, enum=[code for code, _ in KIND_CHOICES], description="事项类型"),
+    OpenApiParameter("type", str, enum=[code for code, _ in kind_choices()], description="事项类型"),
     OpenApiParameter(
         "period",
         str,

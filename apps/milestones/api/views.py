@@ -8,9 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs
+from apps.lights.lists import milestone_list
 from apps.milestones.filters import MilestoneFilter
 from apps.milestones.models import Milestone
-from apps.milestones.selectors import milestone_list
 from apps.milestones.services import milestone_complete, milestone_create, milestone_update
 
 from .serializers import MilestoneCompleteSerializer, MilestoneSerializer, MilestoneUpdateSerializer, MilestoneWriteSerializer

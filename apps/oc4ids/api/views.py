@@ -10,11 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet
+from apps.lights.lists import project_list
 from apps.oc4ids.package import package_dict, package_queryset, project_dict
 from apps.projects.api.lights import PageLightsMixin
 from apps.projects.filters import ProjectFilter
 from apps.projects.models import Project
-from apps.projects.selectors import project_list
 
 TAG = "OC4IDS 开放数据"
 

@@ -8,9 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, UpdateMixin, crud_docs
+from apps.lights.lists import problem_list
 from apps.problems.filters import ProblemFilter, SupervisionNoticeFilter
 from apps.problems.models import Problem, SupervisionNotice
-from apps.problems.selectors import notice_list, problem_list
+from apps.problems.selectors import notice_list
 from apps.problems.services import notice_issue, notice_update, problem_close, problem_create, problem_resolve, problem_update
 
 from .serializers import (

@@ -10,11 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.api.viewsets import ApiViewSet, CreateMixin, ReadMixin, SyncMixin, TombstoneSerializer, UpdateMixin, crud_docs
+from apps.lights.lists import project_detail_queryset, project_list
 from apps.projects.filters import AnnualPlanFilter, ProjectFilter
 from apps.projects.models import AnnualPlan, Project, ProjectResponsibility
 from apps.projects.plans import annual_plan_adjust, annual_plan_create
 from apps.projects.responsibilities import responsibility_assign, responsibility_remove, responsibility_update
-from apps.projects.selectors import annual_plan_list, project_detail_queryset, project_list, responsibility_rows
+from apps.projects.selectors import annual_plan_list, responsibility_rows
 from apps.projects.services import project_archive, project_comment_add, project_create, project_update
 
 from .lights import PageLightsMixin

@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.policy import require
-from apps.lights.due import KINDS
+from apps.core.due import kinds
 
 from ..channels import ChannelError, get_channel
 from ..channels.message import Message, render_message
@@ -66,7 +66,7 @@ def retry_delay(attempt: int) -> int:
 def item_is_settled(delivery: ReminderDelivery) -> bool:
     """Whether the item was done, or its deadline moved, since the row was written: the reminder is
     moot. "Open" is the due-item registry's test, the same one the sweep found the item by."""
-    kind = KINDS.get(delivery.subject)
+    kind = kinds().get(delivery.subject)
     if kind is None:  # the digest: a summary, never moot
         return False
     return not kind.is_open(object_id=delivery.object_id, due=delivery.due_date)
@@ -233,11 +233,11 @@ def deliveries_send_in_app(*, delivery_ids: list[int], now: dt.datetime | None =
             ready.append(row)
         by_subject: dict[str, list[ReminderDelivery]] = defaultdict(list)
         for row in ready:
-            if row.subject in KINDS:  # the digest and summaries are never moot
+            if row.subject in kinds():  # the digest and summaries are never moot
                 by_subject[row.subject].append(row)
         settled: set[int] = set()
         for subject, group in by_subject.items():
-            still_open = KINDS[subject].open_among((row.object_id, row.due_date) for row in group)
+            still_open = kinds()[subject].open_among((row.object_id, row.due_date) for row in group)
             settled.update(row.pk for row in group if (row.object_id, row.due_date) not in still_open)
         send = [row for row in ready if row.pk not in settled and row.user_id is not None]
         failed = [row.pk for row in ready if row.pk not in settled and row.user_id is None]

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from django.db import transaction
 from django.utils import timezone
 
-from apps.lights.due import KINDS
+from apps.core.due import kinds
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import LightContext, light_context
 from apps.workcalendar.services import WorkdayIndex
@@ -35,7 +35,7 @@ def _groups(items: list[OverdueItem], *, overdue: bool) -> list[dict]:
         group = groups.setdefault(name, {"project": name, "project_id": item.project_id, "items": []})
         group["items"].append(
             {
-                "kind": KINDS[item.type].label,
+                "kind": kinds()[item.type].label,
                 "title": _short(item.title),
                 "due_date": item.due_date.isoformat(),
                 "overdue_days" if overdue else "remaining_days": item.working_days_overdue if overdue else item.working_days_left,

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.lights.due import KINDS
+from apps.core.due import kinds
 from apps.organization.models import Department
 from apps.problems.models import NoticeType
 from apps.problems.services import notice_issue
@@ -309,7 +309,7 @@ def _item_context(rule: ReminderRule, row: dict, resp: Responsibilities, directo
         "overdue_days": timing.overdue,
         "dept_id": dept_id,
         "dept": directory.dept_names.get(dept_id, "") if dept_id else "",
-        "link": KINDS[rule.subject].link(row),
+        "link": kinds()[rule.subject].link(row),
     }
 
 

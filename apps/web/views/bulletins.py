@@ -27,8 +27,8 @@ from apps.accounts.policy import decide
 from apps.bulletins.models import Bulletin
 from apps.bulletins.selectors import bulletin_list
 from apps.bulletins.services import bulletin_generate
+from apps.core.xlsx import XLSX_CONTENT_TYPE
 from apps.lights.selectors import report_period
-from apps.sheets.xlsx import XLSX_CONTENT_TYPE
 
 from .common import call_service
 

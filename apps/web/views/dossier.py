@@ -18,10 +18,23 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.accounts.policy import may, may_see_phone, remember_own_projects
+from apps.core.due import DueKindCode
 from apps.core.models import RANK_LIGHT, Light
 from apps.core.privacy import mask_phone
+from apps.core.xlsx import (
+    LIGHT_FILLS,
+    LIGHT_NAMES,
+    MONEY_FORMAT,
+    Column,
+    Styled,
+    add_sheet,
+    add_table,
+    new_workbook,
+    print_setup,
+    xlsx_response,
+)
 from apps.land.models import LandAcquisition
-from apps.lights.due import DueKindCode
+from apps.lights.lists import project_detail_queryset
 from apps.lights.selectors import (
     DUE_SOON_LABELS,
     INVESTMENT,
@@ -46,19 +59,6 @@ from apps.projects.models import (
     ResponsibilityRole,
 )
 from apps.projects.notions import project_time_progress
-from apps.projects.selectors import project_detail_queryset
-from apps.sheets.xlsx import (
-    LIGHT_FILLS,
-    LIGHT_NAMES,
-    MONEY_FORMAT,
-    Column,
-    Styled,
-    add_sheet,
-    add_table,
-    new_workbook,
-    print_setup,
-    xlsx_response,
-)
 from apps.stats import formulas
 from apps.stats.closing import correction_list
 from apps.stats.models import CorrectionKind

@@ -20,20 +20,20 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Role
 from apps.accounts.policy import may, remember_own_projects
+from apps.core.due import kind_choices
 from apps.core.models import Light
-from apps.lights.due import KIND_CHOICES
+from apps.core.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
+from apps.lights.lists import project_detail_queryset
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Leader
 from apps.projects.models import CommentKind, Project, ProjectComment
-from apps.projects.selectors import project_detail_queryset
 from apps.projects.services import project_comment_add
-from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 
 from .common import call_service
 
 PAGE_SIZE = 50
-KIND_LABELS = dict(KIND_CHOICES)
+KIND_LABELS = dict(kind_choices())
 
 
 def _scope(user) -> tuple[str, dict]:
@@ -108,7 +108,7 @@ def mylist(request: HttpRequest) -> HttpResponse:
             "red": sum(1 for i in items if i.light == Light.RED),
             "yellow": sum(1 for i in items if i.light == Light.YELLOW),
             "chosen": chosen,
-            "kinds": KIND_CHOICES,
+            "kinds": kind_choices(),
             "query": query.urlencode(),
             "today": today,
         },

@@ -23,12 +23,12 @@ from django.utils import timezone
 
 from apps.accounts.models import Role
 from apps.core.models import Light
+from apps.core.xlsx import DATE_FORMAT, Alignment, Column, Font, add_heading, add_table, new_workbook, print_setup, xlsx_response
+from apps.lights.lists import project_list as project_list_queryset
 from apps.lights.selectors import report_period
 from apps.organization.models import Department, Leader, Region
 from apps.projects.filters import LEVELS, ProjectFilter
 from apps.projects.models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectCategory, ResponsibilityRole
-from apps.projects.selectors import project_list as project_list_queryset
-from apps.sheets.xlsx import DATE_FORMAT, Alignment, Column, Font, add_heading, add_table, new_workbook, print_setup, xlsx_response
 from apps.stats import formulas
 
 PAGE_SIZE = 20

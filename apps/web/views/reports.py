@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from apps.accounts.policy import decide, may
 from apps.api.viewsets import etag_of
-from apps.lights.due import FILED_REPORT_STATUSES as FILED
-from apps.lights.due import report_period_owed
 from apps.progress.api.serializers import ProgressReportSerializer
+from apps.progress.due import FILED_REPORT_STATUSES as FILED
+from apps.progress.due import report_period_owed
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.progress.selectors import progress_report_list
 from apps.progress.services import (

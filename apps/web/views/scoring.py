@@ -20,10 +20,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from apps.accounts.policy import is_office
+from apps.core.xlsx import Column, add_sheet, add_table, new_workbook, print_setup, xlsx_response
 from apps.lights.selectors import report_period
 from apps.scoring.models import AssessmentScheme, TargetKind
 from apps.scoring.selectors import PERIOD_KINDS, ScoreRow, default_number, period_of, scheme_for, score_board
-from apps.sheets.xlsx import Column, add_sheet, add_table, new_workbook, print_setup, xlsx_response
 
 HUNDREDTH = Decimal("0.01")
 

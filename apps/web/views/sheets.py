@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.policy import decide
+from apps.core.xlsx import xlsx_response
 from apps.progress.models import HistoricalCompletion
 from apps.sheets.errors import RowError, SheetError
 from apps.sheets.history import HistoryImport, history_template
@@ -36,7 +37,6 @@ from apps.sheets.services import (
     import_job_worker_state,
 )
 from apps.sheets.template import template_workbook
-from apps.sheets.xlsx import xlsx_response
 from apps.sheets.xlsxread import MB, check_size, max_bytes
 
 from .common import call_service

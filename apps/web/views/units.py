@@ -15,17 +15,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from apps.api.filters import MAX_ID
-from apps.lights.due import KINDS
+from apps.core.due import kinds
+from apps.core.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
+from apps.lights.lists import project_list
 from apps.lights.overdue import OverdueItem
 from apps.lights.selectors import light_context
 from apps.organization.models import Department, Region
 from apps.projects.filters import ProjectFilter
-from apps.projects.selectors import project_list
-from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 from apps.stats.units import DEPARTMENT, KIND_LABELS, REGION, UnitBoard, UnitFigures, unit_board
 
 PROJECTS_SHOWN = 50
-KIND_NAMES = {code: kind.label for code, kind in KINDS.items()}
+KIND_NAMES = {code: kind.label for code, kind in kinds().items()}
 
 
 def _unit(model: type[Department] | type[Region], pk: int) -> Department | Region:

@@ -19,7 +19,7 @@ Numbers, Decimals and dates stay numbers and dates.
 Exporters never touch openpyxl themselves: they make workbooks and sheets with new_workbook and
 add_sheet, fill them with write, add_heading, add_table and append_row, and give them out through
 workbook_bytes or xlsx_response, which check every cell once more on the way out (no formula cell
-leaves the system). tests/sheets/test_writer.py holds every module to that.
+leaves the system). tests/core/test_xlsx.py holds every module to that.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def _no_formula_leaves(wb: Workbook) -> None:
     for ws in wb.worksheets:
         for cell in list(ws._cells.values()):  # the written cells only (iter_rows would add empty ones)
             if cell.data_type == "f":
-                logger.error("导出的工作簿“%s”在 %s 有公式单元格，已按文本写出：请改用 apps.sheets.xlsx.write。", ws.title, cell.coordinate)
+                logger.error("导出的工作簿“%s”在 %s 有公式单元格，已按文本写出：请改用 apps.core.xlsx.write。", ws.title, cell.coordinate)
                 _write_text(cell, _text(str(cell.value)))
 
 

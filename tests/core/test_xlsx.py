@@ -1,4 +1,4 @@
-"""The one xlsx writer (apps/sheets/xlsx.py): text is always a string cell showing the user's text,
+"""The one xlsx writer (apps/core/xlsx.py): text is always a string cell showing the user's text,
 formula-looking text is marked quotePrefix, numbers and dates stay numbers and dates, sheet names
 are ones Excel accepts — and no module of the system writes a workbook around it.
 
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
-from apps.sheets.xlsx import Column, add_sheet, add_table, append_row, looks_like_formula, new_workbook, sheet_title, workbook_bytes, write
+from apps.core.xlsx import Column, add_sheet, add_table, append_row, looks_like_formula, new_workbook, sheet_title, workbook_bytes, write
 
 # Text a spreadsheet would take for a formula (OWASP's CSV-injection list, the full-width forms a
 # Chinese input method types, and the same after leading white space).
@@ -146,12 +146,12 @@ def test_sheet_names_from_user_text_are_ones_excel_accepts(text, title):
 
 
 def test_a_formula_cell_written_around_the_writer_leaves_as_text(caplog):
-    # given a cell written with openpyxl directly (what tests/sheets/test_writer's scan forbids)
+    # given a cell written with openpyxl directly (what tests/core/test_xlsx's scan forbids)
     wb, ws = new_workbook("清单")
     ws.cell(row=1, column=1, value="=1+1")
     assert ws["A1"].data_type == "f"
     # when the workbook is given out
-    with caplog.at_level(logging.ERROR, logger="apps.sheets.xlsx"):
+    with caplog.at_level(logging.ERROR, logger="apps.core.xlsx"):
         cell = reloaded(wb).active["A1"]
     # then it is text, and the log says where it came from
     assert (cell.data_type, cell.value, cell.quotePrefix) == ("s", "=1+1", True)
@@ -161,7 +161,7 @@ def test_a_formula_cell_written_around_the_writer_leaves_as_text(caplog):
 # --- no workbook is written around the writer -----------------------------------------------
 
 ROOT = Path(settings.BASE_DIR)
-WRITER = "apps/sheets/xlsx.py"
+WRITER = "apps/core/xlsx.py"
 # The import reader opens uploaded workbooks: it may load them and name columns, nothing else.
 READER = "apps/sheets/reader.py"
 READER_OPENPYXL = {"load_workbook", "get_column_letter"}
