@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ProblemsConfig(AppConfig):
     name = "apps.problems"
     verbose_name = "问题清单与督办"
+
+    def ready(self) -> None:
+        # Object rules: this app's rules.py into apps.accounts.policy's registry.
+        from . import rules
+
+        rules.register()

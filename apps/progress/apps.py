@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ProgressConfig(AppConfig):
     name = "apps.progress"
     verbose_name = "月度进度报告"
+
+    def ready(self) -> None:
+        # Object rules: this app's rules.py into apps.accounts.policy's registry.
+        from . import rules
+
+        rules.register()

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ProjectsConfig(AppConfig):
     name = "apps.projects"
     verbose_name = "重点项目台账"
+
+    def ready(self) -> None:
+        # Object rules: this app's rules.py into apps.accounts.policy's registry.
+        from . import rules
+
+        rules.register()

@@ -19,13 +19,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Role
-from apps.accounts.policy import may, remember_own_projects
+from apps.accounts.policy import may
 from apps.core.models import Light
 from apps.lights.due import KIND_CHOICES
 from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Leader
 from apps.projects.models import CommentKind, Project, ProjectComment
+from apps.projects.rules import remember_own_projects
 from apps.projects.selectors import project_detail_queryset
 from apps.projects.services import project_comment_add
 from apps.sheets.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
