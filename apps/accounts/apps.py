@@ -12,3 +12,8 @@ class AccountsConfig(AppConfig):
         from .middleware import stamp_session
 
         user_logged_in.connect(stamp_session, dispatch_uid="accounts.stamp_session")
+
+        # Object rules: this app's rules.py into apps.accounts.policy's registry.
+        from . import rules
+
+        rules.register()

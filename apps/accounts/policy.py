@@ -5,60 +5,46 @@ the project it would belong to) or for a model class ("could this role ever do i
 buttons and actions to offer, which API requests to refuse before reading the body). A refusal
 carries a Chinese reason naming the rule; `require` raises it as `PolicyDenied`.
 
+This module is the kernel's machinery and imports no other app: each app that owns models with
+rules keeps them in its own `rules.py` (one line per (model, verb), so `grep` finds the rule) and
+registers them from its `AppConfig.ready()` with `register_rules`; the app that owns a fact about
+rows that holds for every rule (a row of an archived project stays as it is) registers a guard.
+
 Rules (README "角色"):
 - 项目办 (role office, and superusers) may do everything.
 - 责任单位 reads all and changes only its own projects (牵头/配合/属地) and the items its department
   is responsible for; the workflow steps of the office (审核、退回、销号、督办…) stay with the office.
   Placing an item — raising a problem, moving it to another project, choosing the department
-  responsible for it or for a milestone (verb "assign") — is done only on its own projects: working on
-  an item of another department's project never lets a department put itself (or anyone) in charge there.
-- Responsibilities (apps/projects/responsibilities.py): 包保领导, 牵头、配合 and 属地 decide whose
-  project it is and whom its figures count for, so only the office assigns, changes or removes them;
-  a department keeps its own people (责任单位负责人、专班、驻点干部、联络员、业主和施工联系人) on its own
-  projects, each row naming the department itself — never another department's rows.
-- 包保领导 reads all and comments on (批示) the projects it answers for in any leader role (包保,
-  直报, or 协调领导 of one of the project's problems: `leader_answers_q`).
+  responsible for it or for a milestone (verb "assign") — is done only on its own projects
+  (apps/projects/rules.py: `department_place`).
+- Responsibilities (apps/projects/responsibilities.py): 包保领导, 牵头、配合 and 属地 are the office's;
+  a department keeps its own people on its own projects (apps/projects/rules.py).
+- 包保领导 reads all and comments on (批示) the projects it answers for in any leader role
+  (apps/projects/rules.py: `leader_project`).
 - 只读用户 reads only.
-- Nobody changes anything that belongs to an archived project (归档/退库).
+- Nobody changes anything that belongs to an archived project (归档/退库): apps/projects/rules.py
+  registers that guard.
 - `actor=None` is the system (the reminder sweep, the seeds): always allowed.
 - An attachment (批复文件, 销号佐证, 督办文书) is part of its row: downloading it ("download") is
   reading the row, so it follows the read rule (READ_VERBS), archived or not. Today every signed-in
   role reads every project, so every signed-in user downloads every attachment the dossier links; a
   narrower read rule narrows the downloads with it.
 
-A (model, verb) pair that is not in RULES is the office's alone. Verbs: create, change, delete and
-the domain verbs below (VERB_LABELS).
+A (model, verb) pair that no app registered is the office's alone (`office_only`). Verbs: create,
+change, delete and the verbs below (VERB_LABELS; an app adds its own with `register_verbs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
-
-from apps.api.models import ApiToken
-from apps.land.models import LandAcquisition
-from apps.milestones.models import Milestone
-from apps.problems.models import Problem
-from apps.progress.models import ProgressReport
-from apps.projects.models import (
-    DEPARTMENT_ROLES,
-    OFFICE_ASSIGNED_ROLES,
-    AnnualPlan,
-    MonthlyTarget,
-    Project,
-    ProjectComment,
-    ProjectResponsibility,
-    ResponsibilityRole,
-)
-from apps.reminders.models import ChannelPreference, Notification
-from apps.stats.models import PeriodClose, PeriodFigure
 
 from .models import Role, User
 
-VERB_LABELS = {
+VERB_LABELS: dict[str, str] = {
     "view": "查看",
     "create": "新增",
     "change": "修改",
@@ -72,20 +58,15 @@ VERB_LABELS = {
     "download": "下载附件",
     "archive": "归档",
     "comment": "发表意见",
-    "generate_milestones": "生成审批要件",
     "resend": "重新发送",
     "revoke": "吊销",
     "read": "标记已读",
-    "set_pool_stage": "调整库阶段（入库、退库等）的",
-    "set_stats_db": "登记入库纳统情况的",
     "assign": "指定所属项目或责任单位的",
     "reopen": "重新打开",
     "correct": "更正",
 }
 # Downloading a row's attachment is reading the row: the same answer as "view", for the same users.
 READ_VERBS = frozenset({"view", "download"})
-# Archiving an archived project is a no-op, not an error (the API's archive stays idempotent).
-ARCHIVED_EXEMPT_VERBS = frozenset({"view", "archive"})
 
 NOT_SIGNED_IN = "请先登录。"
 READ_ONLY = "只读用户不能修改数据。"
@@ -102,7 +83,6 @@ DEPARTMENT_RESPONSIBILITY = (
 )
 OWN_ROWS_ONLY = "只能操作本人的数据。"
 SUPERUSER_ROWS = "只有系统管理员可以修改系统管理员的账号、密码和接口令牌。"
-ARCHIVED = "项目已归档，不能再修改。"
 
 
 class PolicyDenied(PermissionDenied):
@@ -128,56 +108,18 @@ class Decision:
 ALLOW = Decision(True)
 
 Target = models.Model | type[models.Model]
+# (actor, verb, model, obj or None) -> Decision
 Rule = Callable[[object, str, type[models.Model], models.Model | None], Decision]
+# (actor, verb, obj) -> Decision: asked of a row after its rule allowed the verb (never of a model class).
+Guard = Callable[[object, str, models.Model], Decision]
 
 
 def is_office(user) -> bool:
     return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role == Role.PORTFOLIO_OFFICE))
 
 
-def project_of(obj: models.Model | None) -> Project | None:
-    """The project a row belongs to (None for rows outside any project, e.g. a department)."""
-    if obj is None:
-        return None
-    if isinstance(obj, Project):
-        return obj
-    if isinstance(obj, MonthlyTarget):
-        return obj.plan.project if obj.plan_id else None
-    project_field = next((f for f in obj._meta.concrete_fields if f.name == "project" and f.is_relation), None)
-    if project_field is not None and getattr(obj, "project_id", None):
-        return obj.project
-    return None
-
-
-def _is_own_project(user, project: Project | None) -> bool:
-    from apps.projects.selectors import own_projects_q
-
-    if project is None or project.pk is None:
-        return False
-    known = user.__dict__.get("_own_projects", {})
-    if project.pk in known:
-        return known[project.pk]
-    return Project.objects.filter(own_projects_q(user), pk=project.pk).exists()
-
-
-def remember_own_projects(user, project_ids) -> None:
-    """Answer "is this one of the user's projects" for many projects in one query, for the rest of
-    this request: a list page asks the policy once per row and must not run a query per row."""
-    from apps.projects.selectors import own_projects_q
-
-    ids = {pk for pk in project_ids if pk is not None}
-    if not ids or not getattr(user, "is_authenticated", False):
-        return
-    own = set(Project.objects.filter(own_projects_q(user), pk__in=ids).values_list("pk", flat=True))
-    user.__dict__.setdefault("_own_projects", {}).update({pk: pk in own for pk in ids})
-    if user.role == Role.LEADER and user.leader_id:
-        from apps.projects.selectors import leader_answers_q
-
-        answers = set(Project.objects.filter(leader_answers_q(user.leader_id), pk__in=ids).values_list("pk", flat=True))
-        user.__dict__.setdefault("_answers_for", {}).update({pk: pk in answers for pk in ids})
-
-
-def _office_only_reason(user, verb: str, model: type[models.Model]) -> str:
+def office_only_reason(user, verb: str, model: type[models.Model]) -> str:
+    """Why someone outside the office may not do `verb` to `model`, in the words of their role."""
     if user.role == Role.LEADER:
         return LEADER_COMMENTS_ONLY
     if user.role != Role.DEPARTMENT:
@@ -185,13 +127,13 @@ def _office_only_reason(user, verb: str, model: type[models.Model]) -> str:
     return f"只有项目办可以{VERB_LABELS.get(verb, verb)}{model._meta.verbose_name}。"
 
 
-# --- rules: (actor, verb, model, obj or None) -> Decision ------------------------------------
+# --- rule builders, free of any domain: the apps' rules.py compose them --------------------------
 
 
 def office_only(user, verb, model, obj) -> Decision:
     if is_office(user):
         return ALLOW
-    return Decision(False, _office_only_reason(user, verb, model))
+    return Decision(False, office_only_reason(user, verb, model))
 
 
 def office_only_saying(text: str) -> Rule:
@@ -201,19 +143,19 @@ def office_only_saying(text: str) -> Rule:
     def rule(user, verb, model, obj) -> Decision:
         if is_office(user):
             return ALLOW
-        return Decision(False, text if user.role == Role.DEPARTMENT else _office_only_reason(user, verb, model))
+        return Decision(False, text if user.role == Role.DEPARTMENT else office_only_reason(user, verb, model))
 
     return rule
 
 
-def _department_rule(owns: Callable[[object, models.Model], bool], refusal: str = DEPARTMENT_OWN) -> Rule:
+def department_rule(owns: Callable[[object, models.Model], bool], refusal: str = DEPARTMENT_OWN) -> Rule:
     """The office always; a department user when `owns(user, obj)` (or for the model as a whole)."""
 
     def rule(user, verb, model, obj) -> Decision:
         if is_office(user):
             return ALLOW
         if user.role != Role.DEPARTMENT or not user.department_id:
-            return Decision(False, _office_only_reason(user, verb, model))
+            return Decision(False, office_only_reason(user, verb, model))
         if obj is None or owns(user, obj):
             return ALLOW
         return Decision(False, refusal)
@@ -221,66 +163,8 @@ def _department_rule(owns: Callable[[object, models.Model], bool], refusal: str 
     return rule
 
 
-# Departments act on rows of their own projects (牵头、配合、属地) ...
-department_project = _department_rule(lambda user, obj: _is_own_project(user, project_of(obj)))
-# ... and on items they are responsible for, wherever they sit.
-department_item = _department_rule(
-    lambda user, obj: obj.responsible_dept_id == user.department_id or _is_own_project(user, project_of(obj))
-)
-
-
-def _may_place(user, obj: models.Model) -> bool:
-    # An item on a project is placed only on the department's own project, whoever it names as
-    # responsible: naming itself on another department's project is how a department would turn that
-    # project red in everyone's lists. An item outside any project only for the department itself.
-    project = project_of(obj)
-    if project is not None:
-        return _is_own_project(user, project)
-    return getattr(obj, "responsible_dept_id", None) == user.department_id
-
-
-# ... and place items (create, move, hand to a department) only on their own projects.
-department_place = _department_rule(_may_place, DEPARTMENT_PLACE)
-
-
-def _may_set_responsibility(user, obj: models.Model) -> bool:
-    if not _is_own_project(user, project_of(obj)):
-        return False
-    if not obj.role:  # a blank row (the admin's inline asks before a role is chosen)
-        return True
-    return obj.role not in OFFICE_ASSIGNED_ROLES and obj.department_id == user.department_id
-
-
-# ... and keep their own people on their own projects; who leads and who counts is the office's.
-department_responsibility = _department_rule(_may_set_responsibility, DEPARTMENT_RESPONSIBILITY)
-
-
-def _answers_for(user, project: Project | None) -> bool:
-    from apps.projects.selectors import leader_answers_q
-
-    if project is None or project.pk is None:
-        return False
-    known = user.__dict__.get("_answers_for", {})
-    if project.pk in known:
-        return known[project.pk]
-    return Project.objects.filter(leader_answers_q(user.leader_id), pk=project.pk).exists()
-
-
-def leader_project(user, verb, model, obj) -> Decision:
-    """Leaders comment on (批示) the projects they answer for in any leader role: 包保（联系/挂点）,
-    直报 or the 协调领导 of one of its problems (a leader sent to a project by its problem list must
-    find the 批示 box there)."""
-    if is_office(user):
-        return ALLOW
-    if user.role != Role.LEADER or not user.leader_id:
-        return Decision(False, COMMENT_ROLES if user.role == Role.DEPARTMENT else READ_ONLY)
-    if obj is None or _answers_for(user, project_of(obj)):
-        return ALLOW
-    return Decision(False, LEADER_OWN_PROJECTS)
-
-
 def own_user_row(user, verb, model, obj) -> Decision:
-    """Everyone signed in acts on their own notifications and preferences only."""
+    """Everyone signed in acts on their own rows (notifications, preferences) only."""
     if obj is None or getattr(obj, "user_id", None) == user.pk:
         return ALLOW
     return Decision(False, OWN_ROWS_ONLY)
@@ -288,7 +172,8 @@ def own_user_row(user, verb, model, obj) -> Decision:
 
 def office_below_superuser(user, verb, model, obj) -> Decision:
     """The office manages accounts and tokens, but not those of a superuser (no take-over by password
-    reset or a token issued in its name), and makes no superuser (nor unmakes one to get at it)."""
+    reset or a token issued in its name), and makes no superuser (nor unmakes one to get at it).
+    `obj` is the account itself or a row with a `user` (a token)."""
     decision = office_only(user, verb, model, obj)
     if not decision or user.is_superuser:
         return decision
@@ -305,48 +190,49 @@ def office_below_superuser(user, verb, model, obj) -> Decision:
     return ALLOW
 
 
-# Everything not listed here is office_only. One line per (model, verb), so `grep` finds the rule.
-RULES: dict[tuple[type[models.Model], str], Rule] = {
-    (Project, "change"): department_project,
-    (Project, "comment"): leader_project,
-    (ProjectComment, "create"): leader_project,
-    (ProjectResponsibility, "create"): department_responsibility,
-    (ProjectResponsibility, "change"): department_responsibility,
-    (ProjectResponsibility, "delete"): department_responsibility,
-    (Project, "generate_milestones"): department_project,
-    (Milestone, "create"): department_project,
-    (Milestone, "change"): department_item,
-    (Milestone, "complete"): department_item,
-    # Undoing a completion (with a reason kept in the history) is the office's alone.
-    (Milestone, "reopen"): office_only_saying("只有项目办可以撤销办结。"),
-    (ProgressReport, "create"): department_project,
-    (ProgressReport, "change"): department_project,
-    (ProgressReport, "submit"): department_project,
-    (LandAcquisition, "create"): department_project,
-    (LandAcquisition, "change"): department_project,
-    (Milestone, "assign"): department_place,
-    (Problem, "create"): department_place,
-    (Problem, "assign"): department_place,
-    (Problem, "change"): department_item,
-    (Problem, "resolve"): department_item,
-    (Notification, "read"): own_user_row,
-    (ChannelPreference, "change"): own_user_row,
-    (User, "create"): office_below_superuser,
-    (User, "change"): office_below_superuser,
-    (User, "delete"): office_below_superuser,
-    (ApiToken, "create"): office_below_superuser,
-    (ApiToken, "change"): office_below_superuser,
-    (ApiToken, "revoke"): office_below_superuser,
-    (ApiToken, "delete"): office_below_superuser,
-    # The month close and corrections in the open: the office's alone, named here so that the
-    # crossing test tries each of them from a department (a late figure must not move a closed month).
-    (PeriodClose, "close"): office_only_saying("只有项目办可以关账。"),
-    (PeriodClose, "reopen"): office_only_saying("只有项目办可以重新打开已关账的月份。"),
-    (PeriodFigure, "correct"): office_only_saying("只有项目办可以更正已关账月份的数字。"),
-    (ProgressReport, "correct"): office_only_saying("只有项目办可以更正审核通过的月报，请说明情况后由项目办更正。"),
-}
-# Plans are the office's (AnnualPlan and MonthlyTarget fall to office_only); named for grep.
-OFFICE_ONLY_MODELS = (AnnualPlan, MonthlyTarget)
+# --- the registry: filled by the apps at start-up (AppConfig.ready) --------------------------------
+
+# (model, verb) -> rule. Everything not registered here is office_only.
+RULES: dict[tuple[type[models.Model], str], Rule] = {}
+GUARDS: list[Guard] = []
+
+
+def register(model: type[models.Model], verb: str, rule: Rule) -> None:
+    """Give `model`'s `verb` its rule. Refuses a pair registered twice: two apps (or one app's
+    ready() run twice) answering for the same row would leave the answer to import order."""
+    key = (model._meta.concrete_model, verb)
+    if key in RULES:
+        raise ImproperlyConfigured(
+            f"Policy rule for ({model._meta.label}, {verb!r}) is registered twice "
+            f"(first {_name(RULES[key])}, now {_name(rule)}); each (model, verb) has one rule."
+        )
+    RULES[key] = rule
+
+
+def register_rules(rules: Mapping[tuple[type[models.Model], str], Rule]) -> None:
+    """Register an app's rules, `{(Model, verb): rule, ...}` (its rules.py's RULES)."""
+    for (model, verb), rule in rules.items():
+        register(model, verb, rule)
+
+
+def register_verbs(labels: Mapping[str, str]) -> None:
+    """Name an app's own verbs for the refusals (只有项目办可以<label><model>)."""
+    for verb, label in labels.items():
+        if verb in VERB_LABELS:
+            raise ImproperlyConfigured(f"Policy verb {verb!r} is registered twice ({VERB_LABELS[verb]!r}, now {label!r}).")
+        VERB_LABELS[verb] = label
+
+
+def register_guard(guard: Guard) -> None:
+    """A check every write on a row passes after its rule allowed it (e.g. nothing of an archived
+    project changes): asked with (actor, verb, obj) for rows, never for a model class."""
+    if guard in GUARDS:
+        raise ImproperlyConfigured(f"Policy guard {_name(guard)} is registered twice.")
+    GUARDS.append(guard)
+
+
+def _name(fn: object) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
 def decide(actor, verb: str, target: Target) -> Decision:
@@ -360,12 +246,12 @@ def decide(actor, verb: str, target: Target) -> Decision:
     model, obj = (target, None) if isinstance(target, type) else (type(target), target)
     model = model._meta.concrete_model
     decision = RULES.get((model, verb), office_only)(actor, verb, model, obj)
-    if not decision:
+    if not decision or obj is None:
         return decision
-    if verb not in ARCHIVED_EXEMPT_VERBS:
-        project = project_of(obj)
-        if project is not None and project.archived_at is not None:
-            return Decision(False, ARCHIVED)
+    for guard in GUARDS:
+        refusal = guard(actor, verb, obj)
+        if not refusal:
+            return refusal
     return decision
 
 
@@ -378,38 +264,3 @@ def require(actor, verb: str, target: Target) -> None:
     decision = decide(actor, verb, target)
     if not decision:
         raise PolicyDenied(decision.reason)
-
-
-# --- contact numbers ---------------------------------------------------------------------------
-
-PHONE_HIDDEN_NOTE = "联系电话仅项目办、本项目包保领导和本单位人员可见。"
-
-
-def _responsibilities_of(project: Project) -> list:
-    # A list page or the sync prefetches them (no query per project); a detail reads them once.
-    cached = getattr(project, "_prefetched_objects_cache", {}).get("responsibilities")
-    return list(cached) if cached is not None else list(project.responsibilities.all())
-
-
-def may_see_phone(actor, project: Project | None, row=None, *, read_token: bool = False) -> bool:
-    """Personal phone numbers on a project (a responsibility row's — 包保领导, 联络员, 责任人 — or,
-    with `row=None`, the owner's contact): the office; the project's 包保 leaders (everyone on a
-    project works under them); a department's users for their own department's rows and, on their
-    own projects, for the owner's contact they deal with. Never read-only users, other departments,
-    or a read-scope token (other systems take the portfolio, not people's numbers)."""
-    if actor is None:
-        return True
-    if read_token or not (actor.is_authenticated and actor.is_active):
-        return False
-    if is_office(actor):
-        return True
-    if project is None:
-        return False
-    rows = _responsibilities_of(project)
-    if actor.role == Role.LEADER and actor.leader_id:
-        return any(r.role == ResponsibilityRole.LEAD_LEADER and r.leader_id == actor.leader_id for r in rows)
-    if actor.role == Role.DEPARTMENT and actor.department_id:
-        if row is not None:
-            return row.department_id == actor.department_id
-        return any(r.role in DEPARTMENT_ROLES and r.department_id == actor.department_id for r in rows)
-    return False

@@ -7,4 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = "接口与令牌"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401 - registers the OpenAPI extension
+        from . import rules, schema  # noqa: F401 - schema registers the OpenAPI extension
+
+        # Object rules: this app's rules.py into apps.accounts.policy's registry.
+        rules.register()

@@ -5,8 +5,13 @@ class ProgressConfig(AppConfig):
     name = "apps.progress"
     verbose_name = "月度进度报告"
 
-    # --- due-item registry (apps.core.due): this app's kind of due item ---
     def ready(self) -> None:
+        # Object rules: this app's rules.py into apps.accounts.policy's registry.
+        from . import rules
+
+        rules.register()
+
+        # --- due-item registry (apps.core.due): this app's kind of due item ---
         from apps.core.due import register
 
         from .due import REPORT

@@ -5,12 +5,13 @@ from django.db.models import Exists, OuterRef
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.accounts.policy import is_office, may_see_phone
+from apps.accounts.policy import is_office
 from apps.core.admin import PolicyAdmin, PolicyTabularInline, _adopt, form_data, refusals, run_service
 from apps.lights.admin_utils import LightListFilter, render_light, request_light_context
 from apps.lights.selectors import annotate_project_lights
 from apps.milestones.services import milestone_generate_from_template
 from apps.organization.models import Leader
+from apps.projects.rules import may_see_phone
 
 from . import startfacts
 from .models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectComment, ProjectResponsibility, ResponsibilityRole
@@ -27,7 +28,7 @@ class ProjectCategoryAdmin(PolicyAdmin):
 
 def _without_phone(fields, request) -> tuple:
     # In the admin only the office sees the people's numbers in full (the dossier shows each
-    # number to whoever apps/accounts/policy.may_see_phone allows; the rows here are the office's).
+    # number to whoever apps/projects/rules.may_see_phone allows; the rows here are the office's).
     return tuple(fields) if is_office(request.user) else tuple(f for f in fields if f != "phone")
 
 
@@ -134,7 +135,7 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or may_see_phone(request.user, obj):
             return fieldsets
-        # The owner's contact number only for those who may call it (apps/accounts/policy.may_see_phone).
+        # The owner's contact number only for those who may call it (apps/projects/rules.may_see_phone).
         return [
             (name, {**options, "fields": [_drop(row, "owner_phone") for row in options["fields"] if _drop(row, "owner_phone")]})
             for name, options in fieldsets

@@ -2,7 +2,7 @@
 
 The API, the admin (the project's inline and the responsibility list) and the Excel import call
 these three functions; who may set which role is the policy's rule
-(apps/accounts/policy.py, `department_responsibility`): 包保领导, 牵头、配合 and 属地 — the roles
+(apps/projects/rules.py, `department_responsibility`): 包保领导, 牵头、配合 and 属地 — the roles
 that decide whose project it is and whom its figures count for — are the office's to assign; a
 department keeps its own people (负责人、联络员、专班、驻点干部、业主和施工联系人) on its own
 projects. A change is checked twice: the row as stored (may this user touch it) and the row as it

@@ -17,3 +17,8 @@ class RemindersConfig(AppConfig):
         handoffs.listen(handoffs.INSTRUCTION, notify.notify_instruction)
         handoffs.listen(handoffs.PROBLEM_ASSIGNED, notify.notify_problem_assigned)
         handoffs.listen(handoffs.NOTICE_ISSUED, notify.notify_notice_issued)
+
+        # Object rules: this app's rules.py into apps.accounts.policy's registry.
+        from . import rules
+
+        rules.register()

@@ -1,5 +1,5 @@
 """People's phone numbers (包保领导, 联络员, the owner's contact) are shown in full only to the office,
-the project's 包保 leaders and a department's own people (apps/accounts/policy.may_see_phone); every
+the project's 包保 leaders and a department's own people (apps/projects/rules.may_see_phone); every
 other reader — read-only users, other departments, read-scope tokens — gets the number masked, in the
 API, on the dossier and in the admin (finding: leaders' phone numbers were shown to read-only users
 and read-only tokens)."""

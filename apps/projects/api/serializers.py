@@ -1,14 +1,14 @@
 from rest_framework import serializers
 
-from apps.accounts.policy import PHONE_HIDDEN_NOTE, may_see_phone
 from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
 from apps.core.privacy import mask_phone
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility
+from apps.projects.rules import PHONE_HIDDEN_NOTE, may_see_phone
 
 
 def _phone_for(context: dict, project: Project | None, value: str, row: ProjectResponsibility | None = None) -> str:
-    """The number as stored for whoever may see it (apps/accounts/policy.may_see_phone), masked otherwise."""
+    """The number as stored for whoever may see it (apps/projects/rules.may_see_phone), masked otherwise."""
     if not value:
         return value
     request = context.get("request")

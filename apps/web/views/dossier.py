@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from apps.accounts.policy import may, may_see_phone, remember_own_projects
+from apps.accounts.policy import may
 from apps.core.due import DueKindCode
 from apps.core.models import RANK_LIGHT, Light
 from apps.core.privacy import mask_phone
@@ -59,6 +59,7 @@ from apps.projects.models import (
     ResponsibilityRole,
 )
 from apps.projects.notions import project_time_progress
+from apps.projects.rules import may_see_phone, remember_own_projects
 from apps.stats import formulas
 from apps.stats.closing import correction_list
 from apps.stats.models import CorrectionKind

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Role
-from apps.accounts.policy import may, remember_own_projects
+from apps.accounts.policy import may
 from apps.core.due import kind_choices
 from apps.core.models import Light
 from apps.core.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
@@ -28,6 +28,7 @@ from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Leader
 from apps.projects.models import CommentKind, Project, ProjectComment
+from apps.projects.rules import remember_own_projects
 from apps.projects.services import project_comment_add
 
 from .common import call_service

@@ -19,7 +19,7 @@ from apps.projects.startfacts import contradictory_projects
 
 @login_required
 def start_facts(request: HttpRequest) -> HttpResponse:
-    # Not in the policy's RULES, so the office's alone (apps/accounts/policy.py: office_only).
+    # No app registers a rule for it, so the office's alone (apps/accounts/policy.py: office_only).
     decision = decide(request.user, "check_start_facts", Project)
     if not decision:
         return render(request, "403.html", {"reason": decision.reason}, status=403)

@@ -1,0 +1,17 @@
+"""The object rules of accounts (apps.accounts.policy's registry, filled from AccountsConfig.ready)."""
+
+from __future__ import annotations
+
+from .models import User
+from .policy import office_below_superuser, register_rules
+
+# One line per (model, verb), so `grep` finds the rule.
+RULES = {
+    (User, "create"): office_below_superuser,
+    (User, "change"): office_below_superuser,
+    (User, "delete"): office_below_superuser,
+}
+
+
+def register() -> None:
+    register_rules(RULES)
