@@ -27,6 +27,7 @@ def test_a_department_uploading_a_page_as_its_approval_is_refused_in_the_page(vi
     page.fill("input[name=doc_number]", "古住建复〔2026〕12号")
     # when: it attaches a page instead of a scan
     page.set_input_files("input[name=attachment]", files=[{"name": name, "mimeType": mime, "buffer": content}])
+    page.check("input[name=confirm]")  # the completion asks for its confirmation
     page.get_by_role("button", name="确认办结").click()
     page.wait_for_load_state("networkidle")
     # then: the form again, the refusal on the file field naming the file and what is accepted

@@ -163,7 +163,11 @@ def test_a_kept_bulletin_page_allows_exactly_its_own_style_by_hash(client, offic
     directives = policy(response)
     assert_site_floor(directives)
     assert directives["style-src"] == ["'self'", _sha256(css)]
-    assert '<script src="/static/web/app.js"></script>\n</body>' in response.content.decode()
+    # (and the phone layout's own script, a file of the site's like app.js)
+    assert (
+        '<script src="/static/web/app.js"></script>\n<script src="/static/web/bulletin_screen.js"></script>\n</body>'
+        in response.content.decode()
+    )
 
 
 def test_kept_bulletin_pages_lose_their_inline_print_handler(office_user):
