@@ -23,40 +23,17 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-# The offsets in use on Earth run from UTC−12:00 to UTC+14:00; PostgreSQL refuses some others
-# (a 500 before this check), and none of them is a time a client meant.
-OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
-DATETIME_MESSAGE = "时间格式应为带时区的 ISO 8601，例如 2026-11-01T00:00:00+08:00（“+”在网址中写作 %2B）。"
-OFFSET_MESSAGE = "时区偏移超出范围：应在 -12:00 至 +14:00 之间，例如 +08:00。"
+from apps.core.datetimes import DATETIME_MESSAGE, parse_aware_datetime
+
 DATE_MESSAGE = "日期格式应为 YYYY-MM-DD，例如 2026-11-01。"
 
 # RFC 3339 (what OpenAPI's date-time and date formats mean): four-digit year, two-digit fields,
 # a "T", seconds, and a zone; ASCII digits only.
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})\Z")
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
 INT64 = (-(2**63), 2**63 - 1)
 INT32 = (-(2**31), 2**31 - 1)
-
-
-def parse_aware_datetime(text: str) -> dt.datetime:
-    """An RFC 3339 date-time with a real-world offset, as an aware datetime; else ValueError with
-    the Chinese reason. The one reading of a date-time the API and the filters accept."""
-    if not isinstance(text, str) or not _DATETIME.match(text):
-        raise ValueError(DATETIME_MESSAGE)
-    try:
-        moment = dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(DATETIME_MESSAGE) from None
-    offset = moment.utcoffset()
-    if offset is None or not OFFSETS[0] <= offset <= OFFSETS[1]:
-        raise ValueError(OFFSET_MESSAGE)
-    try:
-        moment.astimezone(dt.UTC)
-    except OverflowError:
-        raise ValueError("时间超出范围。") from None
-    return moment
 
 
 def parse_date(text: str) -> dt.date:

@@ -16,7 +16,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .conformance import parse_aware_datetime
+from apps.core.datetimes import parse_aware_datetime
+
 from .errors import MESSAGES, PayloadTooLarge
 from .pagination import SyncCursorPagination
 

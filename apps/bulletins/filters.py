@@ -1,6 +1,6 @@
 import django_filters as df
 
-from apps.api.filters import MonthFilter, YearFilter
+from apps.core.filters import MonthFilter, YearFilter
 
 from .models import Bulletin
 

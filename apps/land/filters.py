@@ -1,6 +1,7 @@
 import django_filters as df
 
-from apps.api.filters import IdFilter, ProjectItemFilter
+from apps.core.filters import IdFilter
+from apps.projects.filters import ProjectItemFilter
 
 from .models import LandAcquisition, LandApprovalStatus
 

@@ -1,7 +1,8 @@
 import django_filters as df
 from django.db.models import Q
 
-from apps.api.filters import IdFilter, LightFilterMixin, ProjectItemFilter, YearFilter
+from apps.core.filters import IdFilter, LightFilterMixin, YearFilter
+from apps.projects.filters import ProjectItemFilter
 
 from .models import Milestone, MilestoneKind, MilestoneStatus, Stage
 

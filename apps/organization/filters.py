@@ -1,7 +1,7 @@
 import django_filters as df
 from django.db.models import Q
 
-from apps.api.filters import IdFilter
+from apps.core.filters import IdFilter
 
 from .models import Department, DepartmentKind, Leader, Region, RegionKind
 

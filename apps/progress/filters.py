@@ -1,6 +1,7 @@
 import django_filters as df
 
-from apps.api.filters import IdFilter, MonthFilter, ProjectItemFilter, YearFilter
+from apps.core.filters import IdFilter, MonthFilter, YearFilter
+from apps.projects.filters import ProjectItemFilter
 
 from .models import ProgressReport, ReportStatus
 

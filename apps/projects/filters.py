@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as df
 from django.db.models import Exists, OuterRef, Q
 
-from apps.api.filters import AmountFilter, AwareDateTimeFilter, IdFilter, YearFilter
+from apps.core.filters import AmountFilter, AwareDateTimeFilter, IdFilter, YearFilter
 from apps.core.models import Light
 
 from .models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
@@ -78,3 +78,35 @@ class AnnualPlanFilter(df.FilterSet):
     class Meta:
         model = AnnualPlan
         fields: list[str] = []
+
+
+# The lists of items that belong to a project (milestones, problems, reports, land) filter by it alike.
+class ProjectItemFilter(df.FilterSet):
+    """Filters by the owning project: its id, category, leader, region, and free text on it."""
+
+    project = IdFilter(field_name="project_id", label="项目ID")
+    category = df.CharFilter(field_name="project__category__code", label="项目类别编码")
+    leader = IdFilter(method="filter_leader", label="包保领导ID")
+    region = IdFilter(method="filter_region", label="区划ID（含下级）")
+    updated_since = AwareDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
+
+    def filter_leader(self, qs, name, value):
+        return qs.filter(
+            Exists(
+                ProjectResponsibility.objects.filter(project=OuterRef("project_id"), role=ResponsibilityRole.LEAD_LEADER, leader_id=value)
+            )
+        )
+
+    def filter_project_department(self, qs, name, value):
+        return qs.filter(
+            Exists(
+                ProjectResponsibility.objects.filter(
+                    project=OuterRef("project_id"),
+                    department_id=value,
+                    role__in=(ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP),
+                )
+            )
+        )
+
+    def filter_region(self, qs, name, value):
+        return qs.filter(Q(project__region_id=value) | Q(project__region__parent_id=value))

@@ -1,6 +1,6 @@
 import django_filters as df
 
-from apps.api.filters import IdFilter
+from apps.core.filters import IdFilter
 
 from .models import Channel, DeliveryStatus, Notification, ReminderDelivery, Subject
 

@@ -1,6 +1,6 @@
 import django_filters as df
 
-from apps.api.filters import YearFilter
+from apps.core.filters import YearFilter
 
 from .models import CalendarDay, DayKind
 

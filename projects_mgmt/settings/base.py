@@ -425,7 +425,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.RolePermission", "apps.api.strict.ConformsToSchema"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "apps.api.filters.StrictOrderingFilter",
+        "apps.core.filters.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "apps.api.browsable.BrowsableApiRenderer"],
     # Bodies are JSON, typed as the schema says: a form field is text, so `0` for a boolean or

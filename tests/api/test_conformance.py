@@ -15,7 +15,7 @@ import re
 import pytest
 from django.forms.models import model_to_dict
 
-from apps.api.conformance import parse_aware_datetime
+from apps.core.datetimes import parse_aware_datetime
 from apps.milestones.models import Milestone
 from apps.organization.models import Department, Leader, Region
 from apps.problems.models import Problem, SupervisionNotice

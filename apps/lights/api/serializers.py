@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from apps.api.filters import MAX_ID
 from apps.core.due import kind_choices
+from apps.core.filters import MAX_ID
 from apps.core.models import Light
 
 

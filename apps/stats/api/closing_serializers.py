@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.api.filters import MAX_ID
+from apps.core.filters import MAX_ID
 from apps.core.models import Light
 from apps.stats.closing import FIGURE_FIELDS, stats_gap_light
 from apps.stats.models import CorrectionKind, FigureCorrection, PeriodFigure

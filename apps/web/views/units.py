@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from apps.api.filters import MAX_ID
 from apps.core.due import kinds
+from apps.core.filters import MAX_ID
 from apps.core.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 from apps.lights.lists import project_list
 from apps.lights.overdue import OverdueItem

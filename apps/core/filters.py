@@ -1,19 +1,18 @@
-"""Filters shared by the lists of items that belong to a project (milestones, problems, reports, land)."""
+"""The readings of query values every list shares (ids, years, months, amounts, date-times, the light,
+the ordering): in the kernel because both ways in (the API and the pages) and the apps' own filter
+sets use them, and the apps sit below the ways in."""
 
 from __future__ import annotations
 
 import django_filters as df
 from django import forms
-from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 
+from apps.core.datetimes import parse_aware_datetime
 from apps.core.models import Light
-from apps.projects.models import ProjectResponsibility, ResponsibilityRole
-
-from .conformance import parse_aware_datetime
 
 MAX_ID = 2**63 - 1
 YEARS = (1900, 2200)
@@ -51,7 +50,7 @@ class MonthFilter(IdFilter):
 
 
 class AwareDateTimeField(forms.Field):
-    """An RFC 3339 date-time with its offset (conformance.parse_aware_datetime): the API's reading,
+    """An RFC 3339 date-time with its offset (apps.core.datetimes.parse_aware_datetime): the API's reading,
     for the pages too, so an offset PostgreSQL cannot hold is a form error, never a 500."""
 
     def to_python(self, value):
@@ -80,37 +79,6 @@ class AmountFilter(df.NumberFilter):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
-
-
-class ProjectItemFilter(df.FilterSet):
-    """Filters by the owning project: its id, category, leader, region, and free text on it."""
-
-    project = IdFilter(field_name="project_id", label="项目ID")
-    category = df.CharFilter(field_name="project__category__code", label="项目类别编码")
-    leader = IdFilter(method="filter_leader", label="包保领导ID")
-    region = IdFilter(method="filter_region", label="区划ID（含下级）")
-    updated_since = AwareDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="此时间之后更新")
-
-    def filter_leader(self, qs, name, value):
-        return qs.filter(
-            Exists(
-                ProjectResponsibility.objects.filter(project=OuterRef("project_id"), role=ResponsibilityRole.LEAD_LEADER, leader_id=value)
-            )
-        )
-
-    def filter_project_department(self, qs, name, value):
-        return qs.filter(
-            Exists(
-                ProjectResponsibility.objects.filter(
-                    project=OuterRef("project_id"),
-                    department_id=value,
-                    role__in=(ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, ResponsibilityRole.TOWNSHIP),
-                )
-            )
-        )
-
-    def filter_region(self, qs, name, value):
-        return qs.filter(Q(project__region_id=value) | Q(project__region__parent_id=value))
 
 
 class LightFilterMixin(df.FilterSet):
