@@ -38,11 +38,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 
 from .models import Role, User
+from .types import Actor
 
 VERB_LABELS: dict[str, str] = {
     "view": "查看",
@@ -107,18 +110,22 @@ class Decision:
 
 ALLOW = Decision(True)
 
-Target = models.Model | type[models.Model]
-# (actor, verb, model, obj or None) -> Decision
-Rule = Callable[[object, str, type[models.Model], models.Model | None], Decision]
+Target: TypeAlias = models.Model | type[models.Model]
+# (actor, verb, model, obj or None) -> Decision. A rule is asked only for a signed-in, active user
+# (decide answers for the system and the anonymous itself), hence User, not Actor.
+Rule: TypeAlias = Callable[[User, str, type[models.Model], models.Model | None], Decision]
 # (actor, verb, obj) -> Decision: asked of a row after its rule allowed the verb (never of a model class).
-Guard = Callable[[object, str, models.Model], Decision]
+Guard: TypeAlias = Callable[[User, str, models.Model], Decision]
+# An app's rules.py: `RULES: RuleMap = {(Model, verb): rule, ...}` (annotated, since a dict keyed by
+# one app's models is not a Mapping keyed by any model: Mapping's key is invariant).
+RuleMap: TypeAlias = Mapping[tuple[type[models.Model], str], Rule]
 
 
-def is_office(user) -> bool:
+def is_office(user: Actor) -> bool:
     return bool(user is not None and user.is_authenticated and (user.is_superuser or user.role == Role.PORTFOLIO_OFFICE))
 
 
-def office_only_reason(user, verb: str, model: type[models.Model]) -> str:
+def office_only_reason(user: User, verb: str, model: type[models.Model]) -> str:
     """Why someone outside the office may not do `verb` to `model`, in the words of their role."""
     if user.role == Role.LEADER:
         return LEADER_COMMENTS_ONLY
@@ -130,7 +137,7 @@ def office_only_reason(user, verb: str, model: type[models.Model]) -> str:
 # --- rule builders, free of any domain: the apps' rules.py compose them --------------------------
 
 
-def office_only(user, verb, model, obj) -> Decision:
+def office_only(user: User, verb: str, model: type[models.Model], obj: models.Model | None) -> Decision:
     if is_office(user):
         return ALLOW
     return Decision(False, office_only_reason(user, verb, model))
@@ -140,7 +147,7 @@ def office_only_saying(text: str) -> Rule:
     """office_only, with the department's refusal in the rule's own words (a verb label shared
     with another model would read wrong, e.g. 销号 for closing a month)."""
 
-    def rule(user, verb, model, obj) -> Decision:
+    def rule(user: User, verb: str, model: type[models.Model], obj: models.Model | None) -> Decision:
         if is_office(user):
             return ALLOW
         return Decision(False, text if user.role == Role.DEPARTMENT else office_only_reason(user, verb, model))
@@ -148,10 +155,15 @@ def office_only_saying(text: str) -> Rule:
     return rule
 
 
-def department_rule(owns: Callable[[object, models.Model], bool], refusal: str = DEPARTMENT_OWN) -> Rule:
+# owns(user, obj): `obj` is a row of the model the rule is registered for, which the registry cannot
+# name, so Any: each owns() reads that model's own fields (responsible_dept_id, role...).
+Owns: TypeAlias = Callable[[User, Any], bool]
+
+
+def department_rule(owns: Owns, refusal: str = DEPARTMENT_OWN) -> Rule:
     """The office always; a department user when `owns(user, obj)` (or for the model as a whole)."""
 
-    def rule(user, verb, model, obj) -> Decision:
+    def rule(user: User, verb: str, model: type[models.Model], obj: models.Model | None) -> Decision:
         if is_office(user):
             return ALLOW
         if user.role != Role.DEPARTMENT or not user.department_id:
@@ -163,14 +175,14 @@ def department_rule(owns: Callable[[object, models.Model], bool], refusal: str =
     return rule
 
 
-def own_user_row(user, verb, model, obj) -> Decision:
+def own_user_row(user: User, verb: str, model: type[models.Model], obj: models.Model | None) -> Decision:
     """Everyone signed in acts on their own rows (notifications, preferences) only."""
     if obj is None or getattr(obj, "user_id", None) == user.pk:
         return ALLOW
     return Decision(False, OWN_ROWS_ONLY)
 
 
-def office_below_superuser(user, verb, model, obj) -> Decision:
+def office_below_superuser(user: User, verb: str, model: type[models.Model], obj: models.Model | None) -> Decision:
     """The office manages accounts and tokens, but not those of a superuser (no take-over by password
     reset or a token issued in its name), and makes no superuser (nor unmakes one to get at it).
     `obj` is the account itself or a row with a `user` (a token)."""
@@ -200,7 +212,7 @@ GUARDS: list[Guard] = []
 def register(model: type[models.Model], verb: str, rule: Rule) -> None:
     """Give `model`'s `verb` its rule. Refuses a pair registered twice: two apps (or one app's
     ready() run twice) answering for the same row would leave the answer to import order."""
-    key = (model._meta.concrete_model, verb)
+    key = (_concrete(model), verb)
     if key in RULES:
         raise ImproperlyConfigured(
             f"Policy rule for ({model._meta.label}, {verb!r}) is registered twice "
@@ -209,7 +221,7 @@ def register(model: type[models.Model], verb: str, rule: Rule) -> None:
     RULES[key] = rule
 
 
-def register_rules(rules: Mapping[tuple[type[models.Model], str], Rule]) -> None:
+def register_rules(rules: RuleMap) -> None:
     """Register an app's rules, `{(Model, verb): rule, ...}` (its rules.py's RULES)."""
     for (model, verb), rule in rules.items():
         register(model, verb, rule)
@@ -231,20 +243,27 @@ def register_guard(guard: Guard) -> None:
     GUARDS.append(guard)
 
 
+def _concrete(model: type[models.Model]) -> type[models.Model]:
+    """The model a proxy stands for (rules are keyed by it). Only an abstract model has none; it has
+    no rows and no rules, so it stands for itself."""
+    return model._meta.concrete_model or model
+
+
 def _name(fn: object) -> str:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
-def decide(actor, verb: str, target: Target) -> Decision:
+def decide(actor: Actor, verb: str, target: Target) -> Decision:
     """May `actor` do `verb` on `target` (an instance, or a model class for "ever")? With the reason if not."""
     if actor is None:  # the system: sweeps, seeds, migrations
         return ALLOW
-    if not (actor.is_authenticated and actor.is_active):
+    # isinstance: AnonymousUser is never authenticated; it says so to mypy, which then knows a User.
+    if isinstance(actor, AnonymousUser) or not (actor.is_authenticated and actor.is_active):
         return Decision(False, NOT_SIGNED_IN)
     if verb in READ_VERBS:
         return ALLOW
     model, obj = (target, None) if isinstance(target, type) else (type(target), target)
-    model = model._meta.concrete_model
+    model = _concrete(model)
     decision = RULES.get((model, verb), office_only)(actor, verb, model, obj)
     if not decision or obj is None:
         return decision
@@ -255,12 +274,24 @@ def decide(actor, verb: str, target: Target) -> Decision:
     return decision
 
 
-def may(actor, verb: str, target: Target) -> bool:
+def may(actor: Actor, verb: str, target: Target) -> bool:
     return decide(actor, verb, target).allowed
 
 
-def require(actor, verb: str, target: Target) -> None:
-    """Raise PolicyDenied with the rule's Chinese reason unless `actor` may do `verb` on `target`."""
+def require(actor: Actor, verb: str, target: Target) -> User | None:
+    """Raise PolicyDenied with the rule's Chinese reason unless `actor` may do `verb` on `target`.
+
+    Returns the actor as the one who writes: a signed-in user, or None for the system (an anonymous
+    one is always refused), so a service records it as a row's author with its type known."""
     decision = decide(actor, verb, target)
     if not decision:
         raise PolicyDenied(decision.reason)
+    return acting_user(actor)
+
+
+def acting_user(actor: Actor) -> User | None:
+    """The user who writes, for a row's author (created_by=...) or the actor's own rows: a signed-in
+    user, or None for the system. An anonymous one writes nothing (decide() refuses it the same way)."""
+    if isinstance(actor, AnonymousUser):
+        raise PolicyDenied(NOT_SIGNED_IN)
+    return actor

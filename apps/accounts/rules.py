@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .models import User
-from .policy import office_below_superuser, register_rules
+from .policy import RuleMap, office_below_superuser, register_rules
 
 # One line per (model, verb), so `grep` finds the rule.
-RULES = {
+RULES: RuleMap = {
     (User, "create"): office_below_superuser,
     (User, "change"): office_below_superuser,
     (User, "delete"): office_below_superuser,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 
 from .models import ApiToken, TokenScope, default_expiry, hash_key
 
@@ -19,7 +20,7 @@ LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 def token_issue(
     *,
-    actor,
+    actor: Actor,
     user,
     name: str,
     scope: str = TokenScope.READ,
@@ -45,7 +46,7 @@ def token_issue(
 
 
 @transaction.atomic
-def token_revoke(*, actor, token: ApiToken) -> ApiToken:
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke a token for good (no un-revoke: that would be a back door); revoking twice changes nothing."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     require(actor, "revoke", token)

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.services import save_validated
 from apps.core.xlsx import workbook_bytes
 from apps.reminders.channels.message import absolute
@@ -57,12 +58,12 @@ def render_bulletin_html(bulletin: Bulletin) -> str:
 
 
 def bulletin_generate(
-    *, year: int, month: int, actor, today: dt.date | None = None, send: bool = True, scheduled: bool = False
+    *, year: int, month: int, actor: Actor, today: dt.date | None = None, send: bool = True, scheduled: bool = False
 ) -> Bulletin:
     """Issue a new version of the (year, month) 通报: figures, workbook and printable page, kept as
     issued; earlier versions stay. With `send`, deliver it to the subscribed leaders. `scheduled`
     marks the beat's own bulletin, of which a month has at most one."""
-    require(actor, "create", Bulletin)
+    author = require(actor, "create", Bulletin)
     now = timezone.now()
     today = today or timezone.localdate()
     _check_period(year, month, today)
@@ -79,7 +80,7 @@ def bulletin_generate(
             title=content["title"],
             as_of=dt.date.fromisoformat(content["as_of"]),
             generated_at=now,
-            generated_by=actor,
+            generated_by=author,
             scheduled=scheduled,
             figures=content,
         )
@@ -94,7 +95,7 @@ def bulletin_generate(
     return bulletin
 
 
-def bulletin_send(*, bulletin: Bulletin, actor, now: dt.datetime | None = None) -> Bulletin:
+def bulletin_send(*, bulletin: Bulletin, actor: Actor, now: dt.datetime | None = None) -> Bulletin:
     """Deliver a bulletin to its subscribers through the reminder ledger: one ReminderDelivery per
     recipient and channel (in-app, e-mail, SMS as each user accepts), keyed by the bulletin, so
     sending again only reaches subscribers who had nothing yet."""

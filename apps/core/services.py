@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+
+if TYPE_CHECKING:  # the kernel's core names the actor's type only for the checker: no import of accounts at run time
+    from apps.accounts.types import Actor
 
 M = TypeVar("M", bound=models.Model)
 
@@ -15,7 +18,7 @@ CONFLICT_MESSAGE = "保存失败：与他人同时提交的数据冲突（例如
 STALE_MESSAGE = "数据已被他人修改，请刷新后重试。"
 
 
-def save_validated(instance: M, *, actor: models.Model | None, exclude: list[str] | None = None) -> M:
+def save_validated(instance: M, *, actor: Actor, exclude: list[str] | None = None) -> M:
     """full_clean (fields, clean(), constraints) then save, with `actor` as the history author.
 
     A constraint the database still rejects (a race between two writers) comes back as the
@@ -23,7 +26,8 @@ def save_validated(instance: M, *, actor: models.Model | None, exclude: list[str
     """
     instance.full_clean(exclude=exclude)
     if actor is not None:
-        instance._history_user = actor  # read by django-simple-history
+        # Read by django-simple-history, which declares no such attribute on the model (no stubs).
+        instance._history_user = actor  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             instance.save()
@@ -42,7 +46,7 @@ def apply_fields(instance: M, data: dict, *, allowed: set[str]) -> M:
     return instance
 
 
-def instance_save(*, actor, instance: M) -> M:
+def instance_save(*, actor: Actor, instance: M) -> M:
     """Save a row that has no service of its own (reference data, settings), under the policy's rule."""
     from apps.accounts.policy import require  # the policy imports every app's models
 
@@ -51,20 +55,20 @@ def instance_save(*, actor, instance: M) -> M:
 
 
 @transaction.atomic
-def instance_delete(*, actor, instance: models.Model) -> None:
+def instance_delete(*, actor: Actor, instance: models.Model) -> None:
     """Delete a row under the policy's rule; its history records who deleted it."""
     from apps.accounts.policy import require
 
     require(actor, "delete", instance)
     if actor is not None:
-        instance._history_user = actor
+        instance._history_user = actor  # type: ignore[attr-defined]  # as in save_validated
     try:
         instance.delete()
     except models.ProtectedError as exc:
         raise ValidationError(f"“{instance}”仍被其他数据引用，不能删除。") from exc
 
 
-def upload_type_record(*, actor, row: models.Model, type_field: str, kind: str) -> None:
+def upload_type_record(*, actor: Actor, row: models.Model, type_field: str, kind: str) -> None:
     """Record the verified type of a stored attachment (check_uploads --record). It is metadata of
     the stored file, not a change to the row: no history entry, no new updated_at (sync clients see
     nothing changed)."""

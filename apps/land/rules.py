@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from apps.accounts.policy import register_rules
+from apps.accounts.policy import RuleMap, register_rules
 from apps.projects.rules import department_project
 
 from .models import LandAcquisition
 
 # One line per (model, verb), so `grep` finds the rule.
-RULES = {
+RULES: RuleMap = {
     (LandAcquisition, "create"): department_project,
     (LandAcquisition, "change"): department_project,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 
@@ -18,7 +19,7 @@ LAND_FIELDS = {
 
 
 @transaction.atomic
-def land_acquisition_create(*, actor, project: Project, data: dict) -> LandAcquisition:
+def land_acquisition_create(*, actor: Actor, project: Project, data: dict) -> LandAcquisition:
     """Open a land-acquisition task for a parcel of the project."""
     land = apply_fields(LandAcquisition(project=Project.objects.get(pk=project.pk)), data, allowed=LAND_FIELDS)
     require(actor, "create", land)
@@ -26,7 +27,7 @@ def land_acquisition_create(*, actor, project: Project, data: dict) -> LandAcqui
 
 
 @transaction.atomic
-def land_acquisition_update(*, actor, land: LandAcquisition, data: dict) -> LandAcquisition:
+def land_acquisition_update(*, actor: Actor, land: LandAcquisition, data: dict) -> LandAcquisition:
     """Update the figures; acquired never above required, signed never above total."""
     land = LandAcquisition.objects.select_for_update().get(pk=land.pk)
     require(actor, "change", land)

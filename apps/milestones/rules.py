@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from apps.accounts.policy import office_only_saying, register_rules
+from apps.accounts.policy import RuleMap, office_only_saying, register_rules
 from apps.projects.rules import department_item, department_place, department_project
 
 from .models import Milestone
 
 # One line per (model, verb), so `grep` finds the rule.
-RULES = {
+RULES: RuleMap = {
     (Milestone, "create"): department_project,
     (Milestone, "change"): department_item,
     (Milestone, "complete"): department_item,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.services import apply_fields, save_validated
 from apps.core.uploads import attach
 from apps.projects.models import Project
@@ -61,7 +62,7 @@ def _derive(milestone: Milestone) -> dt.date | None:
     return add_working_days(start=base, days=milestone.after_working_days)
 
 
-def _cascade(milestone: Milestone, *, actor, seen: set[int] | None = None) -> None:
+def _cascade(milestone: Milestone, *, actor: Actor, seen: set[int] | None = None) -> None:
     """Move the planned dates of every milestone that counts from this one."""
     seen = seen or {milestone.pk}
     for follower in milestone.followers.select_related("after").all():
@@ -76,7 +77,7 @@ def _cascade(milestone: Milestone, *, actor, seen: set[int] | None = None) -> No
 
 
 @transaction.atomic
-def milestone_generate_from_template(*, actor, project: Project, template: ApprovalTemplate | None = None) -> list[Milestone]:
+def milestone_generate_from_template(*, actor: Actor, project: Project, template: ApprovalTemplate | None = None) -> list[Milestone]:
     """Create the approval milestones of the template for the project's investment mode.
 
     Running it again adds only the items the project does not have yet. Planned dates count
@@ -121,7 +122,7 @@ def milestone_generate_from_template(*, actor, project: Project, template: Appro
 
 
 @transaction.atomic
-def milestone_create(*, actor, project: Project, data: dict) -> Milestone:
+def milestone_create(*, actor: Actor, project: Project, data: dict) -> Milestone:
     """Add a milestone (e.g. a construction node) to a project."""
     milestone = apply_fields(Milestone(project=Project.objects.get(pk=project.pk)), data, allowed=MILESTONE_FIELDS)
     require(actor, "create", milestone)
@@ -132,7 +133,7 @@ def milestone_create(*, actor, project: Project, data: dict) -> Milestone:
 
 
 @transaction.atomic
-def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
+def milestone_update(*, actor: Actor, milestone: Milestone, data: dict) -> Milestone:
     """Change a milestone; dates that count from it move with it."""
     milestone = Milestone.objects.select_for_update(of=("self",)).select_related("after").get(pk=milestone.pk)
     require(actor, "change", milestone)
@@ -155,7 +156,7 @@ def milestone_update(*, actor, milestone: Milestone, data: dict) -> Milestone:
 
 
 @transaction.atomic
-def milestone_complete(*, actor, milestone: Milestone, actual_date: dt.date, doc_number: str = "", attachment=None) -> Milestone:
+def milestone_complete(*, actor: Actor, milestone: Milestone, actual_date: dt.date, doc_number: str = "", attachment=None) -> Milestone:
     """Mark a milestone done with its date and 文号; the date may not lie in the future, the scan must
     pass the upload check (apps/core/uploads.py). Where its template item says so, a 文号 is required
     (given now, or entered on the milestone before)."""
@@ -177,7 +178,7 @@ def milestone_complete(*, actor, milestone: Milestone, actual_date: dt.date, doc
 
 
 @transaction.atomic
-def milestone_reopen(*, actor, milestone: Milestone, reason: str) -> Milestone:
+def milestone_reopen(*, actor: Actor, milestone: Milestone, reason: str) -> Milestone:
     """Undo a completion (the office's, with a reason): the milestone goes back to the status, date
     and 文号 it had before it was completed (办理中 when the history does not say), and the dates
     that count from it move back. The completion stays in the history; this change is recorded with
@@ -195,7 +196,7 @@ def milestone_reopen(*, actor, milestone: Milestone, reason: str) -> Milestone:
     milestone.status = before.status if before is not None else MilestoneStatus.IN_PROGRESS
     milestone.actual_date = before.actual_date if before is not None else None
     milestone.doc_number = before.doc_number if before is not None else milestone.doc_number
-    milestone._change_reason = f"撤销办结：{reason}"  # read by django-simple-history
+    milestone._change_reason = f"撤销办结：{reason}"  # type: ignore[attr-defined]  # read by django-simple-history (no stubs)
     save_validated(milestone, actor=actor)
     _cascade(milestone, actor=actor)
     return milestone

@@ -11,19 +11,20 @@ from django.db import transaction
 from django.db.models import Max
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.services import apply_fields, save_validated
 
 from .models import Department, Leader, Region, RegionKind
 
 
-def department_create(*, actor, name: str) -> Department:
+def department_create(*, actor: Actor, name: str) -> Department:
     """A 责任单位 by its full name (the office completes the rest in the admin)."""
     require(actor, "create", Department)
     name = (name or "").strip()
     return save_validated(Department(name=name, short_name=name[:30] if len(name) <= 30 else ""), actor=actor)
 
 
-def leader_create(*, actor, position: str) -> Leader:
+def leader_create(*, actor: Actor, position: str) -> Leader:
     """A 县（区）级领导岗位 by its post (the system keeps posts, not personal names)."""
     require(actor, "create", Leader)
     position = (position or "").strip()
@@ -40,7 +41,7 @@ def _region_kind(name: str) -> str:
     return RegionKind.TOWN
 
 
-def region_create(*, actor, name: str) -> Region:
+def region_create(*, actor: Actor, name: str) -> Region:
     """A 乡镇（街道）/园区 under the county, with the next free 9-digit code (the office may correct it)."""
     require(actor, "create", Region)
     name = (name or "").strip()
@@ -60,7 +61,7 @@ def region_create(*, actor, name: str) -> Region:
 ReferenceRow = Region | Department | Leader
 
 
-def reference_create(*, actor, model: type[ReferenceRow], data: dict) -> ReferenceRow:
+def reference_create(*, actor: Actor, model: type[ReferenceRow], data: dict) -> ReferenceRow:
     """A new 行政区划, 责任单位 or 县级领导 from the API's validated fields, under the policy's rule."""
     row = apply_fields(model(), data, allowed=set(data))
     require(actor, "create", row)
@@ -68,7 +69,7 @@ def reference_create(*, actor, model: type[ReferenceRow], data: dict) -> Referen
 
 
 @transaction.atomic
-def reference_update(*, actor, row: ReferenceRow, data: dict) -> ReferenceRow:
+def reference_update(*, actor: Actor, row: ReferenceRow, data: dict) -> ReferenceRow:
     """Change a reference row's fields (the serializer has limited them to the writable ones)."""
     require(actor, "change", row)
     return save_validated(apply_fields(row, data, allowed=set(data)), actor=actor)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from apps.accounts.policy import register_rules
+from apps.accounts.policy import RuleMap, register_rules
 from apps.projects.rules import department_item, department_place
 
 from .models import Problem
 
 # One line per (model, verb), so `grep` finds the rule.
-RULES = {
+RULES: RuleMap = {
     (Problem, "create"): department_place,
     (Problem, "assign"): department_place,
     (Problem, "change"): department_item,

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core import handoffs
 from apps.core.services import apply_fields, save_validated
 from apps.core.uploads import attach
@@ -29,11 +30,10 @@ PROBLEM_FIELDS = {
 
 
 @transaction.atomic
-def problem_create(*, actor, data: dict) -> Problem:
+def problem_create(*, actor: Actor, data: dict) -> Problem:
     """Put a problem on the list with its department and deadline."""
     problem = apply_fields(Problem(), data, allowed=PROBLEM_FIELDS)
-    require(actor, "create", problem)
-    problem.raised_by = actor
+    problem.raised_by = require(actor, "create", problem)
     if problem.status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED):
         raise ValidationError({"status": "新问题不能直接设为已办结或已销号。"})
     save_validated(problem, actor=actor)
@@ -43,7 +43,7 @@ def problem_create(*, actor, data: dict) -> Problem:
 
 
 @transaction.atomic
-def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
+def problem_update(*, actor: Actor, problem: Problem, data: dict) -> Problem:
     """Edit a problem; 办结 and 销号 go only through problem_resolve and problem_close."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     require(actor, "change", problem)
@@ -62,7 +62,7 @@ def problem_update(*, actor, problem: Problem, data: dict) -> Problem:
 
 
 @transaction.atomic
-def problem_resolve(*, actor, problem: Problem, resolution: str) -> Problem:
+def problem_resolve(*, actor: Actor, problem: Problem, resolution: str) -> Problem:
     """The department reports the problem solved (已办结，待销号)."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     require(actor, "resolve", problem)
@@ -77,7 +77,7 @@ def problem_resolve(*, actor, problem: Problem, resolution: str) -> Problem:
 
 
 @transaction.atomic
-def problem_close(*, actor, problem: Problem, evidence=None) -> Problem:
+def problem_close(*, actor: Actor, problem: Problem, evidence=None) -> Problem:
     """The office closes (销号) a resolved problem; its evidence must pass the upload check."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     require(actor, "close", problem)
@@ -103,7 +103,7 @@ ESCALATION_LEVEL = {
 
 
 @transaction.atomic
-def notice_issue(*, actor, data: dict, projects=(), problems=(), file=None) -> SupervisionNotice:
+def notice_issue(*, actor: Actor, data: dict, projects=(), problems=(), file=None) -> SupervisionNotice:
     """Issue a 交办/提醒/督办 notice; the problems it names climb to that rung of the ladder.
     `file` is the scanned notice, checked like every attachment and saved with the notice."""
     allowed = {"notice_type", "number", "issued_on", "target_dept", "target_person", "content", "reply_deadline"}
@@ -137,7 +137,9 @@ NOTICE_FIELDS = {
 
 
 @transaction.atomic
-def notice_update(*, actor, notice: SupervisionNotice, data: dict, projects=None, problems=None, file=KEEP_FILE) -> SupervisionNotice:
+def notice_update(
+    *, actor: Actor, notice: SupervisionNotice, data: dict, projects=None, problems=None, file=KEEP_FILE
+) -> SupervisionNotice:
     """Edit a notice (e.g. record the reply); new problems it names climb the ladder too.
     `file`: a new scanned notice, None to remove it, KEEP_FILE (the default) to leave it."""
     notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
@@ -155,7 +157,7 @@ def notice_update(*, actor, notice: SupervisionNotice, data: dict, projects=None
 
 
 @transaction.atomic
-def notice_set_file(*, actor, notice: SupervisionNotice, file=None) -> SupervisionNotice:
+def notice_set_file(*, actor: Actor, notice: SupervisionNotice, file=None) -> SupervisionNotice:
     """Attach the scanned notice (checked by content, kept under a random name), or remove it (None)."""
     notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
     require(actor, "change", notice)
@@ -170,7 +172,7 @@ def _set_file(notice: SupervisionNotice, file) -> None:
         attach(notice, "file", file)  # checked by content, kept under a random name
 
 
-def _escalate_problems(notice: SupervisionNotice, *, actor) -> None:
+def _escalate_problems(notice: SupervisionNotice, *, actor: Actor) -> None:
     level = ESCALATION_LEVEL.get(notice.notice_type, 0)
     for problem in Problem.objects.select_for_update().filter(pk__in=notice.problems.values("pk"), escalation_level__lt=level):
         problem.escalation_level = level

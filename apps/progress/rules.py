@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from apps.accounts.policy import office_only_saying, register_rules
+from apps.accounts.policy import RuleMap, office_only_saying, register_rules
 from apps.projects.rules import department_project
 
 from .models import ProgressReport
 
 # One line per (model, verb), so `grep` finds the rule. Approving and returning stay the office's.
-RULES = {
+RULES: RuleMap = {
     (ProgressReport, "create"): department_project,
     (ProgressReport, "change"): department_project,
     (ProgressReport, "submit"): department_project,

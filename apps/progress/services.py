@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.policy import require
+from apps.accounts.policy import acting_user, require
+from apps.accounts.types import Actor
 from apps.core import handoffs
 from apps.core.services import STALE_MESSAGE, apply_fields, save_validated
 from apps.projects.models import Project
@@ -46,15 +47,15 @@ def _check_period(year: int, month: int) -> None:
 
 
 @transaction.atomic
-def progress_report_create(*, actor, project: Project, year: int, month: int, data: dict, submit: bool = False) -> ProgressReport:
+def progress_report_create(*, actor: Actor, project: Project, year: int, month: int, data: dict, submit: bool = False) -> ProgressReport:
     """Start the report of (project, year, month) as a draft; one report per project and period.
     With `submit`, submit it too: a refused submit leaves no draft behind (one transaction)."""
-    require(actor, "create", ProgressReport(project=Project.objects.get(pk=project.pk)))
+    author = require(actor, "create", ProgressReport(project=Project.objects.get(pk=project.pk)))
     _check_period(year, month)
     if ProgressReport.objects.filter(project=project, year=year, month=month).exists():
         raise ValidationError(f"该项目{year}年{month}月已有月报，请修改原报告。", code="duplicate_period")
     report = apply_fields(ProgressReport(project=project, year=year, month=month), data, allowed=EDITABLE_FIELDS)
-    report.created_by = actor
+    report.created_by = author
     report = save_validated(report, actor=actor)
     return progress_report_submit(actor=actor, report=report) if submit else report
 
@@ -62,7 +63,7 @@ def progress_report_create(*, actor, project: Project, year: int, month: int, da
 @transaction.atomic
 def progress_report_update(
     *,
-    actor,
+    actor: Actor,
     report: ProgressReport,
     data: dict,
     seen: str = "",
@@ -88,23 +89,23 @@ def progress_report_update(
 
 
 @transaction.atomic
-def progress_report_submit(*, actor, report: ProgressReport) -> ProgressReport:
+def progress_report_submit(*, actor: Actor, report: ProgressReport) -> ProgressReport:
     """Send a draft or returned report for review."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    require(actor, "submit", report)
+    author = require(actor, "submit", report)
     report.status = _check_transition(report, "submit")
-    report.submitted_by = actor
+    report.submitted_by = author
     report.submitted_at = timezone.now()
     return save_validated(report, actor=actor)
 
 
 @transaction.atomic
-def progress_report_approve(*, actor, report: ProgressReport) -> ProgressReport:
+def progress_report_approve(*, actor: Actor, report: ProgressReport) -> ProgressReport:
     """Accept a submitted report; its figures then count in every statistic."""
     report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
-    require(actor, "approve", report)
+    author = require(actor, "approve", report)
     report.status = _check_transition(report, "approve")
-    report.reviewed_by = actor
+    report.reviewed_by = author
     report.reviewed_at = timezone.now()
     save_validated(report, actor=actor)
     project = report.project
@@ -117,16 +118,16 @@ def progress_report_approve(*, actor, report: ProgressReport) -> ProgressReport:
 
 
 @transaction.atomic
-def progress_report_return(*, actor, report: ProgressReport, reason: str) -> ProgressReport:
+def progress_report_return(*, actor: Actor, report: ProgressReport, reason: str) -> ProgressReport:
     """Send a submitted report back with the reviewer's reason (required)."""
     if not (reason or "").strip():
         raise ValidationError({"return_reason": "退回时必须填写退回意见。"})
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    require(actor, "return", report)
+    author = require(actor, "return", report)
     report.status = _check_transition(report, "return")
     report.return_reason = reason.strip()
     report.return_count += 1
-    report.reviewed_by = actor
+    report.reviewed_by = author
     report.reviewed_at = timezone.now()
     save_validated(report, actor=actor)
     handoffs.announce(handoffs.REPORT_RETURNED, report=report, actor=actor)
@@ -134,7 +135,7 @@ def progress_report_return(*, actor, report: ProgressReport, reason: str) -> Pro
 
 
 @transaction.atomic
-def historical_completions_save(*, actor, rows: list[dict], source: str = "") -> tuple[int, int]:
+def historical_completions_save(*, actor: Actor, rows: list[dict], source: str = "") -> tuple[int, int]:
     """Enter or correct 往年完成投资 — each row {project, year, month, completed} — all or none.
     Only for years before this one: from this year on, the month's figure is its approved report.
     Returns (created, updated)."""
@@ -154,7 +155,7 @@ def historical_completions_save(*, actor, rows: list[dict], source: str = "") ->
             updated += 1
         obj.completed = row["completed"]
         obj.source = source[:100]
-        obj.updated_by = actor
+        obj.updated_by = acting_user(actor)
         save_validated(obj, actor=actor)
     return created, updated
 
@@ -167,7 +168,7 @@ def _shown(value) -> str:
 
 
 @transaction.atomic
-def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason: str) -> ProgressReport:
+def progress_report_correct(*, actor: Actor, report: ProgressReport, data: dict, reason: str) -> ProgressReport:
     """The office corrects an approved report in the open (更正): a reason is required, the report
     stays approved, its history keeps the revision with the reason, and each changed field gets a
     FigureCorrection (who, when, why, old → new). When the report's month is closed, its frozen
@@ -178,7 +179,7 @@ def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason
     from apps.stats.models import CorrectionKind, FigureCorrection
 
     report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
-    require(actor, "correct", report)
+    author = require(actor, "correct", report)
     if not (reason or "").strip():
         raise ValidationError({"reason": "更正月报必须填写更正原因。"})
     if report.status != ReportStatus.APPROVED:
@@ -192,7 +193,7 @@ def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason
     changed = [name for name in sorted(data) if getattr(report, name) != before[name]]
     if not changed:
         raise ValidationError("更正后的内容与原月报相同，无需更正。", code="unchanged")
-    report._change_reason = f"更正：{reason}"  # the history row carries the reason (django-simple-history)
+    report._change_reason = f"更正：{reason}"  # type: ignore[attr-defined]  # the history row carries the reason (django-simple-history, no stubs)
     save_validated(report, actor=actor)
     report.refresh_from_db()  # the values as stored ("300.00", not the "300" given), for the trail
     now = timezone.now()
@@ -209,7 +210,7 @@ def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason
                 old_value=_shown(before[name]),
                 new_value=_shown(getattr(report, name)),
                 reason=reason,
-                corrected_by=actor,
+                corrected_by=author,
                 corrected_at=now,
             )
             for name in changed
@@ -229,7 +230,7 @@ def progress_report_correct(*, actor, report: ProgressReport, data: dict, reason
 
 
 @transaction.atomic
-def progress_report_import(*, actor, project: Project, year: int, month: int, data: dict, source: str) -> tuple[ProgressReport, str]:
+def progress_report_import(*, actor: Actor, project: Project, year: int, month: int, data: dict, source: str) -> tuple[ProgressReport, str]:
     """The month's figures from the office's own 调度表 (apps/sheets). The office is the reviewer,
     so what it imports is the approved figure: a month without a report gets one created,
     submitted and approved by the importing user; a draft or returned one is completed with the

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.services import apply_fields, save_validated
 
 from . import startfacts
@@ -53,7 +54,7 @@ def _monthly_rows(plan: AnnualPlan, monthly: dict[int, dict], existing: dict[int
     return changed
 
 
-def _save_targets(targets: list[MonthlyTarget], *, actor, reason: str) -> None:
+def _save_targets(targets: list[MonthlyTarget], *, actor: Actor, reason: str) -> None:
     for target in targets:
         target._change_reason = reason  # read by django-simple-history
         save_validated(target, actor=actor)
@@ -61,7 +62,7 @@ def _save_targets(targets: list[MonthlyTarget], *, actor, reason: str) -> None:
 
 @transaction.atomic
 def annual_plan_create(
-    *, actor, project: Project, year: int, data: dict, monthly: dict[int, dict] | None = None, reason: str = ""
+    *, actor: Actor, project: Project, year: int, data: dict, monthly: dict[int, dict] | None = None, reason: str = ""
 ) -> AnnualPlan:
     """Create the plan of (project, year), with optional monthly targets {month: {...}}.
 
@@ -83,7 +84,7 @@ def annual_plan_create(
 
 @transaction.atomic
 def annual_plan_adjust(
-    *, actor, plan: AnnualPlan, data: dict, reason: str, expected: int | None, monthly: dict[int, dict] | None = None
+    *, actor: Actor, plan: AnnualPlan, data: dict, reason: str, expected: int | None, monthly: dict[int, dict] | None = None
 ) -> AnnualPlan:
     """调整计划: change a plan's figures (amount, role, months, goal, monthly targets).
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.services import apply_fields, save_validated
 
 from .models import Project, ProjectResponsibility
@@ -29,7 +30,7 @@ def _touch(project_id: int) -> None:
 
 
 @transaction.atomic
-def responsibility_assign(*, actor, project: Project, data: dict) -> ProjectResponsibility:
+def responsibility_assign(*, actor: Actor, project: Project, data: dict) -> ProjectResponsibility:
     """Add one responsibility to a project."""
     item = apply_fields(ProjectResponsibility(project=project), data, allowed=set(RESPONSIBILITY_FIELDS))
     require(actor, "create", item)
@@ -39,7 +40,7 @@ def responsibility_assign(*, actor, project: Project, data: dict) -> ProjectResp
 
 
 @transaction.atomic
-def responsibility_update(*, actor, responsibility: ProjectResponsibility, data: dict) -> ProjectResponsibility:
+def responsibility_update(*, actor: Actor, responsibility: ProjectResponsibility, data: dict) -> ProjectResponsibility:
     """Change one responsibility (e.g. the 包保领导 changes hands, a new 联络员 or phone number)."""
     item = ProjectResponsibility.objects.select_for_update().select_related("project").get(pk=responsibility.pk)
     require(actor, "change", item)
@@ -51,7 +52,7 @@ def responsibility_update(*, actor, responsibility: ProjectResponsibility, data:
 
 
 @transaction.atomic
-def responsibility_remove(*, actor, responsibility: ProjectResponsibility) -> None:
+def responsibility_remove(*, actor: Actor, responsibility: ProjectResponsibility) -> None:
     """Take a responsibility off a project; its history keeps who removed it and when."""
     item = ProjectResponsibility.objects.select_for_update().select_related("project").get(pk=responsibility.pk)
     require(actor, "delete", item)

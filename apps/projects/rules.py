@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
-from apps.accounts.models import Role
+from apps.accounts.models import Role, User
 from apps.accounts.policy import (
     ALLOW,
     COMMENT_ROLES,
@@ -29,12 +30,14 @@ from apps.accounts.policy import (
     LEADER_OWN_PROJECTS,
     READ_ONLY,
     Decision,
+    RuleMap,
     department_rule,
     is_office,
     register_guard,
     register_rules,
     register_verbs,
 )
+from apps.accounts.types import Actor
 
 from .models import (
     DEPARTMENT_ROLES,
@@ -69,11 +72,12 @@ def project_of(obj: models.Model | None) -> Project | None:
         return obj.plan.project if obj.plan_id else None
     project_field = next((f for f in obj._meta.concrete_fields if f.name == "project" and f.is_relation), None)
     if project_field is not None and getattr(obj, "project_id", None):
-        return obj.project
+        project: Project = getattr(obj, project_field.name)  # a model of any app: known only by its field
+        return project
     return None
 
 
-def is_own_project(user, project: Project | None) -> bool:
+def is_own_project(user: User, project: Project | None) -> bool:
     """Is `project` one of the user's own (apps.projects.selectors.own_projects_q)?"""
     if project is None or project.pk is None:
         return False
@@ -83,7 +87,7 @@ def is_own_project(user, project: Project | None) -> bool:
     return Project.objects.filter(own_projects_q(user), pk=project.pk).exists()
 
 
-def answers_for(user, project: Project | None) -> bool:
+def answers_for(user: User, project: Project | None) -> bool:
     """Does the leader user answer for `project` in any leader role (leader_answers_q)?"""
     if project is None or project.pk is None:
         return False
@@ -93,11 +97,11 @@ def answers_for(user, project: Project | None) -> bool:
     return Project.objects.filter(leader_answers_q(user.leader_id), pk=project.pk).exists()
 
 
-def remember_own_projects(user, project_ids: Iterable[int | None]) -> None:
+def remember_own_projects(user: Actor, project_ids: Iterable[int | None]) -> None:
     """Answer "is this one of the user's projects" for many projects in one query, for the rest of
     this request: a list page asks the policy once per row and must not run a query per row."""
     ids = {pk for pk in project_ids if pk is not None}
-    if not ids or not getattr(user, "is_authenticated", False):
+    if not ids or not isinstance(user, User) or not user.is_authenticated:
         return
     own = set(Project.objects.filter(own_projects_q(user), pk__in=ids).values_list("pk", flat=True))
     user.__dict__.setdefault("_own_projects", {}).update({pk: pk in own for pk in ids})
@@ -114,7 +118,7 @@ department_project = department_rule(lambda user, obj: is_own_project(user, proj
 department_item = department_rule(lambda user, obj: obj.responsible_dept_id == user.department_id or is_own_project(user, project_of(obj)))
 
 
-def _may_place(user, obj: models.Model) -> bool:
+def _may_place(user: User, obj: models.Model) -> bool:
     # An item on a project is placed only on the department's own project, whoever it names as
     # responsible: naming itself on another department's project is how a department would turn that
     # project red in everyone's lists. An item outside any project only for the department itself.
@@ -128,7 +132,7 @@ def _may_place(user, obj: models.Model) -> bool:
 department_place = department_rule(_may_place, DEPARTMENT_PLACE)
 
 
-def _may_set_responsibility(user, obj: models.Model) -> bool:
+def _may_set_responsibility(user: User, obj: ProjectResponsibility) -> bool:
     if not is_own_project(user, project_of(obj)):
         return False
     if not obj.role:  # a blank row (the admin's inline asks before a role is chosen)
@@ -140,7 +144,7 @@ def _may_set_responsibility(user, obj: models.Model) -> bool:
 department_responsibility = department_rule(_may_set_responsibility, DEPARTMENT_RESPONSIBILITY)
 
 
-def leader_project(user, verb, model, obj) -> Decision:
+def leader_project(user: User, verb: str, model: type[models.Model], obj: models.Model | None) -> Decision:
     """Leaders comment on (批示) the projects they answer for in any leader role: 包保（联系/挂点）,
     直报 or the 协调领导 of one of its problems (a leader sent to a project by its problem list must
     find the 批示 box there)."""
@@ -153,7 +157,7 @@ def leader_project(user, verb, model, obj) -> Decision:
     return Decision(False, LEADER_OWN_PROJECTS)
 
 
-def archived_guard(user, verb: str, obj: models.Model) -> Decision:
+def archived_guard(user: User, verb: str, obj: models.Model) -> Decision:
     """Nobody changes anything that belongs to an archived project (归档/退库), whatever its rule says."""
     if verb in ARCHIVED_EXEMPT_VERBS:
         return ALLOW
@@ -164,7 +168,7 @@ def archived_guard(user, verb: str, obj: models.Model) -> Decision:
 
 
 # One line per (model, verb), so `grep` finds the rule.
-RULES = {
+RULES: RuleMap = {
     (Project, "change"): department_project,
     (Project, "comment"): leader_project,
     (ProjectComment, "create"): leader_project,
@@ -194,7 +198,7 @@ def _responsibilities_of(project: Project) -> list:
     return list(cached) if cached is not None else list(project.responsibilities.all())
 
 
-def may_see_phone(actor, project: Project | None, row=None, *, read_token: bool = False) -> bool:
+def may_see_phone(actor: Actor, project: Project | None, row=None, *, read_token: bool = False) -> bool:
     """Personal phone numbers on a project (a responsibility row's — 包保领导, 联络员, 责任人 — or,
     with `row=None`, the owner's contact): the office; the project's 包保 leaders (everyone on a
     project works under them); a department's users for their own department's rows and, on their
@@ -202,7 +206,7 @@ def may_see_phone(actor, project: Project | None, row=None, *, read_token: bool 
     or a read-scope token (other systems take the portfolio, not people's numbers)."""
     if actor is None:
         return True
-    if read_token or not (actor.is_authenticated and actor.is_active):
+    if read_token or isinstance(actor, AnonymousUser) or not (actor.is_authenticated and actor.is_active):
         return False
     if is_office(actor):
         return True

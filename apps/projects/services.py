@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core import handoffs
 from apps.core.services import apply_fields, save_validated
 
@@ -27,7 +28,7 @@ PROJECT_FIELDS = {
 STATS_DB_FIELDS = ("in_stats_db", "stats_code", "stats_entry_date", "not_in_stats_reason")
 
 
-def _require_stats_db(actor, project: Project, data: dict) -> None:
+def _require_stats_db(actor: Actor, project: Project, data: dict) -> None:
     if any(f in data and data[f] != getattr(project, f) for f in STATS_DB_FIELDS):
         require(actor, "set_stats_db", project)
 
@@ -43,7 +44,7 @@ class ProjectResult:
 
 
 @transaction.atomic
-def project_create(*, actor, data: dict, generate_milestones: bool = False) -> ProjectResult:
+def project_create(*, actor: Actor, data: dict, generate_milestones: bool = False) -> ProjectResult:
     """Register a project; a legacy code is accepted only with `code_is_legacy` and comes back as a warning.
 
     With `generate_milestones`, its approval milestones come from the template of its investment
@@ -51,9 +52,9 @@ def project_create(*, actor, data: dict, generate_milestones: bool = False) -> P
     """
     touched = startfacts.touched_facts(Project(), data, startfacts.PROJECT_FACTS)
     project = apply_fields(Project(), data, allowed=PROJECT_FIELDS)
-    require(actor, "create", project)
+    author = require(actor, "create", project)
     _require_stats_db(actor, Project(), data)
-    project.created_by = actor
+    project.created_by = author
     startfacts.bring_status_along(project, touched)
     save_validated(project, actor=actor)
     startfacts.check_project_write(project)  # a new project's 开工 facts must agree (refused: rolled back)
@@ -68,7 +69,7 @@ def project_create(*, actor, data: dict, generate_milestones: bool = False) -> P
 
 
 @transaction.atomic
-def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
+def project_update(*, actor: Actor, project: Project, data: dict) -> ProjectResult:
     """Change ledger fields; nothing is saved when any field is invalid."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     require(actor, "change", project)
@@ -86,7 +87,7 @@ def project_update(*, actor, project: Project, data: dict) -> ProjectResult:
 
 
 @transaction.atomic
-def project_archive(*, actor, project: Project) -> Project:
+def project_archive(*, actor: Actor, project: Project) -> Project:
     """Take a project off the ledger (退库/归档) without deleting its history."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     require(actor, "archive", project)
@@ -97,10 +98,10 @@ def project_archive(*, actor, project: Project) -> Project:
 
 
 @transaction.atomic
-def project_comment_add(*, actor, project: Project, kind: str, text: str) -> ProjectComment:
+def project_comment_add(*, actor: Actor, project: Project, kind: str, text: str) -> ProjectComment:
     """A leader's comment or instruction (批示) on a project; a 批示 tells the departments concerned."""
-    require(actor, "comment", Project.objects.get(pk=project.pk))
-    comment = ProjectComment(project=project, author=actor, kind=kind, text=(text or "").strip())
+    author = require(actor, "comment", Project.objects.get(pk=project.pk))
+    comment = ProjectComment(project=project, author=author, kind=kind, text=(text or "").strip())
     save_validated(comment, actor=actor)
     if comment.kind == CommentKind.INSTRUCTION:
         handoffs.announce(handoffs.INSTRUCTION, comment=comment, actor=actor)

@@ -3,12 +3,12 @@ everyone signed in marks their own notifications read and sets their own channel
 
 from __future__ import annotations
 
-from apps.accounts.policy import own_user_row, register_rules
+from apps.accounts.policy import RuleMap, own_user_row, register_rules
 
 from .models import ChannelPreference, Notification
 
 # One line per (model, verb), so `grep` finds the rule.
-RULES = {
+RULES: RuleMap = {
     (Notification, "read"): own_user_row,
     (ChannelPreference, "change"): own_user_row,
 }

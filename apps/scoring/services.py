@@ -10,7 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.accounts.policy import require
+from apps.accounts.policy import acting_user, require
+from apps.accounts.types import Actor
 from apps.core.services import apply_fields, save_validated
 
 from .models import AssessmentDeduction, AssessmentItem, AssessmentScheme
@@ -20,33 +21,33 @@ ITEM_FIELDS = {"order", "name", "method", "params", "base_score", "cap_plus", "c
 DEDUCTION_FIELDS = {"department", "region", "date", "points", "reason"}
 
 
-def scheme_create(*, actor, year: int, target_kind: str, name: str, note: str = "") -> AssessmentScheme:
+def scheme_create(*, actor: Actor, year: int, target_kind: str, name: str, note: str = "") -> AssessmentScheme:
     """A new scheme (one per year and target kind)."""
     scheme = AssessmentScheme(year=year, target_kind=target_kind, name=name, note=note)
     require(actor, "create", scheme)
     return save_validated(scheme, actor=actor)
 
 
-def scheme_update(*, actor, scheme: AssessmentScheme, data: dict[str, Any]) -> AssessmentScheme:
+def scheme_update(*, actor: Actor, scheme: AssessmentScheme, data: dict[str, Any]) -> AssessmentScheme:
     """Change a scheme's year, kind, name or note."""
     require(actor, "change", scheme)
     return save_validated(apply_fields(scheme, data, allowed=SCHEME_FIELDS), actor=actor)
 
 
-def item_create(*, actor, scheme: AssessmentScheme, **data: Any) -> AssessmentItem:
+def item_create(*, actor: Actor, scheme: AssessmentScheme, **data: Any) -> AssessmentItem:
     """Add an item; its params are validated against its method (Chinese messages on `params`)."""
     item = apply_fields(AssessmentItem(scheme=scheme), data, allowed=ITEM_FIELDS)
     require(actor, "create", item)
     return save_validated(item, actor=actor)
 
 
-def item_update(*, actor, item: AssessmentItem, data: dict[str, Any]) -> AssessmentItem:
+def item_update(*, actor: Actor, item: AssessmentItem, data: dict[str, Any]) -> AssessmentItem:
     require(actor, "change", item)
     return save_validated(apply_fields(item, data, allowed=ITEM_FIELDS), actor=actor)
 
 
 @transaction.atomic
-def item_delete(*, actor, item: AssessmentItem) -> None:
+def item_delete(*, actor: Actor, item: AssessmentItem) -> None:
     """Remove an item; the item counting manual deductions stays while the scheme has any."""
     require(actor, "delete", item)
     if item.takes_manual_deductions and AssessmentDeduction.objects.filter(scheme_id=item.scheme_id).exists():
@@ -55,29 +56,29 @@ def item_delete(*, actor, item: AssessmentItem) -> None:
 
 
 def deduction_add(
-    *, actor, scheme: AssessmentScheme, date: dt.date, points: Decimal, reason: str, department=None, region=None
+    *, actor: Actor, scheme: AssessmentScheme, date: dt.date, points: Decimal, reason: str, department=None, region=None
 ) -> AssessmentDeduction:
     """Record a manual deduction against a department or a town of the scheme's kind."""
     deduction = AssessmentDeduction(
-        scheme=scheme, department=department, region=region, date=date, points=points, reason=reason, created_by=actor
+        scheme=scheme, department=department, region=region, date=date, points=points, reason=reason, created_by=acting_user(actor)
     )
     require(actor, "create", deduction)
     return save_validated(deduction, actor=actor)
 
 
-def deduction_update(*, actor, deduction: AssessmentDeduction, data: dict[str, Any]) -> AssessmentDeduction:
+def deduction_update(*, actor: Actor, deduction: AssessmentDeduction, data: dict[str, Any]) -> AssessmentDeduction:
     """Correct a manual deduction; who entered it stays as it was."""
     require(actor, "change", deduction)
     return save_validated(apply_fields(deduction, data, allowed=DEDUCTION_FIELDS), actor=actor)
 
 
-def deduction_remove(*, actor, deduction: AssessmentDeduction) -> None:
+def deduction_remove(*, actor: Actor, deduction: AssessmentDeduction) -> None:
     require(actor, "delete", deduction)
     deduction.delete()
 
 
 @transaction.atomic
-def scheme_copy(*, actor, source: AssessmentScheme, year: int, name: str | None = None) -> AssessmentScheme:
+def scheme_copy(*, actor: Actor, source: AssessmentScheme, year: int, name: str | None = None) -> AssessmentScheme:
     """A scheme for `year` with the source's items (not its deductions, which belong to their year)."""
     require(actor, "create", AssessmentScheme)
     if AssessmentScheme.objects.filter(year=year, target_kind=source.target_kind).exists():

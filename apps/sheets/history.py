@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.xlsx import Column, Workbook, add_table, new_workbook, print_setup
 from apps.progress.models import HistoricalCompletion
 from apps.progress.services import historical_completions_save
@@ -125,7 +126,9 @@ def _history_preview(rows: list[dict], numbers: list[tuple[int, Project]], error
     return data
 
 
-def history_import(*, actor, content: bytes, file_name: str = "", progress: Progress | None = None, preview: bool = False) -> HistoryImport:
+def history_import(
+    *, actor: Actor, content: bytes, file_name: str = "", progress: Progress | None = None, preview: bool = False
+) -> HistoryImport:
     """Read the workbook and enter every row through the progress service, or nothing. With
     `preview`, nothing is written: the result carries what would be (HistoryImport.preview)."""
     require(actor, "change", HistoricalCompletion)  # before a byte of the file is read

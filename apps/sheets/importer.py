@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.policy import decide, require
+from apps.accounts.types import Actor
 from apps.organization.models import Department, Leader, Region
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects import startfacts
@@ -443,7 +444,7 @@ def _label(model, name: str) -> str:
 
 def sheet_validate(
     *,
-    actor,
+    actor: Actor,
     sheet: Sheet,
     year: int,
     today: dt.date | None = None,
@@ -849,7 +850,7 @@ class ImportOutcome:
         return not self.errors
 
 
-def _create_confirmed(*, actor, creations: Iterable[Pending]) -> dict[Pending, Any]:
+def _create_confirmed(*, actor: Actor, creations: Iterable[Pending]) -> dict[Pending, Any]:
     """The departments, townships and leader posts the office confirmed in the preview."""
     from apps.organization.services import department_create, leader_create, region_create
 
@@ -875,7 +876,7 @@ def _resolve(plan: RowPlan, made: dict[Pending, Any]) -> None:
         plan.department = made[plan.department]
 
 
-def _apply_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool, validation: Validation | None = None) -> str:
+def _apply_row(*, actor: Actor, plan: RowPlan, year: int, generate_milestones: bool, validation: Validation | None = None) -> str:
     """Write one validated row through the services; return "created", "updated" or "unchanged"."""
     if not plan.changes:
         return "unchanged"
@@ -899,7 +900,7 @@ def _apply_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool, va
     return outcome
 
 
-def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) -> tuple[str, Project]:
+def _write_row(*, actor: Actor, plan: RowPlan, year: int, generate_milestones: bool) -> tuple[str, Project]:
     if plan.project is None:
         project = project_create(actor=actor, data=plan.project_data, generate_milestones=generate_milestones).project
         outcome = "created"
@@ -935,7 +936,7 @@ def _write_row(*, actor, plan: RowPlan, year: int, generate_milestones: bool) ->
 
 def sheet_apply(
     *,
-    actor,
+    actor: Actor,
     validation: Validation,
     generate_milestones: bool = False,
     progress: Progress | None = None,
@@ -978,7 +979,7 @@ def sheet_apply(
 
 def sheet_import(
     *,
-    actor,
+    actor: Actor,
     content: bytes,
     year: int | None = None,
     generate_milestones: bool = False,
@@ -1054,7 +1055,7 @@ def _row_changes(plan: RowPlan) -> list[dict[str, str]]:
     return out
 
 
-def sheet_preview(*, actor, sheet: Sheet, **kwargs) -> dict[str, Any]:
+def sheet_preview(*, actor: Actor, sheet: Sheet, **kwargs) -> dict[str, Any]:
     """The preview of `sheet` (nothing written). A row with a near namesake also shows what
     choosing "the same project" would change on it (old → new), so neither choice is blind."""
     validation = sheet_validate(actor=actor, sheet=sheet, preview=True, **kwargs)

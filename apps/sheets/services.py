@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from apps.accounts.policy import PolicyDenied, require
+from apps.accounts.types import Actor
 from apps.core.services import save_validated
 from apps.progress.models import HistoricalCompletion
 
@@ -91,7 +92,7 @@ def lost_message() -> str:
 
 def import_job_create(
     *,
-    actor,
+    actor: Actor,
     file_name: str,
     content: bytes,
     kind: str = ImportKind.SCHEDULE,
@@ -101,12 +102,12 @@ def import_job_create(
     month: int | None = None,
 ) -> ImportJob:
     """Record an upload (only the office imports); an empty or oversized file is refused here."""
-    require(actor, "create", ImportJob)
+    author = require(actor, "create", ImportJob)
     if kind == ImportKind.HISTORY:
         require(actor, "change", HistoricalCompletion)
     check_size(len(content))
     job = ImportJob(
-        created_by=actor,
+        created_by=author,
         kind=kind,
         file_name=(file_name or ("往年完成投资.xlsx" if kind == ImportKind.HISTORY else "调度表.xlsx"))[-255:],
         file_size=len(content),
@@ -119,14 +120,14 @@ def import_job_create(
     return save_validated(job, actor=actor)
 
 
-def layout_remember(*, actor, fingerprint: str, headers: list[str], mapping: dict[str, str]) -> SheetLayout:
+def layout_remember(*, actor: Actor, fingerprint: str, headers: list[str], mapping: dict[str, str]) -> SheetLayout:
     """The office's column mapping for a sheet layout, remembered: next month's sheet of the same
     layout goes straight to the preview."""
-    require(actor, "create", ImportJob)
+    author = require(actor, "create", ImportJob)
     layout = SheetLayout.objects.filter(fingerprint=fingerprint).first() or SheetLayout(fingerprint=fingerprint)
     layout.headers = list(headers)
     layout.mapping = {h: (k if k in BY_KEY else "") for h, k in mapping.items()}
-    layout.updated_by = actor
+    layout.updated_by = author
     return save_validated(layout, actor=actor)
 
 
@@ -136,7 +137,7 @@ def _waiting(job: ImportJob, status: str) -> None:
         raise ValidationError(f"这次导入当前状态为“{job.get_status_display()}”，不能再操作；请重新上传。")
 
 
-def import_job_map(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+def import_job_map(*, actor: Actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     """The office maps the columns not recognised (a target, or "" to ignore on purpose); the
     mapping is remembered for the layout and the job goes on to its preview."""
     require(actor, "create", ImportJob)
@@ -161,7 +162,7 @@ def import_job_map(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJ
     return job
 
 
-def import_job_confirm(*, actor, job: ImportJob, digest: str, decisions: dict) -> ImportJob:
+def import_job_confirm(*, actor: Actor, job: ImportJob, digest: str, decisions: dict) -> ImportJob:
     """The office confirms the preview it saw (`digest`), with its choices: which unknown
     departments/townships/posts to create, which near namesakes are the same project."""
     require(actor, "create", ImportJob)

@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.models import Light
 from apps.lights.selectors import LightContext, light_context, project_ranks, rule_thresholds
 from apps.projects.models import AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
@@ -339,7 +340,7 @@ def _parse_period(year: int, month: int) -> Period:
 
 
 @transaction.atomic
-def period_close(*, actor, year: int, month: int, today: dt.date | None = None, reason: str = "") -> PeriodClose:
+def period_close(*, actor: Actor, year: int, month: int, today: dt.date | None = None, reason: str = "") -> PeriodClose:
     """Close (year, month): freeze every live project's figures and lights as of its end, and the due
     items as of its end. The office only; a month that is not over, or is closed already, is refused."""
     require(actor, "close", PeriodClose)
@@ -365,7 +366,7 @@ def period_close(*, actor, year: int, month: int, today: dt.date | None = None, 
 
 
 @transaction.atomic
-def period_reopen(*, actor, year: int, month: int, reason: str) -> PeriodClose:
+def period_reopen(*, actor: Actor, year: int, month: int, reason: str) -> PeriodClose:
     """Reopen a closed month (reason required): its figures are live again until it is closed again."""
     require(actor, "reopen", PeriodClose)
     if not (reason or "").strip():
@@ -389,7 +390,7 @@ def close_setting() -> CloseSetting:
 
 
 @transaction.atomic
-def close_setting_save(*, actor, auto_close: bool, working_days_after_deadline: int) -> CloseSetting:
+def close_setting_save(*, actor: Actor, auto_close: bool, working_days_after_deadline: int) -> CloseSetting:
     require(actor, "change", CloseSetting)
     setting = CloseSetting.objects.select_for_update().order_by("pk").first() or CloseSetting()
     setting.auto_close, setting.working_days_after_deadline = auto_close, working_days_after_deadline
@@ -473,7 +474,7 @@ def _flag(value) -> bool | None:
 
 
 @transaction.atomic
-def period_figure_correct(*, actor, project: Project, year: int, month: int, field: str, value, reason: str) -> PeriodFigure:
+def period_figure_correct(*, actor: Actor, project: Project, year: int, month: int, field: str, value, reason: str) -> PeriodFigure:
     """The office enters or corrects a closed month's 统计局 figure (纳统 YTD) or 纳统 flag with a
     reason; the old and new values are kept in a FigureCorrection."""
     require(actor, "correct", PeriodFigure)
@@ -512,7 +513,7 @@ def period_figure_correct(*, actor, project: Project, year: int, month: int, fie
 
 
 def apply_report_correction(
-    *, actor, report, old_amount: Decimal, new_amount: Decimal, reason: str, at: dt.datetime
+    *, actor: Actor, report, old_amount: Decimal, new_amount: Decimal, reason: str, at: dt.datetime
 ) -> list[FigureCorrection]:
     """Carry the office's correction of an approved report's 本月完成投资 into the frozen rows it is
     part of: its own month (本月, 年初至今, 累计), the later closed months of the same year (年初至今,

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.types import Actor
 from apps.core.seeding import mark, marked, seed_key
 from apps.core.services import instance_save
 
@@ -175,7 +176,7 @@ def calendar_year_status(*, year: int) -> YearStatus:
     return YearStatus(year=year, known=known, entered_days=entered, warning=warning)
 
 
-def calendar_day_save(*, actor, day: CalendarDay) -> CalendarDay:
+def calendar_day_save(*, actor: Actor, day: CalendarDay) -> CalendarDay:
     """Save a day entered or corrected by hand: it becomes the office's (source manual), so loading
     the package never overwrites it."""
     day.source = DaySource.MANUAL
@@ -183,7 +184,7 @@ def calendar_day_save(*, actor, day: CalendarDay) -> CalendarDay:
 
 
 @transaction.atomic
-def calendar_year_mark_complete(*, actor, year: int, complete: bool = True) -> CalendarYear:
+def calendar_year_mark_complete(*, actor: Actor, year: int, complete: bool = True) -> CalendarYear:
     """The office confirms that every holiday and make-up workday of `year` is entered (or takes it back)."""
     from apps.accounts.policy import require  # the policy imports every app's models
 

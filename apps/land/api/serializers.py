@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
-from apps.api.serializers import ModelSerializer
+from apps.api.serializers import DecimalOptions, ModelSerializer
 from apps.land.models import LandAcquisition
 
-RATE = {"max_digits": 6, "decimal_places": 1, "read_only": True, "allow_null": True}
+RATE: DecimalOptions = {"max_digits": 6, "decimal_places": 1, "read_only": True, "allow_null": True}
 # More may be paid than is due (no constraint says otherwise): 0.01 due and a billion paid is a rate
 # of 14 digits, which a 6-digit field could not represent (a 500 on every read of the parcel).
-PAYMENT_RATE = {**RATE, "max_digits": 20}
+PAYMENT_RATE: DecimalOptions = {**RATE, "max_digits": 20}
 
 
 class LandAcquisitionSerializer(ModelSerializer):

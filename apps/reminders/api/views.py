@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.policy import acting_user
 from apps.api.viewsets import ApiViewSet, ReadMixin
 from apps.reminders.filters import NotificationFilter, ReminderDeliveryFilter
 from apps.reminders.models import ChannelPreference, Notification, ReminderDelivery
@@ -90,5 +91,6 @@ class NotificationPreferenceViewSet(ApiViewSet):
         if request.method == "PUT":
             pref = preference_update(actor=request.user, **self.validated(ChannelPreferenceWriteSerializer))
         else:
-            pref = ChannelPreference.objects.filter(user=request.user).first() or ChannelPreference(user=request.user)
+            user = acting_user(request.user)  # signed in (the viewset's permission): says so to mypy
+            pref = ChannelPreference.objects.filter(user=user).first() or ChannelPreference(user=user)
         return Response(ChannelPreferenceSerializer(pref).data)

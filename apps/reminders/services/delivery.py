@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.policy import require
+from apps.accounts.types import Actor
 from apps.core.due import kinds
 
 from ..channels import ChannelError, get_channel
@@ -255,7 +256,7 @@ def deliveries_send_in_app(*, delivery_ids: list[int], now: dt.datetime | None =
     return result
 
 
-def delivery_resend(*, actor, delivery: ReminderDelivery) -> ReminderDelivery:
+def delivery_resend(*, actor: Actor, delivery: ReminderDelivery) -> ReminderDelivery:
     """Put a failed (or cancelled) delivery back in the queue; a sent one is never sent twice."""
     with transaction.atomic():
         row = ReminderDelivery.objects.select_for_update().get(pk=delivery.pk)

@@ -17,6 +17,9 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.accounts.types import Actor
+
 from ..models import Channel, HandoffKind, ReminderDelivery, ReminderRule, Subject
 from ..selectors import Directory, department_user_ids, instruction_recipient_ids, report_filer_ids
 from .common import expand_channels, persist_deliveries
@@ -31,12 +34,13 @@ def _short(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[:size] + "…"
 
 
-def _actor_name(actor) -> str:
+def _actor_name(actor: Actor) -> str:
     """How the message names who acted: a leader by post and name (常务副区长张三), others by name."""
     if actor is None:
         return "系统"
     name = str(actor)
-    post = actor.leader.position if getattr(actor, "leader_id", None) else ""
+    leader = actor.leader if isinstance(actor, User) else None
+    post = leader.position if leader is not None else ""
     return name if not post or post == name else f"{post}{name}"
 
 
@@ -47,7 +51,7 @@ def notify_handoff(
     object_id: int,
     on: dt.date,
     recipients: Iterable[int],
-    actor,
+    actor: Actor,
     title: str,
     body: str,
     link: str,
@@ -114,7 +118,7 @@ def _period_start(report) -> dt.date:
     return dt.date(report.year, report.month, 1)
 
 
-def notify_report_returned(*, report, actor) -> list[int]:
+def notify_report_returned(*, report, actor: Actor) -> list[int]:
     project = report.project
     return notify_handoff(
         kind=HandoffKind.REPORT_RETURNED,
@@ -130,7 +134,7 @@ def notify_report_returned(*, report, actor) -> list[int]:
     )
 
 
-def notify_report_approved(*, report, actor) -> list[int]:
+def notify_report_approved(*, report, actor: Actor) -> list[int]:
     project = report.project
     return notify_handoff(
         kind=HandoffKind.REPORT_APPROVED,
@@ -145,7 +149,7 @@ def notify_report_approved(*, report, actor) -> list[int]:
     )
 
 
-def notify_instruction(*, comment, actor) -> list[int]:
+def notify_instruction(*, comment, actor: Actor) -> list[int]:
     project = comment.project
     return notify_handoff(
         kind=HandoffKind.INSTRUCTION,
@@ -160,7 +164,7 @@ def notify_instruction(*, comment, actor) -> list[int]:
     )
 
 
-def notify_problem_assigned(*, problem, actor, reassigned: bool = False) -> list[int]:
+def notify_problem_assigned(*, problem, actor: Actor, reassigned: bool = False) -> list[int]:
     """A problem put on a department: when raised, and again each time it is handed to another
     department (each hand-over an occurrence of its own, so going back to the first department
     tells it again; repeating the same request changes no department and tells nobody)."""
@@ -187,7 +191,7 @@ def notify_problem_assigned(*, problem, actor, reassigned: bool = False) -> list
     )
 
 
-def notify_notice_issued(*, notice, actor) -> list[int]:
+def notify_notice_issued(*, notice, actor: Actor) -> list[int]:
     projects = list(notice.projects.all()[:1])
     project = projects[0] if projects else None
     reply = f"，请于{notice.reply_deadline:%Y年%m月%d日}前书面回复" if notice.reply_deadline else ""

@@ -68,5 +68,5 @@ class ScoreBoardSerializer(serializers.Serializer):
     year = serializers.IntegerField(help_text="年度")
     number = serializers.IntegerField(help_text="月份或季度（年度考核为12）")
     month = serializers.IntegerField(help_text="计分所用的年初至今数据截至月份")
-    label = serializers.CharField(help_text="考核期，如“2026年第3季度”")
+    label = serializers.CharField(help_text="考核期，如“2026年第3季度”")  # type: ignore[assignment]  # a field named "label" (the API's key) shadows Field.label in the stubs
     rows = ScoreRowSerializer(many=True, help_text="排名（名次从高到低）")

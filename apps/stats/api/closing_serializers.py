@@ -5,12 +5,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.api.serializers import DecimalDigits
 from apps.core.filters import MAX_ID
 from apps.core.models import Light
 from apps.stats.closing import FIGURE_FIELDS, stats_gap_light
 from apps.stats.models import CorrectionKind, FigureCorrection, PeriodFigure
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: DecimalDigits = {"max_digits": 16, "decimal_places": 2}
 PERIOD_PATTERN = r"^\d{4}-\d{2}$"
 PERIOD_FIELD = serializers.RegexField(PERIOD_PATTERN, help_text="报告期，如 2026-11")
 GAP_LIGHT_FIELD = serializers.ChoiceField(choices=[(Light.GREEN.value, "绿灯"), (Light.YELLOW.value, "黄灯")], allow_null=True)
@@ -28,7 +29,7 @@ class PeriodSerializer(serializers.Serializer):
     period = serializers.RegexField(PERIOD_PATTERN, help_text="报告期，如 2026-11")
     year = serializers.IntegerField(help_text="年度")
     month = serializers.IntegerField(min_value=1, max_value=12, help_text="月份")
-    label = serializers.CharField(help_text="报告期名称")
+    label = serializers.CharField(help_text="报告期名称")  # type: ignore[assignment]  # a field named "label" (the API's key) shadows Field.label in the stubs
     status = serializers.ChoiceField(
         choices=STATUS_CHOICES, help_text="状态：open 未关账、closed 已关账、reopened 已重新打开（按实时数字）"
     )

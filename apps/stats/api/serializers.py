@@ -1,13 +1,14 @@
 from rest_framework import serializers
 
+from apps.api.serializers import DecimalDigits, DecimalOptions
 from apps.projects.filters import LEVELS
 from apps.projects.models import BuildStatus
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: DecimalDigits = {"max_digits": 16, "decimal_places": 2}
 # A rate or a gap in points has no natural bound: a plan of 0.01 万元 against a completion of 10¹⁴ 万元
 # (both allowed by the money fields) is 10¹⁸ %, so the printed figure needs 20 integer digits.
-RATE = {"max_digits": 24, "decimal_places": 4, "allow_null": True}
-YI = {"max_digits": 16, "decimal_places": 4}
+RATE: DecimalOptions = {"max_digits": 24, "decimal_places": 4, "allow_null": True}
+YI: DecimalDigits = {"max_digits": 16, "decimal_places": 4}
 
 
 class PrintedDecimalField(serializers.DecimalField):
@@ -57,13 +58,13 @@ class FiguresSerializer(serializers.Serializer):
 
 class GroupFiguresSerializer(FiguresSerializer):
     key = serializers.CharField(help_text="分组键（类别编码或ID）")
-    label = serializers.CharField(help_text="分组名称")
+    label = serializers.CharField(help_text="分组名称")  # type: ignore[assignment]  # a field named "label" (the API's key) shadows Field.label in the stubs
 
 
 class RoundingSerializer(serializers.Serializer):
     mode = serializers.CharField(help_text="取舍方式：half_up（四舍五入）或 truncate（截尾）")
     decimals = serializers.IntegerField(help_text="保留小数位数")
-    label = serializers.CharField(help_text="取舍方式的中文说明")
+    label = serializers.CharField(help_text="取舍方式的中文说明")  # type: ignore[assignment]  # a field named "label" (the API's key) shadows Field.label in the stubs
 
 
 class SummarySerializer(serializers.Serializer):
