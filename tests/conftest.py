@@ -3,9 +3,15 @@ skip the test, unless REQUIRE_SERVICES=1 (set by .ci/run), where a missing servi
 so CI can never pass on SQLite alone."""
 
 import datetime as dt
+import fcntl
+import hashlib
 import os
+import pickle
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -80,84 +86,147 @@ def moving_today():
         yield FROZEN_NOW
 
 
-# --- the demo portfolio, seeded once per test process -------------------------------------------
+# --- the demo portfolio, seeded once per test session -------------------------------------------
 #
-# `seed --demo` takes ~10 s of CPU and some forty modules and browser journeys need it. On PostgreSQL
-# the first load in a test process is seeded for real and the rows it added are kept (COPY ... TO
-# STDOUT, per table); a later load on the same day into a database whose every table holds the same
-# rows as before that seed (content types and permissions with the same ids, everything else empty)
-# copies them back in one transaction (COPY ... FROM STDIN, sequences moved past them): well under a
-# second. SQLite always seeds. The seed itself is tested with call_command in tests/seeds;
-# tests/seeds/test_demo_snapshot.py holds the copy equal to the seed.
+# `seed --demo` takes ~10 s of CPU and some forty modules and browser journeys need it. The first
+# load in a session is seeded for real and the rows it added are kept, per table (PostgreSQL:
+# COPY ... TO STDOUT; SQLite: the rows as tuples). A later load into a database whose every table
+# holds the same rows as before that seed (content types and permissions with the same ids,
+# everything else empty), on the same day, copies them back in one transaction (sequences moved past
+# them): well under a second.
+#
+# Under pytest-xdist the kept rows are also written to a file in the session's shared temporary
+# folder (see `_demo_dump_folder`), under a lock: the first worker that needs the demo seeds it, the
+# others wait for its file and copy it, so a session seeds the demo once, not once per worker.
+# The seed itself is tested with call_command in tests/seeds; tests/seeds/test_demo_snapshot.py
+# holds the copy (from this process and from the file) equal to the seed.
 
 
 @dataclass
 class _DemoRows:
-    tables: list[tuple[str, list[str], bytes]]  # (table, columns, COPY text) of what the seed added
+    # (table, columns, rows): PostgreSQL's COPY text as bytes, SQLite's rows as a list of tuples
+    tables: list[tuple[str, list[str], bytes | list[tuple]]]
 
 
-# (database, day, every table's content before the seed) -> the seed's rows, or None when the seed
+# (vendor, day, every table's content before the seed) -> the seed's rows, or None when the seed
 # changed rows that were already there (then it is seeded each time).
 _demo_rows: dict[tuple, _DemoRows | None] = {}
 
+# Where this session's workers share the demo's rows; None: one process, nothing to share.
+DEMO_DUMP_FOLDER: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_dump_folder(tmp_path_factory, worker_id):
+    """Under xdist, a folder every worker of this session sees: the parent of the workers' own
+    temporary folders (pytest removes it with the session's other temporary folders)."""
+    global DEMO_DUMP_FOLDER
+    if worker_id != "master":
+        DEMO_DUMP_FOLDER = tmp_path_factory.getbasetemp().parent / "demo-dump"
+        DEMO_DUMP_FOLDER.mkdir(exist_ok=True)
+
 
 def table_fingerprints(cursor, tables: list[str]) -> dict[str, str]:
-    """Each table's rows hashed (PostgreSQL): two states with equal fingerprints hold the same rows."""
+    """Each table's rows hashed: two states with equal fingerprints hold the same rows."""
     from django.db import connection
 
     quote = connection.ops.quote_name
     out = {}
     for table in tables:
-        cursor.execute(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {quote(table)} t")  # noqa: S608
-        out[table] = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {quote(table)} t")  # noqa: S608
+            out[table] = cursor.fetchone()[0]
+        else:
+            cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 - table names from the introspection
+            rows = sorted(repr(row) for row in cursor.fetchall())
+            out[table] = hashlib.md5("|".join(rows).encode()).hexdigest()  # noqa: S324 - a fingerprint, not a secret
     return out
 
 
 EMPTY = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of ""
 
 
-def load_demo() -> None:
-    """The demo portfolio, as `manage.py seed --demo` loads it (see the note above)."""
+def _keep_rows(cursor, table: str) -> tuple[str, list[str], bytes | list[tuple]]:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    cursor.execute(f"SELECT * FROM {quote(table)} LIMIT 0")  # noqa: S608 - table names from the introspection
+    columns = [c[0] for c in cursor.description]
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {quote(table)} TO STDOUT") as copy:
+            return table, columns, b"".join(bytes(chunk) for chunk in copy)
+    cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608
+    # Django's SQLite converters hand back dates, datetimes and times; sqlite3 binds the first two
+    # back as Django wrote them, a time only as text (Django writes str(time), its ISO form).
+    return table, columns, [tuple(v.isoformat() if isinstance(v, dt.time) else v for v in row) for row in cursor.fetchall()]
+
+
+def _copy_back(cursor, kept: _DemoRows) -> None:
     from django.apps import apps
-    from django.core.management import call_command
     from django.core.management.color import no_style
     from django.db import connection, transaction
+
+    quote = connection.ops.quote_name
+    with transaction.atomic():  # foreign keys are checked at the commit, after every table is in
+        for table, columns, data in kept.tables:
+            names = ", ".join(quote(c) for c in columns)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                    copy.write(data)
+            else:
+                marks = ", ".join("%s" for _ in columns)
+                cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", data)  # noqa: S608
+        # PostgreSQL's sequences move past the copied ids; SQLite's AUTOINCREMENT follows by itself.
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
+            cursor.execute(sql)
+
+
+@contextmanager
+def _shared_dump(key: tuple) -> Iterator[Path | None]:
+    """The file the session's workers share for `key`, held under an exclusive lock (None: no sharing)."""
+    if DEMO_DUMP_FOLDER is None:
+        yield None
+        return
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    with open(DEMO_DUMP_FOLDER / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a worker that is seeding holds it; the others wait for its file
+        try:
+            yield DEMO_DUMP_FOLDER / f"{name}.pickle"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def load_demo() -> None:
+    """The demo portfolio, as `manage.py seed --demo` loads it (see the note above)."""
+    from django.core.management import call_command
+    from django.db import connection
     from django.utils import timezone
 
-    if connection.vendor != "postgresql":
-        call_command("seed", demo=True, verbosity=0)
-        return
-    quote = connection.ops.quote_name
     tables = sorted(t for t in connection.introspection.table_names() if t != "django_migrations")
     with connection.cursor() as cursor:
         before = table_fingerprints(cursor, tables)
-        key = (connection.settings_dict["NAME"], timezone.localdate(), tuple(sorted(before.items())))
-        kept = _demo_rows.get(key)
-        if kept is not None:
-            with transaction.atomic():
-                for table, columns, data in kept.tables:
-                    names = ", ".join(quote(c) for c in columns)
-                    with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                        copy.write(data)
-                for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
-                    cursor.execute(sql)
-            return
-        call_command("seed", demo=True, verbosity=0)
-        if key in _demo_rows:
-            return
-        after = table_fingerprints(cursor, tables)
-        changed = [t for t in tables if after[t] != before[t]]
-        if any(before[t] != EMPTY for t in changed):
-            _demo_rows[key] = None  # the seed changed rows that were there: copying back its rows is not enough
-            return
-        kept_tables = []
-        for table in changed:
-            cursor.execute(f"SELECT * FROM {quote(table)} LIMIT 0")  # noqa: S608 - table names from the introspection
-            columns = [c.name for c in cursor.description]
-            with cursor.cursor.copy(f"COPY {quote(table)} TO STDOUT") as copy:
-                data = b"".join(bytes(chunk) for chunk in copy)
-            kept_tables.append((table, columns, data))
-        _demo_rows[key] = _DemoRows(tables=kept_tables)
+        key = (connection.vendor, timezone.localdate().isoformat(), tuple(sorted(before.items())))
+        if key not in _demo_rows:
+            with _shared_dump(key) as dump:
+                if dump is not None and dump.exists():
+                    _demo_rows[key] = pickle.loads(dump.read_bytes())  # noqa: S301 - written by this session's own workers
+                else:
+                    call_command("seed", demo=True, verbosity=0)
+                    after = table_fingerprints(cursor, tables)
+                    changed = [t for t in tables if after[t] != before[t]]
+                    # None: the seed changed rows that were there, copying back its rows is not enough
+                    kept = None if any(before[t] != EMPTY for t in changed) else _DemoRows([_keep_rows(cursor, t) for t in changed])
+                    _demo_rows[key] = kept
+                    if dump is not None:
+                        partial = dump.with_suffix(".partial")
+                        partial.write_bytes(pickle.dumps(kept))
+                        partial.replace(dump)  # whole or absent, never half-written
+                    return
+        kept = _demo_rows[key]
+        if kept is None:
+            call_command("seed", demo=True, verbosity=0)
+        else:
+            _copy_back(cursor, kept)
 
 
 @pytest.fixture(scope="module")

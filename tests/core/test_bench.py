@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 # Alone, after the parallel run (bin/test): it restarts or loads the shared services, or measures.
-pytestmark = [pytest.mark.integration, pytest.mark.serial]
+pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.serial]
 
 N = 2000
 

@@ -22,7 +22,7 @@ from tests.conftest import need_service
 from tests.factories import DepartmentFactory, ProjectFactory, ProjectResponsibilityFactory, UserFactory
 
 # Alone, after the parallel run (bin/test): it restarts or loads the shared services, or measures.
-pytestmark = [pytest.mark.integration, pytest.mark.serial]
+pytestmark = [pytest.mark.integration, pytest.mark.heavy, pytest.mark.serial]
 
 N = 200
 ITEMS = 60  # fewer open items than rows: an item serves several rows, as on a small database

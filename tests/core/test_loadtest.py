@@ -16,6 +16,7 @@ N = 2000
 
 
 @pytest.mark.integration
+@pytest.mark.heavy
 @pytest.mark.serial  # alone, after the parallel run (bin/test): it loads the machine and measures
 def test_loadtest_of_ten_users_has_no_failure_and_makes_every_kind_of_request(
     transactional_db, postgres, reference, settings, tmp_path, capsys

@@ -232,6 +232,7 @@ def receiver():
 
 
 @pytest.mark.integration
+@pytest.mark.heavy  # real worker processes killed: their own stage of bin/test
 def test_a_webhook_whose_sender_died_after_the_post_is_sent_once_more_with_the_same_id(worker, receiver):
     # given one reminder to a webhook receiver, which holds its answer
     _fault_worker(worker, REMINDERS_WEBHOOK_TIMEOUT=str(HANG))
@@ -273,6 +274,7 @@ class FileSmsBackend:
 
 
 @pytest.mark.integration
+@pytest.mark.heavy  # real worker processes killed: their own stage of bin/test
 def test_an_sms_whose_senders_died_twice_is_not_sent_a_third_time_and_fails_saying_the_outcome_is_unknown(worker, tmp_path):
     # given one SMS reminder and a gateway that takes each request and then hangs
     log, hold = tmp_path / "sms.log", tmp_path / "sms.hold"

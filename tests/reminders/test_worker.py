@@ -37,7 +37,7 @@ from apps.reminders.services import reminders_sweep
 from tests.conftest import need_service
 from tests.factories import DepartmentFactory, ProjectFactory, ProjectResponsibilityFactory, UserFactory
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.heavy]  # real worker processes: their own stage of bin/test
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -213,6 +213,16 @@ def _due_items(n: int, due: dt.date) -> None:
     )
 
 
+def _queue_drained(redis_url: str, queue: str) -> bool:
+    """Nothing left for a worker to run: the queue's lists (one per priority) are empty and no message
+    is taken but unacknowledged (tasks ack late, so a running or reserved task is in "unacked")."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    queued = sum(client.llen(key) for key in client.scan_iter(match=f"{queue}*") if client.type(key) == b"list")
+    return queued == 0 and client.hlen("unacked") == 0
+
+
 def _sent() -> int:
     return ReminderDelivery.objects.filter(status=DeliveryStatus.SENT).count()
 
@@ -365,7 +375,9 @@ def test_two_sweeps_at_once_run_one_at_a_time_and_two_workers_send_each_reminder
     second.start()
     try:
         _wait_until(lambda: _sent() == N, HANG, f"两个 worker 发出全部 {N} 条")
-        time.sleep(2)  # a duplicate would land after the last first send
+        # a duplicate would land after the last first send: wait until no message is left to run
+        # (none queued, none taken and unacknowledged), so any duplicate has landed by then
+        _wait_until(lambda: _queue_drained(private_redis.url, worker.queue), HANG, "队列清空且无未确认的消息")
     finally:
         second.stop()
     # then each reminder went out once

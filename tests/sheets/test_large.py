@@ -7,6 +7,7 @@ import io
 import time
 from pathlib import Path
 
+import pytest
 from django.db import connection
 from openpyxl import Workbook
 
@@ -14,6 +15,8 @@ from apps.projects.models import AnnualPlan, Project, ProjectResponsibility
 from apps.sheets.models import ImportStatus
 from apps.sheets.services import import_job_create
 from apps.sheets.tasks import import_sheet_task
+
+pytestmark = pytest.mark.heavy  # its own stage of bin/test and .ci/run
 
 N = 5000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "sheets"

@@ -17,7 +17,7 @@ from apps.sheets.models import ImportJob, ImportStatus
 from tests.reminders.test_worker import HANG, PrivateRedis, Worker, _wait_until
 from tests.sheets.conftest import row, tidy
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.heavy]  # real worker processes: their own stage of bin/test
 
 N = 600
 
