@@ -350,7 +350,9 @@ def build_cases(p: Portfolio) -> list[Case]:
         Case("sync_first", "同步（第 1 页，100 条）", _get(c, "/api/v1/projects/sync/"), sync_floor(), 11, 90),
         Case("sync_next", "同步（后续页）", sync_next(), sync_floor(after=True), 11, 90),
         Case("page_dashboard", "页面：驾驶舱", _get(c, "/dashboard/"), summary_floor(), 60, 120),
-        Case("page_mylist", "页面：我的清单（包保领导）", _get(lc, "/my/"), overdue_floor(leader_filter, (p.leader_id,)), 30, 110),
+        # 31: a leader's 批示 right covers every leader role (包保, 直报, 协调), remembered for the page's
+        # projects in one more query (apps.projects.rules.remember_own_projects), not one per row.
+        Case("page_mylist", "页面：我的清单（包保领导）", _get(lc, "/my/"), overdue_floor(leader_filter, (p.leader_id,)), 31, 110),
         Case("page_dossier", "页面：项目档案", _get(c, f"/projects/{pid}/"), detail_floor, 24, 250),
         Case("oc4ids_project", "OC4IDS 单个项目", _get(c, f"/api/v1/oc4ids/projects/{pid}/"), detail_floor, 14, 250),
         Case(
