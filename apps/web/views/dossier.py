@@ -35,6 +35,7 @@ from apps.core.xlsx import (
 )
 from apps.land.models import LandAcquisition
 from apps.lights.lists import project_detail_queryset
+from apps.lights.overdue import TODAY_DUE
 from apps.lights.selectors import (
     DUE_SOON_LABELS,
     INVESTMENT,
@@ -152,7 +153,7 @@ class UrgentItem:
         if self.days < 0:
             return f"已逾期 {-self.days} 天"
         if self.days == 0:
-            return "今天到期"
+            return TODAY_DUE  # the one wording of the due day (apps.lights.overdue)
         return f"{self.days} 天后到期"
 
 
