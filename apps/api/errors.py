@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.services import STALE_MESSAGE
+from apps.core.versioning import StaleVersion
 
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "请求数据有误。",
@@ -85,9 +86,18 @@ def _fallback(exc, status_code: int) -> str:
     return MESSAGES.get(status_code, "请求失败。")
 
 
+class Stale(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = STALE_MESSAGE
+    default_code = "precondition_failed"
+
+
 def exception_handler(exc, context):
     """Convert every error to the one JSON shape; Django's ValidationError becomes a 400."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, StaleVersion):
+        # A service refused a save over a newer version (apps/core/versioning.py): as a stale If-Match.
+        exc = Stale(exc.messages[0])
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, RequestDataTooBig):

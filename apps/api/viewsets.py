@@ -16,6 +16,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core import versioning
 from apps.core.datetimes import parse_aware_datetime
 
 from .errors import MESSAGES, PayloadTooLarge
@@ -27,8 +28,8 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = MESSAGES[412]
     default_code = "precondition_failed"
 
-    def __init__(self, current: dict, etag: str):
-        super().__init__()
+    def __init__(self, current: dict, etag: str, detail: str | None = None):
+        super().__init__(detail)
         self.extra = {"current": current, "etag": etag}
 
 
@@ -41,6 +42,7 @@ class PreconditionRequired(exceptions.APIException):
 
 
 def etag_of(data) -> str:
+    """The ETag of a representation that has no version column (the hash of what was sent)."""
     payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
     return '"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
 
@@ -113,7 +115,12 @@ class ApiViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no database access
             return self.queryset
-        return self.selector(self.request.user)
+        # One selector per request: building it reads the light rules and the calendar, which a
+        # write would otherwise read three times (the lock, the object, the representation).
+        if getattr(self, "_selected", None) is None:
+            self._selected = self.selector(self.request.user)
+        queryset = self._selected.all()
+        return queryset.prefetch_related(None) if getattr(self, "_for_write", False) else queryset
 
     def get_serializer_class(self):
         if self.action == "list" and self.list_serializer_class is not None:
@@ -145,9 +152,20 @@ class ApiViewSet(viewsets.GenericViewSet):
         instance = self.get_queryset().get(pk=instance.pk)
         return self.output_serializer_class(instance, context=self.get_serializer_context()).data
 
+    def etag(self, instance, data: dict) -> str:
+        # A versioned row's ETag is its version (apps/core/versioning.py): comparing If-Match is
+        # then one integer, not a rebuilt representation, and the pages and the admin, which post
+        # the same version in a hidden field, are held to the same rule.
+        if isinstance(instance, versioning.Versioned):
+            return versioning.etag(instance)
+        return etag_of(data)
+
     def respond(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
         data = self.represent(instance)
-        return Response(data, status=status_code, headers={"ETag": etag_of(data)})
+        return Response(data, status=status_code, headers={"ETag": self.etag(instance, data)})
+
+    # The version the writer's If-Match named (None without one): UpdateMixin hands it to the service.
+    seen_version: int | None = None
 
     def check_if_match(self, instance) -> None:
         header = self.request.headers.get("If-Match")
@@ -155,6 +173,17 @@ class ApiViewSet(viewsets.GenericViewSet):
         if self.if_match_required and (not candidates or "*" in candidates):
             raise PreconditionRequired()
         if not header:
+            return
+        if isinstance(instance, versioning.Versioned):
+            if "*" in candidates:
+                return
+            seen = versioning.seen_from_etags(header)
+            if seen != instance.version:
+                data = self.output_serializer_class(instance, context=self.get_serializer_context()).data
+                # An ETag we never issued (or one from before the version rule) names no version.
+                detail = versioning.stale_message(instance, seen) if seen is not None else None
+                raise PreconditionFailed(data, versioning.etag(instance), detail)
+            self.seen_version = seen
             return
         current = self.output_serializer_class(instance, context=self.get_serializer_context()).data
         etag = etag_of(current)
@@ -170,20 +199,28 @@ class ApiViewSet(viewsets.GenericViewSet):
         with transaction.atomic():
             return super().dispatch(request, *args, **kwargs)
 
-    def write_object(self):
+    def write_object(self, *, lock: bool = True):
         """The object for a write: visible, writable by this user, locked, and matching If-Match.
 
         Locking first means two offices holding the same ETag cannot both pass the check: the
-        second waits for the first to commit, then sees the new version and gets 412.
+        second waits for the first to commit, then sees the new version and gets 412. An update
+        of a versioned row needs no lock here (`lock=False`): its service is handed the version
+        the If-Match named, and its UPDATE matches only that version (apps/core/versioning.py).
         """
-        if transaction.get_connection().in_atomic_block:
+        if lock and transaction.get_connection().in_atomic_block:
             # Lock by the URL's id, then read the object once (a second read after the lock would
             # rebuild the whole queryset, lights included). An id that is not a number reads
             # nothing here and is get_object's 404 below.
             lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
             with contextlib.suppress(ValueError, TypeError, DjangoValidationError):
-                self.get_queryset().model.objects.select_for_update().filter(**{self.lookup_field: lookup}).exists()
-        instance = self.get_object()
+                self.get_queryset().model._default_manager.select_for_update().filter(**{self.lookup_field: lookup}).exists()
+        # The row, visible to this user, without the representation's prefetches: the write needs
+        # its fields and its version, and the response reads it again (respond).
+        self._for_write = True
+        try:
+            instance = self.get_object()
+        finally:
+            self._for_write = False
         self.check_if_match(instance)
         return instance
 
@@ -219,9 +256,13 @@ class UpdateMixin:
         raise NotImplementedError
 
     def update(self, request, *args, partial: bool = False, **kwargs):
-        instance = self.write_object()
+        instance = self.write_object(lock=not issubclass(self.get_queryset().model, versioning.Versioned))
         serializer_class = self.update_serializer_class or self.input_serializer_class
         data = self.validated(serializer_class, partial=partial, instance=instance)
+        if self.seen_version is not None:
+            # Services that save the row they are given check it in Versioned.save; those that
+            # read the row again under a lock take `seen` as an argument (update_object passes it).
+            instance._seen_version = self.seen_version
         instance = self.update_object(instance, data)
         return self.respond(instance)
 

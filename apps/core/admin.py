@@ -20,8 +20,12 @@ from django.forms.models import _get_foreign_key
 from django.http import HttpResponseRedirect
 
 from apps.accounts.policy import may
+from apps.core import versioning
 from apps.core.services import instance_delete, instance_save
 from apps.core.uploads import ACCEPT_ATTRIBUTE, UploadField, display_name
+
+# The change form's hidden field naming the version it was opened on.
+SEEN_FIELD = "seen_version"
 
 
 class ServiceRefused(Exception):
@@ -159,7 +163,16 @@ class PolicyAdmin(admin.ModelAdmin):
     def service_delete(self, request, obj) -> None:
         instance_delete(actor=request.user, instance=obj)
 
+    def seen_version(self, request) -> int | None:
+        """The version of the row the change form was opened on (templates/admin/change_form.html)."""
+        return versioning.seen_from_form(request.POST.get(SEEN_FIELD))
+
     def save_model(self, request, obj, form, change) -> None:
+        seen = self.seen_version(request) if change else None
+        if seen is not None:
+            # Services that save the row they are given check it in Versioned.save; those that read
+            # it again under a lock take `seen=self.seen_version(request)` (the service_update hooks).
+            obj._seen_version = seen
         with refusals():
             saved = self.service_update(request, obj, form) if change else self.service_create(request, obj, form)
         _adopt(obj, saved)

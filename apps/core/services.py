@@ -18,8 +18,14 @@ CONFLICT_MESSAGE = "保存失败：与他人同时提交的数据冲突（例如
 STALE_MESSAGE = "数据已被他人修改，请刷新后重试。"
 
 
-def save_validated(instance: M, *, actor: Actor, exclude: list[str] | None = None) -> M:
+def save_validated(instance: M, *, actor: Actor, exclude: list[str] | None = None, seen: int | None = None, savepoint: bool = True) -> M:
     """full_clean (fields, clean(), constraints) then save, with `actor` as the history author.
+
+    `seen`: the version of a versioned row (apps/core/versioning.py) the writer read; a row saved
+    by someone else since is refused (StaleVersion) and nothing is written.
+
+    `savepoint=False`: for a service whose own atomic block encloses this save and lets its error
+    propagate (that block's rollback undoes the failed save): two statements fewer per write.
 
     A constraint the database still rejects (a race between two writers) comes back as the
     same ValidationError, never as an IntegrityError, so callers show one Chinese message.
@@ -28,8 +34,10 @@ def save_validated(instance: M, *, actor: Actor, exclude: list[str] | None = Non
     if actor is not None:
         # Read by django-simple-history, which declares no such attribute on the model (no stubs).
         instance._history_user = actor  # type: ignore[attr-defined]
+    if seen is not None:
+        instance._seen_version = seen  # type: ignore[attr-defined]  # read once by Versioned.save
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             instance.save()
     except IntegrityError as exc:
         raise ValidationError(CONFLICT_MESSAGE) from exc
@@ -46,12 +54,12 @@ def apply_fields(instance: M, data: dict, *, allowed: set[str]) -> M:
     return instance
 
 
-def instance_save(*, actor: Actor, instance: M) -> M:
+def instance_save(*, actor: Actor, instance: M, seen: int | None = None) -> M:
     """Save a row that has no service of its own (reference data, settings), under the policy's rule."""
     from apps.accounts.policy import require  # the policy imports every app's models
 
     require(actor, "create" if instance._state.adding else "change", instance)
-    return save_validated(instance, actor=actor)
+    return save_validated(instance, actor=actor, seen=seen)
 
 
 @transaction.atomic

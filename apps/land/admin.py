@@ -34,7 +34,9 @@ class LandAcquisitionAdmin(PolicyAdmin, SimpleHistoryAdmin):
         return land_acquisition_create(actor=request.user, project=obj.project, data=form_data(form, LAND_FIELDS, change=False))
 
     def service_update(self, request, obj, form):
-        return land_acquisition_update(actor=request.user, land=obj, data=form_data(form, LAND_FIELDS, change=True))
+        return land_acquisition_update(
+            actor=request.user, land=obj, data=form_data(form, LAND_FIELDS, change=True), seen=self.seen_version(request)
+        )
 
     @admin.display(description="征收完成率（%）")
     def acquisition_rate_display(self, obj):

@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
 from apps.core.models import MoneyField
+from apps.core.versioning import Versioned
 
 
 class LandApprovalStatus(models.TextChoices):
@@ -35,7 +36,7 @@ def _area(label: str) -> models.DecimalField:
     return models.DecimalField(label, max_digits=12, decimal_places=2, default=Decimal("0"))
 
 
-class LandAcquisition(models.Model):
+class LandAcquisition(Versioned):
     """征地拆迁任务：按项目或地块记录面积、户数、补偿资金."""
 
     project = models.ForeignKey("projects.Project", verbose_name="项目", on_delete=models.CASCADE, related_name="land_acquisitions")

@@ -27,9 +27,9 @@ def land_acquisition_create(*, actor: Actor, project: Project, data: dict) -> La
 
 
 @transaction.atomic
-def land_acquisition_update(*, actor: Actor, land: LandAcquisition, data: dict) -> LandAcquisition:
+def land_acquisition_update(*, actor: Actor, land: LandAcquisition, data: dict, seen: int | None = None) -> LandAcquisition:
     """Update the figures; acquired never above required, signed never above total."""
     land = LandAcquisition.objects.select_for_update().get(pk=land.pk)
     require(actor, "change", land)
     apply_fields(land, data, allowed=LAND_FIELDS)
-    return save_validated(land, actor=actor)
+    return save_validated(land, actor=actor, seen=seen, savepoint=False)

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.core.constraints import CheckConstraint
+from apps.core.versioning import Versioned
 
 
 class RuleCode(models.TextChoices):
@@ -14,7 +15,7 @@ class RuleCode(models.TextChoices):
     STATS_DB = "stats_db", "入库纳统"
 
 
-class WarningRule(models.Model):
+class WarningRule(Versioned):
     """红黄绿灯阈值，项目办在后台调整；代码里的默认值只在没有规则行时使用."""
 
     code = models.CharField("规则", max_length=30, choices=RuleCode.choices, unique=True)

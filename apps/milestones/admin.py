@@ -83,7 +83,7 @@ class MilestoneAdmin(PolicyAdmin, SimpleHistoryAdmin):
         completing = data.get("status") == MilestoneStatus.DONE
         if completing:
             data.pop("status")
-        milestone = milestone_update(actor=request.user, milestone=obj, data=data) if data else obj
+        milestone = milestone_update(actor=request.user, milestone=obj, data=data, seen=self.seen_version(request)) if data else obj
         return self._complete(request, milestone, form, change=True, completing=completing)
 
     def _complete(self, request, milestone, form, *, change: bool, completing: bool = False):

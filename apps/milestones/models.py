@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
 from apps.core.uploads import UploadField
+from apps.core.versioning import Versioned
 from apps.projects.models import InvestmentMode
 
 
@@ -41,7 +42,7 @@ class OffsetBase(models.TextChoices):
     PLANNED_FINISH = "finish", "计划竣工日期"
 
 
-class ApprovalTemplate(models.Model):
+class ApprovalTemplate(Versioned):
     """审批要件模板：按投资管理方式（审批/核准/备案）生成项目的前期手续清单."""
 
     name = models.CharField("模板名称", max_length=80, unique=True)
@@ -57,7 +58,7 @@ class ApprovalTemplate(models.Model):
         return self.name
 
 
-class ApprovalTemplateItem(models.Model):
+class ApprovalTemplateItem(Versioned):
     template = models.ForeignKey(ApprovalTemplate, verbose_name="模板", on_delete=models.CASCADE, related_name="items")
     seq = models.PositiveSmallIntegerField("顺序")
     code = models.SlugField("要件编码", max_length=40)
@@ -102,7 +103,7 @@ class ApprovalTemplateItem(models.Model):
         return f"{self.seq}. {self.name}"
 
 
-class Milestone(models.Model):
+class Milestone(Versioned):
     """项目的一个要件或建设节点：计划日期、实际日期、状态、文号、责任单位."""
 
     project = models.ForeignKey("projects.Project", verbose_name="项目", on_delete=models.CASCADE, related_name="milestones")

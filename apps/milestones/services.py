@@ -133,7 +133,7 @@ def milestone_create(*, actor: Actor, project: Project, data: dict) -> Milestone
 
 
 @transaction.atomic
-def milestone_update(*, actor: Actor, milestone: Milestone, data: dict) -> Milestone:
+def milestone_update(*, actor: Actor, milestone: Milestone, data: dict, seen: int | None = None) -> Milestone:
     """Change a milestone; dates that count from it move with it."""
     milestone = Milestone.objects.select_for_update(of=("self",)).select_related("after").get(pk=milestone.pk)
     require(actor, "change", milestone)
@@ -150,7 +150,7 @@ def milestone_update(*, actor: Actor, milestone: Milestone, data: dict) -> Miles
     if milestone.after_id and milestone.after.project_id != milestone.project_id:
         raise ValidationError({"after": "前置节点必须属于同一项目。"})
     milestone.planned_date = _derived_date(milestone)
-    save_validated(milestone, actor=actor)
+    save_validated(milestone, actor=actor, seen=seen, savepoint=False)
     _cascade(milestone, actor=actor)
     return milestone
 

@@ -1,6 +1,8 @@
 from django.core.validators import RegexValidator
 from django.db import models
 
+from apps.core.versioning import Versioned
+
 
 class RegionKind(models.TextChoices):
     COUNTY = "county", "县（区）"
@@ -9,7 +11,7 @@ class RegionKind(models.TextChoices):
     PARK = "park", "园区"
 
 
-class Region(models.Model):
+class Region(Versioned):
     """行政区划：县区、乡镇（街道）、园区."""
 
     code = models.CharField(
@@ -40,7 +42,7 @@ class DepartmentKind(models.TextChoices):
     OTHER = "other", "其他单位"
 
 
-class Department(models.Model):
+class Department(Versioned):
     """责任单位（部门、乡镇、园区、平台公司）."""
 
     name = models.CharField("单位名称", max_length=80, unique=True)
@@ -60,7 +62,7 @@ class Department(models.Model):
         return self.name
 
 
-class Leader(models.Model):
+class Leader(Versioned):
     """县（区）级领导岗位。只记职务，不记个人姓名（演示数据亦然）."""
 
     position = models.CharField("职务", max_length=60, unique=True)

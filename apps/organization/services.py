@@ -69,7 +69,7 @@ def reference_create(*, actor: Actor, model: type[ReferenceRow], data: dict) -> 
 
 
 @transaction.atomic
-def reference_update(*, actor: Actor, row: ReferenceRow, data: dict) -> ReferenceRow:
+def reference_update(*, actor: Actor, row: ReferenceRow, data: dict, seen: int | None = None) -> ReferenceRow:
     """Change a reference row's fields (the serializer has limited them to the writable ones)."""
     require(actor, "change", row)
-    return save_validated(apply_fields(row, data, allowed=set(data)), actor=actor)
+    return save_validated(apply_fields(row, data, allowed=set(data)), actor=actor, seen=seen)

@@ -59,7 +59,7 @@ class ProblemAdmin(PolicyAdmin, SimpleHistoryAdmin):
             raise ValidationError({"resolution": "解决情况只能在把状态改为“已办结”时填写。"})
         if "evidence" in changed and status != ProblemStatus.CLOSED:
             raise ValidationError({"evidence": "销号佐证只能在把状态改为“已销号”时上传。"})
-        problem = problem_update(actor=request.user, problem=obj, data=data) if data else obj
+        problem = problem_update(actor=request.user, problem=obj, data=data, seen=self.seen_version(request)) if data else obj
         if status == ProblemStatus.RESOLVED:
             return problem_resolve(actor=request.user, problem=problem, resolution=form.cleaned_data.get("resolution", ""))
         if status == ProblemStatus.CLOSED:
@@ -105,4 +105,5 @@ class SupervisionNoticeAdmin(PolicyAdmin):
             projects=form.cleaned_data.get("projects") if "projects" in changed else None,
             problems=form.cleaned_data.get("problems") if "problems" in changed else None,
             file=(form.cleaned_data["file"] or None) if "file" in changed else KEEP_FILE,
+            seen=self.seen_version(request),
         )

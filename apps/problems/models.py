@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
 from apps.core.uploads import UploadField
+from apps.core.versioning import Versioned
 
 
 class ProblemCategory(models.TextChoices):
@@ -41,7 +42,7 @@ class ProblemSource(models.TextChoices):
     SYSTEM = "system", "系统预警"
 
 
-class Problem(models.Model):
+class Problem(Versioned):
     """问题清单的一项：责任单位、协调领导、解决时限、销号."""
 
     project = models.ForeignKey(
@@ -121,7 +122,7 @@ class NoticeStatus(models.TextChoices):
     CLOSED = "closed", "已办结"
 
 
-class SupervisionNotice(models.Model):
+class SupervisionNotice(Versioned):
     """督办文书：交办函、提醒函、督办函、约谈…."""
 
     notice_type = models.CharField("类型", max_length=16, choices=NoticeType.choices)

@@ -43,7 +43,7 @@ def problem_create(*, actor: Actor, data: dict) -> Problem:
 
 
 @transaction.atomic
-def problem_update(*, actor: Actor, problem: Problem, data: dict) -> Problem:
+def problem_update(*, actor: Actor, problem: Problem, data: dict, seen: int | None = None) -> Problem:
     """Edit a problem; 办结 and 销号 go only through problem_resolve and problem_close."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
     require(actor, "change", problem)
@@ -55,7 +55,7 @@ def problem_update(*, actor: Actor, problem: Problem, data: dict) -> Problem:
     if (problem.project_id, problem.responsible_dept_id) != placed:
         # Moving a problem or handing it to a department is placing it: only on the actor's own projects.
         require(actor, "assign", problem)
-    save_validated(problem, actor=actor)
+    save_validated(problem, actor=actor, seen=seen, savepoint=False)
     if problem.responsible_dept_id not in (None, placed[1]):
         handoffs.announce(handoffs.PROBLEM_ASSIGNED, problem=problem, actor=actor, reassigned=True)
     return problem
@@ -138,7 +138,14 @@ NOTICE_FIELDS = {
 
 @transaction.atomic
 def notice_update(
-    *, actor: Actor, notice: SupervisionNotice, data: dict, projects=None, problems=None, file=KEEP_FILE
+    *,
+    actor: Actor,
+    notice: SupervisionNotice,
+    data: dict,
+    projects=None,
+    problems=None,
+    file=KEEP_FILE,
+    seen: int | None = None,
 ) -> SupervisionNotice:
     """Edit a notice (e.g. record the reply); new problems it names climb the ladder too.
     `file`: a new scanned notice, None to remove it, KEEP_FILE (the default) to leave it."""
@@ -147,7 +154,7 @@ def notice_update(
     apply_fields(notice, data, allowed=NOTICE_FIELDS)
     if file is not KEEP_FILE:
         _set_file(notice, file)
-    save_validated(notice, actor=actor)
+    save_validated(notice, actor=actor, seen=seen, savepoint=False)
     if projects is not None:
         notice.projects.set(projects)
     if problems is not None:

@@ -69,7 +69,9 @@ class ProgressReportAdmin(PolicyAdmin, SimpleHistoryAdmin):
         return progress_report_create(actor=request.user, project=obj.project, year=obj.year, month=obj.month, data=data)
 
     def service_update(self, request, obj, form):
-        return progress_report_update(actor=request.user, report=obj, data=form_data(form, EDITABLE_FIELDS, change=True))
+        return progress_report_update(
+            actor=request.user, report=obj, data=form_data(form, EDITABLE_FIELDS, change=True), seen=self.seen_version(request)
+        )
 
     def has_submit_permission(self, request) -> bool:
         return self.has_verb_permission(request, "submit")

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
 from apps.core.models import MoneyField
+from apps.core.versioning import Versioned
 
 
 class ReportStatus(models.TextChoices):
@@ -17,7 +18,7 @@ class ReportStatus(models.TextChoices):
     RETURNED = "returned", "退回修改"
 
 
-class ProgressReport(models.Model):
+class ProgressReport(Versioned):
     """月度调度报告：一个项目一个报告期一条；审核通过后只读."""
 
     project = models.ForeignKey("projects.Project", verbose_name="项目", on_delete=models.CASCADE, related_name="progress_reports")

@@ -6,8 +6,6 @@ message and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.policy import acting_user, require
 from apps.accounts.types import Actor
 from apps.core import handoffs
-from apps.core.services import STALE_MESSAGE, apply_fields, save_validated
+from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 
 from .models import HistoricalCompletion, ProgressReport, ReportStatus
@@ -66,25 +64,22 @@ def progress_report_update(
     actor: Actor,
     report: ProgressReport,
     data: dict,
-    seen: str = "",
-    version_of: Callable[[ProgressReport], str] | None = None,
+    seen: int | None = None,
     submit: bool = False,
 ) -> ProgressReport:
     """Edit a draft or returned report; submitted and approved reports are read-only.
 
-    `seen` is the version the writer read (as `version_of` computes it — the page uses the API's
-    ETag): the report is locked first, so of two writers holding the same version the second waits
-    and is then refused in Chinese with nothing changed. With `submit` the report is submitted in
+    `seen` is the version the writer read (apps/core/versioning.py): the report is locked first, so
+    of two writers holding the same version the second waits and is then refused in Chinese, naming
+    who saved it, with nothing changed. With `submit` the report is submitted in
     the same transaction: a refused submit keeps the edit unsaved too.
     """
     report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
-    if seen and version_of is not None and seen != version_of(report):
-        raise ValidationError(STALE_MESSAGE, code="stale")
     require(actor, "change", report)
     if report.status not in EDITABLE_STATUSES:
         raise ValidationError(f"月报当前状态为“{report.get_status_display()}”，不能修改。", code="read_only")
     apply_fields(report, data, allowed=EDITABLE_FIELDS)
-    report = save_validated(report, actor=actor)
+    report = save_validated(report, actor=actor, seen=seen, savepoint=False)
     return progress_report_submit(actor=actor, report=report) if submit else report
 
 

@@ -198,7 +198,9 @@ class ProjectAdmin(PolicyAdmin, SimpleHistoryAdmin):
         return result.project
 
     def service_update(self, request, obj, form):
-        result = project_update(actor=request.user, project=obj, data=form_data(form, PROJECT_FIELDS, change=True))
+        result = project_update(
+            actor=request.user, project=obj, data=form_data(form, PROJECT_FIELDS, change=True), seen=self.seen_version(request)
+        )
         for warning in result.warnings:
             messages.warning(request, warning)
         return result.project

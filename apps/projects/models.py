@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
 from apps.core.models import MoneyField
+from apps.core.versioning import Versioned
 
 from .codes import check_project_code
 
@@ -96,7 +97,7 @@ DEPARTMENT_ROLES = (ResponsibilityRole.LEAD_DEPT, ResponsibilityRole.COOP_DEPT, 
 OFFICE_ASSIGNED_ROLES = (ResponsibilityRole.LEAD_LEADER, *DEPARTMENT_ROLES)
 
 
-class ProjectCategory(models.Model):
+class ProjectCategory(Versioned):
     """项目类别（基础设施/城市建设/产业发展…），项目办可增补."""
 
     code = models.SlugField("编码", max_length=20, unique=True)
@@ -112,7 +113,7 @@ class ProjectCategory(models.Model):
         return self.name
 
 
-class Project(models.Model):
+class Project(Versioned):
     """重点项目台账的一行."""
 
     name = models.CharField("项目名称（全称）", max_length=200)
@@ -276,7 +277,7 @@ class Project(models.Model):
         return "、".join(names)
 
 
-class ProjectResponsibility(models.Model):
+class ProjectResponsibility(Versioned):
     """清单化责任：包保领导、牵头/配合单位、联络员、专班…（“五个一”等无需改表）."""
 
     project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="responsibilities")

@@ -13,6 +13,7 @@ the project's `updated_at`, so sync clients re-read the project whose responsibi
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.policy import require
@@ -24,9 +25,16 @@ from .models import Project, ProjectResponsibility
 RESPONSIBILITY_FIELDS = frozenset({"role", "leader", "department", "person_name", "phone", "is_primary", "reports_to_leader"})
 
 
-def _touch(project_id: int) -> None:
-    # The project's representation carries its responsibilities: its sync clients must see it move.
-    Project.objects.filter(pk=project_id).update(updated_at=timezone.now())
+def _touch(project_id: int, *, actor: Actor) -> None:
+    # The project's representation carries its responsibilities: its sync clients must see it move,
+    # and a writer who read the project before this change holds an older version (its ETag).
+    now = timezone.now()
+    Project.objects.filter(pk=project_id).update(
+        updated_at=now,
+        version=F("version") + 1,
+        version_by=actor if getattr(actor, "is_authenticated", False) else None,
+        version_at=now,
+    )
 
 
 @transaction.atomic
@@ -35,7 +43,7 @@ def responsibility_assign(*, actor: Actor, project: Project, data: dict) -> Proj
     item = apply_fields(ProjectResponsibility(project=project), data, allowed=set(RESPONSIBILITY_FIELDS))
     require(actor, "create", item)
     save_validated(item, actor=actor)
-    _touch(project.pk)
+    _touch(project.pk, actor=actor)
     return item
 
 
@@ -47,7 +55,7 @@ def responsibility_update(*, actor: Actor, responsibility: ProjectResponsibility
     apply_fields(item, data, allowed=set(RESPONSIBILITY_FIELDS))
     require(actor, "change", item)
     save_validated(item, actor=actor)
-    _touch(item.project_id)
+    _touch(item.project_id, actor=actor)
     return item
 
 
@@ -60,4 +68,4 @@ def responsibility_remove(*, actor: Actor, responsibility: ProjectResponsibility
         item._history_user = actor
     project_id = item.project_id
     item.delete()
-    _touch(project_id)
+    _touch(project_id, actor=actor)

@@ -69,8 +69,9 @@ def project_create(*, actor: Actor, data: dict, generate_milestones: bool = Fals
 
 
 @transaction.atomic
-def project_update(*, actor: Actor, project: Project, data: dict) -> ProjectResult:
-    """Change ledger fields; nothing is saved when any field is invalid."""
+def project_update(*, actor: Actor, project: Project, data: dict, seen: int | None = None) -> ProjectResult:
+    """Change ledger fields; nothing is saved when any field is invalid, or when the project was
+    saved by someone else since the writer read version `seen`."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     require(actor, "change", project)
     if "pool_stage" in data and data["pool_stage"] != project.pool_stage:
@@ -80,7 +81,7 @@ def project_update(*, actor: Actor, project: Project, data: dict) -> ProjectResu
     touched = startfacts.touched_facts(project, data, startfacts.PROJECT_FACTS)
     apply_fields(project, data, allowed=PROJECT_FIELDS)
     startfacts.bring_status_along(project, touched)
-    save_validated(project, actor=actor)
+    save_validated(project, actor=actor, seen=seen, savepoint=False)
     if touched:  # only a write that touches the 开工 facts is judged: legacy rows stay editable
         startfacts.check_project_write(project)
     return ProjectResult(project=project, warnings=[project.code_warning] if project.code_warning else [])

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.core.constraints import CheckConstraint
+from apps.core.versioning import Versioned
 
 
 class Subject(models.TextChoices):
@@ -73,7 +74,7 @@ def _validate_choices(values, choices, label: str) -> None:
         raise ValidationError(f"{label}只能从以下选项中选择：{'、'.join(choices.labels)}。")
 
 
-class ReminderRule(models.Model):
+class ReminderRule(Versioned):
     """一类事项的提醒规则：提醒哪些事项、何时、发给谁、用什么渠道；项目办在后台修改，下一轮扫描即生效."""
 
     code = models.SlugField("规则编码", max_length=40, unique=True)
@@ -207,7 +208,7 @@ class WebhookFlavor(models.TextChoices):
     DINGTALK = "dingtalk", "钉钉群机器人"
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(Versioned):
     """A group robot or another system that receives reminders by HTTP POST."""
 
     name = models.CharField("名称", max_length=60, unique=True)

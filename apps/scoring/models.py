@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.constraints import CheckConstraint
+from apps.core.versioning import Versioned
 
 from . import methods
 
@@ -28,7 +29,7 @@ class Method(models.TextChoices):
     DEDUCT = methods.DEDUCT, "扣分"
 
 
-class AssessmentScheme(models.Model):
+class AssessmentScheme(Versioned):
     year = models.PositiveSmallIntegerField("考核年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     target_kind = models.CharField("考核对象", max_length=12, choices=TargetKind.choices)
     name = models.CharField("方案名称", max_length=100)
@@ -51,7 +52,7 @@ class AssessmentScheme(models.Model):
         return f"{self.year}年{self.name}"
 
 
-class AssessmentItem(models.Model):
+class AssessmentItem(Versioned):
     scheme = models.ForeignKey(AssessmentScheme, verbose_name="考核方案", on_delete=models.CASCADE, related_name="items")
     order = models.PositiveSmallIntegerField("序号", default=0)
     name = models.CharField("考核项目", max_length=100)
@@ -110,7 +111,7 @@ class AssessmentItem(models.Model):
                 raise ValidationError({"params": ['本方案已录入手工扣分，该扣分项须保留 "manual": true。']})
 
 
-class AssessmentDeduction(models.Model):
+class AssessmentDeduction(Versioned):
     """A deduction the office enters by hand (e.g. 被上级通报批评), counted by the scheme's manual deduction item."""
 
     scheme = models.ForeignKey(AssessmentScheme, verbose_name="考核方案", on_delete=models.CASCADE, related_name="deductions")

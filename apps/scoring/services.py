@@ -28,10 +28,10 @@ def scheme_create(*, actor: Actor, year: int, target_kind: str, name: str, note:
     return save_validated(scheme, actor=actor)
 
 
-def scheme_update(*, actor: Actor, scheme: AssessmentScheme, data: dict[str, Any]) -> AssessmentScheme:
+def scheme_update(*, actor: Actor, scheme: AssessmentScheme, data: dict[str, Any], seen: int | None = None) -> AssessmentScheme:
     """Change a scheme's year, kind, name or note."""
     require(actor, "change", scheme)
-    return save_validated(apply_fields(scheme, data, allowed=SCHEME_FIELDS), actor=actor)
+    return save_validated(apply_fields(scheme, data, allowed=SCHEME_FIELDS), actor=actor, seen=seen)
 
 
 def item_create(*, actor: Actor, scheme: AssessmentScheme, **data: Any) -> AssessmentItem:
@@ -41,9 +41,9 @@ def item_create(*, actor: Actor, scheme: AssessmentScheme, **data: Any) -> Asses
     return save_validated(item, actor=actor)
 
 
-def item_update(*, actor: Actor, item: AssessmentItem, data: dict[str, Any]) -> AssessmentItem:
+def item_update(*, actor: Actor, item: AssessmentItem, data: dict[str, Any], seen: int | None = None) -> AssessmentItem:
     require(actor, "change", item)
-    return save_validated(apply_fields(item, data, allowed=ITEM_FIELDS), actor=actor)
+    return save_validated(apply_fields(item, data, allowed=ITEM_FIELDS), actor=actor, seen=seen)
 
 
 @transaction.atomic
@@ -66,10 +66,10 @@ def deduction_add(
     return save_validated(deduction, actor=actor)
 
 
-def deduction_update(*, actor: Actor, deduction: AssessmentDeduction, data: dict[str, Any]) -> AssessmentDeduction:
+def deduction_update(*, actor: Actor, deduction: AssessmentDeduction, data: dict[str, Any], seen: int | None = None) -> AssessmentDeduction:
     """Correct a manual deduction; who entered it stays as it was."""
     require(actor, "change", deduction)
-    return save_validated(apply_fields(deduction, data, allowed=DEDUCTION_FIELDS), actor=actor)
+    return save_validated(apply_fields(deduction, data, allowed=DEDUCTION_FIELDS), actor=actor, seen=seen)
 
 
 def deduction_remove(*, actor: Actor, deduction: AssessmentDeduction) -> None:

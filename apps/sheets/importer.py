@@ -907,7 +907,8 @@ def _write_row(*, actor: Actor, plan: RowPlan, year: int, generate_milestones: b
     else:
         project = plan.project
         if plan.project_data:
-            project = project_update(actor=actor, project=project, data=plan.project_data).project
+            # The version read while validating: a project saved since is refused, not overwritten.
+            project = project_update(actor=actor, project=project, data=plan.project_data, seen=project.version).project
         outcome = "updated"
     if plan.plan_data and plan.existing_plan is None:
         annual_plan_create(actor=actor, project=project, year=year, data=plan.plan_data, reason=f"Excel 调度表导入（第{plan.number}行）")
@@ -1098,6 +1099,9 @@ def preview_of(validation: Validation, sheet: Sheet, as_same: dict[int, list[dic
                 "name": plan.name,
                 "status": status,
                 "project": plan.project.pk if plan.project is not None else None,
+                # In the digest: a project saved by anyone since the preview sends the office back
+                # to a fresh preview instead of writing over what it did not see.
+                "version": plan.project.version if plan.project is not None else None,
                 "project_name": plan.project.name if plan.project is not None else "",
                 "changes": [] if status == "refused" else _row_changes(plan),
                 "reasons": [e["message"] if not e["column"] else f"{e['column']}：{e['message']}" for e in by_row.get(plan.number, [])],

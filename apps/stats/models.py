@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.constraints import CheckConstraint
+from apps.core.versioning import Versioned
 
 
 def Money(verbose: str, **kwargs) -> models.DecimalField:  # noqa: N802 - a field factory
@@ -252,7 +253,7 @@ class FigureCorrection(models.Model):
         return f"{self.year}年{self.month}月"
 
 
-class CloseSetting(models.Model):
+class CloseSetting(Versioned):
     """自动关账设置（唯一一行）：月报截止日（顺延到工作日）后第N个工作日自动关上月的账。"""
 
     auto_close = models.BooleanField("自动关账", default=True)

@@ -60,9 +60,9 @@ class ReportCreateForm(ReportContentForm):
 
 
 class ReportEditForm(ReportContentForm):
-    # The report's ETag when the page was opened: a save over someone else's newer save is refused,
-    # as the API refuses a stale If-Match.
-    version = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The report's version when the page was opened (apps/core/versioning.py): a save over someone
+    # else's newer save is refused, naming who saved it, as the API refuses a stale If-Match.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ReturnForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.db import models
 
 from apps.core.constraints import CheckConstraint
+from apps.core.versioning import Versioned
 
 
 class DayKind(models.TextChoices):
@@ -13,7 +14,7 @@ class DaySource(models.TextChoices):
     MANUAL = "manual", "手工录入"
 
 
-class CalendarDay(models.Model):
+class CalendarDay(Versioned):
     """A day that differs from the Monday–Friday rule: a holiday, or a make-up workday (调休).
 
     Ordinary days have no row. Whether a year is complete is CalendarYear's; days of an incomplete

@@ -157,23 +157,17 @@ def test_unknown_fields_are_an_error_not_silently_ignored(actor):
         progress_report_create(actor=actor, project=own_project(actor), year=2026, month=9, data={"status": "approved"})
 
 
-def _version(report: ProgressReport) -> str:
-    return f"{report.period_completed}|{report.next_plan}"
-
-
 def test_an_edit_over_a_newer_save_is_refused_and_changes_nothing(draft, actor):
-    seen = _version(draft)
+    seen = draft.version
     progress_report_update(actor=actor, report=draft, data={"next_plan": "别人先改了"})
 
-    with pytest.raises(ValidationError, match="数据已被他人修改"):
-        progress_report_update(actor=actor, report=draft, data={"period_completed": Decimal("1")}, seen=seen, version_of=_version)
+    with pytest.raises(ValidationError, match=f"已被{actor}.*修改（当前第{seen + 1}版，你打开时是第{seen}版）"):
+        progress_report_update(actor=actor, report=draft, data={"period_completed": Decimal("1")}, seen=seen)
 
     draft.refresh_from_db()
     assert (draft.period_completed, draft.next_plan) == (Decimal("350.50"), "别人先改了")
 
 
 def test_an_edit_of_the_current_version_saves_and_submits_in_one_call(draft, actor):
-    report = progress_report_update(
-        actor=actor, report=draft, data={"period_completed": Decimal("1")}, seen=_version(draft), version_of=_version, submit=True
-    )
+    report = progress_report_update(actor=actor, report=draft, data={"period_completed": Decimal("1")}, seen=draft.version, submit=True)
     assert (report.period_completed, report.status) == (Decimal("1"), ReportStatus.SUBMITTED)

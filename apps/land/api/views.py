@@ -36,4 +36,4 @@ class LandAcquisitionViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, Api
         return land_acquisition_create(actor=self.request.user, project=project, data=data)
 
     def update_object(self, instance: LandAcquisition, data: dict) -> LandAcquisition:
-        return land_acquisition_update(actor=self.request.user, land=instance, data=data)
+        return land_acquisition_update(actor=self.request.user, land=instance, data=data, seen=self.seen_version)

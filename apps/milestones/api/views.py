@@ -43,7 +43,7 @@ class MilestoneViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSe
         return milestone_create(actor=self.request.user, project=project, data=data)
 
     def update_object(self, instance: Milestone, data: dict) -> Milestone:
-        return milestone_update(actor=self.request.user, milestone=instance, data=data)
+        return milestone_update(actor=self.request.user, milestone=instance, data=data, seen=self.seen_version)
 
     @extend_schema(summary="办结要件（填写日期、文号，可上传批复文件）", request=MilestoneCompleteSerializer, responses=MilestoneSerializer)
     # The one action that takes a file: multipart here, JSON only everywhere else (settings).

@@ -37,7 +37,7 @@ class _SimpleViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
         return reference_create(actor=self.request.user, model=self.model, data=data)
 
     def update_object(self, instance, data: dict):
-        return reference_update(actor=self.request.user, row=instance, data=data)
+        return reference_update(actor=self.request.user, row=instance, data=data, seen=self.seen_version)
 
 
 def _views(name: str):

@@ -49,7 +49,7 @@ class ProblemViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiViewSet)
         return problem_create(actor=self.request.user, data=data)
 
     def update_object(self, instance: Problem, data: dict) -> Problem:
-        return problem_update(actor=self.request.user, problem=instance, data=data)
+        return problem_update(actor=self.request.user, problem=instance, data=data, seen=self.seen_version)
 
     @extend_schema(summary="办结问题（填写解决情况，待项目办销号）", request=ProblemResolveSerializer, responses=ProblemSerializer)
     @action(detail=True, methods=["post"])
@@ -95,4 +95,6 @@ class SupervisionNoticeViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     def update_object(self, instance: SupervisionNotice, data: dict) -> SupervisionNotice:
         projects = data.pop("projects", None)
         problems = data.pop("problems", None)
-        return notice_update(actor=self.request.user, notice=instance, data=data, projects=projects, problems=problems)
+        return notice_update(
+            actor=self.request.user, notice=instance, data=data, projects=projects, problems=problems, seen=self.seen_version
+        )

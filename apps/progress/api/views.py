@@ -53,7 +53,7 @@ class ProgressReportViewSet(ReadMixin, CreateMixin, UpdateMixin, SyncMixin, ApiV
         return progress_report_create(actor=self.request.user, project=project, year=data.pop("year"), month=data.pop("month"), data=data)
 
     def update_object(self, instance: ProgressReport, data: dict) -> ProgressReport:
-        return progress_report_update(actor=self.request.user, report=instance, data=data)
+        return progress_report_update(actor=self.request.user, report=instance, data=data, seen=self.seen_version)
 
     @extend_schema(summary="提交月报（草稿或退回 → 已提交）", request=None, responses=ProgressReportSerializer)
     @action(detail=True, methods=["post"])

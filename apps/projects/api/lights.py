@@ -29,6 +29,8 @@ class PageLightsMixin:
         return page if page is None else attach_project_lights(page, self.light_ctx())
 
     def get_object(self) -> Project:
+        if getattr(self, "_for_write", False):  # a write reads fields, not the light (ApiViewSet.write_object)
+            return super().get_object()
         return attach_project_lights([super().get_object()], self.light_ctx())[0]
 
     def represent(self, instance) -> dict:

@@ -91,7 +91,7 @@ class ProjectViewSet(PageLightsMixin, ReadMixin, CreateMixin, UpdateMixin, SyncM
         return result.project
 
     def update_object(self, instance: Project, data: dict) -> Project:
-        result = project_update(actor=self.request.user, project=instance, data=data)
+        result = project_update(actor=self.request.user, project=instance, data=data, seen=self.seen_version)
         self._warnings = result.warnings
         return result.project
 

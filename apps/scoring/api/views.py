@@ -67,7 +67,7 @@ class AssessmentSchemeViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
         return scheme_create(actor=self.request.user, **data)
 
     def update_object(self, instance: AssessmentScheme, data: dict) -> AssessmentScheme:
-        return scheme_update(actor=self.request.user, scheme=instance, data=data)
+        return scheme_update(actor=self.request.user, scheme=instance, data=data, seen=self.seen_version)
 
     @extend_schema(summary="复制考核方案到另一年度", request=SchemeCopySerializer, responses={201: AssessmentSchemeSerializer})
     @action(detail=True, methods=["post"])

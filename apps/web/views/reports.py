@@ -20,8 +20,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from apps.accounts.policy import decide, may
-from apps.api.viewsets import etag_of
-from apps.progress.api.serializers import ProgressReportSerializer
 from apps.progress.due import FILED_REPORT_STATUSES as FILED
 from apps.progress.due import report_period_owed
 from apps.progress.models import ProgressReport, ReportStatus
@@ -71,11 +69,6 @@ def _requested_period(request: HttpRequest) -> tuple[int, int] | None:
     if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()) or len(year) != 4 or len(month) > 2:
         return None
     return int(year), int(month)
-
-
-def report_etag(report: ProgressReport) -> str:
-    """The report's version as the API's ETag gives it: any save by anyone changes it."""
-    return etag_of(ProgressReportSerializer(report).data)
 
 
 # --- which buttons a user sees ---------------------------------------------------------------
@@ -224,7 +217,6 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 report=report,
                 data=form.content(),
                 seen=form.cleaned_data["version"],
-                version_of=report_etag,
                 submit=submit,
             )
             if outcome.ok:
@@ -240,7 +232,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form = None
     elif buttons.save:
         initial = {name: getattr(report, name) for name in ReportEditForm.base_fields if name != "version"}
-        form = ReportEditForm(initial={**initial, "version": report_etag(report)})
+        form = ReportEditForm(initial={**initial, "version": report.version})
     return render(
         request,
         "web/reports/report_detail.html",
