@@ -9,8 +9,8 @@ What it does, in order:
    are real (a clerk's PATCH changes a 备注 and adds a history row): never against production.
 2. Picks one existing account per simulated user — the API throttle counts per token, so fifty
    users on one account would measure the throttle, not the system — and gives each a short-lived
-   API token (`apps.api.services.token_issue`, read-write only for the clerks) and, for the leaders' 我的清单 page, a
-   session. Generated accounts have unusable passwords: the session is written directly, as
+   API token (`apps.accounts.services.token_issue`, read-write only for the clerks) and, for the
+   leaders' 我的清单 page, a session. Generated accounts have unusable passwords: the session is written directly, as
    `force_login` does, instead of setting anyone's password.
 3. Starts gunicorn as the Dockerfile does (`projects_mgmt.wsgi:application`, sync workers) on a
    free loopback port, on the same database and Redis (the throttle counts and the cache shared by
@@ -248,9 +248,8 @@ def pick_accounts(counts: dict[str, int]) -> dict[str, list[dict]]:
 def credentials(accounts: dict[str, list[dict]], run_id: str) -> Iterator[None]:
     """A token for every account (read-write for the clerks) and a session for every leader, added
     to the account dicts; revoked and deleted on the way out, whatever happened."""
-    from apps.accounts.models import User
-    from apps.api.models import ApiToken, TokenScope
-    from apps.api.services import token_issue
+    from apps.accounts.models import ApiToken, TokenScope, User
+    from apps.accounts.services import token_issue, token_revoke
 
     tokens: list[int] = []
     sessions: list = []
@@ -270,7 +269,9 @@ def credentials(accounts: dict[str, list[dict]], run_id: str) -> Iterator[None]:
             sessions.append(account["session"])
         yield
     finally:
-        ApiToken.objects.filter(pk__in=tokens, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # Through the service like any revocation (the system's own, actor None).
+        for token in ApiToken.objects.filter(pk__in=tokens, revoked_at__isnull=True):
+            token_revoke(actor=None, token=token)
         for key in sessions:
             engine.SessionStore(session_key=key).delete()
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.models import Role, User
 from apps.accounts.roles import load_role_groups
+from apps.core.seeding import ensure
 from apps.land.models import LandAcquisition
 from apps.lights.selectors import report_period
 from apps.milestones.models import ApprovalTemplate, Milestone, MilestoneKind, MilestoneStatus, Stage
@@ -30,7 +31,6 @@ from apps.projects.models import (
 from apps.scoring.seeds import load_scoring_schemes
 
 from .demo_data import ALL_PROJECTS
-from .upsert import ensure
 
 CENT = Decimal("0.01")
 MODE_SEGMENT = {"approval": "01", "verify": "02", "filing": "03"}

@@ -17,8 +17,8 @@ from .models import Role
 # The portfolio's domain apps: every role reads them in the admin.
 DOMAIN_APPS = ("projects", "milestones", "progress", "land", "problems", "organization", "workcalendar", "lights", "scoring", "bulletins")
 # What the office also administers (README): reminder rules, the delivery log and its resend,
-# users' e-mail and phone, API tokens, webhook addresses.
-OFFICE_APPS = (*DOMAIN_APPS, "reminders", "accounts", "api")
+# users' e-mail and phone and API tokens (accounts), webhook addresses.
+OFFICE_APPS = (*DOMAIN_APPS, "reminders", "accounts")
 
 ALL = ("view", "add", "change", "delete")
 # role: ({app: actions}, {(app, model): extra actions})

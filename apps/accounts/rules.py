@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import User
+from .models import ApiToken, User
 from .policy import RuleMap, office_below_superuser, register_rules
 
 # One line per (model, verb), so `grep` finds the rule.
@@ -10,6 +10,11 @@ RULES: RuleMap = {
     (User, "create"): office_below_superuser,
     (User, "change"): office_below_superuser,
     (User, "delete"): office_below_superuser,
+    # The office issues and revokes other systems' tokens, never a superuser's.
+    (ApiToken, "create"): office_below_superuser,
+    (ApiToken, "change"): office_below_superuser,
+    (ApiToken, "revoke"): office_below_superuser,
+    (ApiToken, "delete"): office_below_superuser,
 }
 
 

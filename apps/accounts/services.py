@@ -5,10 +5,14 @@ Either way the password's hash changes, and with it the hash every session of th
 (Django checks it on each request): the user's other sessions end. The changing user's own session
 is kept by the page (update_session_auth_hash); a reset keeps none of the user's. API tokens are a
 system's credential, not the person's, and are not touched.
+
+API tokens: issued and revoked by a user the policy lets do it, and marked used by the API's
+authentication (the one write a request makes on a read: bookkeeping, like a session's last login).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 
@@ -18,19 +22,24 @@ from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from apps.core.services import save_validated
 from apps.organization.models import Department, Leader
 
-from .models import User
+from .models import ApiToken, TokenScope, User, default_expiry, hash_key
 from .policy import require
 from .roles import user_join_role_group
+from .types import Actor
 
 logger = logging.getLogger(__name__)
 
 # No 0/O, 1/l/I: the office reads the one-time password out over the phone.
 ONE_TIME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 ONE_TIME_LENGTH = 12
+
+# The authentication records a token's use at most this often, so reads stay reads.
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 WRONG_OLD = "原密码不正确。"
 UNCHANGED = "新密码不能与原密码相同。"
@@ -144,3 +153,53 @@ def user_password_reset(*, actor: User, user: User) -> str:
         _audit(actor=actor, user=user, message="重置了密码（一次性密码，下次登录须修改）。")
     logger.info("Password of %s reset by %s", user.get_username(), actor.get_username())
     return password
+
+
+# --- API tokens: a system's credential, not the person's ------------------------------------
+
+
+def token_issue(
+    *,
+    actor: Actor,
+    user,
+    name: str,
+    scope: str = TokenScope.READ,
+    expires_at: dt.datetime | None = None,
+    never_expires: bool = False,
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its clear-text key (shown to the issuer once).
+
+    Without `expires_at` the token expires after API_TOKEN_DEFAULT_DAYS: a key forgotten in a
+    retired system stops working by itself. A token that never expires must be asked for by
+    name (`never_expires=True`), never obtained by leaving a field out. `actor` None is the
+    system (the issue_token command run by the operator).
+    """
+    if never_expires and expires_at is not None:
+        raise ValueError("expires_at and never_expires exclude each other")
+    if not never_expires and expires_at is None:
+        expires_at = default_expiry()
+    key = secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, scope=scope, expires_at=expires_at, prefix=key[:8], key_hash=hash_key(key))
+    require(actor, "create", token)
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    """Revoke a token for good (no un-revoke: that would be a back door); revoking twice changes nothing."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    require(actor, "revoke", token)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_mark_used(token: ApiToken) -> None:
+    """Record that `token` authenticated a request (throttled; no history entry, no policy: the
+    token's own use is not an act of its user)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

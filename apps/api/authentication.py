@@ -1,11 +1,12 @@
-"""`Authorization: Token <key>` (or `Bearer <key>`) for other systems."""
+"""`Authorization: Token <key>` (or `Bearer <key>`) for other systems. The token is an account's
+credential (apps.accounts.models.ApiToken); this is the API's way of reading it from a request."""
 
 from __future__ import annotations
 
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken, hash_key
-from .services import token_mark_used
+from apps.accounts.models import ApiToken, hash_key
+from apps.accounts.services import token_mark_used
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "apps.oc4ids",
     "apps.scoring",
     "apps.bulletins",
+    # Outside apps/ and its layers: they drive every app and hold their own commands — the reference
+    # and demo data (`manage.py seed`, `generate_portfolio`) and the benchmarks (`bench`, `loadtest`).
+    "seeds",
+    "bench",
 ]
 
 MIDDLEWARE = [

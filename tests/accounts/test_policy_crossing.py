@@ -17,10 +17,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from apps.accounts.models import User
+from apps.accounts.models import ApiToken, TokenScope, User
 from apps.accounts.policy import RULES, PolicyDenied, require
-from apps.api.models import ApiToken, TokenScope
-from apps.api.services import token_issue
+from apps.accounts.services import token_issue
 from apps.core.services import instance_delete, instance_save
 from apps.land.models import LandAcquisition
 from apps.land.services import land_acquisition_create, land_acquisition_update

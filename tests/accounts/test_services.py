@@ -8,11 +8,9 @@ from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.accounts.demo import DEMO_PASSWORD
-from apps.accounts.models import LoginFailure, Role
+from apps.accounts.models import ApiToken, LoginFailure, Role
 from apps.accounts.policy import SUPERUSER_ROWS
-from apps.accounts.services import ONE_TIME_ALPHABET, user_password_change, user_password_reset
-from apps.api.models import ApiToken
-from apps.api.services import token_issue
+from apps.accounts.services import ONE_TIME_ALPHABET, token_issue, user_password_change, user_password_reset
 from tests.factories import DepartmentFactory, LeaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

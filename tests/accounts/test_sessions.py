@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from apps.api.services import token_issue
+from apps.accounts.services import token_issue
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

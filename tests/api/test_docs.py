@@ -36,10 +36,12 @@ def test_docs_assets_are_vendored(client):
 
 
 def test_a_token_issued_in_the_admin_is_shown_once(client, office_user):
-    from apps.api.models import ApiToken
+    from apps.accounts.models import ApiToken
 
     client.force_login(office_user)
-    response = client.post(reverse("admin:api_apitoken_add"), {"name": "督查系统", "user": office_user.pk, "scope": "read"}, follow=True)
+    response = client.post(
+        reverse("admin:accounts_apitoken_add"), {"name": "督查系统", "user": office_user.pk, "scope": "read"}, follow=True
+    )
     assert response.status_code == 200
     shown = [str(m) for m in messages.get_messages(response.wsgi_request)] + [m.message for m in response.context["messages"]]
     token = ApiToken.objects.get()

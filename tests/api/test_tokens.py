@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.api.models import ApiToken, TokenScope
-from apps.api.services import token_issue
+from apps.accounts.models import ApiToken, TokenScope
+from apps.accounts.services import token_issue
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -227,7 +227,7 @@ def admin_client(office_user):
 def test_the_admin_issues_with_the_default_expiry_unless_never_expires_is_ticked(admin_client, settings):
     settings.API_TOKEN_DEFAULT_DAYS = 60
     owner = UserFactory(username="tjj")
-    add = "/admin/api/apitoken/add/"
+    add = "/admin/accounts/apitoken/add/"
     form = admin_client.get(add)
     assert "长期有效" in form.content.decode()
     assert form.context["adminform"].form.initial["expires_at"] > timezone.now() + dt.timedelta(days=59)
@@ -246,7 +246,7 @@ def test_the_admin_issues_with_the_default_expiry_unless_never_expires_is_ticked
 
 def test_clearing_an_issued_tokens_expiry_needs_never_expires(admin_client):
     token, _ = token_issue(actor=None, user=UserFactory(), name="统计局")
-    url = f"/admin/api/apitoken/{token.pk}/change/"
+    url = f"/admin/accounts/apitoken/{token.pk}/change/"
     response = admin_client.post(url, {"name": "统计局", "scope": "read", "expires_at_0": "", "expires_at_1": ""})
     assert "请填写过期时间，或勾选“长期有效”。" in response.content.decode()
     token.refresh_from_db()
@@ -260,13 +260,13 @@ def test_the_admin_list_shows_expiry_and_last_use(admin_client):
     token_issue(actor=None, user=UserFactory(), name="长期对接", never_expires=True)
     used, key = token_issue(actor=None, user=UserFactory(), name="统计局", expires_at=timezone.now() + dt.timedelta(days=10))
     _client(key).get("/api/v1/regions/")
-    page = admin_client.get("/admin/api/apitoken/").content.decode()
+    page = admin_client.get("/admin/accounts/apitoken/").content.decode()
     assert "长期有效" in page
     assert "从未使用" in page
     used.refresh_from_db()
     assert f"{timezone.localtime(used.last_used_at):%Y-%m-%d %H:%M}" in page
     assert f"{timezone.localtime(used.expires_at):%Y-%m-%d %H:%M}" in page
-    soon = admin_client.get("/admin/api/apitoken/", {"validity": "soon"}).content.decode()
+    soon = admin_client.get("/admin/accounts/apitoken/", {"validity": "soon"}).content.decode()
     assert "统计局" in soon
     assert "长期对接" not in soon
 
@@ -274,7 +274,7 @@ def test_the_admin_list_shows_expiry_and_last_use(admin_client):
 def test_revoking_goes_through_the_policy_and_is_final():
     from django.core.exceptions import PermissionDenied
 
-    from apps.api.services import token_revoke
+    from apps.accounts.services import token_revoke
 
     token, key = token_issue(actor=None, user=UserFactory(), name="住建局系统")
     with pytest.raises(PermissionDenied):

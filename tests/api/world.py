@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from rest_framework.test import APIClient
 
-from apps.api.models import TokenScope
-from apps.api.services import token_issue
+from apps.accounts.models import TokenScope
+from apps.accounts.services import token_issue
 from apps.projects.models import ProjectResponsibility
 from tests.factories import (
     AnnualPlanFactory,

@@ -419,9 +419,8 @@ def test_a_milestone_cannot_be_moved_to_another_project_in_the_admin():
 
 
 def test_the_office_cannot_take_over_a_superuser_account_or_token():
-    from apps.accounts.models import User
-    from apps.api.models import ApiToken
-    from apps.api.services import token_issue
+    from apps.accounts.models import ApiToken, User
+    from apps.accounts.services import token_issue
 
     load_role_groups()
     world = build_world()
@@ -435,13 +434,13 @@ def test_the_office_cannot_take_over_a_superuser_account_or_token():
     root.refresh_from_db()
     assert root.check_password("Old!pass9")
     # no token in a superuser's name
-    response = add("api_apitoken", name="接管", user=root.pk, scope="read_write")(office)
+    response = add("accounts_apitoken", name="接管", user=root.pk, scope="read_write")(office)
     assert response.status_code == 200
     assert "只有系统管理员可以修改系统管理员" in response.content.decode()
     assert not ApiToken.objects.filter(user=root).exists()
     # an issued token keeps its account and cannot be un-revoked in the form
     token, _key = token_issue(actor=None, user=world.users["viewer"], name="统计局", scope="read")
-    response = office.get(reverse("admin:api_apitoken_change", args=[token.pk]))
+    response = office.get(reverse("admin:accounts_apitoken_change", args=[token.pk]))
     fields = response.context["adminform"].form.fields
     assert "user" not in fields
     assert "revoked_at" not in fields

@@ -93,6 +93,8 @@ def test_the_contracts_hold_today(apps_copy):
         ("web/planted.py", "import apps.api.viewsets\n", "The pages import no other way in"),
         ("projects/api/planted.py", "import apps.web.views\n", "The API imports no other way in"),
         ("lights/admin.py", "import apps.sheets.services\n", "The admin imports no other way in"),
+        ("core/planted.py", "import seeds.demo\n", "apps/ imports neither the seeds nor the benchmarks"),
+        ("reminders/planted.py", "from bench import portfolio\n", "apps/ imports neither the seeds nor the benchmarks"),
     ],
 )
 def test_a_planted_import_against_the_layers_breaks_a_contract(apps_copy, module, line, broken):

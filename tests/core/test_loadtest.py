@@ -23,7 +23,7 @@ def test_loadtest_of_ten_users_has_no_failure_and_makes_every_kind_of_request(
 ):
     from django.contrib.sessions.models import Session
 
-    from apps.api.models import ApiToken
+    from apps.accounts.models import ApiToken
     from apps.milestones.models import Milestone
     from apps.projects.models import Project
     from seeds.portfolio import generate_portfolio

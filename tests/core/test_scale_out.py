@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from apps.accounts.models import Role
-from apps.api.services import token_issue
+from apps.accounts.services import token_issue
 from bench.load import Gunicorn
 from tests.factories import UserFactory
 from tests.reminders.test_worker import HANG, _database_url, _wait_until

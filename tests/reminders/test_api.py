@@ -78,7 +78,7 @@ def test_nobody_reads_or_marks_another_users_notification(world):
 
 
 def test_a_read_only_token_cannot_mark_read(world):
-    from apps.api.services import token_issue
+    from apps.accounts.services import token_issue
 
     note = NotificationFactory(user=world.dept_user)
     _, key = token_issue(actor=None, user=world.dept_user, name="只读")

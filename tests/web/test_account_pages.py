@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import LoginFailure, Role
 from apps.accounts.policy import SUPERUSER_ROWS
-from apps.api.services import token_issue
+from apps.accounts.services import token_issue
 from tests.factories import DepartmentFactory, LeaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,6 +3,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from seeds.demo import load_demo
+from seeds.reference import load_reference
+
 
 class Command(BaseCommand):
     help = (
@@ -18,8 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive", help="--reset 时不再询问确认")
 
     def handle(self, *args, demo: bool = False, reset: bool = False, interactive: bool = True, **options):
-        from seeds.reference import load_reference
-
         if reset:
             if not demo:
                 raise CommandError("--reset 只能与 --demo 同用。")
@@ -43,8 +44,6 @@ class Command(BaseCommand):
             calendar = load_reference()
         self.stdout.write(f"参考数据已载入（只补充缺少的；工作日历新增{calendar['created']}天、更新{calendar['updated']}天）。")
         if demo:
-            from seeds.demo import load_demo
-
             with transaction.atomic():
                 summary = load_demo()
             counts = (

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bench.load import LoadTestRefused, Options, format_table, parse_duration, run
+
 
 class Command(BaseCommand):
     help = (
@@ -32,8 +34,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", default="var/loadtest.json", help="JSON 结果文件（默认 var/loadtest.json）。")
 
     def handle(self, *args, **options) -> None:
-        from bench.load import LoadTestRefused, Options, format_table, parse_duration, run
-
         try:
             run_time = parse_duration(options["run_time"])
         except ValueError as exc:

@@ -7,6 +7,11 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
+
+from bench.deliveries import format_deliveries, run_deliveries
+from bench.portfolio import format_table, ledger_counts, run, sweep_figures
 
 DELIVERIES_DEFAULT = 2000
 
@@ -33,8 +38,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", default="var/bench.json", help="JSON 结果文件（默认 var/bench.json）。")
 
     def handle(self, *args, **options) -> None:
-        from bench.portfolio import format_table
-
         repeat = 5 if options["quick"] else options["repeat"]
         only = [name for name in options["only"] or [] if name != "deliveries"]
         deliveries = options["deliveries"]
@@ -48,8 +51,6 @@ class Command(BaseCommand):
                 self._portfolio(repeat, only, options["sweep"]) if only or not options["only"] else self._header(repeat, options["sweep"])
             )
             if deliveries is not None:
-                from bench.deliveries import run_deliveries
-
                 result["deliveries"] = run_deliveries(deliveries)
         except (RuntimeError, AssertionError) as exc:
             raise CommandError(str(exc)) from exc
@@ -60,8 +61,6 @@ class Command(BaseCommand):
         # Deliveries alone: the run's first line, without an empty table of endpoints.
         self.stdout.write(table if result["figures"] or "sweep" in result else table.splitlines()[0])
         if "deliveries" in result:
-            from bench.deliveries import format_deliveries
-
             self.stdout.write(format_deliveries(result["deliveries"]))
         self.stdout.write(f"JSON：{path}")
         problems = [f"{f['name']}：{p}" for f in result["figures"] for p in f["problems"]]
@@ -69,17 +68,10 @@ class Command(BaseCommand):
             raise CommandError("超过上限：\n" + "\n".join(problems))
 
     def _portfolio(self, repeat: int, only: list[str], sweep: bool) -> dict:
-        from bench.portfolio import run
-
         return run(repeat=repeat, only=only or None, sweep=sweep)
 
     def _header(self, repeat: int, sweep: bool) -> dict:
         """The run's description without the endpoint figures."""
-        from django.db import connection
-        from django.utils import timezone
-
-        from bench.portfolio import ledger_counts, sweep_figures
-
         if connection.vendor != "postgresql":
             raise RuntimeError("基准测试需要 PostgreSQL（设置 DATABASE_URL）。")
         with connection.cursor() as cursor:

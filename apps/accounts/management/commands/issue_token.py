@@ -4,9 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from apps.accounts.models import User
-from apps.api.models import TokenScope
-from apps.api.services import token_issue
+from apps.accounts.models import TokenScope, User
+from apps.accounts.services import token_issue
 
 
 class Command(BaseCommand):

@@ -3,6 +3,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from seeds.portfolio import MAX_PROJECTS, generate_portfolio
+from seeds.reference import load_reference
+
 COUNT_LABELS = {
     "regions": "行政区划",
     "departments": "责任单位",
@@ -32,9 +35,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认1）；换一个种子可在同一数据库再生成一套")
 
     def handle(self, *args, projects: int, seed: int, **options):
-        from seeds.portfolio import MAX_PROJECTS, generate_portfolio
-        from seeds.reference import load_reference
-
         if not 1 <= projects <= MAX_PROJECTS:
             raise CommandError(f"--projects 应在1至{MAX_PROJECTS}之间。")
         started = time.monotonic()
