@@ -38,8 +38,7 @@ from apps.sheets.services import (
 )
 from apps.sheets.template import template_workbook
 from apps.sheets.xlsxread import MB, check_size, max_bytes
-
-from .common import call_service
+from apps.web.views.common import call_service
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class ImportForm(forms.Form):
 
 
 def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "web/sheets/forbidden.html", {"reason": reason}, status=403)
+    return render(request, "sheets/forbidden.html", {"reason": reason}, status=403)
 
 
 def _may_import(request: HttpRequest):
@@ -125,7 +124,7 @@ def sheet_import(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, message)
     return render(
         request,
-        "web/sheets/import.html",
+        "sheets/import.html",
         {"form": form, "jobs": _recent_jobs(), "max_mb": max_bytes() // MB, "year": today.year},
     )
 
@@ -190,7 +189,7 @@ def sheet_import_job(request: HttpRequest, pk: int) -> HttpResponse:
     messages = request.session.pop(f"import-{job.pk}-messages", [])
     return render(
         request,
-        "web/sheets/job.html",
+        "sheets/job.html",
         {
             "job": job,
             "progress": _progress(job),
@@ -309,7 +308,7 @@ def history_import_page(request: HttpRequest) -> HttpResponse:
     years = HistoricalCompletion.objects.order_by().values("year").annotate(n=Count("id"), projects=Count("project", distinct=True))
     return render(
         request,
-        "web/sheets/history.html",
+        "sheets/history.html",
         {
             "form": form,
             "result": result,
