@@ -9,7 +9,6 @@ from django.urls import include, path
 from .views import (
     account,
     auth,
-    bulletins,
     closing,
     dashboard,
     dossier,
@@ -19,7 +18,6 @@ from .views import (
     notifications,
     projects,
     reports,
-    scoring,
     startfacts,
     units,
 )
@@ -27,7 +25,7 @@ from .views import (
 app_name = "web"
 
 # The apps whose pages sit beside their API, in apps/<app>/web/.
-PAGE_APPS = ["sheets"]
+PAGE_APPS = ["scoring", "bulletins", "sheets"]
 
 urlpatterns = [
     *auth.urlpatterns,
@@ -41,8 +39,6 @@ urlpatterns = [
     *forms.urlpatterns,
     *reports.urlpatterns,
     *units.urlpatterns,
-    *scoring.urlpatterns,
-    *bulletins.urlpatterns,
     *closing.urlpatterns,
     *(path("", include(f"apps.{app}.web.urls")) for app in PAGE_APPS),
     *media.urlpatterns,

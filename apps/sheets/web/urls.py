@@ -1,4 +1,4 @@
-"""The import's page routes, included by the shell (apps/web/urls.py) under its `web` namespace."""
+"""This app's page routes, included by the shell (apps/web/urls.py) in its `web` namespace."""
 
 from .views import urlpatterns
 

@@ -107,7 +107,7 @@ def test_the_phone_layout_leaves_the_a4_page_and_its_print_alone():
     """The stylesheet added to kept pages applies to screens of 720 px or less only."""
     from pathlib import Path
 
-    css = (Path(__file__).resolve().parents[2] / "static" / "web" / "bulletin_screen.css").read_text()
+    css = (Path(__file__).resolve().parents[3] / "static" / "web" / "bulletin_screen.css").read_text()
     rules = css.split("*/", 1)[1].strip()
     assert rules.startswith("@media screen and (max-width: 720px) {")
     assert rules.rstrip().endswith("}")

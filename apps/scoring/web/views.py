@@ -128,7 +128,7 @@ def scoring(request: HttpRequest) -> HttpResponse:
     years = sorted({choice.year, *AssessmentScheme.objects.values_list("year", flat=True)}, reverse=True)
     return render(
         request,
-        "web/scoring/board.html",
+        "scoring/board.html",
         {
             "choice": choice,
             "scheme": scheme,

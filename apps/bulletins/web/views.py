@@ -29,8 +29,7 @@ from apps.bulletins.selectors import bulletin_list
 from apps.bulletins.services import bulletin_generate
 from apps.core.xlsx import XLSX_CONTENT_TYPE
 from apps.lights.selectors import report_period
-
-from .common import call_service
+from apps.web.views.common import call_service
 
 
 class GenerateForm(forms.Form):
@@ -53,7 +52,7 @@ def _page(request: HttpRequest, form: GenerateForm | None = None, status: int = 
         form = GenerateForm(initial={"year": year, "month": month, "send": True})
     return render(
         request,
-        "web/bulletins/list.html",
+        "bulletins/list.html",
         {"bulletins": bulletin_list(), "form": form if may_generate else None, "bulletin_day": settings.BULLETIN_DAY},
         status=status,
     )
@@ -69,7 +68,7 @@ def bulletins(request: HttpRequest) -> HttpResponse:
 def bulletin_generate_view(request: HttpRequest) -> HttpResponse:
     decision = decide(request.user, "create", Bulletin)
     if not decision:
-        return render(request, "web/bulletins/forbidden.html", {"reason": decision.reason}, status=403)
+        return render(request, "bulletins/forbidden.html", {"reason": decision.reason}, status=403)
     form = GenerateForm(request.POST)
     if not form.is_valid():
         return _page(request, form, status=400)
