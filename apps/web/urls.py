@@ -9,37 +9,29 @@ from django.urls import include, path
 from .views import (
     account,
     auth,
-    closing,
-    dashboard,
     dossier,
     forms,
     media,
     mylist,
     notifications,
     projects,
-    reports,
     startfacts,
-    units,
 )
 
 app_name = "web"
 
 # The apps whose pages sit beside their API, in apps/<app>/web/.
-PAGE_APPS = ["scoring", "bulletins", "sheets"]
+PAGE_APPS = ["stats", "progress", "scoring", "bulletins", "sheets"]
 
 urlpatterns = [
     *auth.urlpatterns,
     *account.urlpatterns,
-    *dashboard.urlpatterns,
     *mylist.urlpatterns,
     *notifications.urlpatterns,
     *projects.urlpatterns,
     *startfacts.urlpatterns,
     *dossier.urlpatterns,
     *forms.urlpatterns,
-    *reports.urlpatterns,
-    *units.urlpatterns,
-    *closing.urlpatterns,
     *(path("", include(f"apps.{app}.web.urls")) for app in PAGE_APPS),
     *media.urlpatterns,
 ]

@@ -59,7 +59,7 @@ def test_a_refused_submission_without_its_csrf_token_is_a_chinese_403(world):
 
 
 def test_a_page_that_fails_is_a_chinese_500_and_its_traceback_is_logged(world, monkeypatch, caplog):
-    from apps.web.views import dashboard
+    from apps.stats.web import dashboard
 
     def broken(*args, **kwargs):
         raise RuntimeError("dashboard exploded")

@@ -60,7 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     return render(
         request,
-        "web/dashboard/dashboard.html",
+        "stats/dashboard/dashboard.html",
         {
             "year": year,
             "month": month,

@@ -43,7 +43,7 @@ def unit_ranking(request: HttpRequest) -> HttpResponse:
     board = _board()
     return render(
         request,
-        "web/units/ranking.html",
+        "stats/units/ranking.html",
         {
             "today": board.today,
             "tables": [
@@ -63,7 +63,7 @@ def _unit_page(request: HttpRequest, kind: str, unit: Department | Region) -> Ht
     shown = list(projects[: PROJECTS_SHOWN + 1])
     return render(
         request,
-        "web/units/detail.html",
+        "stats/units/detail.html",
         {
             "unit": unit,
             "kind": kind,

@@ -36,10 +36,10 @@ from apps.progress.services import (
 )
 from apps.projects.models import Project
 from apps.stats.selectors import report_plan_figures
-from apps.web.report_forms import ReportCreateForm, ReportEditForm, ReturnForm
+from apps.web.views.common import call_service
 from apps.workcalendar.periods import Period, latest_report_period
 
-from .common import call_service
+from .forms import ReportCreateForm, ReportEditForm, ReturnForm
 
 REVIEW_PAGE_SIZE = 50
 HISTORY_ROWS = 20
@@ -199,7 +199,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
     except (TypeError, ValueError):
         selected = (0, 0)
     choices = period_choices(project, timezone.localdate(), selected)
-    return render(request, "web/reports/report_form.html", {"project": project, "form": form, "periods": choices})
+    return render(request, "progress/report_form.html", {"project": project, "form": form, "periods": choices})
 
 
 @login_required
@@ -243,7 +243,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ReportEditForm(initial={**initial, "version": report_etag(report)})
     return render(
         request,
-        "web/reports/report_detail.html",
+        "progress/report_detail.html",
         {"report": report, "form": form, "buttons": buttons, "errors": errors, "history": _history(report)},
         status=status,
     )
@@ -263,7 +263,7 @@ def report_review_list(request: HttpRequest) -> HttpResponse:
         .order_by(F("submitted_at").asc(nulls_first=True), "id")
     )
     page = Paginator(reports, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/reports/review_list.html", {"page": page})
+    return render(request, "progress/review_list.html", {"page": page})
 
 
 @login_required
@@ -299,7 +299,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
             errors = [CHOOSE_ACTION]
     return render(
         request,
-        "web/reports/review.html",
+        "progress/review.html",
         {
             "report": report,
             "buttons": buttons,

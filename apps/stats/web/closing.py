@@ -18,12 +18,11 @@ from apps.lights.models import RuleCode
 from apps.lights.selectors import rule_thresholds
 from apps.progress.selectors import progress_report_list
 from apps.progress.services import progress_report_correct
+from apps.progress.web.forms import CONTENT_FIELDS, ReportContentForm
 from apps.stats.closing import close_day, close_setting, close_setting_save, period_close, period_list, period_reopen
 from apps.stats.models import PeriodClose
-from apps.web.report_forms import CONTENT_FIELDS, ReportContentForm
+from apps.web.views.common import call_service
 from apps.workcalendar.periods import Period
-
-from .common import call_service
 
 
 class CloseSettingForm(forms.Form):
@@ -107,7 +106,7 @@ def period_close_page(request: HttpRequest) -> HttpResponse:
         row["close_day"] = close_day(Period(row["year"], row["month"]), setting) if row["status"] == "open" else None
     return render(
         request,
-        "web/closing/periods.html",
+        "stats/closing/periods.html",
         {
             "rows": rows,
             "setting": setting,
@@ -142,7 +141,7 @@ def report_correct(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         form = CorrectForm(initial={name: getattr(report, name) for name in CONTENT_FIELDS})
-    return render(request, "web/closing/report_correct.html", {"report": report, "form": form}, status=status)
+    return render(request, "stats/closing/report_correct.html", {"report": report, "form": form}, status=status)
 
 
 urlpatterns = [
