@@ -12,7 +12,6 @@ from .views import (
     dossier,
     forms,
     media,
-    mylist,
     notifications,
     projects,
     startfacts,
@@ -21,12 +20,11 @@ from .views import (
 app_name = "web"
 
 # The apps whose pages sit beside their API, in apps/<app>/web/.
-PAGE_APPS = ["stats", "progress", "scoring", "bulletins", "sheets"]
+PAGE_APPS = ["stats", "lights", "progress", "scoring", "bulletins", "sheets"]
 
 urlpatterns = [
     *auth.urlpatterns,
     *account.urlpatterns,
-    *mylist.urlpatterns,
     *notifications.urlpatterns,
     *projects.urlpatterns,
     *startfacts.urlpatterns,

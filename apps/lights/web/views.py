@@ -30,8 +30,7 @@ from apps.organization.models import Leader
 from apps.projects.models import CommentKind, Project, ProjectComment
 from apps.projects.rules import remember_own_projects
 from apps.projects.services import project_comment_add
-
-from .common import call_service
+from apps.web.views.common import call_service
 
 PAGE_SIZE = 50
 KIND_LABELS = dict(kind_choices())
@@ -100,7 +99,7 @@ def mylist(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "web/mylist/mylist.html",
+        "lights/mylist.html",
         {
             "title": title,
             "groups": list(groups.values()),
