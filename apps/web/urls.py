@@ -6,30 +6,17 @@ The apps' pages are included by dotted name, not imported: the shell imports no 
 
 from django.urls import include, path
 
-from .views import (
-    account,
-    auth,
-    dossier,
-    forms,
-    media,
-    notifications,
-    projects,
-    startfacts,
-)
+from .views import account, auth, media, notifications
 
 app_name = "web"
 
 # The apps whose pages sit beside their API, in apps/<app>/web/.
-PAGE_APPS = ["stats", "lights", "progress", "scoring", "bulletins", "sheets"]
+PAGE_APPS = ["stats", "lights", "projects", "milestones", "land", "problems", "progress", "scoring", "bulletins", "sheets"]
 
 urlpatterns = [
     *auth.urlpatterns,
     *account.urlpatterns,
     *notifications.urlpatterns,
-    *projects.urlpatterns,
-    *startfacts.urlpatterns,
-    *dossier.urlpatterns,
-    *forms.urlpatterns,
     *(path("", include(f"apps.{app}.web.urls")) for app in PAGE_APPS),
     *media.urlpatterns,
 ]

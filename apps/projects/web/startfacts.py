@@ -26,7 +26,7 @@ def start_facts(request: HttpRequest) -> HttpResponse:
     found = contradictory_projects()
     return render(
         request,
-        "web/projects/start_facts.html",
+        "projects/start_facts.html",
         {"found": found, "count": sum(len(f.contradictions) for f in found), "admin_links": request.user.is_staff},
     )
 

@@ -297,7 +297,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "pool_stages": PoolStage.choices,
         "investment_modes": InvestmentMode.choices,
     }
-    return render(request, "web/projects/list.html", context)
+    return render(request, "projects/list.html", context)
 
 
 EXPORT_COLUMNS = (

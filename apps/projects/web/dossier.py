@@ -64,8 +64,9 @@ from apps.projects.rules import may_see_phone, remember_own_projects
 from apps.stats import formulas
 from apps.stats.closing import correction_list
 from apps.stats.models import CorrectionKind
-from apps.web.forms import ProjectCommentForm
-from apps.web.views.forms import comment_box
+
+from .forms import ProjectCommentForm
+from .views import comment_box
 
 HISTORY_ROWS = 20
 URGENT_ITEMS = 3  # the summary card's "most urgent" items: a phone's first screen holds about three
@@ -440,12 +441,12 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"d": build_dossier(user=request.user, pk=pk), "printing": False, "comment_form": ProjectCommentForm(auto_id="comment-%s")}
-    return render(request, "web/dossier/detail.html", context)
+    return render(request, "projects/dossier/detail.html", context)
 
 
 @login_required
 def project_print(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "web/dossier/print.html", {"d": build_dossier(user=request.user, pk=pk), "printing": True})
+    return render(request, "projects/dossier/print.html", {"d": build_dossier(user=request.user, pk=pk), "printing": True})
 
 
 # --- Excel --------------------------------------------------------------------------------

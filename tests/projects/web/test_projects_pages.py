@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from apps.core.xlsx import LIGHT_FILLS
 from apps.projects.models import ProjectResponsibility
-from apps.web.views import projects as views
+from apps.projects.web import project_list as views
 from tests.factories import (
     AnnualPlanFactory,
     DepartmentFactory,
