@@ -7,22 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 
-from apps.accounts.models import Role
-from apps.accounts.policy import decide
 from apps.projects.models import AnnualPlan, Project
 from apps.projects.plans import PLAN_FIELDS, annual_plan_adjust
 from apps.projects.services import project_comment_add
 from apps.web.views.forms import dossier_url, form_page
 
 from .forms import PlanAdjustForm, ProjectCommentForm
-
-
-def comment_box(user, project: Project) -> dict[str, object]:
-    """Whether the dossier shows the 批示 box (`comment`), and, where a leader would expect it and it
-    is absent, the sentence saying why (`comment_note`); a department or a viewer would not expect it."""
-    decision = decide(user, "comment", project)
-    note = "" if decision or getattr(user, "role", "") != Role.LEADER else decision.reason
-    return {"comment": bool(decision), "comment_note": note}
 
 
 @login_required
