@@ -8,30 +8,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.errors import MESSAGES
 from apps.core.services import STALE_MESSAGE
 from apps.core.versioning import StaleVersion
-
-MESSAGES = {
-    status.HTTP_400_BAD_REQUEST: "请求数据有误。",
-    status.HTTP_401_UNAUTHORIZED: "未登录或令牌无效。",
-    status.HTTP_403_FORBIDDEN: "没有权限执行此操作。",
-    status.HTTP_404_NOT_FOUND: "未找到。",
-    status.HTTP_405_METHOD_NOT_ALLOWED: "不支持该请求方法。",
-    status.HTTP_406_NOT_ACCEPTABLE: "不支持请求的响应格式。",
-    status.HTTP_409_CONFLICT: "数据冲突。",
-    status.HTTP_412_PRECONDITION_FAILED: STALE_MESSAGE,
-    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "请求数据过大。",
-    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "不支持的请求数据格式。",
-    status.HTTP_428_PRECONDITION_REQUIRED: "修改须带 If-Match 请求头：先读取该对象取得 ETag，再以 If-Match 回传（不接受 *）。",
-    status.HTTP_429_TOO_MANY_REQUESTS: "请求过于频繁，请稍后再试。",
-    status.HTTP_500_INTERNAL_SERVER_ERROR: "服务器内部错误，已记录，请稍后再试或联系系统管理员。",
-}
-
 
 # Retry-After when a throttle cannot say how long (DRF's wait() is None when the history already
 # exceeds a lowered rate): the shortest period of our rates (per minute), never "retry at once".
@@ -40,15 +24,6 @@ THROTTLE_FALLBACK_WAIT = 60
 
 def throttled_message(wait: int) -> str:
     return f"请求过于频繁，已被限流，请 {wait} 秒后再试。"
-
-
-def json_error_response(status_code: int, *, message: str | None = None, code: str = "error", headers: dict | None = None) -> JsonResponse:
-    """The one error shape outside DRF: Django's 404/500 handlers and plain views under /api/."""
-    body = {"code": code, "message": message or MESSAGES.get(status_code, "请求失败。"), "errors": {}}
-    response = JsonResponse(body, status=status_code, json_dumps_params={"ensure_ascii": False})
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 class PayloadTooLarge(exceptions.APIException):

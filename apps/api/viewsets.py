@@ -18,8 +18,9 @@ from rest_framework.response import Response
 
 from apps.core import versioning
 from apps.core.datetimes import parse_aware_datetime
+from apps.core.errors import MESSAGES
 
-from .errors import MESSAGES, PayloadTooLarge
+from .errors import PayloadTooLarge
 from .pagination import SyncCursorPagination
 
 

@@ -186,7 +186,7 @@ LOGIN_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # internet, and every asset is vendored); no plugins; no <base> to re-point relative URLs; no
 # framing by other sites (clickjacking; X-Frame-Options says the same to old browsers); forms post
 # only to this site. Styles too come only from our files: the site's templates carry no style=""
-# and no <style> (a kept 通报 page's own <style> is allowed by its hash, apps/web/views/bulletins.py).
+# and no <style> (a kept 通报 page's own <style> is allowed by its hash, apps/bulletins/web/views.py).
 # Third-party pages that need more get it on their paths only (CSP_PATH_UPDATES below); scripts are
 # never widened. img-src allows data: for the icons Swagger UI's stylesheet embeds as data: URLs.
 CONTENT_SECURITY_POLICY = {

@@ -91,6 +91,9 @@ def test_the_contracts_hold_today(apps_copy):
         ("core/planted.py", "import apps.projects.models\n", "Apps import only downward"),  # kernel → domain
         ("organization/planted.py", "import apps.projects.api.serializers\n", "Nothing below the ways in"),
         ("web/planted.py", "import apps.api.viewsets\n", "The pages import no other way in"),
+        ("projects/web/planted.py", "import apps.api.viewsets\n", "The pages import no other way in"),  # an app's pages
+        ("stats/planted.py", "import apps.projects.web.dossier\n", "Nothing below the ways in"),
+        ("lights/web/planted.py", "import apps.sheets.services\n", "The pages import no other way in"),
         ("projects/api/planted.py", "import apps.web.views\n", "The API imports no other way in"),
         ("lights/admin.py", "import apps.sheets.services\n", "The admin imports no other way in"),
         ("core/planted.py", "import seeds.demo\n", "apps/ imports neither the seeds nor the benchmarks"),

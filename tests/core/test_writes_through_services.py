@@ -107,7 +107,7 @@ def test_the_adapters_and_commands_are_scanned():
     for relative in (
         "apps/accounts/admin.py",
         "apps/organization/api/views.py",
-        "apps/web/views/reports.py",
+        "apps/progress/web/views.py",
         "apps/core/management/commands/check_uploads.py",
         "apps/api/authentication.py",
     ):

@@ -59,7 +59,7 @@ def test_a_refused_submission_without_its_csrf_token_is_a_chinese_403(world):
 
 
 def test_a_page_that_fails_is_a_chinese_500_and_its_traceback_is_logged(world, monkeypatch, caplog):
-    from apps.web.views import dashboard
+    from apps.stats.web import dashboard
 
     def broken(*args, **kwargs):
         raise RuntimeError("dashboard exploded")
@@ -99,7 +99,7 @@ def test_an_approval_the_role_may_not_give_is_a_403_not_a_200(world):
 def test_a_form_the_role_may_not_submit_is_a_403_also_after_the_form(world, monkeypatch):
     # a refusal raised by the service itself (the page asked the policy first and was let through)
     from apps.accounts.policy import PolicyDenied
-    from apps.web.views import forms
+    from apps.projects.web import views as forms
 
     def refuse(**kwargs):
         raise PolicyDenied("项目已归档，不能再修改。")

@@ -1,11 +1,11 @@
-"""Every page of apps.web, for every role of the demo: no 500, and nothing fetched from another
+"""Every page of the site (the shell's and each app's `web` pages), for every role of the demo: no 500, and nothing fetched from another
 host (users' networks are closed). Routes are read from the URL conf, so a new page is covered
 the day it is added — a route with an id must name its model below, or this test fails."""
 
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
 
 from apps.accounts.models import User
 from apps.web.urls import urlpatterns
@@ -40,10 +40,27 @@ def _model(name: str):
     raise AssertionError(f"页面 {name} 带 id 参数，请在 PK_MODELS 中登记它对应的模型")
 
 
+def page_patterns() -> list[URLPattern]:
+    """Every page route in the `web` namespace: the shell's own and each app's included ones (at
+    the root, so a nested route is the whole address)."""
+
+    def walk(patterns) -> list[URLPattern]:
+        found = []
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                assert str(p.pattern) == "", "an app's pages are included at the root"
+                found += walk(p.url_patterns)
+            else:
+                assert isinstance(p, URLPattern)
+                found.append(p)
+        return found
+
+    return walk(urlpatterns)
+
+
 def page_urls() -> list[tuple[str, str]]:
     urls = []
-    for p in urlpatterns:
-        assert isinstance(p, URLPattern)
+    for p in page_patterns():
         route = str(p.pattern)
         if "<" not in route:
             urls.append((p.name, "/" + route))

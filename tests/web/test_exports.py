@@ -13,13 +13,11 @@ import io
 import re
 
 import pytest
-from django.urls import URLPattern
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from apps.accounts.models import User
 from apps.core.xlsx import XLSX_CONTENT_TYPE
-from apps.web.urls import urlpatterns
 
 pytestmark = pytest.mark.django_db
 
@@ -94,11 +92,10 @@ def bulletin(planted):
 
 def export_urls(ids: dict[str, int]) -> dict[str, str]:
     """Every GET route of the site with its id filled from the planted rows (first rows elsewhere)."""
-    from tests.web.test_every_page import page_urls
+    from tests.web.test_every_page import page_patterns, page_urls
 
     urls = dict(page_urls())
-    for p in urlpatterns:
-        assert isinstance(p, URLPattern)
+    for p in page_patterns():
         for prefix, pk in ids.items():
             if p.name.startswith(prefix) and "<int:pk>" in str(p.pattern):
                 urls[p.name] = "/" + str(p.pattern).replace("<int:pk>", str(pk))

@@ -469,7 +469,7 @@ def test_only_the_office_sees_and_uses_the_undo(world, items, who):
 
 def test_a_coordinating_leader_gets_the_comment_box_and_another_leader_a_sentence(world, items):
     from apps.accounts.policy import LEADER_OWN_PROJECTS
-    from apps.web.views.dossier import build_dossier
+    from apps.projects.web.selectors import build_dossier
     from tests.factories import ProblemFactory, UserFactory
 
     other_leader = UserFactory(username="leader_b", role="leader", leader=world.leader_b)

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.views import defaults
 
-from apps.api.errors import json_error_response
+from apps.core.errors import json_error_response
 
 API_PREFIX = "/api/"
 ADMIN_PREFIX = "/admin/"

@@ -1,0 +1,42 @@
+"""The project forms of the dossier: a leader's 批示/意见 and the office's 调整计划. They only parse
+what the user typed; every rule is the service's (apps/web/forms.show_service_errors)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from apps.projects.models import AnnualPlan, CommentKind, ProjectComment
+from apps.projects.plans import PLAN_FIELDS, REASON_MAX_LENGTH
+from apps.web.forms import dated
+
+
+class ProjectCommentForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=CommentKind.choices, initial=CommentKind.INSTRUCTION)
+    # Left to the model's validation in the service (a blank text is refused there, as for the API).
+    text = forms.CharField(
+        label=ProjectComment._meta.get_field("text").verbose_name, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PlanAdjustForm(forms.Form):
+    """调整计划: the plan's fields, the reason, and the version the page was opened with (hidden): a
+    save over someone else's newer adjustment is refused, as the API refuses a stale If-Match."""
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(dated(forms.fields_for_model(AnnualPlan, fields=PLAN_FIELDS)))
+        self.fields["annual_goal"].widget.attrs["rows"] = 3
+        # Left to the service (its message is the API's and the admin's).
+        self.fields["reason"] = forms.CharField(
+            label="调整原因",
+            required=False,
+            max_length=REASON_MAX_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="必填，记入计划调整记录（谁、何时、为何调整）。",
+        )
+
+    @staticmethod
+    def initial_from(plan: AnnualPlan) -> dict:
+        return {**forms.model_to_dict(plan, fields=PLAN_FIELDS), "version": plan.revision}
