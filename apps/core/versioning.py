@@ -41,7 +41,42 @@ class _VersionMissed(Exception):
     """The UPDATE matched no row with the version read (raised before any post_save signal)."""
 
 
-class Versioned(models.Model):
+class KnownKeys(models.Model):
+    """full_clean does not look up a foreign key it knows is there: one unchanged since the row was
+    read, or one set to a row read from the database in this request (the form's choice, the
+    project of the page). The database's constraint still guards both; a write's statements stay
+    few (issue 20: a write within 15)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._keys_read = {
+            field.name: getattr(instance, field.attname)
+            for field in cls._meta.concrete_fields
+            if field.is_relation and field.attname in instance.__dict__
+        }
+        return instance
+
+    def clean_fields(self, exclude=None) -> None:
+        read = getattr(self, "_keys_read", {})
+        known = set()
+        for field in self._meta.concrete_fields:
+            if not field.is_relation:
+                continue
+            value = getattr(self, field.attname)
+            if field.name in read and read[field.name] == value:
+                known.add(field.name)
+            elif value is not None and field.is_cached(self):
+                target = field.get_cached_value(self)
+                if target is not None and not target._state.adding and target.pk == value:
+                    known.add(field.name)
+        super().clean_fields(exclude={*(exclude or ()), *known})
+
+
+class Versioned(KnownKeys):
     version = models.PositiveIntegerField(
         "版本", default=1, editable=False, help_text="每次保存加一；修改时须回传读取时的版本，防止覆盖他人的修改。"
     )
@@ -58,24 +93,6 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        # The foreign keys as read: full_clean does not look an unchanged one up again (it was
-        # there when read, and the database's constraint still guards it) — a write's statements
-        # stay few (issue 20: a PATCH within 15).
-        instance._keys_read = {
-            field.name: getattr(instance, field.attname)
-            for field in cls._meta.concrete_fields
-            if field.is_relation and field.attname in instance.__dict__
-        }
-        return instance
-
-    def clean_fields(self, exclude=None) -> None:
-        read = getattr(self, "_keys_read", {})
-        unchanged = {name for name, value in read.items() if getattr(self, self._meta.get_field(name).attname) == value}
-        super().clean_fields(exclude={*(exclude or ()), *unchanged})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         seen = self.__dict__.pop("_seen_version", None)

@@ -7,6 +7,7 @@ from django.db import transaction
 from apps.accounts.policy import require
 from apps.accounts.types import Actor
 from apps.core.services import apply_fields, save_validated
+from apps.core.versioning import VERSION_FIELDS
 from apps.projects.models import Project
 
 from .models import LandAcquisition
@@ -14,7 +15,7 @@ from .models import LandAcquisition
 LAND_FIELDS = {
     f.name
     for f in LandAcquisition._meta.get_fields()
-    if getattr(f, "concrete", False) and not f.auto_created and f.name not in {"project", "updated_at"}
+    if getattr(f, "concrete", False) and not f.auto_created and f.name not in {"project", "updated_at", *VERSION_FIELDS}
 }
 
 

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import CheckConstraint
 from apps.core.models import MoneyField
-from apps.core.versioning import Versioned
+from apps.core.versioning import KnownKeys, Versioned
 
 from .codes import check_project_code
 
@@ -415,7 +415,7 @@ class CommentKind(models.TextChoices):
     INSTRUCTION = "instruction", "批示"
 
 
-class ProjectComment(models.Model):
+class ProjectComment(KnownKeys):
     """领导对项目的意见或批示；项目办和包保领导可写."""
 
     project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="comments")

@@ -11,6 +11,7 @@ from apps.accounts.policy import require
 from apps.accounts.types import Actor
 from apps.core import handoffs
 from apps.core.services import apply_fields, save_validated
+from apps.core.versioning import VERSION_FIELDS
 
 from . import startfacts
 from .models import CommentKind, Project, ProjectComment
@@ -20,7 +21,7 @@ PROJECT_FIELDS = {
     for f in Project._meta.get_fields()
     if getattr(f, "concrete", False)
     and not f.auto_created
-    and f.name not in {"created_at", "updated_at", "created_by", "code_warning", "archived_at"}
+    and f.name not in {"created_at", "updated_at", "created_by", "code_warning", "archived_at", *VERSION_FIELDS}
 }
 
 

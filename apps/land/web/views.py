@@ -44,7 +44,7 @@ def land_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         project=project,
         form_class=LandAcquisitionForm,
         initial=LandAcquisitionForm.initial_from(land),
-        service=lambda data: land_acquisition_update(actor=request.user, land=land, data=data),
+        service=lambda data, seen: land_acquisition_update(actor=request.user, land=land, data=data, seen=seen),
         done=lambda saved: (dossier_url(project, f"land-{saved.pk}"), f"地块“{saved.parcel_name}”的征拆数据已更新。"),
         title="更新征地拆迁数据",
         subject=f"{project}｜{land.parcel_name}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from apps.projects.models import AnnualPlan, CommentKind, ProjectComment
+from apps.projects.models import AnnualPlan, CommentKind, Project, ProjectComment
 from apps.projects.plans import PLAN_FIELDS, REASON_MAX_LENGTH
 from apps.web.forms import dated
 
@@ -40,3 +40,33 @@ class PlanAdjustForm(forms.Form):
     @staticmethod
     def initial_from(plan: AnnualPlan) -> dict:
         return {**forms.model_to_dict(plan, fields=PLAN_FIELDS), "version": plan.revision}
+
+
+# 修改项目信息: the ledger fields an office keeps up to date by hand. The 开工 facts, the code, the
+# category and the people have their own steps (开工口径 check, the admin, 责任分工).
+PROJECT_EDIT_FIELDS = (
+    "name",
+    "short_name",
+    "owner_unit",
+    "owner_contact",
+    "owner_phone",
+    "location_text",
+    "scale_content",
+    "total_investment",
+    "planned_start",
+    "planned_finish",
+    "latest_image_progress",
+    "remarks",
+)
+
+
+class ProjectEditForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(dated(forms.fields_for_model(Project, fields=PROJECT_EDIT_FIELDS)))
+        for name in ("scale_content", "remarks"):
+            self.fields[name].widget.attrs["rows"] = 3
+
+    @staticmethod
+    def initial_from(project: Project) -> dict:
+        return forms.model_to_dict(project, fields=PROJECT_EDIT_FIELDS)

@@ -18,6 +18,7 @@ from apps.accounts.policy import decide, may
 from apps.core.due import DueKindCode
 from apps.core.models import RANK_LIGHT, Light
 from apps.core.privacy import mask_phone
+from apps.core.versioning import VERSION_FIELDS
 from apps.land.models import LandAcquisition
 from apps.lights.lists import project_detail_queryset
 from apps.lights.overdue import TODAY_DUE
@@ -53,7 +54,8 @@ from apps.stats.models import CorrectionKind
 HISTORY_ROWS = 20
 URGENT_ITEMS = 3  # the summary card's "most urgent" items: a phone's first screen holds about three
 # Fields whose change says nothing to a reader (they move with every save).
-HISTORY_SKIP = {"updated_at", "code_warning"}
+# The version columns move with every save: a change is the fields the user changed.
+HISTORY_SKIP = {"updated_at", "code_warning", *VERSION_FIELDS}
 RESPONSIBILITY_ORDER = [
     ResponsibilityRole.LEAD_LEADER,
     ResponsibilityRole.LEAD_DEPT,
@@ -408,6 +410,7 @@ def build_dossier(*, user, pk: int, today: dt.date | None = None) -> Dossier:
         corrections=list(correction_list(project_id=project.pk).exclude(kind=CorrectionKind.FROZEN)[:CORRECTION_ROWS]),
         plan_changes=_plan_changes(project, year),
         can={
+            "edit": allowed("change", project),
             "adjust_plan": plan is not None and allowed("change", plan),
             "report": allowed("create", ProgressReport(project=project)),
             "land": allowed("create", LandAcquisition(project=project)),

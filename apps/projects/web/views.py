@@ -1,4 +1,4 @@
-"""The project forms' pages of the dossier: a leader's 批示/意见 and the office's 调整计划."""
+"""The project forms' pages of the dossier: 修改项目信息, a leader's 批示/意见 and the office's 调整计划."""
 
 from __future__ import annotations
 
@@ -9,10 +9,30 @@ from django.urls import path
 
 from apps.projects.models import AnnualPlan, Project
 from apps.projects.plans import PLAN_FIELDS, annual_plan_adjust
-from apps.projects.services import project_comment_add
+from apps.projects.services import project_comment_add, project_update
 from apps.web.views.forms import dossier_url, form_page
 
-from .forms import PlanAdjustForm, ProjectCommentForm
+from .forms import PlanAdjustForm, ProjectCommentForm, ProjectEditForm
+
+
+@login_required
+def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改项目信息, under the version rule: two offices editing the same project, the second save
+    is refused naming who saved first, with what the second typed still in the form."""
+    project = get_object_or_404(Project, pk=pk)
+    return form_page(
+        request,
+        verb="change",
+        target=project,
+        project=project,
+        form_class=ProjectEditForm,
+        initial=ProjectEditForm.initial_from(project),
+        service=lambda data, seen: project_update(actor=request.user, project=project, data=data, seen=seen),
+        done=lambda result: (dossier_url(project), "项目信息已保存。" + "".join(f"（{w}）" for w in result.warnings)),
+        title="修改项目信息",
+        subject=str(project),
+        submit="保存",
+    )
 
 
 @login_required
@@ -57,6 +77,7 @@ def plan_adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
+    path("projects/<int:pk>/edit/", project_edit_view, name="project-edit"),
     path("projects/<int:pk>/comments/new/", project_comment_view, name="project-comment"),
     path("plans/<int:pk>/adjust/", plan_adjust_view, name="plan-adjust"),
 ]

@@ -44,7 +44,6 @@ def _actor_name(actor: Actor) -> str:
     return name if not post or post == name else f"{post}{name}"
 
 
-@transaction.atomic
 def notify_handoff(
     *,
     kind: str,
@@ -69,40 +68,43 @@ def notify_handoff(
     kind = HandoffKind(kind)
     actor_id = getattr(actor, "pk", None)
     users = sorted({uid for uid in recipients if uid is not None} - {actor_id})
-    rule = ReminderRule.objects.filter(subject=Subject.HANDOFF, enabled=True).order_by("id").first()
-    if not users or rule is None:
+    if not users:  # nobody but the actor: no rule to read, no savepoint (a write stays within its budget)
         return []
-    now = now or timezone.now()
-    project_name = getattr(project, "name", "") if project is not None else ""
-    context = {
-        "subject": Subject.HANDOFF,
-        "kind": kind.value,
-        "kind_label": label or kind.label,
-        "title": title,
-        "body": body,
-        "project": project_name,
-        "actor": _actor_name(actor),
-        "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
-        "link": link,
-    }
-    common = {
-        "rule_id": rule.pk,
-        "subject": Subject.HANDOFF,
-        "object_id": object_id,
-        "due_date": on,
-        "project_id": getattr(project, "pk", None),
-        "step_key": handoff_step_key(kind),
-        "step_label": kind.label,
-        "occurrence": occurrence,
-        "fire_date": timezone.localtime(now).date(),
-        "context": context,
-    }
-    # Personal channels only: a 批示 or a return is addressed to people, not to a group robot.
-    channels = [c for c in rule.channels if c != Channel.WEBHOOK]
-    directory = Directory.of_users(users)
-    # Inactive users (left the department) are not addressed at all.
-    planned = list(expand_channels(channels, [u for u in users if u in directory.contacts], set(), directory, common))
-    return persist_deliveries(planned, now=now)
+    rule = ReminderRule.objects.filter(subject=Subject.HANDOFF, enabled=True).order_by("id").first()
+    if rule is None:
+        return []
+    with transaction.atomic():
+        now = now or timezone.now()
+        project_name = getattr(project, "name", "") if project is not None else ""
+        context = {
+            "subject": Subject.HANDOFF,
+            "kind": kind.value,
+            "kind_label": label or kind.label,
+            "title": title,
+            "body": body,
+            "project": project_name,
+            "actor": _actor_name(actor),
+            "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
+            "link": link,
+        }
+        common = {
+            "rule_id": rule.pk,
+            "subject": Subject.HANDOFF,
+            "object_id": object_id,
+            "due_date": on,
+            "project_id": getattr(project, "pk", None),
+            "step_key": handoff_step_key(kind),
+            "step_label": kind.label,
+            "occurrence": occurrence,
+            "fire_date": timezone.localtime(now).date(),
+            "context": context,
+        }
+        # Personal channels only: a 批示 or a return is addressed to people, not to a group robot.
+        channels = [c for c in rule.channels if c != Channel.WEBHOOK]
+        directory = Directory.of_users(users)
+        # Inactive users (left the department) are not addressed at all.
+        planned = list(expand_channels(channels, [u for u in users if u in directory.contacts], set(), directory, common))
+        return persist_deliveries(planned, now=now)
 
 
 # --- the hand-offs, as the services that make them call them ----------------------------------

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from apps.accounts.policy import decide
+from apps.core.versioning import Versioned, version_field
 from apps.projects.models import Project
 from apps.web.forms import show_service_errors
 
@@ -43,7 +44,7 @@ def form_page(
     form_class: Callable[..., forms.Form],
     form_kwargs: dict | None = None,
     initial: dict | None = None,
-    service: Callable[[dict], Any],
+    service: Callable[..., Any],
     done: Callable[[Any], tuple[str, str]],
     title: str,
     subject: str,
@@ -54,18 +55,29 @@ def form_page(
     """GET shows the form; POST runs `service(cleaned_data)` and either re-shows the form with the
     service's errors or redirects to `done(value)` = (url, success message).
 
-    The policy is asked before anything is shown, with the same verb and object the service asks."""
+    The policy is asked before anything is shown, with the same verb and object the service asks.
+    A change of a versioned row (apps/core/versioning.py) carries the version the page was opened
+    on in a hidden field, and runs `service(cleaned_data, seen)`: a save over someone else's newer
+    one is refused, naming who made it, and the form comes back with what the user typed."""
     back = dossier_url(project)
     decision = decide(request.user, verb, target)
     if not decision:
         return denied(request, decision.reason, back=back)
     form_kwargs = form_kwargs or {}
     status = 200
+    versioned = verb == "change" and isinstance(target, Versioned) and target.pk is not None
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, **form_kwargs)
+        if versioned:
+            form.fields["version"] = version_field()
         status = 400
         if form.is_valid():
-            outcome = call_service(service, form.cleaned_data)
+            data = dict(form.cleaned_data)
+            if versioned:
+                seen = data.pop("version")
+                outcome = call_service(lambda values: service(values, seen), data)
+            else:
+                outcome = call_service(service, data)
             if outcome.ok:
                 url, message = done(outcome.value)
                 messages.success(request, message)
@@ -74,5 +86,8 @@ def form_page(
             status = outcome.status
     else:
         form = form_class(initial=initial, **form_kwargs) if initial is not None else form_class(**form_kwargs)
+        if versioned:
+            form.fields["version"] = version_field()
+            form.initial["version"] = target.version
     context = {"form": form, "title": title, "subject": subject, "submit": submit, "project": project, "back": back, **(extra or {})}
     return render(request, template, context, status=status)
