@@ -71,7 +71,11 @@ def exception_handler(exc, context):
     """Convert every error to the one JSON shape; Django's ValidationError becomes a 400."""
     if isinstance(exc, StaleVersion):
         # A service refused a save over a newer version (apps/core/versioning.py): as a stale If-Match.
-        exc = Stale(exc.messages[0])
+        stale = Stale(exc.messages[0])
+        view = context.get("view")
+        if hasattr(view, "current_state"):
+            stale.extra = view.current_state()  # as a stale If-Match answers: what is there now
+        exc = stale
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)

@@ -165,6 +165,12 @@ class ApiViewSet(viewsets.GenericViewSet):
         data = self.represent(instance)
         return Response(data, status=status_code, headers={"ETag": self.etag(instance, data)})
 
+    def current_state(self) -> dict:
+        """The object as it is now, for a write refused as stale by its service (412's body)."""
+        instance = self.get_object()
+        data = self.represent(instance)
+        return {"current": data, "etag": self.etag(instance, data)}
+
     # The version the writer's If-Match named (None without one): UpdateMixin hands it to the service.
     seen_version: int | None = None
 

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 
 from apps.projects.models import Project
 from tests.api.world import build_world
@@ -53,7 +54,8 @@ def test_a_write_racing_a_locked_row_gets_412_not_a_lost_update(postgres):
         thread.start()
         _wait_for_a_lock_waiter()  # the second writer must wait for the row lock
         assert thread.is_alive()
-        Project.objects.filter(pk=world.own.pk).update(remarks="甲单位修改")
+        # ... and saves, moving the version as every save does (apps/core/versioning.py).
+        Project.objects.filter(pk=world.own.pk).update(remarks="甲单位修改", version=F("version") + 1)
     thread.join(timeout=HANG)
     assert not thread.is_alive(), "the second writer never finished"
 
