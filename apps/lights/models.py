@@ -94,3 +94,41 @@ class WarningRule(Versioned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DueItem(models.Model):
+    """一条未办结的到期事项（apps.core.due 各类事项的存储副本）：逾期清单、领导清单和红黄绿灯按日期比较读取.
+
+    Kept equal to the due-item registry's live answer (`apps.lights.services`): a row per open item of
+    every registered kind, with the days on which its light turns yellow and red worked out once with
+    the working-day calendar and the warning rules — so a light on day D is a comparison of D with
+    two stored dates. NULL light days: the kind's warning rule is switched off (never lit). The system
+    writes these rows; nobody edits them (no version, no admin form).
+    """
+
+    kind = models.CharField("类别", max_length=20)
+    object_id = models.BigIntegerField("事项")
+    due = models.DateField("到期日")
+    title = models.TextField("事项名称")
+    project = models.ForeignKey("projects.Project", verbose_name="项目", null=True, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        "organization.Department", verbose_name="责任单位", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    leader = models.ForeignKey("organization.Leader", verbose_name="责任领导", null=True, on_delete=models.SET_NULL, related_name="+")
+    own_leader = models.ForeignKey(
+        "organization.Leader", verbose_name="事项自身的领导", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    yellow_from = models.DateField("亮黄灯日", null=True)
+    red_from = models.DateField("亮红灯日", null=True)
+
+    class Meta:
+        verbose_name = "到期事项"
+        verbose_name_plural = "到期事项"
+        constraints = [models.UniqueConstraint(fields=("kind", "object_id", "due"), name="due_item_unique")]
+        indexes = [
+            models.Index(fields=("yellow_from", "due"), name="due_item_yellow"),
+            models.Index(fields=("red_from", "due"), name="due_item_red"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}@{self.due}"

@@ -340,6 +340,10 @@ SHEETS_IMPORT_MAX_INFLATED_BYTES = env.int("SHEETS_IMPORT_MAX_INFLATED_BYTES", d
 SHEETS_IMPORT_TIME_LIMIT_SECONDS = env.int("SHEETS_IMPORT_TIME_LIMIT_SECONDS", default=30 * 60)
 SHEETS_IMPORT_STALE_SECONDS = env.int("SHEETS_IMPORT_STALE_SECONDS", default=10 * 60)
 
+# A warning-rule or calendar edit recomputes the stored due items' light days in the worker
+# (apps.lights.services.due_items_refresh_later).
+DUE_ITEMS_REFRESH_ON_EDIT = env.bool("DUE_ITEMS_REFRESH_ON_EDIT", default=True)
+
 # Day of the month on which the previous month's 通报 is generated (after the reports' deadline).
 BULLETIN_DAY = env.int("BULLETIN_DAY", default=5)
 
@@ -352,6 +356,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.stats.tasks.close_due_periods_task",
         "schedule": crontab(hour=6, minute=30),
         "options": {"expires": 60 * 60},
+    },
+    # Every day at 00:05: the stored due items checked against the registry's live answer (drift
+    # repaired and logged), then brought to the new day (report periods open, planned starts settle).
+    "check-due-items": {
+        "task": "apps.lights.tasks.check_due_items_task",
+        "schedule": crontab(hour=0, minute=5),
+        "options": {"expires": 6 * 60 * 60},
     },
     # Every day at 08:00 Asia/Shanghai: warn the office when next year's 调休 calendar is missing
     # (the State Council publishes it each winter; a missing year falls back to Mon–Fri).

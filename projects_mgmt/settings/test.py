@@ -12,6 +12,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CELERY_TASK_ALWAYS_EAGER = False
+# A rule or calendar edit in one test must not queue a refresh that another test's real worker runs
+# (tests/lights/test_stored_due_items.py switches it on where it is the subject).
+DUE_ITEMS_REFRESH_ON_EDIT = False
 # No collected static files in tests; WhiteNoise would warn about the missing STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 
