@@ -15,9 +15,7 @@ router.APIRootView = ApiRootView
 # Each app registers its viewsets in its own api/urls.py `register(router)`; listed here so the
 # whole API surface is visible in one place.
 API_APPS = (
-    "apps.api",
-    "apps.organization",
-    "apps.workcalendar",
+    "apps.api",  # and the kernel's reference data: regions, departments, leaders, calendar (apps/api/reference)
     "apps.projects",
     "apps.milestones",
     "apps.progress",

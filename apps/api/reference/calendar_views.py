@@ -12,7 +12,7 @@ from apps.workcalendar.filters import CalendarDayFilter
 from apps.workcalendar.models import CalendarDay
 from apps.workcalendar.services import add_working_days, calendar_day_save, calendar_year_status, is_working_day
 
-from .serializers import (
+from .calendar_serializers import (
     AddWorkingDaysQuerySerializer,
     AddWorkingDaysSerializer,
     CalendarDaySerializer,
