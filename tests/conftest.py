@@ -112,6 +112,21 @@ class _DemoRows:
 # changed rows that were already there (then it is seeded each time).
 _demo_rows: dict[tuple, _DemoRows | None] = {}
 
+
+@dataclass
+class _BaseRows:
+    """The tables that held rows before the first seed (content types, permissions), as they were."""
+
+    prints: dict[str, str]
+    rows: _DemoRows
+
+
+# (vendor, day) -> the base the demo was first seeded on. A transactional test (the browser tests)
+# ends with a flush, after which Django recreates the content types and permissions with other ids:
+# the fingerprints no longer match the kept demo's and it would be seeded again, ~10 s a test. The
+# base is put back with its own ids first (nothing else holds a row then), and the demo is copied.
+_base_rows: dict[tuple, _BaseRows] = {}
+
 # Where this session's workers share the demo's rows; None: one process, nothing to share.
 DEMO_DUMP_FOLDER: Path | None = None
 
@@ -161,6 +176,24 @@ def _keep_rows(cursor, table: str) -> tuple[str, list[str], bytes | list[tuple]]
     return table, columns, [tuple(v.isoformat() if isinstance(v, dt.time) else v for v in row) for row in cursor.fetchall()]
 
 
+def _restore_base(cursor, now: dict[str, str], base: _BaseRows) -> bool:
+    """Put the base tables back as they were before the first seed, when the database is in the
+    state a flush leaves (only those tables hold rows) but with other rows (other ids). True if it did."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+
+    holding = {t for t, p in now.items() if p != EMPTY}
+    if holding != set(base.prints) or all(now[t] == p for t, p in base.prints.items()):
+        return False
+    quote = connection.ops.quote_name
+    with transaction.atomic():  # foreign keys (a permission's content type) are checked at the commit
+        for table in base.prints:
+            cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 - table names from the introspection
+        _copy_back(cursor, base.rows)
+    ContentType.objects.clear_cache()  # it maps models to the ids just replaced
+    return True
+
+
 def _copy_back(cursor, kept: _DemoRows) -> None:
     from django.apps import apps
     from django.core.management.color import no_style
@@ -203,23 +236,33 @@ def load_demo() -> None:
     from django.utils import timezone
 
     tables = sorted(t for t in connection.introspection.table_names() if t != "django_migrations")
+    day = (connection.vendor, timezone.localdate().isoformat())
     with connection.cursor() as cursor:
         before = table_fingerprints(cursor, tables)
-        key = (connection.vendor, timezone.localdate().isoformat(), tuple(sorted(before.items())))
+        base = _base_rows.get(day)
+        if base is not None and _restore_base(cursor, before, base):
+            before = table_fingerprints(cursor, tables)
+        key = (*day, tuple(sorted(before.items())))
         if key not in _demo_rows:
             with _shared_dump(key) as dump:
                 if dump is not None and dump.exists():
-                    _demo_rows[key] = pickle.loads(dump.read_bytes())  # noqa: S301 - written by this session's own workers
+                    _demo_rows[key], shared_base = pickle.loads(dump.read_bytes())  # noqa: S301 - written by this session's own workers
+                    _base_rows.setdefault(day, shared_base)
                 else:
+                    base = _BaseRows(
+                        {t: p for t, p in before.items() if p != EMPTY},
+                        _DemoRows([_keep_rows(cursor, t) for t, p in sorted(before.items()) if p != EMPTY]),
+                    )
                     call_command("seed", demo=True, verbosity=0)
                     after = table_fingerprints(cursor, tables)
                     changed = [t for t in tables if after[t] != before[t]]
                     # None: the seed changed rows that were there, copying back its rows is not enough
                     kept = None if any(before[t] != EMPTY for t in changed) else _DemoRows([_keep_rows(cursor, t) for t in changed])
                     _demo_rows[key] = kept
+                    _base_rows.setdefault(day, base)
                     if dump is not None:
                         partial = dump.with_suffix(".partial")
-                        partial.write_bytes(pickle.dumps(kept))
+                        partial.write_bytes(pickle.dumps((kept, base)))
                         partial.replace(dump)  # whole or absent, never half-written
                     return
         kept = _demo_rows[key]

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 import tests.conftest as suite
-from tests.conftest import _demo_rows, load_demo, table_fingerprints
+from tests.conftest import _base_rows, _demo_rows, load_demo, table_fingerprints
 
 pytestmark = pytest.mark.integration
 
@@ -32,11 +32,14 @@ def _newest_project_then_a_new_one() -> tuple[int, int]:
 def shared_folder(tmp_path, monkeypatch):
     """A dump folder of the test's own, as if this process were an xdist worker."""
     monkeypatch.setattr(suite, "DEMO_DUMP_FOLDER", tmp_path)
-    saved = dict(_demo_rows)
+    saved, saved_base = dict(_demo_rows), dict(_base_rows)
     _demo_rows.clear()
+    _base_rows.clear()
     yield tmp_path
     _demo_rows.clear()
     _demo_rows.update(saved)
+    _base_rows.clear()
+    _base_rows.update(saved_base)
 
 
 def test_the_copied_demo_is_the_seeded_demo_table_for_table(transactional_db, shared_folder):
@@ -66,6 +69,32 @@ def test_the_copied_demo_is_the_seeded_demo_table_for_table(transactional_db, sh
     assert _fingerprint() == seeded
     newest, new = _newest_project_then_a_new_one()
     assert new > newest
+
+
+def test_after_a_transactional_test_s_flush_the_demo_is_copied_not_seeded(transactional_db, shared_folder, monkeypatch):
+    # given the demo seeded once
+    call_command("flush", interactive=False, verbosity=0)
+    load_demo()
+    seeded = _fingerprint()
+    # and the flush a transactional test ends with: sequences not reset, so the content types and
+    # permissions Django recreates get other ids than the ones the demo was seeded on
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+    assert _fingerprint()["django_content_type"] != seeded["django_content_type"]
+
+    # when the demo is loaded again while seeding is impossible
+    def no_seed(*args, **kwargs):
+        raise AssertionError("不应再次生成演示数据")
+
+    monkeypatch.setattr("django.core.management.call_command", no_seed)
+    load_demo()
+
+    # then every table holds exactly what the seed wrote, content types and permissions with their ids
+    assert _fingerprint() == seeded
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.projects.models import Project
+
+    assert ContentType.objects.get_for_model(Project).model_class() is Project
 
 
 def test_a_worker_whose_file_is_there_does_not_seed(transactional_db, shared_folder, monkeypatch):
