@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
@@ -58,7 +59,7 @@ class DueKind:
     sources: Callable[..., list[QuerySet]]
     link_pattern: str  # a page of the item, formatted with the row's `id` and `project_ref`
     open_q: Q | None = None  # per-row lights: which rows of the kind's model are open (the same test as `sources`)
-    open_obj: Callable[[object], bool] | None = None  # the same test on one loaded object
+    open_obj: Callable[[Any], bool] | None = None  # the same test on one loaded object of the kind's model
     link_query: Callable[[dict, int], str] | None = None  # extra query string of the link, from the row and the due day
     by_period: bool = False  # the item is a period's: its due date tells the period (asked per due date)
 

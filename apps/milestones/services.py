@@ -56,7 +56,10 @@ def _derive(milestone: Milestone) -> dt.date | None:
         if milestone.after_date is None:
             return milestone.planned_date
         return add_working_days(start=milestone.after_date, days=milestone.after_working_days)
-    base = milestone.after.actual_date or milestone.after.planned_date
+    after = milestone.after
+    if after is None:
+        return milestone.planned_date
+    base = after.actual_date or after.planned_date
     if base is None:
         return None
     return add_working_days(start=base, days=milestone.after_working_days)
@@ -88,7 +91,10 @@ def milestone_generate_from_template(*, actor: Actor, project: Project, template
     template = template or ApprovalTemplate.objects.filter(investment_mode=project.investment_mode).first()
     if template is None:
         raise ValidationError(f"没有适用于“{project.get_investment_mode_display()}”的审批要件模板。")
-    existing = {m.template_item_id: m for m in project.milestones.filter(template_item__template=template)}
+    # template_item__template=...: every row has its template item (the test only narrows the type)
+    existing = {
+        m.template_item_id: m for m in project.milestones.filter(template_item__template=template) if m.template_item_id is not None
+    }
     created: list[Milestone] = []
     by_item: dict[int, Milestone] = dict(existing)
     for item in template.items.select_related("after_item").order_by("seq"):
@@ -126,7 +132,7 @@ def milestone_create(*, actor: Actor, project: Project, data: dict) -> Milestone
     """Add a milestone (e.g. a construction node) to a project."""
     milestone = apply_fields(Milestone(project=Project.objects.get(pk=project.pk)), data, allowed=MILESTONE_FIELDS)
     require(actor, "create", milestone)
-    if milestone.after_id and milestone.after.project_id != project.pk:
+    if milestone.after_id and milestone.after is not None and milestone.after.project_id != project.pk:
         raise ValidationError({"after": "前置节点必须属于同一项目。"})
     milestone.planned_date = _derived_date(milestone)
     return save_validated(milestone, actor=actor)
@@ -147,7 +153,7 @@ def milestone_update(*, actor: Actor, milestone: Milestone, data: dict, seen: in
     if milestone.responsible_dept_id != responsible:
         # Handing a milestone to another department is placing it: only on the actor's own projects.
         require(actor, "assign", milestone)
-    if milestone.after_id and milestone.after.project_id != milestone.project_id:
+    if milestone.after_id and milestone.after is not None and milestone.after.project_id != milestone.project_id:
         raise ValidationError({"after": "前置节点必须属于同一项目。"})
     milestone.planned_date = _derived_date(milestone)
     save_validated(milestone, actor=actor, seen=seen, savepoint=False)

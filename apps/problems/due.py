@@ -25,7 +25,7 @@ def problem_open_on(day: dt.date) -> Q:
 
 
 def _problem_is_open(p: Problem) -> bool:
-    live = p.project_id is None or is_live(p.project)
+    live = p.project is None or is_live(p.project)
     return p.deadline is not None and p.status not in PROBLEM_CLOSED_STATUSES and live
 
 

@@ -92,7 +92,7 @@ def problem_close(*, actor: Actor, problem: Problem, evidence=None) -> Problem:
 
 
 # The escalation ladder (DOMAIN.md §10.3): the level a problem reaches with each instrument.
-ESCALATION_LEVEL = {
+ESCALATION_LEVEL: dict[str, int] = {
     NoticeType.ASSIGN: 1,
     NoticeType.REMIND: 1,
     NoticeType.SUPERVISE: 2,

@@ -94,6 +94,8 @@ def answers_for(user: User, project: Project | None) -> bool:
     known = user.__dict__.get("_answers_for", {})
     if project.pk in known:
         return known[project.pk]
+    if user.leader_id is None:  # a leader account without its 岗位 answers for nothing (not for rows with no leader)
+        return False
     return Project.objects.filter(leader_answers_q(user.leader_id), pk=project.pk).exists()
 
 

@@ -20,14 +20,14 @@ from .serializers import DepartmentSerializer, LeaderSerializer, RegionSerialize
 class _SimpleViewSet(ReadMixin, CreateMixin, UpdateMixin, ApiViewSet):
     """Reference data: everyone reads, the portfolio office writes, nothing is deleted through the API."""
 
-    model: type
+    model: type[Region] | type[Department] | type[Leader]
 
     def selector(self, user) -> QuerySet:
-        return self.model.objects.all()
+        return self.model._default_manager.all()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
+            return self.model._default_manager.none()
         return super().get_queryset()
 
     def get_serializer_class(self):

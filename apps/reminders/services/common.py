@@ -11,7 +11,7 @@ import socket
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -161,7 +161,9 @@ def enqueue_deliveries(ids: list[int], *, channels: dict[int, str] | None = None
     single = [pk for pk in ids if channels.get(pk) not in (None, Channel.IN_APP)]
     size = settings.REMINDERS_SEND_BATCH_SIZE
     # (task, its argument, the deliveries it carries)
-    messages = [(send_in_app_deliveries_task, batch, batch) for batch in (in_app[i : i + size] for i in range(0, len(in_app), size))]
+    messages: list[tuple[Any, int | list[int], list[int]]] = [
+        (send_in_app_deliveries_task, batch, batch) for batch in (in_app[i : i + size] for i in range(0, len(in_app), size))
+    ]
     messages += [(send_delivery_task, pk, [pk]) for pk in single]
     published = 0
     try:
@@ -204,7 +206,7 @@ def expand_channels(channels: list[str], users: Iterable[int], depts: set[int], 
     for uid in sorted(users):
         in_app, email, sms = d.pref(uid)
         address, phone = d.contacts.get(uid, ("", ""))
-        wanted = {Channel.IN_APP: in_app, Channel.EMAIL: email and bool(address), Channel.SMS: sms and bool(phone)}
+        wanted: dict[str, bool] = {Channel.IN_APP: in_app, Channel.EMAIL: email and bool(address), Channel.SMS: sms and bool(phone)}
         for channel in channels:
             if wanted.get(channel):
                 yield PlannedDelivery(**common, recipient_key=f"user:{uid}", user_id=uid, endpoint_id=None, channel=channel)

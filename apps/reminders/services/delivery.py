@@ -31,6 +31,7 @@ from apps.accounts.types import Actor
 from apps.core.due import kinds
 
 from ..channels import ChannelError, get_channel
+from ..channels.in_app import InAppChannel
 from ..channels.message import Message, render_message
 from ..models import Channel, DeliveryStatus, ReminderDelivery
 from .common import enqueue_deliveries, load_calendar, rule_window_open
@@ -173,7 +174,7 @@ def _send_claimed(row: ReminderDelivery, message: Message, now: dt.datetime) -> 
     return outcome
 
 
-def _record_outcome(pk: int, *, claim: dt.datetime, fields: dict) -> bool:
+def _record_outcome(pk: int, *, claim: dt.datetime | None, fields: dict) -> bool:
     """Write a claimed send's outcome and clear the claim, if the claim is still ours."""
     mine = ReminderDelivery.objects.filter(pk=pk, claimed_at=claim)
     values = {**fields, "claimed_at": None, "updated_at": timezone.now()}
@@ -243,7 +244,7 @@ def deliveries_send_in_app(*, delivery_ids: list[int], now: dt.datetime | None =
         send = [row for row in ready if row.pk not in settled and row.user_id is not None]
         failed = [row.pk for row in ready if row.pk not in settled and row.user_id is None]
         if send:
-            get_channel(Channel.IN_APP).send_many([(row, render_message(row)) for row in send])
+            InAppChannel().send_many([(row, render_message(row)) for row in send])
         stamp = {"updated_at": timezone.now()}
         pending = ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING)
         result.sent = pending.filter(pk__in=[row.pk for row in send]).update(

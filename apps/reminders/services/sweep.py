@@ -205,7 +205,7 @@ def _sweep_page(
             current = timing.reminder
             if (current is None or current.step.kind == StepKind.BEFORE) and new_escalations:
                 current = max(new_escalations, key=lambda e: e.step.working_days)
-            due_steps = [current]
+            due_steps = [current] if current is not None else due_steps  # never None here: due_steps had a step
         cursors.append(cursor)
         for due_step in due_steps:
             context = {**item, "kind": due_step.step.kind, "step_label": due_step.label}
