@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any, cast
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -56,9 +57,9 @@ def overdue_response(view: generics.GenericAPIView, request: Request, **fixed) -
     if frozen is not None:
         narrowing = {name: params.get(name) for name in ("leader", "department", "region", "light")}
         items = [item_as_overdue(i) for i in narrow_items(frozen, item_type=params.get("type"), **narrowing)]
-        page = view.paginate_queryset(items)
+        page = view.paginate_queryset(items) or []
         return view.get_paginated_response(OverdueItemSerializer([asdict(i) for i in page], many=True).data)
-    items = DueItemPage(
+    lazy = DueItemPage(
         ctx=period_end_context(period) if period is not None else light_context(today=timezone.localdate()),
         leader=params.get("leader"),
         department=params.get("department"),
@@ -66,9 +67,8 @@ def overdue_response(view: generics.GenericAPIView, request: Request, **fixed) -
         light=params.get("light"),
         item_type=params.get("type"),
     )
-    page = view.paginate_queryset(items)
-    page = [asdict(i) for i in page]
-    return view.get_paginated_response(OverdueItemSerializer(page, many=True).data)
+    shown: list = view.paginate_queryset(cast(Any, lazy)) or []  # a lazy sequence the paginator counts and slices, not a Sequence
+    return view.get_paginated_response(OverdueItemSerializer([asdict(i) for i in shown], many=True).data)
 
 
 class OverdueView(generics.GenericAPIView):

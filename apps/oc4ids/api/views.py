@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -69,6 +70,9 @@ class Oc4idsPackageViewSet(_Oc4idsBase):
         qs = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(qs)
         paginator = self.paginator
+        # The API's default pagination (PagePagination: page numbers); `page` is set by paginate_queryset.
+        if not isinstance(paginator, PageNumberPagination) or paginator.page is None:
+            raise TypeError("OC4IDS 项目包需要按页码分页")
         extra = {
             "x_pagination": {
                 "count": paginator.page.paginator.count,

@@ -88,10 +88,10 @@ class PeriodListView(generics.GenericAPIView):
 
 
 class _PeriodWrite(generics.GenericAPIView):
-    model = PeriodClose
+    model: type[PeriodClose] | type[PeriodFigure] = PeriodClose
     filter_backends: list = []
     pagination_class = None
-    serializer_class = PeriodSerializer
+    serializer_class: type[PeriodSerializer] | type[PeriodFigureSerializer] = PeriodSerializer
 
 
 class PeriodCloseView(_PeriodWrite):
