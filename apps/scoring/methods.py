@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 
@@ -163,7 +163,10 @@ def band_delta(rate: Decimal, *, below_per_point: Decimal, bands: list[dict]) ->
     return delta
 
 
-def competition_ranks(values: Mapping[Hashable, Decimal | None], *, descending: bool = True) -> dict[Hashable, int | None]:
+K = TypeVar("K", bound=Hashable)  # whatever the values are keyed by: a target id, a project
+
+
+def competition_ranks(values: Mapping[K, Decimal | None], *, descending: bool = True) -> dict[K, int | None]:
     """1, 2, 2, 4: equal values share a rank and the next rank skips; None has no rank."""
     ranked = sorted((v for v in values.values() if v is not None), reverse=descending)
     first = {}

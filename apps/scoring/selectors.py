@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -244,7 +244,8 @@ def score_board(
         deductions.setdefault(getattr(d, target_field), []).append(d)
 
     board = []
-    for key, label, ids in groups:
+    for group_key, label, ids in groups:
+        key = cast(int, group_key)  # departments and regions are keyed by id
         if not ids and key not in deductions:
             continue
         members = [rows[pk] for pk in ids if pk in rows]
@@ -286,5 +287,5 @@ def score_board(
     board.sort(key=lambda r: (-r.total, order[r.target_id]))
     totals = methods.competition_ranks({r.target_id: r.total for r in board})
     for row in board:
-        row.rank = totals[row.target_id]
+        row.rank = totals[row.target_id] or 0  # every total is a number, so every row has a rank
     return board

@@ -304,6 +304,7 @@ def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[obje
 
     projects = projects.order_by()
     members: dict[object, dict[int, None]] = {}
+    groups: list[tuple[int, object, str]]  # (id, key, label): a category's key is its code
     if group_by == "category":
         groups = [(c.pk, c.code, c.name) for c in ProjectCategory.objects.all()]
         for pk, category_id in projects.values_list("pk", "category_id"):
@@ -320,7 +321,8 @@ def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[obje
             if group_by == "department"
             else (ResponsibilityRole.LEAD_LEADER, "leader_id", Leader)
         )
-        groups = [(g.pk, g.pk, g.name if group_by == "department" else g.position) for g in model.objects.all()]
+        label = "name" if group_by == "department" else "position"
+        groups = [(g.pk, g.pk, getattr(g, label)) for g in model._default_manager.all()]
         leads = ProjectResponsibility.objects.filter(role=role, project__in=projects).order_by().values_list("project_id", field)
         for pk, key in leads:
             members.setdefault(key, {})[pk] = None
