@@ -276,10 +276,26 @@ def item_light(code: str, due: dt.date, ctx: LightContext) -> Light:
     return Light.GREEN
 
 
+def _open_obj(code: str, obj: object) -> bool:
+    """The kind's own test of one loaded object (the kinds with a row of their own have one)."""
+    test = kinds()[code].open_obj
+    if test is None:
+        raise ValueError(f"due kind {code!r} has no test for one object")
+    return test(obj)
+
+
+def _open_q(code: str) -> Q:
+    """The kind's open rows as a Q on its own model (the kinds with a row of their own have one)."""
+    q = kinds()[code].open_q
+    if q is None:
+        raise ValueError(f"due kind {code!r} has no test of its rows")
+    return q
+
+
 def milestone_light(milestone: Milestone, ctx: LightContext) -> Light:
     return date_light(
         due=milestone.planned_date,
-        closed=not kinds()[DueKindCode.MILESTONE].open_obj(milestone),
+        closed=not _open_obj(DueKindCode.MILESTONE, milestone),
         today=ctx.today,
         limit=ctx.milestone_limit,
         enabled=ctx.milestone.enabled,
@@ -294,7 +310,7 @@ def milestone_done_late(milestone: Milestone) -> bool:
 def problem_light(problem: Problem, ctx: LightContext) -> Light:
     return date_light(
         due=problem.deadline,
-        closed=not kinds()[DueKindCode.PROBLEM].open_obj(problem),
+        closed=not _open_obj(DueKindCode.PROBLEM, problem),
         today=ctx.today,
         limit=ctx.problem_limit,
         enabled=ctx.problem.enabled,
@@ -337,7 +353,7 @@ def investment_light(
     return RANK_LIGHT[rank]
 
 
-def monthly_target_rank(*, month: int, targets: dict[int, Decimal] | None, done: dict[int, Decimal], thresholds: Thresholds) -> int:
+def monthly_target_rank(*, month: int, targets: dict[int, Decimal] | None, done: dict[int, Decimal], thresholds: Thresholds | None) -> int:
     """月度目标: the months up to `month` missed in a row (approved completion below a positive target;
     no approved report is 0): one is yellow, `consecutive_periods` are red."""
     if thresholds is None or not thresholds.enabled or month <= 0 or not targets:
@@ -387,7 +403,7 @@ def _date_rank(date_field: str, code: str, t: Thresholds, today: dt.date, limit:
     if not t.enabled:
         return Value(0, output_field=IntegerField())
     return Case(
-        When(~kinds()[code].open_q, then=Value(0)),
+        When(~_open_q(code), then=Value(0)),
         When(**{f"{date_field}__lt": today}, then=Value(2)),
         When(**{f"{date_field}__lte": limit}, then=Value(1)),
         default=Value(0),
@@ -481,7 +497,7 @@ def _item_ranks(ctx: LightContext, project_ids: Collection[int] | QuerySet | Non
     # One query for every kind and report period: UNION ALL of the grouped sources.
     for code, pk, first in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
         mine = ranks.setdefault(pk, {})
-        if code == STATS_DB:
+        if code == STATS_DB and ctx.stats_db_before is not None:  # its source is there only with the rule's days
             rank = 2 if first < ctx.stats_db_before[1] else 1
         else:
             rank = 2 if first < ctx.red_before.get(code, ctx.today) else 1
@@ -621,8 +637,8 @@ def project_parts(project: Project, ctx: LightContext) -> dict[str, int]:
             target = monthly_target_rank(month=ctx.period_month, targets=targets, done=done, thresholds=ctx.monthly_target)
             lit(MONTHLY_TARGET, RANK_LIGHT[target])
         lit(STATS_DB, RANK_LIGHT[stats_db_rank(project, ctx)])
-    for m in project.milestones.all():
-        lit(DueKindCode.MILESTONE, milestone_light(m, ctx))
+    for milestone in project.milestones.all():
+        lit(DueKindCode.MILESTONE, milestone_light(milestone, ctx))
     for p in project.problems.all():
         lit(DueKindCode.PROBLEM, problem_light(p, ctx))
     for code in (DueKindCode.START, DueKindCode.REPORT):  # kinds with no row of their own
