@@ -57,8 +57,10 @@ class MonthStart(Func):
     output_field = DateField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="MAKE_DATE(%(expressions)s, 1)", **extra)
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra):
+        return super().as_sql(
+            compiler, connection, function=function, template="MAKE_DATE(%(expressions)s, 1)", arg_joiner=arg_joiner, **extra
+        )
 
     def as_sqlite(self, compiler, connection, **extra):
         # No printf: a literal % would clash with the parameter markers.
@@ -79,7 +81,7 @@ def planned_start_of(project: Project) -> dt.date | None:
     if project.planned_start is not None:
         return project.planned_start
     plan = project.annual_plans.filter(planned_start_month__isnull=False).order_by("-year").first()
-    return dt.date(plan.year, plan.planned_start_month, 1) if plan else None
+    return dt.date(plan.year, plan.planned_start_month, 1) if plan and plan.planned_start_month else None
 
 
 def _start_sources(

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
@@ -449,7 +450,14 @@ def _staged(job: ImportJob, *, progress: Progress | None = None) -> ImportJob:
         ]
         return _pause(job, ImportStatus.MAPPING, {"columns": columns, "unmapped": unmapped, "headers": sheet.headers})
     year = job.year or timezone.localdate().year
-    kwargs = {"actor": actor, "sheet": sheet, "year": year, "report_month": job.month, "source": job.file_name, "progress": progress}
+    kwargs: dict[str, Any] = {
+        "actor": actor,
+        "sheet": sheet,
+        "year": year,
+        "report_month": job.month,
+        "source": job.file_name,
+        "progress": progress,
+    }
     shown = sheet_preview(**kwargs)
     if job.confirmed_at is None:
         return _pause(job, ImportStatus.PREVIEW, shown)
@@ -461,7 +469,7 @@ def _staged(job: ImportJob, *, progress: Progress | None = None) -> ImportJob:
     if any(e.row not in numbers for e in validation.errors):
         return _finish(job, status=ImportStatus.FAILED, errors=[e for e in validation.errors if e.row not in numbers])
     refused = [e for e in validation.errors if e.row in numbers]
-    skip = {e.row for e in refused}
+    skip = {e.row for e in refused if e.row is not None}  # refused rows are the plans', which have numbers
     outcome = sheet_apply(
         actor=actor, validation=validation, generate_milestones=job.generate_milestones, headers={}, skip=skip, progress=progress
     )

@@ -119,4 +119,4 @@ class SupervisionNoticeWriteSerializer(ModelSerializer):
             "replied_on",
             "status",
         )
-        extra_kwargs = {"number": {"validators": []}}
+        extra_kwargs: dict[str, dict] = {"number": {"validators": []}}

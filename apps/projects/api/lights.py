@@ -3,6 +3,8 @@ after it is cut, and for the whole portfolio only when the request filters or so
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from apps.lights.selectors import LightContext, attach_project_lights, light_context
@@ -12,7 +14,15 @@ from apps.projects.models import Project
 LIGHT_FILTERS = ("light", "overdue")
 
 
-class PageLightsMixin:
+if TYPE_CHECKING:  # the mixin goes before ApiViewSet: its super() calls are the viewset's
+    from apps.api.viewsets import ApiViewSet
+
+    _Base = ApiViewSet
+else:
+    _Base = object
+
+
+class PageLightsMixin(_Base):
     """For ApiViewSets over projects: one light context per request, lights set on what is shown."""
 
     def light_ctx(self) -> LightContext:

@@ -1,13 +1,15 @@
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from apps.api.serializers import ModelSerializer
 from apps.core.models import Light
 from apps.core.privacy import mask_phone
-from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectComment, ProjectResponsibility
+from apps.projects.models import AnnualPlan, MonthlyTarget, Project, ProjectCategory, ProjectComment, ProjectResponsibility
 from apps.projects.rules import PHONE_HIDDEN_NOTE, may_see_phone
 
 
-def _phone_for(context: dict, project: Project | None, value: str, row: ProjectResponsibility | None = None) -> str:
+def _phone_for(context: Mapping, project: Project | None, value: str, row: ProjectResponsibility | None = None) -> str:
     """The number as stored for whoever may see it (apps/projects/rules.may_see_phone), masked otherwise."""
     if not value:
         return value
@@ -56,7 +58,7 @@ class ProjectResponsibilityWriteSerializer(ModelSerializer):
 
 
 class _ProjectBase(ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="项目类别编码")
+    category: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="项目类别编码")
     category_name = serializers.CharField(source="category.name", read_only=True, help_text="项目类别")
     region_name = serializers.CharField(source="region.name", read_only=True, help_text="所在乡镇（街道）/园区")
     light = serializers.ChoiceField(choices=Light.choices, read_only=True, help_text="预警灯：green 绿灯、yellow 黄灯、red 红灯")
@@ -169,13 +171,11 @@ class ProjectDetailSerializer(_ProjectBase):
 
 
 class ProjectWriteSerializer(ModelSerializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Project._meta.get_field("category").related_model.objects.all(), help_text="项目类别编码"
-    )
+    category = serializers.SlugRelatedField(slug_field="code", queryset=ProjectCategory.objects.all(), help_text="项目类别编码")
 
     class Meta:
         model = Project
-        fields = (
+        fields: tuple[str, ...] = (
             "name",
             "short_name",
             "primary_code",
@@ -218,7 +218,7 @@ class ProjectWriteSerializer(ModelSerializer):
         )
         # Uniqueness and code rules are checked by the service (with Chinese messages), once.
         validators: list = []
-        extra_kwargs = {"primary_code": {"validators": []}}
+        extra_kwargs: dict[str, dict] = {"primary_code": {"validators": []}}
 
 
 class ProjectCreateSerializer(ProjectWriteSerializer):
@@ -281,7 +281,7 @@ class AnnualPlanWriteSerializer(ModelSerializer):
 
     class Meta:
         model = AnnualPlan
-        fields = (
+        fields: tuple[str, ...] = (
             "project",
             "year",
             "annual_role",
