@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.policy import acting_user, require
 from apps.accounts.types import Actor
 from apps.core import handoffs
+from apps.core.corrections import announce_report_corrected
 from apps.core.services import apply_fields, save_validated
 from apps.projects.models import Project
 
@@ -158,10 +159,6 @@ def historical_completions_save(*, actor: Actor, rows: list[dict], source: str =
 CORRECTABLE_FIELDS = EDITABLE_FIELDS
 
 
-def _shown(value) -> str:
-    return "" if value is None else str(value)
-
-
 @transaction.atomic
 def progress_report_correct(*, actor: Actor, report: ProgressReport, data: dict, reason: str) -> ProgressReport:
     """The office corrects an approved report in the open (更正): a reason is required, the report
@@ -170,9 +167,6 @@ def progress_report_correct(*, actor: Actor, report: ProgressReport, data: dict,
     figures — and the later closed months that include it (年初至今, 累计, next year's 上年同期) — move
     with it in the same transaction, each with its own FigureCorrection. A department's own change
     after the close never moves a closed month: only this correction does."""
-    from apps.stats.closing import apply_report_correction
-    from apps.stats.models import CorrectionKind, FigureCorrection
-
     report = ProgressReport.objects.select_for_update(of=("self",)).select_related("project").get(pk=report.pk)
     author = require(actor, "correct", report)
     if not (reason or "").strip():
@@ -191,30 +185,10 @@ def progress_report_correct(*, actor: Actor, report: ProgressReport, data: dict,
     report._change_reason = f"更正：{reason}"  # type: ignore[attr-defined]  # the history row carries the reason (django-simple-history, no stubs)
     save_validated(report, actor=actor)
     report.refresh_from_db()  # the values as stored ("300.00", not the "300" given), for the trail
-    now = timezone.now()
-    FigureCorrection.objects.bulk_create(
-        [
-            FigureCorrection(
-                kind=CorrectionKind.REPORT,
-                project_id=report.project_id,
-                year=report.year,
-                month=report.month,
-                report=report,
-                field=name,
-                field_label=str(getattr(ProgressReport._meta.get_field(name), "verbose_name", name)),
-                old_value=_shown(before[name]),
-                new_value=_shown(getattr(report, name)),
-                reason=reason,
-                corrected_by=author,
-                corrected_at=now,
-            )
-            for name in changed
-        ]
+    # The trail (a FigureCorrection per field) and the closed months' frozen figures: the month close's.
+    announce_report_corrected(
+        actor=actor, corrected_by=author, report=report, before=before, changed=changed, reason=reason, at=timezone.now()
     )
-    if "period_completed" in changed:
-        apply_report_correction(
-            actor=actor, report=report, old_amount=before["period_completed"], new_amount=report.period_completed, reason=reason, at=now
-        )
     if "image_progress_text" in changed:
         project = report.project
         latest = ProgressReport.objects.filter(project=project, status=ReportStatus.APPROVED).order_by("-year", "-month").first()

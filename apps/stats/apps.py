@@ -10,3 +10,11 @@ class StatsConfig(AppConfig):
         from . import rules
 
         rules.register()
+
+        # The month close records a corrected report's trail and moves its frozen months (the
+        # progress service announces the correction; apps.core.corrections).
+        from apps.core.corrections import listen
+
+        from .closing import record_report_correction
+
+        listen(record_report_correction)

@@ -33,6 +33,7 @@ from apps.accounts.policy import require
 from apps.accounts.types import Actor
 from apps.core.models import Light
 from apps.lights.selectors import LightContext, light_context, project_ranks, rule_thresholds
+from apps.progress.models import ProgressReport
 from apps.projects.models import AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
 from apps.workcalendar.periods import Period, report_deadline
 
@@ -510,6 +511,42 @@ def period_figure_correct(*, actor: Actor, project: Project, year: int, month: i
         corrected_at=timezone.now(),
     )
     return figure
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def record_report_correction(
+    *, actor: Actor, corrected_by, report, before: dict[str, object], changed: list[str], reason: str, at: dt.datetime
+) -> None:
+    """An approved report corrected in the open (apps.core.corrections, announced by the progress
+    service in its transaction): one FigureCorrection per changed field (who, when, why, old → new),
+    and the closed months' frozen figures moved when 本月完成投资 changed."""
+    FigureCorrection.objects.bulk_create(
+        [
+            FigureCorrection(
+                kind=CorrectionKind.REPORT,
+                project_id=report.project_id,
+                year=report.year,
+                month=report.month,
+                report=report,
+                field=name,
+                field_label=str(getattr(ProgressReport._meta.get_field(name), "verbose_name", name)),
+                old_value=_shown(before[name]),
+                new_value=_shown(getattr(report, name)),
+                reason=reason,
+                corrected_by=corrected_by,
+                corrected_at=at,
+            )
+            for name in changed
+        ]
+    )
+    if "period_completed" in changed:
+        old_amount = before["period_completed"]
+        if not isinstance(old_amount, Decimal):
+            old_amount = Decimal(str(old_amount))
+        apply_report_correction(actor=actor, report=report, old_amount=old_amount, new_amount=report.period_completed, reason=reason, at=at)
 
 
 def apply_report_correction(
