@@ -137,7 +137,7 @@ def due_items_refresh(*, today: dt.date | None = None, project_ids: Collection[i
         if gone:
             DueItem.objects.filter(pk__in=gone).delete()
         DueItem.objects.bulk_create(new, batch_size=2000)
-        DueItem.objects.bulk_update(changed, [f.removesuffix("_id") if f.endswith("_id") else f for f in COMPARED], batch_size=2000)
+        DueItem.objects.bulk_update(changed, [f.removesuffix("_id") for f in COMPARED], batch_size=2000)
     return Drift(added=len(new), removed=len(gone), changed=len(changed))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -513,10 +514,6 @@ def period_figure_correct(*, actor: Actor, project: Project, year: int, month: i
     return figure
 
 
-def _shown(value: object) -> str:
-    return "" if value is None else str(value)
-
-
 def record_report_correction(
     *, actor: Actor, corrected_by, report, before: dict[str, object], changed: list[str], reason: str, at: dt.datetime
 ) -> None:
@@ -533,8 +530,8 @@ def record_report_correction(
                 report=report,
                 field=name,
                 field_label=str(getattr(ProgressReport._meta.get_field(name), "verbose_name", name)),
-                old_value=_shown(before[name]),
-                new_value=_shown(getattr(report, name)),
+                old_value=shown(before[name]),
+                new_value=shown(getattr(report, name)),
                 reason=reason,
                 corrected_by=corrected_by,
                 corrected_at=at,
@@ -543,9 +540,7 @@ def record_report_correction(
         ]
     )
     if "period_completed" in changed:
-        old_amount = before["period_completed"]
-        if not isinstance(old_amount, Decimal):
-            old_amount = Decimal(str(old_amount))
+        old_amount = cast(Decimal, before["period_completed"])  # the report's stored figure (a DecimalField)
         apply_report_correction(actor=actor, report=report, old_amount=old_amount, new_amount=report.period_completed, reason=reason, at=at)
 
 
