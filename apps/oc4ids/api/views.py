@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -69,13 +71,11 @@ class Oc4idsPackageViewSet(_Oc4idsBase):
     def list(self, request: Request) -> Response:
         qs = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(qs)
-        paginator = self.paginator
-        # The API's default pagination (PagePagination: page numbers); `page` is set by paginate_queryset.
-        if not isinstance(paginator, PageNumberPagination) or paginator.page is None:
-            raise TypeError("OC4IDS 项目包需要按页码分页")
+        # The API's default pagination (PagePagination, page numbers): paginate_queryset has set its page.
+        paginator = cast(PageNumberPagination, self.paginator)
         extra = {
             "x_pagination": {
-                "count": paginator.page.paginator.count,
+                "count": paginator.page.paginator.count if paginator.page is not None else 0,
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
             }
