@@ -14,6 +14,7 @@ from apps.accounts.roles import load_role_groups
 from apps.core.seeding import ensure
 from apps.land.models import LandAcquisition
 from apps.lights.selectors import report_period
+from apps.lights.services import due_items_deferred, due_items_refresh, light_table_rebuild
 from apps.milestones.models import ApprovalTemplate, Milestone, MilestoneKind, MilestoneStatus, Stage
 from apps.milestones.services import milestone_generate_from_template
 from apps.organization.models import Department, Leader, Region
@@ -416,18 +417,23 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
     _load_users()
     milestones = reports = problems = 0
     loaded: list[tuple[Project, dict]] = []
-    for index, spec in enumerate(ALL_PROJECTS, start=1):
-        project = _project(spec, index, today)
-        _responsibilities(project, spec)
-        _annual_plan(project, spec, year, today)
-        milestones += _milestones(project, spec, today)
-        reports += _reports(project, spec, year, last_month)
-        loaded.append((project, spec))
-        _land(project, spec)
-        problems += _problems(project, spec, today)
-    _last_year(loaded, year, last_month)
-    _closed_problem(today)
-    _notices(today)
+    light_table_rebuild(today=today)
+    # The stored due items of every project, once at the end rather than at each of its rows.
+    with due_items_deferred():
+        for index, spec in enumerate(ALL_PROJECTS, start=1):
+            project = _project(spec, index, today)
+            _responsibilities(project, spec)
+            _annual_plan(project, spec, year, today)
+            milestones += _milestones(project, spec, today)
+            reports += _reports(project, spec, year, last_month)
+            loaded.append((project, spec))
+            _land(project, spec)
+            problems += _problems(project, spec, today)
+        _last_year(loaded, year, last_month)
+        _closed_problem(today)
+        _notices(today)
+    # Rows the seed wrote past the services (a bulk update of the milestones' departments).
+    due_items_refresh(today=today)
     load_scoring_schemes(year)
     return {"loaded": 1, **_counts()}
 

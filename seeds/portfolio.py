@@ -46,6 +46,7 @@ from apps.accounts.models import Role, User
 from apps.accounts.roles import role_group_name
 from apps.land.models import LandAcquisition, LandApprovalStatus
 from apps.lights.selectors import report_period
+from apps.lights.services import due_items_refresh, light_table_rebuild
 from apps.milestones.models import ApprovalTemplateItem, Milestone, MilestoneKind, MilestoneStatus, OffsetBase, Stage
 from apps.organization.models import Department, DepartmentKind, Leader, Region, RegionKind
 from apps.problems.models import Problem, ProblemStatus
@@ -1015,6 +1016,12 @@ def generate_portfolio(n: int, seed: int = 1, progress: Progress | None = None) 
         counts["problems"] = _load_problems(plans, seed, today, progress)
     with transaction.atomic():
         counts["land_acquisitions"] = _load_land(plans, seed, progress)
+    _analyze()
+    # Rows went in by bulk_create, past the services' hooks: the stored due items in one pass.
+    phase = _Phase(progress, "到期事项", 1)
+    light_table_rebuild(today=today)
+    counts["due_items"] = due_items_refresh(today=today).added
+    phase.tick(1)
     _analyze()
     return counts
 

@@ -62,6 +62,11 @@ class DueKind:
     open_obj: Callable[[Any], bool] | None = None  # the same test on one loaded object of the kind's model
     link_query: Callable[[dict, int], str] | None = None  # extra query string of the link, from the row and the due day
     by_period: bool = False  # the item is a period's: its due date tells the period (asked per due date)
+    # Kept in step as each row is written (the stored due items, apps.lights.services): the kind's own
+    # model, whose row is the item (`id` is its pk), and the fields of that model its sources read — a
+    # save that changes none of them (a remark) leaves the item as it was and costs nothing.
+    model: Any = None
+    watch: tuple[str, ...] = ()
 
     def link(self, row: dict, *, due_day: int | None = None) -> str:
         """The item's page. `due_day` (the 月报报送 rule's) tells a report's period from its deadline
@@ -94,7 +99,20 @@ class DueKind:
         return found & wanted
 
 
+@dataclass(frozen=True)
+class ProjectWatch:
+    """A model whose rows decide which items of a project are open, or whose people they belong
+    to, beyond the kinds' own rows: the project itself (在库, 开工), its 包保领导 and 牵头单位, its
+    annual plans, its monthly reports. A save that changes one of `fields` (any save when empty), a
+    new row or a deleted one rewrites every stored item of the row's project (apps.lights.services)."""
+
+    model: Any
+    project_attr: str  # the attribute holding the project's id ("pk" on the project itself)
+    fields: tuple[str, ...] = ()
+
+
 _registry: dict[str, DueKind] = {}
+_project_watches: list[ProjectWatch] = []
 _ordered: Mapping[str, DueKind] = MappingProxyType({})
 _due_day: list[Callable[[], int]] = []
 
@@ -124,6 +142,24 @@ def kinds() -> Mapping[str, DueKind]:
     the registry would be missing the kinds of apps not yet started."""
     if not apps.ready:
         raise RuntimeError("due kinds are read before the apps are ready")
+    return _ordered
+
+
+def watch_project(watch: ProjectWatch) -> None:
+    """Add a model whose changes rewrite its project's stored items (from its app's `ready()`)."""
+    if any(w.model is watch.model for w in _project_watches):
+        raise ValueError(f"{watch.model.__name__} is watched twice")
+    _project_watches.append(watch)
+
+
+def project_watches() -> tuple[ProjectWatch, ...]:
+    """Every model registered with `watch_project` so far (see `kinds_registered_so_far`)."""
+    return tuple(_project_watches)
+
+
+def kinds_registered_so_far() -> Mapping[str, DueKind]:
+    """The kinds registered until now, for an app's `ready()` that must wire itself to them (signal
+    receivers need their senders): the app must come after every kind's app in INSTALLED_APPS."""
     return _ordered
 
 

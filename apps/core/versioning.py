@@ -53,6 +53,9 @@ class KnownKeys(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
+        # The row as read (by attname): what a save changed is told against it (the stored due
+        # items are rewritten only when a field their kind reads changed, apps.lights.services).
+        instance._db_values = dict(zip(field_names, values, strict=True))
         instance._keys_read = {
             field.name: getattr(instance, field.attname)
             for field in cls._meta.concrete_fields

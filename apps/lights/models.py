@@ -102,7 +102,8 @@ class DueItem(models.Model):
     Kept equal to the due-item registry's live answer (`apps.lights.services`): a row per open item of
     every registered kind, with the days on which its light turns yellow and red worked out once with
     the working-day calendar and the warning rules — so a light on day D is a comparison of D with
-    two stored dates. NULL light days: the kind's warning rule is switched off (never lit). The system
+    two stored dates. A kind whose warning rule is switched off never lights: both days are
+    `NEVER` (9999-12-31); NULL only while a service is working them out. The system
     writes these rows; nobody edits them (no version, no admin form).
     """
 
@@ -132,3 +133,47 @@ class DueItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}@{self.due}"
+
+
+class DueLightDay(models.Model):
+    """每类事项按到期日算好的亮黄灯日、亮红灯日（系统维护，供到期事项逐条写入时查用）.
+
+    The two light days of a stored due item depend only on its kind, its due date, the warning rules
+    and the working-day calendar (`apps.lights.services.light_days`). Worked out once for every day
+    of a window of years and kept here, a service that writes an item looks its days up in the same
+    statement that inserts it, without loading the rules or the calendar. Rebuilt in the worker when
+    a rule or the calendar changes, and every night; an item due outside the window is worked out
+    by hand.
+    """
+
+    kind = models.CharField("类别", max_length=20)
+    due = models.DateField("到期日")
+    yellow_from = models.DateField("亮黄灯日")
+    red_from = models.DateField("亮红灯日")
+
+    class Meta:
+        verbose_name = "到期日亮灯日"
+        verbose_name_plural = "到期日亮灯日"
+        constraints = [models.UniqueConstraint(fields=("kind", "due"), name="due_light_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}@{self.due}"
+
+
+class DueItemsDay(models.Model):
+    """到期事项存储副本对应的日期（单行）：全部行最近一次整体刷新到的那一天.
+
+    The lists read the stored rows only when they were brought to the day asked for (the nightly pass
+    moves them at 00:05; a system that was down, or a list of a day gone by, computes live instead)."""
+
+    as_of = models.DateField("刷新到", null=True)
+    # Counted up at every rebuild of the light-day table (a rule or the calendar changed, or the
+    # night): the project-level write compiles its statement once per (day, due day, table build).
+    built = models.PositiveIntegerField("亮灯日表版本", default=0)
+
+    class Meta:
+        verbose_name = "到期事项刷新日"
+        verbose_name_plural = "到期事项刷新日"
+
+    def __str__(self) -> str:
+        return str(self.as_of)

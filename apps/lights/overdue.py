@@ -2,21 +2,29 @@
 (`apps.core.due`) past due or due within its kind's warning window, worst first.
 
 Overdue items carry `days_overdue` and due-soon items `days_left`, each in calendar days and in
-working days (statutory calendar); neither is ever negative."""
+working days (statutory calendar); neither is ever negative.
+
+Both read the stored due items (`DueItem`, apps.lights.services) when they were last brought to the
+day asked for: a lit item is then one whose `yellow_from` has come, red when its `red_from` has, a
+range scan of an index instead of the registry's UNION of every source. A day gone by (`ctx.past`),
+or rows not yet brought to today (a system that was down over midnight), is computed live from the
+registry as before; tests hold both answers equal."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, IntegerField, Value, When
+from django.db.models import Case, CharField, IntegerField, Q, QuerySet, Value, When
 
 from apps.core.due import ROW_KEYS, kinds
 from apps.core.models import LIGHT_RANK, Light
 from apps.organization.models import Department, Leader
+from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 from apps.workcalendar.services import WorkdayIndex
 
 from .due import due_rows, item_leaders, project_leaders
+from .models import DueItem, DueItemsDay
 from .selectors import LightContext, item_light
 
 TODAY_DUE = "今天到期"
@@ -56,6 +64,59 @@ def item_days(due: dt.date, today: dt.date, index: WorkdayIndex) -> tuple[int, i
     return 0, 0, (due - today).days, index.between(today, due)
 
 
+def stored_answers(ctx: LightContext) -> bool:
+    """The stored rows answer for `ctx`'s day: they were last brought to it (one query)."""
+    return not ctx.past and DueItemsDay.objects.filter(pk=1, as_of=ctx.today).exists()
+
+
+# A stored row as the registry's row (apps.core.due.ROW_KEYS), for `build_items` and the links.
+STORED_ROW = {
+    "id": "object_id",
+    "due": "due",
+    "title": "title",
+    "project_ref": "project_id",
+    "project_name": "project__name",
+    "dept_ref": "department_id",
+    "leader_ref": "leader_id",
+    "own_leader_ref": "own_leader_id",
+}
+
+
+def stored_items(
+    ctx: LightContext,
+    codes: list[str],
+    *,
+    leader: int | None = None,
+    department: int | None = None,
+    region: int | None = None,
+    light: str | None = None,
+) -> QuerySet[DueItem]:
+    """The stored items of `codes` lit on `ctx.today`, narrowed as `due_rows` narrows (a leader's:
+    its own items and those of the projects it leads; a region's: its projects and its townships')."""
+    today = ctx.today
+    qs = DueItem.objects.filter(kind__in=codes, yellow_from__lte=today)
+    if light == Light.RED:
+        qs = qs.filter(red_from__lte=today)
+    elif light == Light.YELLOW:
+        qs = qs.filter(red_from__gt=today)
+    elif light == Light.GREEN:  # an open item past due or due soon is never green
+        qs = qs.none()
+    if leader:
+        leads = ProjectResponsibility.objects.filter(role=ResponsibilityRole.LEAD_LEADER, leader_id=leader).values("project_id")
+        qs = qs.filter(Q(own_leader_id=leader) | Q(project_id__in=leads))
+    if department:
+        qs = qs.filter(department_id=department)
+    if region:
+        qs = qs.filter(Q(project__region_id=region) | Q(project__region__parent_id=region))
+    return qs
+
+
+def stored_rows(qs: QuerySet[DueItem]) -> list[tuple[str, dict]]:
+    """(kind, registry row) of each stored item of `qs`, in its order."""
+    fields = list(STORED_ROW.values())
+    return [(kind, dict(zip(STORED_ROW, values, strict=True))) for kind, *values in qs.values_list("kind", *fields)]
+
+
 def due_items(
     *,
     ctx: LightContext,
@@ -70,6 +131,12 @@ def due_items(
     worst light first, then most overdue / soonest due."""
     today = ctx.today
     rows: list[tuple[str, dict]] = []
+    codes = [code for code in kinds() if item_type in (None, code) and ctx.windows[code].enabled]
+    if until is None and stored_answers(ctx):
+        rows = stored_rows(stored_items(ctx, codes, leader=leader, department=department, region=region, light=light))
+        items = build_items(rows, ctx=ctx, light=light)
+        items.sort(key=lambda i: (-LIGHT_RANK[Light(i.light)], -i.days_overdue, i.days_left, i.type, i.id))
+        return items
     for code in kinds():
         if item_type not in (None, code) or not ctx.windows[code].enabled:
             continue
@@ -145,6 +212,13 @@ class DueItemPage:
         self.narrowing = {"leader": leader, "department": department, "region": region}
         self.codes = [c for c in kinds() if item_type in (None, c) and ctx.windows[c].enabled]
         self._count: int | None = None
+        self.stored = stored_answers(ctx)
+
+    def _stored(self) -> QuerySet[DueItem]:
+        # Red first: an item is red from its `red_from` on; then the order of `_keys`.
+        red = Case(When(red_from__lte=self.ctx.today, then=Value(0)), default=Value(1), output_field=IntegerField())
+        qs = stored_items(self.ctx, self.codes, light=self.light, **self.narrowing)
+        return qs.annotate(yellow=red).order_by("yellow", "due", "kind", "object_id")
 
     def _sources(self, code: str) -> list:
         ctx = self.ctx
@@ -180,6 +254,8 @@ class DueItemPage:
         return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
     def count(self) -> int:
+        if self._count is None and self.stored:
+            self._count = stored_items(self.ctx, self.codes, light=self.light, **self.narrowing).count()
         if self._count is None:
             keys = self._keys()
             self._count = 0 if keys is None else keys.count()
@@ -189,6 +265,8 @@ class DueItemPage:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[OverdueItem]:
+        if self.stored:  # the page's rows in one query, with their project's name
+            return build_items(stored_rows(self._stored()[window]), ctx=self.ctx)
         keys = self._keys()
         if keys is None:
             return []

@@ -10,8 +10,18 @@ out, once per item, the two days on which `item_light` would change its answer �
   day after the due date (milestones, problems and any kind without a rule of its own), the day
   after `red_after_months` months past a planned start, `report_red_from` for a report's period.
 
-A light on day D is then `D >= red_from` red, else `D >= yellow_from` yellow, else green; NULL days:
-the kind's warning rule is switched off. Tests hold both equal to `item_light` over many days.
+A light on day D is then `D >= red_from` red, else `D >= yellow_from` yellow, else green; a kind
+whose warning rule is switched off never lights (both days `NEVER`). Tests hold both equal to
+`item_light` over many days.
+
+Kept in step as rows are written, in the same transaction (signal receivers wired in
+`LightsConfig.ready`, so no way in can skip them): a kind with a model of its own (milestones,
+problems) names the fields its sources read (`DueKind.watch`); a save of such a row that changes one
+of them, or its deletion, rewrites that item in two statements (`due_items_write`: a DELETE, and an
+INSERT … SELECT from the kind's own source joined to the light days worked out per (kind, due date)
+in `DueLightDay`). The rows that decide a project's items (`apps.core.due.watch_project`: the
+project's 在库/开工 facts, its people, plans and reports) rewrite every item of the project in five
+(`due_items_write_projects`). A bulk load defers both to its end (`due_items_deferred`).
 
 What is open depends on the day for two kinds (a report period opens with its month, a project counts
 as started from its 实际开工日期): `due_items_refresh` without `project_ids` is the nightly pass that
@@ -22,25 +32,33 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Iterable
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import CharField, Value
+from django.db import connection, transaction
+from django.db.models import CharField, IntegerField, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from apps.core.due import DueKindCode, kinds
+from apps.core.due import DEFAULT_DUE_DAY, DueKindCode, ProjectWatch, due_day_now, kinds
 from apps.workcalendar.periods import add_months, period_of_deadline
-from apps.workcalendar.services import WorkdayIndex
+from apps.workcalendar.services import WorkCalendar, WorkdayIndex
 
-from .models import DueItem, RuleCode
+from .models import DueItem, DueItemsDay, DueLightDay, RuleCode, WarningRule
 from .selectors import Thresholds, all_thresholds, report_red_from
 
 logger = logging.getLogger(__name__)
 
 # Every open item whatever its due date: the registry's sources are bounded by `until`.
 FAR_FUTURE = dt.date(9999, 12, 31)
+# The light days of an item whose kind's warning rule is switched off: never reached.
+NEVER = dt.date(9999, 12, 31)
+# The window of due dates whose light days are kept in `DueLightDay` (years before and after today's).
+LIGHT_TABLE_YEARS = (5, 10)
+# The due dates worked out with the calendar; outside them, see `light_days`.
+SANE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 COMPARED = ("title", "project_id", "department_id", "leader_id", "own_leader_id", "yellow_from", "red_from")
 
 Key = tuple[str, int, dt.date]
@@ -59,11 +77,15 @@ class Drift:
         return self.added + self.removed + self.changed
 
 
-def light_days(code: str, due: dt.date, t: Thresholds, index: WorkdayIndex, due_day: int) -> tuple[dt.date | None, dt.date | None]:
+def light_days(code: str, due: dt.date, t: Thresholds, index: WorkdayIndex, due_day: int) -> tuple[dt.date, dt.date]:
     """(yellow_from, red_from) of an open item of kind `code` due on `due` under its rule `t`.
     `index` must cover `due` and N working days before it."""
     if not t.enabled:
-        return None, None
+        return NEVER, NEVER
+    if not SANE[0] <= due <= SANE[1]:
+        # A date no deadline of this trade can have (a typing slip: year 1, year 9999), kept as it
+        # was typed: long past is red from the next day, far ahead never lights.
+        return (due + dt.timedelta(days=1),) * 2 if due < SANE[0] else (NEVER, NEVER)
     k = index.count(due) - t.due_soon_working_days
     yellow = index.day(k) if k >= 1 else index.first
     if code == DueKindCode.START:
@@ -75,14 +97,19 @@ def light_days(code: str, due: dt.date, t: Thresholds, index: WorkdayIndex, due_
     return min(yellow, red), red
 
 
-def _light_index(dues: Iterable[dt.date], today: dt.date, rules: dict[str, Thresholds]) -> WorkdayIndex:
+def _light_index(
+    dues: Iterable[dt.date], today: dt.date, rules: dict[str, Thresholds], quiet: Callable[[int], bool] | None = None
+) -> WorkdayIndex:
     """One calendar load covering every due date, the working-day windows before them, and the
     report deadlines' moves (`report_red_from` looks past a period's deadline)."""
-    dues = list(dues) or [today]
+    dues = [due for due in dues if SANE[0] <= due <= SANE[1]] or [today]
     widest = max(t.due_soon_working_days for t in rules.values())
     first = min(min(dues), today) - dt.timedelta(days=3 * widest + 40)
     last = max(max(dues), today) + dt.timedelta(days=80)
-    return WorkdayIndex(first, last)
+    calendar = WorkCalendar.load(first.year, last.year)
+    if quiet is not None:
+        calendar.warned_years.update(year for year in range(first.year, last.year + 1) if quiet(year))
+    return WorkdayIndex(first, last, calendar)
 
 
 def live_due_items(*, today: dt.date, project_ids: Collection[int] | None = None) -> dict[Key, DueItem]:
@@ -138,6 +165,8 @@ def due_items_refresh(*, today: dt.date | None = None, project_ids: Collection[i
             DueItem.objects.filter(pk__in=gone).delete()
         DueItem.objects.bulk_create(new, batch_size=2000)
         DueItem.objects.bulk_update(changed, [f.removesuffix("_id") for f in COMPARED], batch_size=2000)
+        if project_ids is None:  # every row is now as of `today`: the lists may read them for that day
+            DueItemsDay.objects.update_or_create(pk=1, defaults={"as_of": today})
     return Drift(added=len(new), removed=len(gone), changed=len(changed))
 
 
@@ -150,8 +179,270 @@ def due_items_check(*, today: dt.date | None = None) -> Drift:
     drift = due_items_refresh(today=today - dt.timedelta(days=1))
     if drift.total:
         logger.warning("到期事项与实时计算结果不一致，已修正：新增%s条，删除%s条，更正%s条。", drift.added, drift.removed, drift.changed)
+    light_table_rebuild(today=today)
     due_items_refresh(today=today)
     return drift
+
+
+def due_items_recompute() -> Drift:
+    """A warning rule or the calendar changed: the light days of every due date, then of every
+    stored item, worked out again (the worker's task)."""
+    light_table_rebuild()
+    return due_items_refresh()
+
+
+def light_table_rebuild(*, today: dt.date | None = None) -> int:
+    """Work out the light days of every kind for every due date of the window around `today`
+    (`LIGHT_TABLE_YEARS`) with `light_days`, and store them in place of the old ones. Returns the
+    number of rows."""
+    today = today or timezone.localdate()
+    first = dt.date(today.year - LIGHT_TABLE_YEARS[0], 1, 1)
+    last = dt.date(today.year + LIGHT_TABLE_YEARS[1], 12, 31)
+    rules = all_thresholds()
+    due_day = rules[RuleCode.REPORT_FILING].report_due_day
+    # Years far from today are counted Monday to Friday until their calendar is published: said once
+    # for next year, not every night for every year of the window.
+    index = _light_index((first, last), today, rules, quiet=lambda year: abs(year - today.year) > 1)
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    rows = []
+    for code, kind in kinds().items():
+        t = rules[kind.rule_code]
+        for due in days:
+            yellow, red = light_days(code, due, t, index, due_day)
+            rows.append(DueLightDay(kind=code, due=due, yellow_from=yellow, red_from=red))
+    with transaction.atomic():
+        DueLightDay.objects.all().delete()
+        DueLightDay.objects.bulk_create(rows, batch_size=5000)
+        day, _ = DueItemsDay.objects.select_for_update().get_or_create(pk=1)
+        day.built += 1
+        day.save(update_fields=["built"])
+    return len(rows)
+
+
+# Insert open items from the kinds' sources (a UNION ALL, each row with its kind), with their light
+# days looked up in the same statement. An item whose due date is outside the table's window comes
+# back with NULL days.
+_INSERT_ITEMS = """
+INSERT INTO {items} (kind, object_id, due, title, project_id, department_id, leader_id, own_leader_id, yellow_from, red_from)
+SELECT s.kind, s.id, s.due, COALESCE(s.title, ''), s.project_ref, s.dept_ref, s.leader_ref, s.own_leader_ref,
+       d.yellow_from, d.red_from
+FROM ({source}) s LEFT JOIN {days} d ON d.kind = s.kind AND d.due = s.due
+RETURNING id, kind, due, red_from
+"""
+
+
+def _union_sql(parts: list[QuerySet]) -> tuple[str, tuple]:
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return union.query.sql_with_params()
+
+
+def _insert_items(parts: list[QuerySet]) -> None:
+    """INSERT … SELECT the rows of `parts` (sources annotated with their `kind`), in one statement."""
+    if parts:
+        _insert_sql(*_union_sql(parts))
+
+
+def _insert_sql(sql: str, params: Sequence) -> None:
+    statement = _INSERT_ITEMS.format(items=DueItem._meta.db_table, days=DueLightDay._meta.db_table, source=sql)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        unknown = [(pk, code, due) for pk, code, due, red in cursor.fetchall() if red is None]
+    if unknown:
+        _light_days_by_hand(unknown)
+
+
+def _with_kind(source: QuerySet, code: str) -> QuerySet:
+    return source.order_by().annotate(kind=Value(code, output_field=CharField()))
+
+
+def due_items_write(code: str, object_ids: Collection[int]) -> None:
+    """Rewrite the stored items of these rows of kind `code` (a kind with a model of its own, whose
+    items are its rows) from the kind's own source: a DELETE and one INSERT … SELECT, in the
+    caller's transaction. A settled or deleted row leaves no item; an open one gets its row back
+    with the light days of `DueLightDay`, or worked out here when its due date is outside that
+    table's window (or the table is not built yet)."""
+    kind = kinds()[code]
+    ids = list(object_ids)
+    DueItem.objects.filter(kind=code, object_id__in=ids).delete()
+    # A kind with a model of its own reads neither the day nor the office's due day.
+    sources = kind.sources(today=None, until=FAR_FUTURE, due_day=DEFAULT_DUE_DAY)
+    _insert_items([_with_kind(source.filter(id__in=ids), code) for source in sources])
+
+
+def due_items_write_projects(project_ids: Collection[int]) -> None:
+    """Rewrite every stored item of these projects from the registry's sources on today: the office's
+    due day with the light-day table's build (1 statement), a DELETE and one INSERT … SELECT of every
+    kind's open items, in the caller's transaction (two more the first time a process writes on a
+    day, or after the table is rebuilt: the report deadlines' calendar). What a project's own row, its people, its
+    plans and its reports decide (在库, 开工, 计划开工, 月报) changes here."""
+    ids = list(project_ids)
+    today = timezone.localdate()
+    due_day, built = _due_day_and_build()
+    DueItem.objects.filter(project_id__in=ids).delete()
+    if len(ids) == 1 and built:
+        # One project, the hot path of every write: the statement of (day, due day, table build)
+        # is compiled once per process and reused with this project's id (building the sources —
+        # a report period each — is ~40 ms of Python; the statement itself, a few).
+        key = (today, due_day, built, connection.vendor)
+        if key not in _compiled:
+            _compiled.clear()
+            _compiled[key] = _union_sql(_project_parts([_PROJECT_SENTINEL], today, due_day))
+        sql, params = _compiled[key]
+        _insert_sql(sql, [ids[0] if p == _PROJECT_SENTINEL else p for p in params])
+        return
+    _insert_items(_project_parts(ids, today, due_day))
+
+
+def _project_parts(ids: list[int], today: dt.date, due_day: int) -> list[QuerySet]:
+    return [
+        _with_kind(source.filter(project_ref__in=ids), code)
+        for code, kind in kinds().items()
+        for source in kind.sources(today=today, until=FAR_FUTURE, due_day=due_day)
+    ]
+
+
+# A project id no row has, standing for the project in the compiled statement.
+_PROJECT_SENTINEL = -7_000_000_001
+_compiled: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _due_day_and_build() -> tuple[int, int]:
+    """The office's due day and the light-day table's build, in one statement (0: not built)."""
+    built = DueItemsDay.objects.filter(pk=1).values("built")[:1]
+    row = (
+        WarningRule.objects.filter(code=RuleCode.REPORT_FILING)
+        .values_list("report_due_day", Subquery(built, output_field=IntegerField()))
+        .first()
+    )
+    if row is None:  # no rule row yet: the default day, and no statement kept
+        return due_day_now(), 0
+    return row[0], row[1] or 0
+
+
+def _light_days_by_hand(items: Sequence[tuple[int, str, dt.date | str]]) -> None:
+    """`light_days` for stored items whose due date the table does not cover."""
+    today = timezone.localdate()
+    rules = all_thresholds()
+    due_day = rules[RuleCode.REPORT_FILING].report_due_day
+    # SQLite hands a date back from a raw statement as text.
+    items_ = [(pk, code, due if isinstance(due, dt.date) else dt.date.fromisoformat(due)) for pk, code, due in items]
+    index = _light_index((due for _, _, due in items_), today, rules)
+    for pk, code, due in items_:
+        yellow, red = light_days(code, due, rules[kinds()[code].rule_code], index, due_day)
+        DueItem.objects.filter(pk=pk).update(yellow_from=yellow, red_from=red)
+
+
+class _Deferred(threading.local):
+    depth = 0
+
+    def __init__(self) -> None:
+        self.objects: dict[str, set[int]] = {}
+        self.projects: set[int] = set()
+
+
+_deferred = _Deferred()
+# Ids per statement when a deferred batch is written: SQLite takes at most 32 766 parameters, and a
+# project's UNION names its ids once per source.
+_CHUNK = 500
+
+
+@contextmanager
+def due_items_deferred() -> Iterator[None]:
+    """A bulk load (the demo, a county's 调度表): the rows' hooks only note which items and projects
+    changed, and they are written once, at the end of the block, in the caller's transaction —
+    not once per saved row. Nothing is written when the block fails or its transaction is to roll back."""
+    _deferred.depth += 1
+    try:
+        yield
+        doomed = connection.in_atomic_block and transaction.get_rollback()
+        if _deferred.depth == 1 and not doomed:
+            for code, ids in _deferred.objects.items():
+                for chunk in _chunks(ids):
+                    due_items_write(code, chunk)
+            for chunk in _chunks(_deferred.projects):
+                due_items_write_projects(chunk)
+    finally:
+        _deferred.depth -= 1
+        if _deferred.depth == 0:
+            _deferred.objects, _deferred.projects = {}, set()
+
+
+def _chunks(ids: set[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+def due_item_saved(code: str, instance, *, created: bool) -> None:
+    """A row of kind `code`'s model was saved: rewrite its item when the save changed a field the
+    kind reads (`DueKind.watch`) against the row as it was read (`Versioned.from_db`), or when it is
+    new or was not read from the database."""
+    changed, attnames = _changed(instance, kinds()[code].watch)
+    if not (created or changed):
+        return
+    if _deferred.depth:
+        _deferred.objects.setdefault(code, set()).add(instance.pk)
+    else:
+        due_items_write(code, [instance.pk])
+    _remember(instance, attnames)
+
+
+def due_item_deleted(code: str, object_id: int) -> None:
+    """A row of kind `code`'s model was deleted: its item goes with it."""
+    if _deferred.depth:
+        _deferred.objects.setdefault(code, set()).add(object_id)
+        return
+    DueItem.objects.filter(kind=code, object_id=object_id).delete()
+
+
+def _changed(instance, fields: Iterable[str]) -> tuple[bool, list[str]]:
+    """Whether a save changed one of `fields` against the row as read (`KnownKeys.from_db`); a row
+    not read from the database counts as changed. Also the fields' attnames."""
+    attnames = [instance._meta.get_field(name).attname for name in fields]
+    loaded = getattr(instance, "_db_values", None)
+    missing = object()
+    if loaded is None:
+        return True, attnames
+    return any(loaded.get(a, missing) != getattr(instance, a) for a in attnames), attnames
+
+
+def _remember(instance, attnames: list[str]) -> None:
+    # A second save of the same object in the transaction compares with what is stored now.
+    instance._db_values = {**getattr(instance, "_db_values", {}), **{a: getattr(instance, a) for a in attnames}}
+
+
+def project_row_saved(watch: ProjectWatch, instance, *, created: bool) -> None:
+    """A row that decides its project's items was saved (`apps.core.due.watch_project`): rewrite the
+    project's items when it is new, or when the save changed a watched field (any, when none named)."""
+    if watch.fields:
+        changed, attnames = _changed(instance, watch.fields)
+    else:
+        changed, attnames = True, []
+    if not (created or changed):
+        return
+    project_id = getattr(instance, watch.project_attr)
+    # A row moved to another project: the project it left changes too.
+    old = None if created else getattr(instance, "_db_values", {}).get(watch.project_attr)
+    projects = [p for p in {project_id, old} if p is not None]
+    if _deferred.depth:
+        _deferred.projects.update(projects)
+    else:
+        due_items_write_projects(projects)
+    _remember(instance, attnames)
+
+
+def project_row_deleted(watch: ProjectWatch, instance, *, origin) -> None:
+    """A row that decides its project's items was deleted. Not when the project itself is being
+    deleted (its items go with it, by their foreign key)."""
+    project_model = watch.model if watch.project_attr == "pk" else watch.model._meta.get_field("project").related_model
+    origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    if watch.project_attr == "pk" or origin_model is project_model:
+        return
+    project_id = getattr(instance, watch.project_attr)
+    if project_id is not None and _deferred.depth:
+        _deferred.projects.add(project_id)
+    elif project_id is not None:
+        due_items_write_projects([project_id])
 
 
 def _publish_refresh() -> None:

@@ -7,13 +7,13 @@ from dataclasses import asdict
 from celery import shared_task
 from django.db import DatabaseError
 
-from .services import due_items_check, due_items_refresh
+from .services import due_items_check, due_items_recompute
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=30, retry_jitter=True)
 def refresh_due_items_task() -> dict[str, int]:
     """Every stored due item worked out again (a warning rule or the calendar changed)."""
-    return asdict(due_items_refresh())
+    return asdict(due_items_recompute())
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=30, retry_jitter=True)

@@ -53,4 +53,6 @@ MILESTONE = DueKind(
     link_pattern="/projects/{project_ref}/#milestone-{id}",
     open_q=MILESTONE_OPEN,
     open_obj=_milestone_is_open,
+    model=Milestone,
+    watch=("project", "planned_date", "status", "actual_date", "name", "responsible_dept"),
 )

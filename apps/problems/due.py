@@ -56,4 +56,6 @@ PROBLEM = DueKind(
     link_pattern="/projects/{project_ref}/#problem-{id}",
     open_q=PROBLEM_OPEN,
     open_obj=_problem_is_open,
+    model=Problem,
+    watch=("project", "deadline", "status", "raised_on", "description", "responsible_dept", "coordinating_leader"),
 )

@@ -17,3 +17,10 @@ class ProgressConfig(AppConfig):
         from .due import REPORT
 
         register(REPORT)
+
+        from apps.core.due import ProjectWatch, watch_project
+
+        from .models import ProgressReport
+
+        # A report filed, returned or moved to another period settles or reopens that period's item.
+        watch_project(ProjectWatch(ProgressReport, "project_id", ("project", "year", "month", "status", "submitted_at")))

@@ -330,7 +330,7 @@ class ProjectResponsibility(Versioned):
         return f"{self.get_role_display()}：{who}"
 
 
-class AnnualPlan(models.Model):
+class AnnualPlan(KnownKeys):
     """年度计划：一个项目一年一条."""
 
     project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="annual_plans")

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from apps.accounts.policy import decide, require
 from apps.accounts.types import Actor
+from apps.lights.services import due_items_deferred
 from apps.organization.models import Department, Leader, Region
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects import startfacts
@@ -949,7 +950,8 @@ def sheet_apply(
     outcome = ImportOutcome(total_rows=len(validation.plans), year=validation.year)
     plans = [p for p in validation.plans if p.number not in skip]
     total = len(plans)
-    with transaction.atomic():
+    # The stored due items of the projects imported, written once at the end, in this transaction.
+    with transaction.atomic(), due_items_deferred():
         try:
             made = _create_confirmed(actor=actor, creations=[p for p, rows in validation.creations.items() if set(rows) - skip])
         except (ValidationError, PermissionDenied) as exc:

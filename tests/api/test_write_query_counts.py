@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.lights.services import light_table_rebuild
 from apps.scoring.models import AssessmentScheme
 from apps.workcalendar.services import calendar_load_from_package
 from tests.api.world import build_world, items_for
@@ -39,6 +40,7 @@ def office():
     calendar_load_from_package()
     world = build_world()
     items_for(world.own, world.dept_a)
+    light_table_rebuild()  # as `manage.py seed` leaves it: the stored due items' light days
     AssessmentScheme.objects.create(year=2026, target_kind="department", name="2026年度部门考核")
     return world.client("office")
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from apps.lights.services import light_table_rebuild
 from apps.milestones.models import MilestoneStatus
 from apps.projects.models import AnnualPlan
 from tests.api.world import build_world, items_for
@@ -35,6 +36,7 @@ def posted(form) -> dict:
 def world():
     world = build_world()
     world.items = items_for(world.own, world.dept_a)
+    light_table_rebuild()  # as `manage.py seed` leaves it: the stored due items' light days
     return world
 
 
