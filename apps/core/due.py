@@ -67,6 +67,10 @@ class DueKind:
     # save that changes none of them (a remark) leaves the item as it was and costs nothing.
     model: Any = None
     watch: tuple[str, ...] = ()
+    # What the SQL of `sources(today=…, due_day=…)` depends on besides those two and the project
+    # ids (a kind of a period: the periods open and their deadlines, from the calendar): a project's
+    # stored items are written by a statement compiled once per such key. None: nothing else.
+    sources_key: Callable[[dt.date, int], Any] | None = None
 
     def link(self, row: dict, *, due_day: int | None = None) -> str:
         """The item's page. `due_day` (the 月报报送 rule's) tells a report's period from its deadline

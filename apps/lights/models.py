@@ -166,10 +166,7 @@ class DueItemsDay(models.Model):
     The lists read the stored rows only when they were brought to the day asked for (the nightly pass
     moves them at 00:05; a system that was down, or a list of a day gone by, computes live instead)."""
 
-    as_of = models.DateField("刷新到", null=True)
-    # Counted up at every rebuild of the light-day table (a rule or the calendar changed, or the
-    # night): the project-level write compiles its statement once per (day, due day, table build).
-    built = models.PositiveIntegerField("亮灯日表版本", default=0)
+    as_of = models.DateField("刷新到")
 
     class Meta:
         verbose_name = "到期事项刷新日"

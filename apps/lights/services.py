@@ -21,7 +21,7 @@ of them, or its deletion, rewrites that item in two statements (`due_items_write
 INSERT … SELECT from the kind's own source joined to the light days worked out per (kind, due date)
 in `DueLightDay`). The rows that decide a project's items (`apps.core.due.watch_project`: the
 project's 在库/开工 facts, its people, plans and reports) rewrite every item of the project in five
-(`due_items_write_projects`). A bulk load defers both to its end (`due_items_deferred`).
+(`due_items_write_projects`, its statement compiled once per day and set of open report periods). A bulk load defers both to its end (`due_items_deferred`).
 
 What is open depends on the day for two kinds (a report period opens with its month, a project counts
 as started from its 实际开工日期): `due_items_refresh` without `project_ids` is the nightly pass that
@@ -39,14 +39,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, IntegerField, QuerySet, Subquery, Value
+from django.db.models import CharField, QuerySet, Value
 from django.utils import timezone
 
 from apps.core.due import DEFAULT_DUE_DAY, DueKindCode, ProjectWatch, due_day_now, kinds
 from apps.workcalendar.periods import add_months, period_of_deadline
 from apps.workcalendar.services import WorkCalendar, WorkdayIndex
 
-from .models import DueItem, DueItemsDay, DueLightDay, RuleCode, WarningRule
+from .models import DueItem, DueItemsDay, DueLightDay, RuleCode
 from .selectors import Thresholds, all_thresholds, report_red_from
 
 logger = logging.getLogger(__name__)
@@ -213,9 +213,6 @@ def light_table_rebuild(*, today: dt.date | None = None) -> int:
     with transaction.atomic():
         DueLightDay.objects.all().delete()
         DueLightDay.objects.bulk_create(rows, batch_size=5000)
-        day, _ = DueItemsDay.objects.select_for_update().get_or_create(pk=1)
-        day.built += 1
-        day.save(update_fields=["built"])
     return len(rows)
 
 
@@ -271,19 +268,19 @@ def due_items_write(code: str, object_ids: Collection[int]) -> None:
 
 def due_items_write_projects(project_ids: Collection[int]) -> None:
     """Rewrite every stored item of these projects from the registry's sources on today: the office's
-    due day with the light-day table's build (1 statement), a DELETE and one INSERT … SELECT of every
-    kind's open items, in the caller's transaction (two more the first time a process writes on a
-    day, or after the table is rebuilt: the report deadlines' calendar). What a project's own row, its people, its
+    due day (1 statement), the report periods open and their deadlines (2, the calendar), a DELETE
+    and one INSERT … SELECT of every kind's open items, in the caller's transaction. What a project's own row, its people, its
     plans and its reports decide (在库, 开工, 计划开工, 月报) changes here."""
     ids = list(project_ids)
     today = timezone.localdate()
-    due_day, built = _due_day_and_build()
+    due_day = due_day_now()
     DueItem.objects.filter(project_id__in=ids).delete()
-    if len(ids) == 1 and built:
-        # One project, the hot path of every write: the statement of (day, due day, table build)
-        # is compiled once per process and reused with this project's id (building the sources —
-        # a report period each — is ~40 ms of Python; the statement itself, a few).
-        key = (today, due_day, built, connection.vendor)
+    if len(ids) == 1:
+        # One project, the hot path of every write: the statement is compiled once per process for
+        # what its SQL depends on (the day, the due day, each kind's `sources_key`: the open report
+        # periods and their deadlines), then reused with this project's id — building the sources,
+        # a report period each, is ~40 ms of Python; the statement itself, a few.
+        key = (today, due_day, connection.vendor, *(k.sources_key(today, due_day) for k in kinds().values() if k.sources_key))
         if key not in _compiled:
             _compiled.clear()
             _compiled[key] = _union_sql(_project_parts([_PROJECT_SENTINEL], today, due_day))
@@ -306,19 +303,6 @@ _PROJECT_SENTINEL = -7_000_000_001
 _compiled: dict[tuple, tuple[str, tuple]] = {}
 
 
-def _due_day_and_build() -> tuple[int, int]:
-    """The office's due day and the light-day table's build, in one statement (0: not built)."""
-    built = DueItemsDay.objects.filter(pk=1).values("built")[:1]
-    row = (
-        WarningRule.objects.filter(code=RuleCode.REPORT_FILING)
-        .values_list("report_due_day", Subquery(built, output_field=IntegerField()))
-        .first()
-    )
-    if row is None:  # no rule row yet: the default day, and no statement kept
-        return due_day_now(), 0
-    return row[0], row[1] or 0
-
-
 def _light_days_by_hand(items: Sequence[tuple[int, str, dt.date | str]]) -> None:
     """`light_days` for stored items whose due date the table does not cover."""
     today = timezone.localdate()
@@ -327,9 +311,11 @@ def _light_days_by_hand(items: Sequence[tuple[int, str, dt.date | str]]) -> None
     # SQLite hands a date back from a raw statement as text.
     items_ = [(pk, code, due if isinstance(due, dt.date) else dt.date.fromisoformat(due)) for pk, code, due in items]
     index = _light_index((due for _, _, due in items_), today, rules)
+    worked = []
     for pk, code, due in items_:
         yellow, red = light_days(code, due, rules[kinds()[code].rule_code], index, due_day)
-        DueItem.objects.filter(pk=pk).update(yellow_from=yellow, red_from=red)
+        worked.append(DueItem(pk=pk, yellow_from=yellow, red_from=red))
+    DueItem.objects.bulk_update(worked, ["yellow_from", "red_from"])  # one statement
 
 
 class _Deferred(threading.local):

@@ -90,6 +90,12 @@ def _report_sources(
     return sources
 
 
+def _report_sources_key(today: dt.date, due_day: int) -> tuple:
+    """The periods whose report can be open on `today`, with their deadlines (what `_report_sources`
+    builds its SQL from): two queries, the calendar of `deadline_span`."""
+    return tuple(report_periods(today, due_day, WorkdayIndex(*deadline_span(today))))
+
+
 def _report_link_query(row: dict, due_day: int) -> str:
     period = period_of_deadline(row["due"], due_day)
     return f"?year={period.year}&month={period.month}"
@@ -104,4 +110,5 @@ REPORT = DueKind(
     link_pattern="/projects/{project_ref}/reports/new/",
     link_query=_report_link_query,
     by_period=True,
+    sources_key=_report_sources_key,
 )

@@ -57,8 +57,10 @@ class Command(BaseCommand):
                     f"台账中已有数据（{counts}），演示数据不再载入，现有数据和修改全部保留。"
                     "如需重新开始演示：manage.py seed --demo --reset。"
                 )
-        # The stored due items and their light-day table, brought to today: a ledger loaded, or a
-        # system started again after days down (the nightly pass does the same).
+        if demo and summary["loaded"]:
+            return  # the demo's load stored its due items and their light days
+        # The stored due items and their light-day table, brought to today: a ledger kept from
+        # before, or a system started again after days down (the nightly pass does the same).
         light_table_rebuild()
         drift = due_items_refresh()
         self.stdout.write(f"到期事项已核对（新增{drift.added}条、删除{drift.removed}条、更正{drift.changed}条）。")
