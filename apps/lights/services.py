@@ -56,7 +56,7 @@ FAR_FUTURE = dt.date(9999, 12, 31)
 # The light days of an item whose kind's warning rule is switched off: never reached.
 NEVER = dt.date(9999, 12, 31)
 # The window of due dates whose light days are kept in `DueLightDay` (years before and after today's).
-LIGHT_TABLE_YEARS = (5, 10)
+LIGHT_TABLE_YEARS = (2, 3)
 # The due dates worked out with the calendar; outside them, see `light_days`.
 SANE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 COMPARED = ("title", "project_id", "department_id", "leader_id", "own_leader_id", "yellow_from", "red_from")
