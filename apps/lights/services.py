@@ -121,7 +121,7 @@ def live_due_items(*, today: dt.date, project_ids: Collection[int] | None = None
         for source in kind.sources(today=today, until=FAR_FUTURE, due_day=due_day):
             if project_ids is not None:
                 source = source.filter(project_ref__in=list(project_ids))
-            parts.append(source.order_by().annotate(kind=Value(code, output_field=CharField())))
+            parts.append(_with_kind(source, code))
     # One query for every kind and report period: UNION ALL of the sources (as `_item_ranks` does).
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0] if parts else []
     rows: dict[Key, dict] = {(row["kind"], row["id"], row["due"]): row for row in union}
