@@ -20,10 +20,11 @@ class LightsConfig(AppConfig):
         from apps.workcalendar.models import CalendarDay, CalendarYear
 
         from .models import WarningRule
-        from .services import due_items_refresh_later
+        from .services import due_items_refresh_later, light_table_clear
 
         def recompute(sender, **kwargs) -> None:
             if not kwargs.get("raw"):  # loaddata: fixtures, not an edit
+                light_table_clear()
                 due_items_refresh_later()
 
         for model in (WarningRule, CalendarDay, CalendarYear):

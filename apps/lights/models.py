@@ -141,9 +141,9 @@ class DueLightDay(models.Model):
     The two light days of a stored due item depend only on its kind, its due date, the warning rules
     and the working-day calendar (`apps.lights.services.light_days`). Worked out once for every day
     of a window of years and kept here, a service that writes an item looks its days up in the same
-    statement that inserts it, without loading the rules or the calendar. Rebuilt in the worker when
-    a rule or the calendar changes, and every night; an item due outside the window is worked out
-    by hand.
+    statement that inserts it, without loading the rules or the calendar. Emptied by a rule or
+    calendar edit, rebuilt in the worker after it, and every night; an item due on a day the table
+    does not hold is worked out by hand, and its day kept here.
     """
 
     kind = models.CharField("类别", max_length=20)

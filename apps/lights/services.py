@@ -191,13 +191,17 @@ def due_items_recompute() -> Drift:
     return due_items_refresh()
 
 
+def light_table_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last due dates `DueLightDay` holds around `today` (`LIGHT_TABLE_YEARS`)."""
+    return dt.date(today.year - LIGHT_TABLE_YEARS[0], 1, 1), dt.date(today.year + LIGHT_TABLE_YEARS[1], 12, 31)
+
+
 def light_table_rebuild(*, today: dt.date | None = None) -> int:
     """Work out the light days of every kind for every due date of the window around `today`
     (`LIGHT_TABLE_YEARS`) with `light_days`, and store them in place of the old ones. Returns the
     number of rows."""
     today = today or timezone.localdate()
-    first = dt.date(today.year - LIGHT_TABLE_YEARS[0], 1, 1)
-    last = dt.date(today.year + LIGHT_TABLE_YEARS[1], 12, 31)
+    first, last = light_table_window(today)
     rules = all_thresholds()
     due_day = rules[RuleCode.REPORT_FILING].report_due_day
     # Years far from today are counted Monday to Friday until their calendar is published: said once
@@ -275,19 +279,23 @@ def due_items_write_projects(project_ids: Collection[int]) -> None:
     today = timezone.localdate()
     due_day = due_day_now()
     DueItem.objects.filter(project_id__in=ids).delete()
-    if len(ids) == 1:
-        # One project, the hot path of every write: the statement is compiled once per process for
-        # what its SQL depends on (the day, the due day, each kind's `sources_key`: the open report
-        # periods and their deadlines), then reused with this project's id — building the sources,
-        # a report period each, is ~40 ms of Python; the statement itself, a few.
-        key = (today, due_day, connection.vendor, *(k.sources_key(today, due_day) for k in kinds().values() if k.sources_key))
-        if key not in _compiled:
+    # The statement is compiled once per process for what its SQL depends on (the day, the due day,
+    # each kind's `sources_key`: the open report periods and their deadlines, and how many projects),
+    # then reused with these projects' ids — building the sources, a report period each, is ~40 ms
+    # of Python (100 ms and more with a year's periods open); the statement itself, a few.
+    key = (today, due_day, connection.vendor, *(k.sources_key(today, due_day) for k in kinds().values() if k.sources_key))
+    if _compiled.get("key") != key:
+        _compiled.clear()
+        _compiled["key"] = key
+    if len(ids) not in _compiled:
+        if len(_compiled) > _COMPILED_SIZES:
             _compiled.clear()
-            _compiled[key] = _union_sql(_project_parts([_PROJECT_SENTINEL], today, due_day))
-        sql, params = _compiled[key]
-        _insert_sql(sql, [ids[0] if p == _PROJECT_SENTINEL else p for p in params])
-        return
-    _insert_items(_project_parts(ids, today, due_day))
+            _compiled["key"] = key
+        sentinels = [_PROJECT_SENTINEL - n for n in range(len(ids))]
+        _compiled[len(ids)] = _union_sql(_project_parts(sentinels, today, due_day))
+    sql, params = _compiled[len(ids)]
+    by_sentinel = {_PROJECT_SENTINEL - n: pk for n, pk in enumerate(ids)}
+    _insert_sql(sql, [by_sentinel.get(p, p) if isinstance(p, int) else p for p in params])
 
 
 def _project_parts(ids: list[int], today: dt.date, due_day: int) -> list[QuerySet]:
@@ -298,9 +306,11 @@ def _project_parts(ids: list[int], today: dt.date, due_day: int) -> list[QuerySe
     ]
 
 
-# A project id no row has, standing for the project in the compiled statement.
+# Project ids no row has (this one and those below it), standing for the projects in the compiled
+# statement; a statement per number of projects written together, a few kept.
 _PROJECT_SENTINEL = -7_000_000_001
-_compiled: dict[tuple, tuple[str, tuple]] = {}
+_COMPILED_SIZES = 8
+_compiled: dict = {}
 
 
 def _light_days_by_hand(items: Sequence[tuple[int, str, dt.date | str]]) -> None:
@@ -311,11 +321,27 @@ def _light_days_by_hand(items: Sequence[tuple[int, str, dt.date | str]]) -> None
     # SQLite hands a date back from a raw statement as text.
     items_ = [(pk, code, due if isinstance(due, dt.date) else dt.date.fromisoformat(due)) for pk, code, due in items]
     index = _light_index((due for _, _, due in items_), today, rules)
-    worked = []
+    window = light_table_window(today)
+    worked, learned = [], {}
     for pk, code, due in items_:
         yellow, red = light_days(code, due, rules[kinds()[code].rule_code], index, due_day)
         worked.append(DueItem(pk=pk, yellow_from=yellow, red_from=red))
+        if window[0] <= due <= window[1]:
+            learned[(code, due)] = DueLightDay(kind=code, due=due, yellow_from=yellow, red_from=red)
     DueItem.objects.bulk_update(worked, ["yellow_from", "red_from"])  # one statement
+    # A day of the table's window is kept for the next item due that day: the table fills as it is
+    # used until the worker (or the night) rebuilds it whole — after a rule or calendar edit emptied
+    # it, or before the first rebuild. A day outside it is worked out each time (the rebuild would
+    # not keep it).
+    if learned:
+        DueLightDay.objects.bulk_create(learned.values(), ignore_conflicts=True)
+
+
+def light_table_clear() -> None:
+    """A warning rule or the calendar changed: the stored light days are no longer theirs. Emptied in
+    the edit's transaction, so no item written from now on takes a day worked out under the old rule;
+    they are worked out by hand (and kept) until the worker's rebuild."""
+    DueLightDay.objects.all().delete()
 
 
 class _Deferred(threading.local):

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import TokenScope
 from apps.accounts.services import token_issue
+from apps.lights.services import due_items_deferred
 from apps.projects.models import ProjectResponsibility
 from tests.factories import (
     AnnualPlanFactory,
@@ -50,6 +51,12 @@ class World:
 
 
 def build_world() -> World:
+    # The stored due items written once, when the world is built, not once per row (as a bulk load).
+    with due_items_deferred():
+        return _build_world()
+
+
+def _build_world() -> World:
     dept_a, dept_b = DepartmentFactory(name="住建局"), DepartmentFactory(name="交通局")
     leader_a, leader_b = LeaderFactory(position="常务副区长"), LeaderFactory(position="分管交通副区长")
     projects = []
@@ -70,6 +77,11 @@ def build_world() -> World:
 
 def items_for(project, dept) -> dict:
     """One of every item on a project, in a state where every action is possible."""
+    with due_items_deferred():
+        return _items_for(project, dept)
+
+
+def _items_for(project, dept) -> dict:
     return {
         "milestone": MilestoneFactory(project=project, responsible_dept=dept, planned_date=dt.date(2026, 10, 1)),
         "problem": ProblemFactory(project=project, responsible_dept=dept, raised_on=dt.date(2026, 9, 1), deadline=dt.date(2026, 10, 1)),
