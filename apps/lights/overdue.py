@@ -24,8 +24,8 @@ from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 from apps.workcalendar.services import WorkdayIndex
 
 from .due import due_rows, item_leaders, project_leaders
-from .models import DueItem, DueItemsDay
-from .selectors import LightContext, item_light
+from .models import DueItem
+from .selectors import LightContext, item_light, stored_answers
 
 TODAY_DUE = "今天到期"
 
@@ -62,11 +62,6 @@ def item_days(due: dt.date, today: dt.date, index: WorkdayIndex) -> tuple[int, i
     if due < today:
         return (today - due).days, index.between(due, today), 0, 0
     return 0, 0, (due - today).days, index.between(today, due)
-
-
-def stored_answers(ctx: LightContext) -> bool:
-    """The stored rows answer for `ctx`'s day: they were last brought to it (one query)."""
-    return not ctx.past and DueItemsDay.objects.filter(pk=1, as_of=ctx.today).exists()
 
 
 # A stored row as the registry's row (apps.core.due.ROW_KEYS), for `build_items` and the links.

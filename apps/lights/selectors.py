@@ -27,7 +27,7 @@ that keeps list pages at a constant number of queries. Tests hold the two to the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -35,6 +35,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    DateField,
     DecimalField,
     F,
     IntegerField,
@@ -61,7 +62,7 @@ from apps.projects.notions import is_live, live_q, project_time_progress, starte
 from apps.workcalendar.periods import Period, add_months, latest_report_period, report_deadline
 from apps.workcalendar.services import WorkdayIndex
 
-from .models import RuleCode, WarningRule
+from .models import DueItem, DueItemsDay, RuleCode, WarningRule
 
 DEFAULTS = {
     RuleCode.MILESTONE_DUE: {"name": "要件/节点到期", "due_soon_working_days": 7},
@@ -118,8 +119,20 @@ def rule_thresholds(code: str) -> Thresholds:
 
 def all_thresholds() -> dict[str, Thresholds]:
     """Every rule's thresholds in one query (defaults for rules the office has not entered)."""
-    rows = {rule.code: rule for rule in WarningRule.objects.all()}
+    return _all_thresholds(list(WarningRule.objects.all()))
+
+
+def _all_thresholds(rules: Sequence[WarningRule]) -> dict[str, Thresholds]:
+    rows = {rule.code: rule for rule in rules}
     return {code: _thresholds(rows.get(code) or WarningRule(code=code, **DEFAULTS[code])) for code in RuleCode}
+
+
+def _thresholds_and_stored_day() -> tuple[dict[str, Thresholds], dict]:
+    """`all_thresholds`, and in the same query the day the stored due items were last brought to
+    (`stored_answers`'s memo). A ledger with no rule row to carry it (never seeded) is computed live."""
+    day = DueItemsDay.objects.filter(pk=1).values("as_of")
+    rules = list(WarningRule.objects.annotate(stored_as_of=Subquery(day, output_field=DateField())))
+    return _all_thresholds(rules), {"as_of": rules[0].stored_as_of if rules else None}
 
 
 def _thresholds(rule: WarningRule) -> Thresholds:
@@ -162,6 +175,16 @@ class LightContext:
     stats_db_before: tuple[dt.date, dt.date] | None = None
     # Working days from January of the report year past next month's report deadline.
     index: WorkdayIndex | None = None
+    # What was asked once of the database for this context (`stored_answers`).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def stored_answers(ctx: LightContext) -> bool:
+    """The stored due items (`DueItem`) answer for `ctx`'s day: they were last brought to it (one
+    query, once per context). A day gone by is always computed live."""
+    if "as_of" not in ctx.memo:
+        ctx.memo["as_of"] = DueItemsDay.objects.filter(pk=1).values_list("as_of", flat=True).first()
+    return not ctx.past and ctx.memo["as_of"] == ctx.today
 
 
 def report_period(today: dt.date) -> tuple[int, int]:
@@ -204,7 +227,7 @@ def report_red_before(today: dt.date, t: Thresholds, index: WorkdayIndex | None 
 def light_context(*, today: dt.date, past: bool = False) -> LightContext:
     """Rules and due-soon limits for `today` (three queries, independent of row count). With
     `past=True`, the lights as they stood on the morning of `today`, a day gone by."""
-    rules = all_thresholds()
+    rules, memo = _thresholds_and_stored_day()
     windows = {code: rules[kind.rule_code] for code, kind in kinds().items()}
     span = max(t.due_soon_working_days for t in windows.values())
     first, last = deadline_span(today)
@@ -238,6 +261,7 @@ def light_context(*, today: dt.date, past: bool = False) -> LightContext:
         stats_db=stats,
         stats_db_before=(months_cutoff(today, stats.yellow_after_months), months_cutoff(today, stats.red_after_months)),
         index=index,
+        memo=memo,
     )
 
 
@@ -475,6 +499,8 @@ def _stats_db_source(ctx: LightContext) -> QuerySet | None:
 def _item_ranks(ctx: LightContext, project_ids: Collection[int] | QuerySet | None) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
     """Each project's rank per due-item kind (2 red, 1 yellow by the kind's rule) and the kinds with an
     open item past due; and its 入库纳统 rank — one query."""
+    if stored_answers(ctx):
+        return _stored_item_ranks(ctx, project_ids)
     parts = []
     for code, kind in kinds().items():
         if not ctx.windows[code].enabled:
@@ -503,6 +529,39 @@ def _item_ranks(ctx: LightContext, project_ids: Collection[int] | QuerySet | Non
             rank = 2 if first < ctx.red_before.get(code, ctx.today) else 1
             if first < ctx.today:
                 past_due.setdefault(pk, set()).add(code)
+        mine[code] = max(mine.get(code, 0), rank)
+    return ranks, past_due
+
+
+def _stored_item_ranks(
+    ctx: LightContext, project_ids: Collection[int] | QuerySet | None
+) -> tuple[dict[int, dict[str, int]], dict[int, set[str]]]:
+    """`_item_ranks` from the stored items (brought to `ctx.today`): a kind lights a project when one
+    of its items has turned yellow (`yellow_from` on or before the day), red when one has turned red,
+    and counts past due when the earliest lit one is due before the day — a range scan of the lit
+    rows instead of every source's open items. 入库纳统 from its own source, in the same query."""
+    today = ctx.today
+    lit = DueItem.objects.filter(yellow_from__lte=today, project__isnull=False)
+    stats = _stats_db_source(ctx)
+    if project_ids is not None:
+        lit = lit.filter(project_id__in=project_ids)
+        stats = stats.filter(pk__in=project_ids) if stats is not None else None
+    # (kind, project, first red day, earliest due); 入库纳统's rows carry the actual start as `first`.
+    rows = lit.order_by().values_list("kind", "project_id").annotate(red=Min("red_from"), first=Min("due"))
+    if stats is not None:
+        rows = rows.union(
+            stats.annotate(red=Value(None, output_field=DateField())).values_list("kind", "project_ref", "red", "first"), all=True
+        )
+    ranks: dict[int, dict[str, int]] = {}
+    past_due: dict[int, set[str]] = {}
+    for code, pk, red, first in rows:
+        if code == STATS_DB and ctx.stats_db_before is not None:  # its source is there only with the rule's days
+            rank = 2 if first < ctx.stats_db_before[1] else 1
+        else:
+            rank = 2 if red <= today else 1
+            if first < today:
+                past_due.setdefault(pk, set()).add(code)
+        mine = ranks.setdefault(pk, {})
         mine[code] = max(mine.get(code, 0), rank)
     return ranks, past_due
 

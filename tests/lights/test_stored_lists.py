@@ -3,6 +3,7 @@ asked for (apps.lights.overdue), and answer exactly as the registry's live compu
 items, in the same order, with the same lights, days and links, for every narrowing (issue 21)."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
@@ -11,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from apps.core.due import kinds
 from apps.lights.models import DueItem, DueItemsDay
 from apps.lights.overdue import DueItemPage, due_items, stored_answers
-from apps.lights.selectors import light_context
+from apps.lights.selectors import LightContext, light_context, project_ranks
 from apps.lights.services import due_items_refresh
 from apps.organization.models import Region
-from apps.projects.models import ProjectResponsibility, ResponsibilityRole
+from apps.projects.models import Project, ProjectResponsibility, ResponsibilityRole
 from tests.lights.conftest import DEMO_DAY, at
 
 pytestmark = pytest.mark.django_db
@@ -46,25 +47,32 @@ def narrowings() -> list[dict]:
     ]
 
 
-def test_the_lists_from_the_stored_rows_are_the_live_lists_on_every_day(demo):
-    shown = 0
+def stored_days() -> Iterator[LightContext]:
+    """Each of DAYS, the clock on it and the rows brought to it: its light context, which reads them."""
     for day in DAYS:
         with at(day):
             due_items_refresh(today=day)
             ctx = light_context(today=day)
             assert stored_answers(ctx)
-            for narrowing in narrowings():
-                stored = due_items(ctx=ctx, **narrowing)
-                live = due_items(ctx=ctx, until=dict(ctx.limits), **narrowing)  # `until` asks for the live path
-                assert stored == live, (day, narrowing)
-                shown += len(stored)
-                page = DueItemPage(ctx=ctx, **narrowing)
-                assert page.stored
-                by_hand = DueItemPage(ctx=ctx, **narrowing)
-                by_hand.stored = False
-                assert page.count() == by_hand.count() == len(stored), (day, narrowing)
-                for window in (slice(0, 20), slice(20, 40), slice(max(0, len(stored) - 5), len(stored))):
-                    assert page[window] == by_hand[window], (day, narrowing, window)
+            yield ctx
+
+
+def test_the_lists_from_the_stored_rows_are_the_live_lists_on_every_day(demo):
+    shown = 0
+    for ctx in stored_days():
+        day = ctx.today
+        for narrowing in narrowings():
+            stored = due_items(ctx=ctx, **narrowing)
+            live = due_items(ctx=ctx, until=dict(ctx.limits), **narrowing)  # `until` asks for the live path
+            assert stored == live, (day, narrowing)
+            shown += len(stored)
+            page = DueItemPage(ctx=ctx, **narrowing)
+            assert page.stored
+            by_hand = DueItemPage(ctx=ctx, **narrowing)
+            by_hand.stored = False
+            assert page.count() == by_hand.count() == len(stored), (day, narrowing)
+            for window in (slice(0, 20), slice(20, 40), slice(max(0, len(stored) - 5), len(stored))):
+                assert page[window] == by_hand[window], (day, narrowing, window)
     assert shown > 500
 
 
@@ -95,3 +103,38 @@ def test_a_page_of_the_stored_list_costs_the_same_whatever_the_number_of_items(d
         due_items_refresh(today=DEMO_DAY)
     small = statements(slice(0, 2))
     assert statements(slice(0, 50)) == small
+
+
+def live_context(day: dt.date):
+    ctx = light_context(today=day)
+    ctx.memo["as_of"] = None  # as when the rows were not brought to the day: every source, live
+    return ctx
+
+
+def test_project_lights_from_the_stored_rows_are_the_live_lights_on_every_day(demo):
+    lit = 0
+    for ctx in stored_days():
+        day = ctx.today
+        stored, live = project_ranks(ctx), project_ranks(live_context(day))
+        assert stored == live, day
+        lit += len(stored.red) + len(stored.yellow)
+        # And for some projects only (a page, a dossier, one region's export).
+        some = sorted(stored.red)[:3] + sorted(stored.yellow)[:3] + [Project.objects.order_by("-id").values_list("id", flat=True)[0]]
+        assert project_ranks(ctx, some) == project_ranks(live_context(day), some), day
+        region = Project.objects.filter(region__isnull=False).order_by("id").values_list("region_id", flat=True)[0]
+        mine = Project.objects.filter(region_id=region).values("pk")
+        assert project_ranks(ctx, mine) == project_ranks(live_context(day), mine), day
+    assert lit > 100
+
+
+def test_stored_project_lights_cost_the_same_statements_whatever_the_portfolio(demo):
+    with at(DEMO_DAY):
+        due_items_refresh(today=DEMO_DAY)
+        ctx = light_context(today=DEMO_DAY)
+        with CaptureQueriesContext(connection) as queries:
+            project_ranks(ctx)
+        # The lit rows with 入库纳统, and the plans (investment, monthly target); whether the rows
+        # answer came with the rules.
+        assert len(queries) == 3, [q["sql"][:80] for q in queries]
+        assert "lights_dueitem" in queries[0]["sql"]
+        assert "projects_project" in queries[0]["sql"]
