@@ -127,12 +127,12 @@ def _all_thresholds(rules: Sequence[WarningRule]) -> dict[str, Thresholds]:
     return {code: _thresholds(rows.get(code) or WarningRule(code=code, **DEFAULTS[code])) for code in RuleCode}
 
 
-def _thresholds_and_stored_day() -> tuple[dict[str, Thresholds], dict]:
+def _thresholds_and_stored_day() -> tuple[dict[str, Thresholds], dt.date | None]:
     """`all_thresholds`, and in the same query the day the stored due items were last brought to
-    (`stored_answers`'s memo). A ledger with no rule row to carry it (never seeded) is computed live."""
+    (`DueItemsDay`). A ledger with no rule row to carry it (never seeded) is computed live."""
     day = DueItemsDay.objects.filter(pk=1).values("as_of")
     rules = list(WarningRule.objects.annotate(stored_as_of=Subquery(day, output_field=DateField())))
-    return _all_thresholds(rules), {"as_of": rules[0].stored_as_of if rules else None}
+    return _all_thresholds(rules), rules[0].stored_as_of if rules else None
 
 
 def _thresholds(rule: WarningRule) -> Thresholds:
@@ -175,16 +175,14 @@ class LightContext:
     stats_db_before: tuple[dt.date, dt.date] | None = None
     # Working days from January of the report year past next month's report deadline.
     index: WorkdayIndex | None = None
-    # What was asked once of the database for this context (`stored_answers`).
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    # The day the stored due items were last brought to, read with the rules (`stored_answers`).
+    stored_as_of: dt.date | None = None
 
 
 def stored_answers(ctx: LightContext) -> bool:
-    """The stored due items (`DueItem`) answer for `ctx`'s day: they were last brought to it (one
-    query, once per context). A day gone by is always computed live."""
-    if "as_of" not in ctx.memo:
-        ctx.memo["as_of"] = DueItemsDay.objects.filter(pk=1).values_list("as_of", flat=True).first()
-    return not ctx.past and ctx.memo["as_of"] == ctx.today
+    """The stored due items (`DueItem`) answer for `ctx`'s day: they were last brought to it. A day
+    gone by is always computed live."""
+    return not ctx.past and ctx.stored_as_of == ctx.today
 
 
 def report_period(today: dt.date) -> tuple[int, int]:
@@ -227,7 +225,7 @@ def report_red_before(today: dt.date, t: Thresholds, index: WorkdayIndex | None 
 def light_context(*, today: dt.date, past: bool = False) -> LightContext:
     """Rules and due-soon limits for `today` (three queries, independent of row count). With
     `past=True`, the lights as they stood on the morning of `today`, a day gone by."""
-    rules, memo = _thresholds_and_stored_day()
+    rules, stored_as_of = _thresholds_and_stored_day()
     windows = {code: rules[kind.rule_code] for code, kind in kinds().items()}
     span = max(t.due_soon_working_days for t in windows.values())
     first, last = deadline_span(today)
@@ -261,7 +259,7 @@ def light_context(*, today: dt.date, past: bool = False) -> LightContext:
         stats_db=stats,
         stats_db_before=(months_cutoff(today, stats.yellow_after_months), months_cutoff(today, stats.red_after_months)),
         index=index,
-        memo=memo,
+        stored_as_of=stored_as_of,
     )
 
 

@@ -284,16 +284,15 @@ def due_items_write_projects(project_ids: Collection[int]) -> None:
     # then reused with these projects' ids — building the sources, a report period each, is ~40 ms
     # of Python (100 ms and more with a year's periods open); the statement itself, a few.
     key = (today, due_day, connection.vendor, *(k.sources_key(today, due_day) for k in kinds().values() if k.sources_key))
-    if _compiled.get("key") != key:
+    if key not in _compiled:  # a new day or set of open periods: the old statements are done with
         _compiled.clear()
-        _compiled["key"] = key
-    if len(ids) not in _compiled:
-        if len(_compiled) > _COMPILED_SIZES:
-            _compiled.clear()
-            _compiled["key"] = key
+    by_size = _compiled.setdefault(key, {})
+    if len(ids) not in by_size:
+        if len(by_size) >= _COMPILED_SIZES:
+            by_size.clear()
         sentinels = [_PROJECT_SENTINEL - n for n in range(len(ids))]
-        _compiled[len(ids)] = _union_sql(_project_parts(sentinels, today, due_day))
-    sql, params = _compiled[len(ids)]
+        by_size[len(ids)] = _union_sql(_project_parts(sentinels, today, due_day))
+    sql, params = by_size[len(ids)]
     by_sentinel = {_PROJECT_SENTINEL - n: pk for n, pk in enumerate(ids)}
     _insert_sql(sql, [by_sentinel.get(p, p) if isinstance(p, int) else p for p in params])
 
@@ -310,7 +309,7 @@ def _project_parts(ids: list[int], today: dt.date, due_day: int) -> list[QuerySe
 # statement; a statement per number of projects written together, a few kept.
 _PROJECT_SENTINEL = -7_000_000_001
 _COMPILED_SIZES = 8
-_compiled: dict = {}
+_compiled: dict[tuple, dict[int, tuple[str, tuple]]] = {}
 
 
 def _light_days_by_hand(items: Sequence[tuple[int, str, dt.date | str]]) -> None:

@@ -2,6 +2,7 @@
 asked for (apps.lights.overdue), and answer exactly as the registry's live computation: the same
 items, in the same order, with the same lights, days and links, for every narrowing (issue 21)."""
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -106,9 +107,8 @@ def test_a_page_of_the_stored_list_costs_the_same_whatever_the_number_of_items(d
 
 
 def live_context(day: dt.date):
-    ctx = light_context(today=day)
-    ctx.memo["as_of"] = None  # as when the rows were not brought to the day: every source, live
-    return ctx
+    # As when the rows were not brought to the day: every source, live.
+    return dataclasses.replace(light_context(today=day), stored_as_of=None)
 
 
 def test_project_lights_from_the_stored_rows_are_the_live_lights_on_every_day(demo):
