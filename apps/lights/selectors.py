@@ -60,7 +60,7 @@ from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import FIVE_MILLION, AnnualPlan, Project
 from apps.projects.notions import is_live, live_q, project_time_progress, started_q
 from apps.workcalendar.periods import Period, add_months, latest_report_period, report_deadline
-from apps.workcalendar.services import WorkdayIndex
+from apps.workcalendar.services import WorkdayIndex, calendar_stamp, workday_index
 
 from .models import DueItem, DueItemsDay, RuleCode, WarningRule
 
@@ -127,12 +127,15 @@ def _all_thresholds(rules: Sequence[WarningRule]) -> dict[str, Thresholds]:
     return {code: _thresholds(rows.get(code) or WarningRule(code=code, **DEFAULTS[code])) for code in RuleCode}
 
 
-def _thresholds_and_stored_day() -> tuple[dict[str, Thresholds], dt.date | None]:
+def _thresholds_and_stored_day() -> tuple[dict[str, Thresholds], dt.date | None, str | None]:
     """`all_thresholds`, and in the same query the day the stored due items were last brought to
-    (`DueItemsDay`). A ledger with no rule row to carry it (never seeded) is computed live."""
+    (`DueItemsDay`) and the calendar's stamp (`workday_index`). A ledger with no rule row to carry
+    them (never seeded) is computed live, on a calendar loaded afresh."""
     day = DueItemsDay.objects.filter(pk=1).values("as_of")
-    rules = list(WarningRule.objects.annotate(stored_as_of=Subquery(day, output_field=DateField())))
-    return _all_thresholds(rules), rules[0].stored_as_of if rules else None
+    rules = list(WarningRule.objects.annotate(stored_as_of=Subquery(day, output_field=DateField()), calendar=calendar_stamp()))
+    if not rules:
+        return _all_thresholds(rules), None, None
+    return _all_thresholds(rules), rules[0].stored_as_of, rules[0].calendar
 
 
 def _thresholds(rule: WarningRule) -> Thresholds:
@@ -223,13 +226,14 @@ def report_red_before(today: dt.date, t: Thresholds, index: WorkdayIndex | None 
 
 
 def light_context(*, today: dt.date, past: bool = False) -> LightContext:
-    """Rules and due-soon limits for `today` (three queries, independent of row count). With
+    """Rules and due-soon limits for `today` (one query, independent of row count; two more to load
+    the calendar when this process holds no index for its stamp: `workday_index`). With
     `past=True`, the lights as they stood on the morning of `today`, a day gone by."""
-    rules, stored_as_of = _thresholds_and_stored_day()
+    rules, stored_as_of, calendar = _thresholds_and_stored_day()
     windows = {code: rules[kind.rule_code] for code, kind in kinds().items()}
     span = max(t.due_soon_working_days for t in windows.values())
     first, last = deadline_span(today)
-    index = WorkdayIndex(min(first, today), max(last, today + dt.timedelta(days=3 * span + 30)))
+    index = workday_index(min(first, today), max(last, today + dt.timedelta(days=3 * span + 30)), stamp=calendar)
     # "Due within N working days": every date d with working days in (today, d] <= N, so a
     # deadline on the weekend after the N-th working day is due soon too (the sweep's horizon).
     limits = {code: index.horizon(today, t.due_soon_working_days) for code, t in windows.items()}

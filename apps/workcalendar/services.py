@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from apps.accounts.types import Actor
@@ -41,6 +43,10 @@ HOLIDAY_NAMES_ZH = {
 # A guard against runaway loops: no deadline in this trade is counted past ten years.
 MAX_WORKING_DAYS = 2500
 
+# The years this process has already warned of: a calendar is loaded per request, task and seed
+# step, and one warning per missing year is what the log's reader needs (the seed printed ~100).
+_WARNED_IN_PROCESS: set[int] = set()
+
 
 @dataclass
 class WorkCalendar:
@@ -64,7 +70,9 @@ class WorkCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         if day.year not in self.known_years and day.year not in self.warned_years:
             self.warned_years.add(day.year)
-            logger.warning("工作日历缺少%s年的节假日数据，该年按周一至周五计算工作日。", day.year)
+            if day.year not in _WARNED_IN_PROCESS:
+                _WARNED_IN_PROCESS.add(day.year)
+                logger.warning("工作日历缺少%s年的节假日数据，该年按周一至周五计算工作日。", day.year)
         if day in self.special:
             return self.special[day]
         return day.weekday() < 5
@@ -118,6 +126,66 @@ class WorkdayIndex:
     def horizon(self, today: dt.date, days_ahead: int) -> dt.date:
         """The last date whose deadline is at most `days_ahead` working days after `today`."""
         return self.day(self.count(today) + days_ahead + 1) - dt.timedelta(days=1)
+
+
+# --- an index kept between requests, while the calendar is unchanged ----------------------------
+#
+# Every page and API request that shows a light counts working days over the same two years: two
+# queries and ~700 days walked each time. A caller that reads `calendar_stamp()` inside a query it
+# makes anyway (the lights read it with the warning rules) gets the index from `workday_index`, kept
+# in this process for as long as the stamp is unchanged.
+#
+# The stamp changes with every write to the calendar: a day added or deleted (the count), changed
+# (the version column, which every save counts up), or its date or kind other than it was (a sum of
+# each day's date as a number, doubled for a make-up workday: a row rolled back and another written
+# in its place, even with the same id, as SQLite reuses them, reads otherwise), a year marked
+# complete or not. Nothing writes CalendarDay with a queryset update.
+
+_INDEXES: dict[tuple, WorkdayIndex] = {}
+_INDEXES_KEPT = 32  # (span, stamp) pairs: a few spans a day, a new stamp only after an edit
+
+
+def calendar_stamp() -> Concat:
+    """A scalar subquery (text) whose value changes with every write to the calendar's days and years."""
+    from django.db.models import Case, CharField, Count, Max, Sum, Value, When
+    from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+
+    def text(expression) -> Cast:
+        return Cast(Coalesce(expression, 0), CharField())
+
+    number = ExtractYear("date") * 10000 + ExtractMonth("date") * 100 + ExtractDay("date")
+    weight = Case(When(kind=DayKind.MAKEUP_WORKDAY, then=Value(2)), default=Value(1))
+    # Grouped by a constant: one row over the whole table (an aggregate a subquery can return).
+    days = (
+        CalendarDay.objects.order_by()
+        .annotate(g=Value(1))
+        .values("g")
+        .annotate(s=Concat(text(Count("id")), Value(":"), text(Sum(number * weight)), Value(":"), text(Sum("version"))))
+        .values("s")
+    )
+    years = (
+        CalendarYear.objects.order_by()
+        .filter(complete=True)
+        .annotate(g=Value(1))
+        .values("g")
+        .annotate(s=Concat(text(Count("id")), Value(":"), text(Sum("year")), Value(":"), text(Max("year"))))
+        .values("s")
+    )
+    return Concat(Coalesce(Subquery(days[:1]), Value("")), Value("/"), Coalesce(Subquery(years[:1]), Value("")), output_field=CharField())
+
+
+def workday_index(first: dt.date, last: dt.date, *, stamp: str | None) -> WorkdayIndex:
+    """`WorkdayIndex(first, last)`, kept in this process under `stamp` (read with `calendar_stamp()`
+    in the caller's own query); None: built afresh."""
+    if stamp is None:
+        return WorkdayIndex(first, last)
+    key = (first, last, stamp)
+    index = _INDEXES.get(key)
+    if index is None:
+        if len(_INDEXES) >= _INDEXES_KEPT:
+            _INDEXES.clear()
+        index = _INDEXES[key] = WorkdayIndex(first, last)
+    return index
 
 
 def is_working_day(*, day: dt.date) -> bool:
