@@ -440,7 +440,7 @@ def write_figure(p: Portfolio) -> Figure:
     p50, p95 = _ms(samples[1:])
     f50, f95 = _ms(floors[1:])
     figure = Figure("project_patch", "修改项目（PATCH + If-Match）", p50, p95, f50, f95, round(p50 / max(f50, 0.01), 1),
-                    round(p95 / max(f95, 0.01), 1), queries, fq.n, 30, 800)  # fmt: skip
+                    round(p95 / max(f95, 0.01), 1), queries, fq.n, 15, 800)  # fmt: skip  # DESIGN.md §8: a PATCH ≤ 15 queries
     if queries > figure.max_queries:
         figure.problems.append(f"查询 {queries} 次，超过上限 {figure.max_queries}")
     return figure

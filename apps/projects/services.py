@@ -70,10 +70,17 @@ def project_create(*, actor: Actor, data: dict, generate_milestones: bool = Fals
 
 
 @transaction.atomic
-def project_update(*, actor: Actor, project: Project, data: dict, seen: int | None = None) -> ProjectResult:
+def project_update(*, actor: Actor, project: Project, data: dict, seen: int | None = None, as_read: bool = False) -> ProjectResult:
     """Change ledger fields; nothing is saved when any field is invalid, or when the project was
-    saved by someone else since the writer read version `seen`."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    saved by someone else since the writer read version `seen`.
+
+    `as_read`: `project` is the row as the caller read it, unchanged since (the API's), not one a
+    form has already written into (the admin's). At version `seen` it is then not read again: every
+    write counts the version up, so the row still holds what was read exactly when the versioned
+    UPDATE (apps/core/versioning.py) finds version `seen`, and a write that lost the race is refused
+    there. Otherwise the row is read again under a lock."""
+    if not (as_read and seen is not None and project.version == seen):
+        project = Project.objects.select_for_update().get(pk=project.pk)
     require(actor, "change", project)
     if "pool_stage" in data and data["pool_stage"] != project.pool_stage:
         # 入库/退库 decides whether the project's items are due at all: the office's call.

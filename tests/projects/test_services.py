@@ -158,3 +158,30 @@ def test_size_flags():
     assert ProjectFactory(total_investment=Decimal("10000")).is_over_100m
     assert not ProjectFactory(total_investment=Decimal("9999.99")).is_over_100m
     assert ProjectFactory(total_investment=Decimal("500")).is_over_5m
+
+
+def test_an_update_of_the_row_as_read_is_refused_when_another_writer_saved_it_in_between(actor, data):
+    from apps.core.versioning import StaleVersion
+
+    office = UserFactory(role="office")
+    # given the API's read of a project at version v (`as_read`: the service does not read it again)
+    read = project_create(actor=office, data=data).project
+    seen = read.version
+    # and another writer saving it after that read
+    project_update(actor=office, project=Project.objects.get(pk=read.pk), data={"remarks": "先保存的"})
+    # when the first writer's change arrives with the version it read
+    with pytest.raises(StaleVersion):
+        project_update(actor=office, project=read, data={"remarks": "后到的"}, seen=seen, as_read=True)
+    # then the first save stands
+    assert Project.objects.get(pk=read.pk).remarks == "先保存的"
+
+
+def test_an_update_of_the_row_as_read_at_its_version_is_saved_without_reading_it_again(actor, data, django_assert_max_num_queries):
+    office = UserFactory(role="office")
+    read = project_create(actor=office, data=data).project
+    read = Project.objects.get(pk=read.pk)
+    with django_assert_max_num_queries(5) as queries:  # savepoint, code check, UPDATE, history row, release
+        project_update(actor=office, project=read, data={"remarks": "改了"}, seen=read.version, as_read=True)
+    # the row is not read again (PostgreSQL would lock it: SELECT … FOR UPDATE; SQLite reads it plainly)
+    assert not any(q["sql"].startswith('SELECT "projects_project"."id"') for q in queries.captured_queries)
+    assert Project.objects.get(pk=read.pk).remarks == "改了"

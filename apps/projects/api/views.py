@@ -91,7 +91,8 @@ class ProjectViewSet(PageLightsMixin, ReadMixin, CreateMixin, UpdateMixin, SyncM
         return result.project
 
     def update_object(self, instance: Project, data: dict) -> Project:
-        result = project_update(actor=self.request.user, project=instance, data=data, seen=self.seen_version)
+        # `instance` is write_object's read, unchanged: with If-Match the service need not read it again.
+        result = project_update(actor=self.request.user, project=instance, data=data, seen=self.seen_version, as_read=True)
         self._warnings = result.warnings
         return result.project
 
