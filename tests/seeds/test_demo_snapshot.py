@@ -28,26 +28,53 @@ def _newest_project_then_a_new_one() -> tuple[int, int]:
     return newest, ProjectFactory(name="种子之后新建").pk
 
 
-@pytest.fixture
-def shared_folder(tmp_path, monkeypatch):
-    """A dump folder of the test's own, as if this process were an xdist worker."""
-    monkeypatch.setattr(suite, "DEMO_DUMP_FOLDER", tmp_path)
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo seeded for real once for the module, into a flushed database, by `load_demo` with
+    nothing kept and a dump folder of the module's own (as if this process were an xdist worker):
+    what it kept in memory, the file it wrote, and every table's fingerprint. (A real seed is most
+    of a minute; each test below starts from this one, as the suite's later loads do.)"""
+    folder = tmp_path_factory.mktemp("demo-dump")
     saved, saved_base = dict(_demo_rows), dict(_base_rows)
-    _demo_rows.clear()
-    _base_rows.clear()
-    yield tmp_path
+    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
+        patch.setattr(suite, "DEMO_DUMP_FOLDER", folder)
+        _demo_rows.clear()
+        _base_rows.clear()
+        call_command("flush", interactive=False, verbosity=0)
+        load_demo()
+        kept = (dict(_demo_rows), dict(_base_rows), {p.name: p.read_bytes() for p in folder.iterdir()})
+        yield kept, _fingerprint()
+        call_command("flush", interactive=False, verbosity=0)
     _demo_rows.clear()
     _demo_rows.update(saved)
     _base_rows.clear()
     _base_rows.update(saved_base)
 
 
-def test_the_copied_demo_is_the_seeded_demo_table_for_table(transactional_db, shared_folder):
+@pytest.fixture
+def shared_folder(seeded_once, tmp_path, monkeypatch):
+    """The state right after the module's real seed: its rows in this process's memory and its file
+    in a dump folder of the test's own."""
+    (rows, base, files), _ = seeded_once
+    monkeypatch.setattr(suite, "DEMO_DUMP_FOLDER", tmp_path)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    _demo_rows.clear()
+    _demo_rows.update(rows)
+    _base_rows.clear()
+    _base_rows.update(base)
+    return tmp_path
+
+
+@pytest.fixture
+def seeded(seeded_once) -> dict[str, str]:
+    """Every table's fingerprint right after the real seed."""
+    return seeded_once[1]
+
+
+def test_the_copied_demo_is_the_seeded_demo_table_for_table(transactional_db, shared_folder, seeded):
     # given the demo seeded for real into a flushed database (kept by load_demo, and written for the
-    # other workers)
-    call_command("flush", interactive=False, verbosity=0)
-    load_demo()
-    seeded = _fingerprint()
+    # other workers: `seeded_once`)
     assert len(_demo_rows) == 1
     assert next(iter(_demo_rows.values())) is not None
     assert len(list(shared_folder.glob("*.pickle"))) == 1
@@ -71,11 +98,11 @@ def test_the_copied_demo_is_the_seeded_demo_table_for_table(transactional_db, sh
     assert new > newest
 
 
-def test_after_a_transactional_test_s_flush_the_demo_is_copied_not_seeded(transactional_db, shared_folder, monkeypatch):
-    # given the demo seeded once
+def test_after_a_transactional_test_s_flush_the_demo_is_copied_not_seeded(transactional_db, shared_folder, seeded, monkeypatch):
+    # given the demo seeded once (`seeded_once`), loaded
     call_command("flush", interactive=False, verbosity=0)
     load_demo()
-    seeded = _fingerprint()
+    assert _fingerprint() == seeded
     # and the flush a transactional test ends with: sequences not reset, so the content types and
     # permissions Django recreates get other ids than the ones the demo was seeded on
     call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
@@ -97,11 +124,8 @@ def test_after_a_transactional_test_s_flush_the_demo_is_copied_not_seeded(transa
     assert ContentType.objects.get_for_model(Project).model_class() is Project
 
 
-def test_a_worker_whose_file_is_there_does_not_seed(transactional_db, shared_folder, monkeypatch):
-    # given the demo seeded once and its file written
-    call_command("flush", interactive=False, verbosity=0)
-    load_demo()
-    seeded = _fingerprint()
+def test_a_worker_whose_file_is_there_does_not_seed(transactional_db, shared_folder, seeded, monkeypatch):
+    # given the demo seeded once and its file written (`seeded_once`), in another worker
     call_command("flush", interactive=False, verbosity=0)
     _demo_rows.clear()
 

@@ -13,6 +13,7 @@ from apps.lights.models import RuleCode, WarningRule
 from apps.milestones.models import Milestone, MilestoneStatus
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import Project
+from tests.conftest import load_demo
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("moving_today")]
@@ -29,8 +30,9 @@ def _history_rows() -> int:
 
 
 def test_every_edit_made_through_the_api_survives_the_demo_seed_run_again():
-    # given the demo, and a department and the office editing it through the API
-    call_command("seed", demo=True, verbosity=0)
+    # given the demo (as the seed wrote it: tests/conftest.py `load_demo`), and a department and the
+    # office editing it through the API
+    load_demo()
     zjj, xmb = _client("zjj"), _client("xmb")
     milestone = (
         Milestone.objects.filter(
@@ -79,7 +81,7 @@ def test_every_edit_made_through_the_api_survives_the_demo_seed_run_again():
 
 @pytest.mark.django_db(transaction=True)  # flush truncates tables, as it does outside a test transaction
 def test_the_demo_can_be_reset_on_purpose():
-    call_command("seed", demo=True, verbosity=0)
+    load_demo()  # as the seed wrote it
     Project.objects.filter(pk=Project.objects.order_by("id").first().pk).update(remarks="改过")
     call_command("seed", demo=True, reset=True, interactive=False, verbosity=0)
     assert not Project.objects.filter(remarks="改过").exists()
