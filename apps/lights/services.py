@@ -216,7 +216,13 @@ def light_table_rebuild(*, today: dt.date | None = None) -> int:
             rows.append(DueLightDay(kind=code, due=due, yellow_from=yellow, red_from=red))
     with transaction.atomic():
         DueLightDay.objects.all().delete()
-        DueLightDay.objects.bulk_create(rows, batch_size=5000)
+        # Written over, not just added: another rebuild (the seed's beside the worker's, as when
+        # web, worker and beat start together) or an item's write learning a day (`_light_days_by_hand`)
+        # may have committed rows of the same (kind, due) since this DELETE's snapshot, and
+        # a plain INSERT failed on them (due_light_day_unique). This rebuild's days win.
+        DueLightDay.objects.bulk_create(
+            rows, batch_size=5000, update_conflicts=True, unique_fields=["kind", "due"], update_fields=["yellow_from", "red_from"]
+        )
     return len(rows)
 
 
