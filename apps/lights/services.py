@@ -144,11 +144,22 @@ def live_due_items(*, today: dt.date, project_ids: Collection[int] | None = None
     return items
 
 
+def _one_at_a_time() -> None:
+    """Within the caller's transaction, wait for any other refresh or rebuild of the stored rows to
+    commit (PostgreSQL's transaction-level advisory lock). Two of them at once (the seed's beside the
+    worker's task, as when web, worker and beat start together) would both insert the same missing
+    rows, and the second would fail on the unique constraint. SQLite runs one writer at a time already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('projects_mgmt.due_items'))")
+
+
 def due_items_refresh(*, today: dt.date | None = None, project_ids: Collection[int] | None = None) -> Drift:
     """Make the stored rows (of `project_ids`, or all) equal to the registry's live answer on `today`:
     add the missing, remove the settled, correct the changed. Returns what it changed."""
     today = today or timezone.localdate()
     with transaction.atomic():
+        _one_at_a_time()  # before reading: what another refresh wrote is then seen, not written again
         live = live_due_items(today=today, project_ids=project_ids)
         stored_qs = DueItem.objects.all() if project_ids is None else DueItem.objects.filter(project_id__in=list(project_ids))
         stored = {(i.kind, i.object_id, i.due): i for i in stored_qs.select_for_update()}
@@ -215,11 +226,11 @@ def light_table_rebuild(*, today: dt.date | None = None) -> int:
             yellow, red = light_days(code, due, t, index, due_day)
             rows.append(DueLightDay(kind=code, due=due, yellow_from=yellow, red_from=red))
     with transaction.atomic():
+        _one_at_a_time()
         DueLightDay.objects.all().delete()
-        # Written over, not just added: another rebuild (the seed's beside the worker's, as when
-        # web, worker and beat start together) or an item's write learning a day (`_light_days_by_hand`)
-        # may have committed rows of the same (kind, due) since this DELETE's snapshot, and
-        # a plain INSERT failed on them (due_light_day_unique). This rebuild's days win.
+        # Written over, not just added: an item's write learning a day (`_light_days_by_hand`) may
+        # have committed rows of the same (kind, due) since this DELETE's snapshot, and a plain
+        # INSERT failed on them (due_light_day_unique). This rebuild's days win.
         DueLightDay.objects.bulk_create(
             rows, batch_size=5000, update_conflicts=True, unique_fields=["kind", "due"], update_fields=["yellow_from", "red_from"]
         )
