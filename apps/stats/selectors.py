@@ -188,7 +188,9 @@ def project_period_figures(*, year: int, month: int, today: dt.date, projects: Q
         "pool_stage",
         "archived_at",
     )
-    stubs = {values[0]: Project(**dict(zip(fields, values, strict=True))) for values in projects.values_list(*fields)}
+    # Rows built by the queryset (positional, the other fields deferred): a keyword-built model fills
+    # every field's default, ~2 s of Python over 20 000 projects.
+    stubs = {p.pk: p for p in projects.only(*fields)}
     rows = {
         pk: ProjectPeriodFigures(
             pk,
