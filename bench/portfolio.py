@@ -68,6 +68,7 @@ class count_queries:  # noqa: N801 - used as a context manager, like CaptureQuer
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self._nested = False  # set on entering: whether a transaction was already open
 
     @property
     def n(self) -> int:

@@ -127,7 +127,7 @@ def _all_thresholds(rules: Sequence[WarningRule]) -> dict[str, Thresholds]:
     return {code: _thresholds(rows.get(code) or WarningRule(code=code, **DEFAULTS[code])) for code in RuleCode}
 
 
-def _thresholds_and_stored_day() -> tuple[dict[str, Thresholds], dt.date | None, str | None]:
+def _rules_stored_day_and_calendar() -> tuple[dict[str, Thresholds], dt.date | None, str | None]:
     """`all_thresholds`, and in the same query the day the stored due items were last brought to
     (`DueItemsDay`) and the calendar's stamp (`workday_index`). A ledger with no rule row to carry
     them (never seeded) is computed live, on a calendar loaded afresh."""
@@ -229,7 +229,7 @@ def light_context(*, today: dt.date, past: bool = False) -> LightContext:
     """Rules and due-soon limits for `today` (one query, independent of row count; two more to load
     the calendar when this process holds no index for its stamp: `workday_index`). With
     `past=True`, the lights as they stood on the morning of `today`, a day gone by."""
-    rules, stored_as_of, calendar = _thresholds_and_stored_day()
+    rules, stored_as_of, calendar = _rules_stored_day_and_calendar()
     windows = {code: rules[kind.rule_code] for code, kind in kinds().items()}
     span = max(t.due_soon_working_days for t in windows.values())
     first, last = deadline_span(today)

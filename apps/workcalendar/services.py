@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Subquery
-from django.db.models.functions import Concat
+from django.db.models import Case, CharField, Count, Max, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from apps.accounts.types import Actor
@@ -146,9 +146,8 @@ _INDEXES_KEPT = 32  # (span, stamp) pairs: a few spans a day, a new stamp only a
 
 
 def calendar_stamp() -> Concat:
-    """A scalar subquery (text) whose value changes with every write to the calendar's days and years."""
-    from django.db.models import Case, CharField, Count, Max, Sum, Value, When
-    from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+    """A text expression (two scalar subqueries, for a caller's own query) whose value changes with
+    every write to the calendar's days and years."""
 
     def text(expression) -> Cast:
         return Cast(Coalesce(expression, 0), CharField())
