@@ -159,6 +159,16 @@ def table_fingerprints(cursor, tables: list[str]) -> dict[str, str]:
 
 
 EMPTY = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of ""
+# Not copied nor compared: the migrations' record, and the statistics' stored rows with their stamps
+# (apps.stats.live) — a cache the triggers keep honest: the copied rows bump the stamps as the seed's
+# writes did, by other counts, so the stored rows made before are stale and worked out again.
+SNAPSHOT_SKIPPED = frozenset({"django_migrations", "stats_figurestamp", "stats_livefigure"})
+
+
+def snapshot_tables() -> list[str]:
+    from django.db import connection
+
+    return sorted(t for t in connection.introspection.table_names() if t not in SNAPSHOT_SKIPPED)
 
 
 def _keep_rows(cursor, table: str) -> tuple[str, list[str], bytes | list[tuple]]:
@@ -235,7 +245,7 @@ def load_demo() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    tables = sorted(t for t in connection.introspection.table_names() if t != "django_migrations")
+    tables = snapshot_tables()
     day = (connection.vendor, timezone.localdate().isoformat())
     with connection.cursor() as cursor:
         before = table_fingerprints(cursor, tables)

@@ -4,20 +4,19 @@ leader). Each function runs a fixed number of queries, whatever the size of the 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
-from apps.core.models import Light
 from apps.lights.overdue import OverdueItem
-from apps.lights.selectors import LightContext, annotate_project_lights
 from apps.organization.models import Leader
 from apps.progress.models import ProgressReport, ReportStatus
-from apps.projects.models import MonthlyTarget, Project, ProjectCategory
+from apps.projects.models import MonthlyTarget, Project
+from apps.workcalendar.periods import Period
 
-from .selectors import active_projects
+from .selectors import active_projects, portfolio_groups
 
 ZERO = Decimal("0")
 
@@ -65,18 +64,13 @@ class CategoryLights:
         return sum(self.counts.values())
 
 
-def lights_by_category(*, ctx: LightContext, projects: QuerySet[Project] | None = None) -> list[CategoryLights]:
-    """Project lights counted per category, in the categories' own order."""
-    projects = active_projects() if projects is None else projects
-    rows = annotate_project_lights(projects.order_by(), ctx).values_list("category_id", "light").annotate(n=Count("id"))
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for category_id, light, n in rows:
-        counts[category_id][light] += n
-    result = []
-    for category in ProjectCategory.objects.order_by("sort_order", "pk"):
-        if category.pk in counts:
-            result.append(CategoryLights(category.name, {lgt.value: counts[category.pk].get(lgt.value, 0) for lgt in Light}))
-    return result
+def lights_by_category(*, today: dt.date, projects: QuerySet[Project] | None = None) -> list[CategoryLights]:
+    """Today's project lights counted per category, in the categories' own order: the light counts
+    of the running month's figures, whose lights are today's (`period_light_context`) — one GROUP BY
+    over its stored rows (apps.stats.live), not the lights of every project worked out again."""
+    period = Period.of(today)
+    groups = portfolio_groups(group_by="category", year=period.year, month=period.month, today=today, projects=projects)
+    return [CategoryLights(label, dict(figures.lights)) for _, label, figures in groups]
 
 
 @dataclass

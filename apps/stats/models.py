@@ -271,3 +271,76 @@ class CloseSetting(Versioned):
 
     def __str__(self) -> str:
         return f"截止日后第{self.working_days_after_deadline}个工作日{'自动关账' if self.auto_close else '（不自动关账）'}"
+
+
+class LiveFigure(models.Model):
+    """未关账月份的项目统计行（系统维护的存储副本）：统计汇总、分组统计和驾驶舱按 SQL 汇总读取.
+
+    One `apps.stats.selectors.ProjectPeriodFigures` per project and open month, worked out by
+    `project_period_figures` and kept as long as nothing it was computed from has changed
+    (`apps.stats.live`): it holds the `FigureStamp` of its project and the global one as they were
+    read before the computation, and the day it was computed for (`as_of`: the lights and the
+    milestones due are the day's). The system writes these rows; nobody edits them.
+    """
+
+    year = models.PositiveSmallIntegerField("年度")
+    month = models.PositiveSmallIntegerField("月份")
+    project = models.ForeignKey("projects.Project", verbose_name="项目", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField("计算日")
+    stamp = models.BigIntegerField("项目变更戳")
+    global_stamp = models.BigIntegerField("全局变更戳")
+    # ProjectPeriodFigures, field by field.
+    name = models.CharField("项目名称", max_length=200)
+    total_investment = Money("总投资（万元）")
+    carry_over = Money("以前年度累计完成（万元）")
+    planned_start = models.DateField("计划开工日期", null=True)
+    build_status = models.CharField("建设状态", max_length=12, blank=True)
+    actual_start = models.DateField("实际开工日期", null=True)
+    actual_finish = models.DateField("实际竣工日期", null=True)
+    has_plan = models.BooleanField("有年度计划")
+    annual_plan = Money("年度计划投资（万元）")
+    annual_role = models.CharField("年度属性", max_length=10, blank=True)
+    started = models.BooleanField("新开工且已开工")
+    resumed = models.BooleanField("续建且已复工")
+    in_construction = models.BooleanField("在建")
+    month_completed = Money("本月完成投资（万元）")
+    ytd = Money("年初至今完成投资（万元）")
+    prior_ytd = Money("上年同期完成投资（万元）")
+    until_period = Money("至报告期末累计完成（系统内，万元）")
+    # As text: the share is a Decimal of 28 digits, kept exactly (SQLite would round a number).
+    time_progress = models.CharField("序时进度（比例）", max_length=40)
+    time_progress_rule = models.CharField("序时进度口径", max_length=40, blank=True)
+    light = models.CharField("预警灯", max_length=10)
+    light_parts = models.JSONField("预警原因（各分项：2红 1黄）", default=dict)
+    light_past_due = models.JSONField("已过期的事项类型（其余为临期）", default=list)
+    milestones_due = models.PositiveIntegerField("应办结要件和节点")
+    milestones_on_time = models.PositiveIntegerField("按期办结")
+    milestones_done_late = models.PositiveIntegerField("逾期办结")
+
+    class Meta:
+        verbose_name = "统计行存储副本"
+        verbose_name_plural = "统计行存储副本"
+        constraints = [models.UniqueConstraint(fields=["year", "month", "project"], name="live_figure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}年{self.month}月"
+
+
+class FigureStamp(models.Model):
+    """一个项目的统计输入变更计数（数据库触发器维护）；project_id 为 0 的一行是全局计数（预警规则、工作日历）.
+
+    Bumped by the database triggers of migration 0003 in the transaction of every write to a table a
+    project's figures are computed from: a `LiveFigure` computed before the write no longer matches.
+    Triggers, not the services, because every way in (services, admin, imports, bulk statements,
+    cascades) must move it, and it costs the request no statement of its own.
+    """
+
+    project_id = models.BigIntegerField("项目", primary_key=True)
+    n = models.BigIntegerField("变更次数", default=0)
+
+    class Meta:
+        verbose_name = "统计输入变更戳"
+        verbose_name_plural = "统计输入变更戳"
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.n}"

@@ -4,7 +4,7 @@ One definition for the statistics API, the 驾驶舱 and the monthly 通报."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 
 from django.conf import settings
 
@@ -23,6 +23,9 @@ AMOUNTS = (
 )
 
 
+_FIELDS = tuple(f.name for f in fields(PortfolioFigures))
+
+
 def rounding_setting() -> Rounding:
     """The office's rounding (STATS_ROUNDING, STATS_DECIMALS)."""
     return Rounding(settings.STATS_ROUNDING, settings.STATS_DECIMALS)
@@ -30,7 +33,9 @@ def rounding_setting() -> Rounding:
 
 def printed_figures(f: PortfolioFigures, rounding: Rounding) -> dict:
     """Every field of `f`, rates and points rounded, 亿元 added; Decimals stay Decimals."""
-    data = asdict(f)
+    # Field by field, not dataclasses.asdict: its deep copy was a third of a grouped summary's time.
+    data = {name: getattr(f, name) for name in _FIELDS}
+    data["lights"] = dict(f.lights)
     for key in RATES:
         data[key] = rounding(None if data[key] is None else data[key] * HUNDRED)
     data["gap_points"] = rounding(f.gap_points)

@@ -41,6 +41,8 @@ from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, AnnualPlan, Mont
 from apps.workcalendar.periods import Period, period_end
 
 from . import formulas
+from .closing import closed_period
+from .live import Totals, ensure_fresh, live_rows, live_totals
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -242,39 +244,66 @@ def project_period_figures(*, year: int, month: int, today: dt.date, projects: Q
     return rows
 
 
-def figures_of(rows: list[ProjectPeriodFigures], *, year: int, month: int) -> PortfolioFigures:
-    """The portfolio figures of (year, month): sums and counts over the projects' rows."""
-    time_progress = notions.portfolio_time_progress(month).share
-    f = PortfolioFigures(year=year, month=month, time_progress=time_progress, project_count=len(rows))
+def totals_of(rows: list[ProjectPeriodFigures]) -> Totals:
+    """The sums and counts of the projects' rows (in Python; `live.live_totals` makes the same ones
+    in SQL over the stored rows)."""
     plans = [r for r in rows if r.has_plan]
-    f.annual_plan = _sum(sum((r.annual_plan for r in plans), ZERO))
-    f.ytd_completed = _sum(sum((r.ytd for r in rows), ZERO))
-    f.prior_ytd_completed = _sum(sum((r.prior_ytd for r in rows), ZERO))
-    f.yoy_growth = formulas.growth(f.ytd_completed, f.prior_ytd_completed)
-    f.cumulative_completed = _sum(sum((r.carry_over for r in rows), ZERO)) + _sum(sum((r.until_period for r in rows), ZERO))
-    f.completion_rate = formulas.completion_rate(f.ytd_completed, f.annual_plan)
-    f.gap_points = formulas.schedule_gap_points(f.ytd_completed, f.annual_plan, month)
-    f.new_start_planned = sum(1 for r in plans if r.annual_role == notions.AnnualRole.NEW_START)
-    f.new_start_started = sum(1 for r in plans if r.started)
-    f.continuing = sum(1 for r in plans if r.annual_role in notions.CONTINUING_ROLES)
-    f.continuing_resumed = sum(1 for r in plans if r.resumed)
-    f.start_rate = formulas.start_rate(f.new_start_started, f.new_start_planned)
-    f.start_resume_rate = formulas.start_resume_rate(f.new_start_started, f.continuing_resumed, f.new_start_planned, f.continuing)
     going = [r for r in plans if r.going]
     over_5m = [r.total_investment for r in going if r.total_investment >= FIVE_MILLION]
     over_100m = [r.total_investment for r in going if r.total_investment >= HUNDRED_MILLION]
-    f.over_5m_count, f.over_5m_investment = len(over_5m), _sum(sum(over_5m, ZERO))
-    f.over_100m_count, f.over_100m_investment = len(over_100m), _sum(sum(over_100m, ZERO))
     building = [r for r in rows if r.in_construction]
-    f.under_construction = len(building)
-    f.under_construction_plan = _sum(sum((r.annual_plan for r in building), ZERO))
-    f.milestones_due = sum(r.milestones_due for r in rows)
-    f.milestones_on_time = sum(r.milestones_on_time for r in rows)
-    f.milestones_done_late = sum(r.milestones_done_late for r in rows)
-    f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
     by_light = Counter(r.light for r in rows)
-    f.lights = {light.value: by_light.get(light.value, 0) for light in Light}
+    return Totals(
+        project_count=len(rows),
+        annual_plan=sum((r.annual_plan for r in plans), ZERO),
+        ytd=sum((r.ytd for r in rows), ZERO),
+        prior_ytd=sum((r.prior_ytd for r in rows), ZERO),
+        carry_over=sum((r.carry_over for r in rows), ZERO),
+        until_period=sum((r.until_period for r in rows), ZERO),
+        new_start_planned=sum(1 for r in plans if r.annual_role == notions.AnnualRole.NEW_START),
+        new_start_started=sum(1 for r in plans if r.started),
+        continuing=sum(1 for r in plans if r.annual_role in notions.CONTINUING_ROLES),
+        continuing_resumed=sum(1 for r in plans if r.resumed),
+        over_5m_count=len(over_5m),
+        over_5m_investment=sum(over_5m, ZERO),
+        over_100m_count=len(over_100m),
+        over_100m_investment=sum(over_100m, ZERO),
+        under_construction=len(building),
+        under_construction_plan=sum((r.annual_plan for r in building), ZERO),
+        milestones_due=sum(r.milestones_due for r in rows),
+        milestones_on_time=sum(r.milestones_on_time for r in rows),
+        milestones_done_late=sum(r.milestones_done_late for r in rows),
+        **{light.value: by_light.get(light.value, 0) for light in Light},
+    )
+
+
+def figures_from_totals(t: Totals, *, year: int, month: int) -> PortfolioFigures:
+    """The portfolio figures of (year, month) from the sums and counts of its projects' rows."""
+    time_progress = notions.portfolio_time_progress(month).share
+    f = PortfolioFigures(year=year, month=month, time_progress=time_progress, project_count=t.project_count)
+    f.annual_plan = _sum(t.annual_plan)
+    f.ytd_completed = _sum(t.ytd)
+    f.prior_ytd_completed = _sum(t.prior_ytd)
+    f.yoy_growth = formulas.growth(f.ytd_completed, f.prior_ytd_completed)
+    f.cumulative_completed = _sum(t.carry_over) + _sum(t.until_period)
+    f.completion_rate = formulas.completion_rate(f.ytd_completed, f.annual_plan)
+    f.gap_points = formulas.schedule_gap_points(f.ytd_completed, f.annual_plan, month)
+    f.new_start_planned, f.new_start_started = t.new_start_planned, t.new_start_started
+    f.continuing, f.continuing_resumed = t.continuing, t.continuing_resumed
+    f.start_rate = formulas.start_rate(f.new_start_started, f.new_start_planned)
+    f.start_resume_rate = formulas.start_resume_rate(f.new_start_started, f.continuing_resumed, f.new_start_planned, f.continuing)
+    f.over_5m_count, f.over_5m_investment = t.over_5m_count, _sum(t.over_5m_investment)
+    f.over_100m_count, f.over_100m_investment = t.over_100m_count, _sum(t.over_100m_investment)
+    f.under_construction, f.under_construction_plan = t.under_construction, _sum(t.under_construction_plan)
+    f.milestones_due, f.milestones_on_time, f.milestones_done_late = t.milestones_due, t.milestones_on_time, t.milestones_done_late
+    f.milestone_on_time_rate = formulas.ratio(f.milestones_on_time, f.milestones_due)
+    f.lights = {light.value: getattr(t, light.value) for light in Light}
     return f
+
+
+def figures_of(rows: list[ProjectPeriodFigures], *, year: int, month: int) -> PortfolioFigures:
+    """The portfolio figures of (year, month): sums and counts over the projects' rows."""
+    return figures_from_totals(totals_of(rows), year=year, month=month)
 
 
 def period_rows(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> dict[int, ProjectPeriodFigures]:
@@ -285,51 +314,77 @@ def period_rows(*, year: int, month: int, today: dt.date, projects: QuerySet[Pro
     frozen = frozen_rows(year=year, month=month, project_ids=projects.order_by().values("pk"))
     if frozen is not None:
         return frozen
-    return project_period_figures(year=year, month=month, today=today, projects=projects)
+    return live_rows(year=year, month=month, today=today, projects=projects)
+
+
+def stored_rows_ready(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> bool:
+    """An open month: its stored rows of `projects` brought up to date (`live.ensure_fresh`), True —
+    the caller passes `fresh=True` to the figures and groups it then asks for. A closed month: False."""
+    if closed_period(year, month) is not None:
+        return False
+    ensure_fresh(year=year, month=month, today=today, projects=projects)
+    return True
 
 
 def portfolio_figures(
-    *, year: int, month: int, projects: QuerySet[Project] | None = None, today: dt.date | None = None
+    *, year: int, month: int, projects: QuerySet[Project] | None = None, today: dt.date | None = None, fresh: bool = False
 ) -> PortfolioFigures:
-    """The speech figures for (year, month) over `projects` (default: the live portfolio)."""
+    """The speech figures for (year, month) over `projects` (default: the live portfolio). An open
+    month sums its stored rows (`fresh`: the caller has just brought them up to date)."""
     if not 1 <= month <= 12:
         raise ValueError("月份应在1至12之间。")
     projects = active_projects() if projects is None else projects
-    rows = period_rows(year=year, month=month, today=today or timezone.localdate(), projects=projects)
+    today = today or timezone.localdate()
+    if closed_period(year, month) is None:  # open: SQL sums over the stored rows
+        if not fresh:
+            ensure_fresh(year=year, month=month, today=today, projects=projects)
+        return figures_from_totals(live_totals(year=year, month=month, projects=projects)[None], year=year, month=month)
+    rows = period_rows(year=year, month=month, today=today, projects=projects)
     return figures_of(list(rows.values()), year=year, month=month)
+
+
+def _checked_group(group_by: str) -> str:
+    if group_by not in ("category", "department", "region", "leader"):
+        raise ValueError("分组方式应为 category、department、region 或 leader。")
+    return group_by
+
+
+def group_labels(group_by: str) -> list[tuple[int, object, str]]:
+    """(id, key, label) of every group, in the groups' own order (a category's key is its code): one query."""
+    from apps.organization.models import Department, Leader, Region
+    from apps.projects.models import ProjectCategory
+
+    # values_list, in each model's own order: thousands of 单位 at province scale, no model objects.
+    if _checked_group(group_by) == "category":
+        return list(ProjectCategory.objects.values_list("pk", "code", "name"))
+    if group_by == "region":
+        return list(Region.objects.filter(parent__isnull=False).values_list("pk", "pk", "name"))
+    model, label = (Department, "name") if group_by == "department" else (Leader, "position")
+    return list(model._default_manager.values_list("pk", "pk", label))
 
 
 def group_members(group_by: str, projects: QuerySet[Project]) -> list[tuple[object, str, dict[int, None]]]:
     """(key, label, member project ids) per group, in the groups' own order: three queries at most."""
-    from apps.organization.models import Department, Leader, Region
-    from apps.projects.models import ProjectCategory, ProjectResponsibility, ResponsibilityRole
+    from apps.projects.models import ProjectResponsibility, ResponsibilityRole
 
     projects = projects.order_by()
     members: dict[object, dict[int, None]] = {}
-    groups: list[tuple[int, object, str]]  # (id, key, label): a category's key is its code
+    groups = group_labels(group_by)
     if group_by == "category":
-        groups = [(c.pk, c.code, c.name) for c in ProjectCategory.objects.all()]
         for pk, category_id in projects.values_list("pk", "category_id"):
             members.setdefault(category_id, {})[pk] = None
     elif group_by == "region":
         # A town's projects include those of its sub-areas (the project list's `region` filter).
-        groups = [(r.pk, r.pk, r.name) for r in Region.objects.filter(parent__isnull=False)]
         for pk, region_id, parent_id in projects.values_list("pk", "region_id", "region__parent_id"):
             for key in {region_id, parent_id} - {None}:
                 members.setdefault(key, {})[pk] = None
     elif group_by in ("department", "leader"):
-        role, field, model = (
-            (ResponsibilityRole.LEAD_DEPT, "department_id", Department)
-            if group_by == "department"
-            else (ResponsibilityRole.LEAD_LEADER, "leader_id", Leader)
+        role, field = (
+            (ResponsibilityRole.LEAD_DEPT, "department_id") if group_by == "department" else (ResponsibilityRole.LEAD_LEADER, "leader_id")
         )
-        label = "name" if group_by == "department" else "position"
-        groups = [(g.pk, g.pk, getattr(g, label)) for g in model._default_manager.all()]
         leads = ProjectResponsibility.objects.filter(role=role, project__in=projects).order_by().values_list("project_id", field)
         for pk, key in leads:
             members.setdefault(key, {})[pk] = None
-    else:
-        raise ValueError("分组方式应为 category、department、region 或 leader。")
     return [(key, label, members.get(pk, {})) for pk, key, label in groups]
 
 
@@ -351,13 +406,24 @@ def portfolio_groups(
     today: dt.date | None = None,
     projects: QuerySet[Project] | None = None,
     rows: dict[int, ProjectPeriodFigures] | None = None,
+    fresh: bool = False,
 ):
     """(key, label, figures) per category, lead department, region or lead leader — each group's
     figures are portfolio_figures over its projects, computed from one read of every project (or the
-    caller's `rows` of the same period), so the number of queries does not grow with the groups."""
+    caller's `rows` of the same period), so the number of queries does not grow with the groups.
+    An open month sums its stored rows (`fresh`: the caller has just brought them up to date)."""
     if not 1 <= month <= 12:
         raise ValueError("月份应在1至12之间。")
     projects = active_projects() if projects is None else projects
+    today = today or timezone.localdate()
+    if rows is None and closed_period(year, month) is None:  # open: one GROUP BY over the stored rows
+        if not fresh:
+            ensure_fresh(year=year, month=month, today=today, projects=projects)
+        totals = live_totals(year=year, month=month, projects=projects, group_by=_checked_group(group_by))
+        for pk, key, label in group_labels(group_by):
+            if pk in totals:
+                yield key, label, figures_from_totals(totals[pk], year=year, month=month)
+        return
     groups = _period_group_members(group_by, year=year, month=month, projects=projects)
     if rows is None:
         rows = period_rows(year=year, month=month, today=today or timezone.localdate(), projects=projects)

@@ -364,6 +364,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=5),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Every day at 00:30, after the due items are brought to the new day: the statistics' stored rows
+    # of the latest report period and the running month worked out for every live project
+    # (apps.stats.live), so the day's first statistic, 驾驶舱 or 通报 reads them ready.
+    "refresh-live-figures": {
+        "task": "apps.stats.tasks.refresh_live_figures_task",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Every day at 08:00 Asia/Shanghai: warn the office when next year's 调休 calendar is missing
     # (the State Council publishes it each winter; a missing year falls back to Mon–Fri).
     "check-calendar-coverage": {

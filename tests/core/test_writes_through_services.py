@@ -31,6 +31,7 @@ NAMED_SERVICE_MODULES = {
     "apps/projects/responsibilities.py": "包保责任 rows of a project",
     "apps/projects/startfacts.py": "the 开工 facts of a project",
     "apps/stats/closing.py": "the month close: closed figures, their corrections and close events",
+    "apps/stats/live.py": "the statistics' stored rows: the system's copy of project_period_figures (no user data, no actor)",
     "apps/reminders/channels/in_app.py": "the in-app channel writes the reminder ledger's notifications; "
     "only apps/reminders/services calls it",
 }

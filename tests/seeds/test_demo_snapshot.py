@@ -10,14 +10,14 @@ from django.core.management import call_command
 from django.db import connection
 
 import tests.conftest as suite
-from tests.conftest import _base_rows, _demo_rows, load_demo, table_fingerprints
+from tests.conftest import _base_rows, _demo_rows, load_demo, snapshot_tables, table_fingerprints
 
 pytestmark = pytest.mark.integration
 
 
 def _fingerprint() -> dict[str, str]:
     with connection.cursor() as cursor:
-        return table_fingerprints(cursor, sorted(t for t in connection.introspection.table_names() if t != "django_migrations"))
+        return table_fingerprints(cursor, snapshot_tables())
 
 
 def _newest_project_then_a_new_one() -> tuple[int, int]:

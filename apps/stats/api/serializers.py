@@ -103,3 +103,11 @@ class SummaryQuerySerializer(serializers.Serializer):
     decimals = serializers.IntegerField(
         min_value=0, max_value=4, required=False, help_text="保留小数位数（0–4，默认见设置 STATS_DECIMALS）"
     )
+
+
+def represent_groups(groups: list[dict]) -> list[dict]:
+    """`GroupFiguresSerializer(groups, many=True).data`, field by field with the same fields'
+    `to_representation`, without the serializer's per-row machinery: a summary grouped by 牵头单位
+    is thousands of groups (a third of its time went there)."""
+    formatters = [(name, field.to_representation) for name, field in GroupFiguresSerializer().fields.items()]
+    return [{name: None if (value := group[name]) is None else show(value) for name, show in formatters} for group in groups]

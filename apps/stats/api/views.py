@@ -14,11 +14,11 @@ from apps.projects.filters import ProjectFilter
 from apps.projects.models import Project
 from apps.stats.formulas import Rounding
 from apps.stats.printing import printed_figures
-from apps.stats.selectors import active_projects, portfolio_figures, portfolio_groups
+from apps.stats.selectors import active_projects, portfolio_figures, portfolio_groups, stored_rows_ready
 from apps.stats.speech import speech_lines
 from apps.workcalendar.periods import latest_report_period
 
-from .serializers import SummaryQuerySerializer, SummarySerializer
+from .serializers import SummaryQuerySerializer, SummarySerializer, represent_groups
 
 FILTERS = ("category", "level", "build_status", "leader", "region")
 
@@ -58,10 +58,13 @@ class SummaryView(generics.GenericAPIView):
             query.validated_data.get("rounding", settings.STATS_ROUNDING), query.validated_data.get("decimals", settings.STATS_DECIMALS)
         )
         projects = _filtered_projects(query.validated_data)
-        total = portfolio_figures(year=year, month=month, today=today, projects=projects)
+        fresh = stored_rows_ready(year=year, month=month, today=today, projects=projects)  # once for the total and the groups
+        total = portfolio_figures(year=year, month=month, today=today, projects=projects, fresh=fresh)
         groups = []
         if group_by:
-            for key, label, figures in portfolio_groups(group_by=group_by, year=year, month=month, today=today, projects=projects):
+            for key, label, figures in portfolio_groups(
+                group_by=group_by, year=year, month=month, today=today, projects=projects, fresh=fresh
+            ):
                 groups.append({"key": str(key), "label": label, **printed_figures(figures, rounding)})
         data = {
             "year": year,
@@ -70,6 +73,8 @@ class SummaryView(generics.GenericAPIView):
             "total": printed_figures(total, rounding),
             "speech": speech_lines(total, rounding),
             "group_by": group_by,
-            "groups": groups,
+            "groups": [],
         }
-        return Response(SummarySerializer(data).data)
+        body = SummarySerializer(data).data
+        body["groups"] = represent_groups(groups)
+        return Response(body)

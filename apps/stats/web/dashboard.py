@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ctx = light_context(today=today)
     figures = portfolio_figures(year=year, month=month, today=today)
     series = monthly_series(year=year)
-    categories = lights_by_category(ctx=ctx)
+    categories = lights_by_category(today=today)
     board = unit_board(ctx=ctx)  # reads the due-item registry once, for the ranking and the tables
     items = board.items
     ranked = [u for u in board.departments if u.on_time_rate is not None][:10]
