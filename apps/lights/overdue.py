@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from apps.core.due import ROW_KEYS, kinds
 from apps.core.models import LIGHT_RANK, Light
@@ -283,3 +283,40 @@ class DueItemPage:
             rows[(code, row["id"], row["due"])] = row
         found = [(code, rows[(code, pk, due)]) for code, pk, due in page if (code, pk, due) in rows]
         return build_items(found, ctx=self.ctx)
+
+
+def lit_counts(ctx: LightContext, by: str) -> dict[int | None, list[int]]:
+    """unit id → [red, yellow]: the items `due_items(ctx=ctx)` lists, counted per 责任单位
+    (`department`, None for none), per region of their project and that region's parent (`region`), or
+    per leader they belong to (`leader`, the rule of `item_leaders`: each of the project's 包保领导
+    rows, then the item's own leader when not among them) — grouped in SQL over the stored rows
+    instead of building every item. Only while they answer for the day (`stored_answers(ctx)`)."""
+    if not stored_answers(ctx):
+        raise ValueError("the stored items do not answer for this day")
+    today = ctx.today
+    codes = [code for code in kinds() if ctx.windows[code].enabled]
+    lit = DueItem.objects.filter(kind__in=codes, yellow_from__lte=today).order_by()
+    tallies = {"red": Count("id", filter=Q(red_from__lte=today)), "yellow": Count("id", filter=Q(red_from__gt=today))}
+    counts: dict[int | None, list[int]] = {}
+
+    def add(rows) -> None:
+        for key, red, yellow in rows:
+            mine = counts.setdefault(key, [0, 0])
+            mine[0] += red
+            mine[1] += yellow
+
+    if by == "department":
+        add(lit.values_list("department_id").annotate(**tallies))
+    elif by == "region":
+        add(lit.filter(project__region_id__isnull=False).values_list("project__region_id").annotate(**tallies))
+        add(lit.filter(project__region__parent_id__isnull=False).values_list("project__region__parent_id").annotate(**tallies))
+    elif by == "leader":
+        role = ResponsibilityRole.LEAD_LEADER
+        # One count per lead row, as item_leaders lists them (the filter's join is the one grouped on).
+        leads = lit.filter(project__responsibilities__role=role, project__responsibilities__leader_id__isnull=False)
+        add(leads.values_list("project__responsibilities__leader_id").annotate(**tallies))
+        among = ProjectResponsibility.objects.filter(project_id=OuterRef("project_id"), role=role, leader_id=OuterRef("own_leader_id"))
+        add(lit.filter(own_leader_id__isnull=False).exclude(Exists(among)).values_list("own_leader_id").annotate(**tallies))
+    else:
+        raise ValueError(by)
+    return counts

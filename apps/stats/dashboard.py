@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 
 from apps.lights.overdue import OverdueItem
-from apps.organization.models import Leader
+from apps.organization.models import Department, Leader
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import MonthlyTarget, Project
 from apps.workcalendar.periods import Period
@@ -111,3 +111,15 @@ def items_by_leader(items: list[OverdueItem]) -> list[ItemTally]:
             if item.light in ("red", "yellow"):
                 setattr(t, item.light, getattr(t, item.light) + 1)
     return _sorted(tallies)
+
+
+def counted_by_department(counts: dict[int | None, list[int]]) -> list[ItemTally]:
+    """`items_by_department` from the counts of `apps.lights.overdue.lit_counts(ctx, "department")`."""
+    names = dict(Department.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "name"))
+    return _sorted({pk: ItemTally(pk, names.get(pk) or "未明确责任单位", red, yellow) for pk, (red, yellow) in counts.items()})
+
+
+def counted_by_leader(counts: dict[int | None, list[int]]) -> list[ItemTally]:
+    """`items_by_leader` from the counts of `apps.lights.overdue.lit_counts(ctx, "leader")`."""
+    names = dict(Leader.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "position"))
+    return _sorted({pk: ItemTally(pk, names.get(pk, ""), red, yellow) for pk, (red, yellow) in counts.items()})

@@ -37,8 +37,8 @@ from fractions import Fraction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
-from apps.lights.overdue import OverdueItem, due_items
-from apps.lights.selectors import LightContext
+from apps.lights.overdue import OverdueItem, due_items, lit_counts
+from apps.lights.selectors import LightContext, stored_answers
 from apps.milestones.models import Milestone
 from apps.milestones.notions import due_this_year_q
 from apps.organization.models import Department, Region
@@ -248,10 +248,13 @@ def _figures(kind: str, units, project_counts, item_counts, on_time) -> list[Uni
     return rank_units(result)
 
 
-def unit_board(*, ctx: LightContext) -> UnitBoard:
-    """Both rankings for `ctx.today`, in a constant number of queries (the registry is read once)."""
+def unit_board(*, ctx: LightContext, with_items: bool = True) -> UnitBoard:
+    """Both rankings for `ctx.today`, in a constant number of queries (the registry is read once).
+    `with_items=False` (the 驾驶舱): the rankings only, their item counts grouped in SQL over the stored
+    items (`lit_counts`) when they answer for the day, and `items` left empty."""
     today = ctx.today
-    items = due_items(ctx=ctx)
+    counted = not with_items and stored_answers(ctx)
+    items = [] if counted else due_items(ctx=ctx)
     project_regions = _project_regions()
     departments = [(d, (d.sort_order, d.name)) for d in Department.objects.all()]
     regions = [(r, (r.sort_order, r.code)) for r in Region.objects.filter(parent__isnull=False)]
@@ -260,14 +263,14 @@ def unit_board(*, ctx: LightContext) -> UnitBoard:
         DEPARTMENT,
         departments,
         _department_project_counts(),
-        _item_counts(items, lambda i: [i.department_id] if i.department_id else []),
+        lit_counts(ctx, "department") if counted else _item_counts(items, lambda i: [i.department_id] if i.department_id else []),
         _on_time_counts(DEPARTMENT, today),
     )
     board.regions = _figures(
         REGION,
         regions,
         _region_project_counts(project_regions),
-        _item_counts(items, lambda i: project_regions.get(i.project_id, ())),
+        lit_counts(ctx, "region") if counted else _item_counts(items, lambda i: project_regions.get(i.project_id, ())),
         _on_time_counts(REGION, today),
     )
     return board

@@ -11,8 +11,16 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from apps.lights.selectors import light_context, report_period
-from apps.stats.dashboard import items_by_department, items_by_leader, lights_by_category, monthly_series
+from apps.lights.overdue import lit_counts
+from apps.lights.selectors import light_context, report_period, stored_answers
+from apps.stats.dashboard import (
+    counted_by_department,
+    counted_by_leader,
+    items_by_department,
+    items_by_leader,
+    lights_by_category,
+    monthly_series,
+)
 from apps.stats.selectors import portfolio_figures
 from apps.stats.units import unit_board
 
@@ -41,11 +49,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     figures = portfolio_figures(year=year, month=month, today=today)
     series = monthly_series(year=year)
     categories = lights_by_category(today=today)
-    board = unit_board(ctx=ctx)  # reads the due-item registry once, for the ranking and the tables
-    items = board.items
+    if stored_answers(ctx):  # the item tables and the ranking counted in SQL over the stored items
+        board = unit_board(ctx=ctx, with_items=False)
+        by_department = counted_by_department(lit_counts(ctx, "department"))
+        by_leader = counted_by_leader(lit_counts(ctx, "leader"))
+    else:  # the nightly pass has not brought them to today: the registry read once, live
+        board = unit_board(ctx=ctx)
+        by_department, by_leader = items_by_department(board.items), items_by_leader(board.items)
     ranked = [u for u in board.departments if u.on_time_rate is not None][:10]
-    by_department = items_by_department(items)
-    by_leader = items_by_leader(items)
     chart = {
         "months": [f"{p.month}月" for p in series],
         "plan": [float(p.plan) for p in series],
@@ -70,8 +81,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # Today's lights, as the project list they link to shows them (the period's own lights, as
             # they stood at its end, are in the statistics and the 通报).
             "lights_today": {lgt: sum(c.counts.get(lgt, 0) for c in categories) for lgt in ("red", "yellow", "green")},
-            "overdue_count": sum(1 for i in items if i.light == "red"),
-            "due_soon_count": sum(1 for i in items if i.light == "yellow"),
+            # Every item counts under one 责任单位 (or 未明确责任单位).
+            "overdue_count": sum(t.red for t in by_department),
+            "due_soon_count": sum(t.yellow for t in by_department),
             "by_department": by_department,
             "by_leader": by_leader,
             "categories": categories,
