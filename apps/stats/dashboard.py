@@ -10,13 +10,15 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from apps.lights.overdue import OverdueItem
+from apps.lights.overdue import OverdueItem, lit_counts
+from apps.lights.selectors import LightContext, stored_answers
 from apps.organization.models import Department, Leader
 from apps.progress.models import ProgressReport, ReportStatus
 from apps.projects.models import MonthlyTarget, Project
 from apps.workcalendar.periods import Period
 
 from .selectors import active_projects, portfolio_groups
+from .units import DEPARTMENT, UnitBoard, unit_board
 
 ZERO = Decimal("0")
 
@@ -123,3 +125,14 @@ def counted_by_leader(counts: dict[int | None, list[int]]) -> list[ItemTally]:
     """`items_by_leader` from the counts of `apps.lights.overdue.lit_counts(ctx, "leader")`."""
     names = dict(Leader.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "position"))
     return _sorted({pk: ItemTally(pk, names.get(pk, ""), red, yellow) for pk, (red, yellow) in counts.items()})
+
+
+def item_tables(ctx: LightContext) -> tuple[UnitBoard, list[ItemTally], list[ItemTally]]:
+    """The unit ranking and the open items per 责任单位 and per 包保领导 for `ctx.today`: counted in
+    SQL over the stored items when they answer for the day (the department counts read once, for
+    the ranking and the table), else from the registry's items read once, live."""
+    if stored_answers(ctx):
+        board = unit_board(ctx=ctx, with_items=False)
+        return board, counted_by_department(board.item_counts[DEPARTMENT]), counted_by_leader(lit_counts(ctx, "leader"))
+    board = unit_board(ctx=ctx)
+    return board, items_by_department(board.items), items_by_leader(board.items)

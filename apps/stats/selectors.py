@@ -392,9 +392,7 @@ def _period_group_members(group_by: str, *, year: int, month: int, projects: Que
     """group_members of a period: a closed month's groups hold the projects they held at its close."""
     from .closing import frozen_group_members
 
-    if group_by not in ("category", "department", "region", "leader"):
-        raise ValueError("分组方式应为 category、department、region 或 leader。")
-    frozen = frozen_group_members(group_by, year=year, month=month, projects=projects)
+    frozen = frozen_group_members(_checked_group(group_by), year=year, month=month, projects=projects)
     return frozen if frozen is not None else group_members(group_by, projects)
 
 

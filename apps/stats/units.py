@@ -97,6 +97,8 @@ class UnitBoard:
     regions: list[UnitFigures] = field(default_factory=list)
     items: list[OverdueItem] = field(default_factory=list)
     item_regions: dict[int, tuple[int, ...]] = field(default_factory=dict)  # project id → its region and the region's parent
+    # Without items (`unit_board(with_items=False)`): "department" / "region" → unit id → [red, yellow].
+    item_counts: dict[str, dict] = field(default_factory=dict)
 
     def units(self, kind: str) -> list[UnitFigures]:
         return self.departments if kind == DEPARTMENT else self.regions
@@ -259,18 +261,20 @@ def unit_board(*, ctx: LightContext, with_items: bool = True) -> UnitBoard:
     departments = [(d, (d.sort_order, d.name)) for d in Department.objects.all()]
     regions = [(r, (r.sort_order, r.code)) for r in Region.objects.filter(parent__isnull=False)]
     board = UnitBoard(today=today, items=items, item_regions=project_regions)
+    if counted:
+        board.item_counts = {DEPARTMENT: lit_counts(ctx, "department"), REGION: lit_counts(ctx, "region")}
     board.departments = _figures(
         DEPARTMENT,
         departments,
         _department_project_counts(),
-        lit_counts(ctx, "department") if counted else _item_counts(items, lambda i: [i.department_id] if i.department_id else []),
+        board.item_counts[DEPARTMENT] if counted else _item_counts(items, lambda i: [i.department_id] if i.department_id else []),
         _on_time_counts(DEPARTMENT, today),
     )
     board.regions = _figures(
         REGION,
         regions,
         _region_project_counts(project_regions),
-        lit_counts(ctx, "region") if counted else _item_counts(items, lambda i: project_regions.get(i.project_id, ())),
+        board.item_counts[REGION] if counted else _item_counts(items, lambda i: project_regions.get(i.project_id, ())),
         _on_time_counts(REGION, today),
     )
     return board

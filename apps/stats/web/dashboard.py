@@ -11,18 +11,9 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from apps.lights.overdue import lit_counts
-from apps.lights.selectors import light_context, report_period, stored_answers
-from apps.stats.dashboard import (
-    counted_by_department,
-    counted_by_leader,
-    items_by_department,
-    items_by_leader,
-    lights_by_category,
-    monthly_series,
-)
+from apps.lights.selectors import light_context, report_period
+from apps.stats.dashboard import item_tables, lights_by_category, monthly_series
 from apps.stats.selectors import portfolio_figures
-from apps.stats.units import unit_board
 
 
 def _period(request: HttpRequest, today: dt.date) -> tuple[int, int]:
@@ -49,13 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     figures = portfolio_figures(year=year, month=month, today=today)
     series = monthly_series(year=year)
     categories = lights_by_category(today=today)
-    if stored_answers(ctx):  # the item tables and the ranking counted in SQL over the stored items
-        board = unit_board(ctx=ctx, with_items=False)
-        by_department = counted_by_department(lit_counts(ctx, "department"))
-        by_leader = counted_by_leader(lit_counts(ctx, "leader"))
-    else:  # the nightly pass has not brought them to today: the registry read once, live
-        board = unit_board(ctx=ctx)
-        by_department, by_leader = items_by_department(board.items), items_by_leader(board.items)
+    board, by_department, by_leader = item_tables(ctx)
     ranked = [u for u in board.departments if u.on_time_rate is not None][:10]
     chart = {
         "months": [f"{p.month}月" for p in series],
