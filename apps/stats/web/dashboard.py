@@ -15,6 +15,10 @@ from apps.lights.selectors import light_context, report_period
 from apps.stats.dashboard import item_tables, lights_by_category, monthly_series
 from apps.stats.selectors import portfolio_figures
 
+# The item tables show the units and leaders with most open items: a cockpit names the worst, and a
+# province's thousands of 单位 are the unit ranking's page (the totals above them count every one).
+TABLE_ROWS = 15
+
 
 def _period(request: HttpRequest, today: dt.date) -> tuple[int, int]:
     """?year=&month= when they make sense, else the latest report period (last month, as the statistics
@@ -52,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "lights": {lgt: [c.counts.get(lgt, 0) for c in categories] for lgt in ("red", "yellow", "green")},
         "departments": [f"{u.rank}. {u.name}" for u in ranked],
         "department_rate": [round(float(u.on_time_rate), 1) for u in ranked],
-        "department_red": [t.red for t in by_department],
+        "department_red": [t.red for t in by_department[:TABLE_ROWS]],
     }
     return render(
         request,
@@ -69,8 +73,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # Every item counts under one 责任单位 (or 未明确责任单位).
             "overdue_count": sum(t.red for t in by_department),
             "due_soon_count": sum(t.yellow for t in by_department),
-            "by_department": by_department,
-            "by_leader": by_leader,
+            "by_department": by_department[:TABLE_ROWS],
+            "by_leader": by_leader[:TABLE_ROWS],
+            "department_rows": len(by_department),
+            "leader_rows": len(by_leader),
+            "table_rows": TABLE_ROWS,
             "categories": categories,
             "chart": chart,
             "today": today,

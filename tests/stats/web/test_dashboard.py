@@ -97,3 +97,16 @@ def test_dashboard_shows_the_year_on_year_growth(signed_in, office):
     html = signed_in(office).get("/dashboard/?year=2026&month=10").content.decode()
     assert "上年同期 0.02 亿元" in html
     assert "25.0%" in html
+
+
+def test_dashboard_lists_the_units_with_most_items_and_counts_every_one(signed_in, office, monkeypatch):
+    from apps.stats.web import dashboard
+
+    monkeypatch.setattr(dashboard, "TABLE_ROWS", 2)
+    add_portfolio(3)  # three lead departments, 10 red items each
+    response = signed_in(office).get("/dashboard/")
+    html = response.content.decode()
+    assert len(_chart(response)["department_red"]) == 2
+    assert "共 3 个单位有逾期或临期事项，此处列出最多的 2 个" in html
+    assert html.count('data-label="责任单位"') == 2
+    assert "全部单位排名" in html
