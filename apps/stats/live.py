@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -30,7 +31,7 @@ from apps.projects import notions
 from apps.projects.models import FIVE_MILLION, HUNDRED_MILLION, Project, ProjectResponsibility, ResponsibilityRole
 from apps.workcalendar.periods import Period, latest_report_period
 
-from .models import FigureStamp, LiveFigure
+from .models import FigureStamp, FreshMark, LiveFigure
 
 GLOBAL = 0  # FigureStamp.project_id of the rules' and the calendar's stamp
 # The ProjectPeriodFigures fields a row keeps: every column but its key and its freshness.
@@ -53,9 +54,56 @@ def fresh_figures(*, year: int, month: int, today: dt.date, global_stamp: int) -
     return rows.annotate(current=Coalesce(current, Value(0))).filter(stamp=F("current"))
 
 
+def _is_live_portfolio(projects: QuerySet[Project]) -> bool:
+    """`projects` is the whole live portfolio (the same SQL as notions.live_projects)."""
+    try:
+        return projects.order_by().query.sql_with_params() == notions.live_projects().order_by().query.sql_with_params()
+    except EmptyResultSet:  # .none(): no SQL at all
+        return False
+
+
+def _stamps_marked(*, year: int, month: int, today: dt.date) -> tuple[int, int, bool]:
+    """The stamps' total and count now, and whether a FreshMark of (year, month, today) holds them —
+    then no row's input has changed since every live project's row was found fresh. One query."""
+    sql = (
+        f"SELECT s.total, s.n, EXISTS (SELECT 1 FROM {FreshMark._meta.db_table} m WHERE m.year = %s AND m.month = %s"  # noqa: S608 - model tables
+        " AND m.as_of = %s AND m.stamp_total = s.total AND m.stamp_rows = s.n)"
+        f" FROM (SELECT COALESCE(SUM(n), 0) AS total, COUNT(*) AS n FROM {FigureStamp._meta.db_table}) s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year, month, today])
+        total, rows, marked = cursor.fetchone()
+    return int(total), int(rows), bool(marked)
+
+
 def ensure_fresh(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> int:
     """Work out and store the rows of `projects` for (year, month) that are missing or stale; the
-    number written. Two queries when every row stands."""
+    number written. Two queries when every row stands; one for the whole live portfolio when nothing
+    has changed since its rows were last found fresh (`FreshMark`)."""
+    whole = _is_live_portfolio(projects)
+    if whole:
+        # First of all: a bump committed after this read makes the mark written below not match.
+        total, rows, marked = _stamps_marked(year=year, month=month, today=today)
+        if marked:
+            return 0
+    written = _work_out(year=year, month=month, today=today, projects=projects)
+    if whole:
+        _mark(year=year, month=month, today=today, stamp_total=total, stamp_rows=rows)
+    return written
+
+
+def _mark(*, year: int, month: int, today: dt.date, stamp_total: int, stamp_rows: int) -> None:
+    """Record that every live project's row of (year, month) stood for `today` under these stamps."""
+    FreshMark.objects.bulk_create(
+        [FreshMark(year=year, month=month, as_of=today, stamp_total=stamp_total, stamp_rows=stamp_rows)],
+        update_conflicts=True,
+        unique_fields=["year", "month"],
+        update_fields=["as_of", "stamp_total", "stamp_rows"],
+    )
+
+
+def _work_out(*, year: int, month: int, today: dt.date, projects: QuerySet[Project]) -> int:
+    """ensure_fresh's check and computation, row by row."""
     from .selectors import project_period_figures  # the rows' one definition
 
     stamp = _global_stamp()  # first: a rule edit committed from here on leaves what is written stale

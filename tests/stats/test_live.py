@@ -19,7 +19,7 @@ from apps.problems.models import Problem
 from apps.progress.models import HistoricalCompletion, ProgressReport
 from apps.projects.models import AnnualPlan, MonthlyTarget, Project
 from apps.stats import live
-from apps.stats.models import LiveFigure
+from apps.stats.models import FreshMark, LiveFigure
 from apps.stats.selectors import (
     active_projects,
     figures_of,
@@ -170,10 +170,42 @@ def test_the_sql_sums_equal_the_python_sums_on_the_demo(demo_module):
 def test_fresh_rows_are_read_in_two_queries_and_not_written_again(portfolio):
     _stored()
     written = LiveFigure.objects.count()
+    some = active_projects().filter(pk__in=[p.pk for p in portfolio[:2]])
     with CaptureQueriesContext(connection) as queries:
-        assert live.ensure_fresh(year=YEAR, month=MONTH, today=TODAY, projects=active_projects()) == 0
+        assert live.ensure_fresh(year=YEAR, month=MONTH, today=TODAY, projects=some) == 0
     assert len(queries) == 2
     assert LiveFigure.objects.count() == written
+
+
+def test_the_whole_portfolio_unchanged_since_its_check_is_one_query(portfolio):
+    _stored()
+    with CaptureQueriesContext(connection) as queries:
+        assert live.ensure_fresh(year=YEAR, month=MONTH, today=TODAY, projects=active_projects()) == 0
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert FreshMark.objects.get(year=YEAR, month=MONTH).as_of == TODAY
+
+
+@pytest.mark.parametrize("kind", ["project", "milestone", "report", "rule"])
+def test_a_write_after_the_check_voids_the_mark(portfolio, kind):
+    WarningRuleFactory(code=RuleCode.MILESTONE_DUE)
+    _stored()
+    if kind == "rule":
+        assert WarningRule.objects.filter(code=RuleCode.MILESTONE_DUE).update(due_soon_working_days=9) == 1
+    else:
+        _write(kind, portfolio[1])
+    stale = active_projects().count() if kind == "rule" else 1
+    assert live.ensure_fresh(year=YEAR, month=MONTH, today=TODAY, projects=active_projects()) == stale
+    assert _stored() == _live()
+    assert live.ensure_fresh(year=YEAR, month=MONTH, today=TODAY, projects=active_projects()) == 0
+
+
+def test_deleted_rows_or_a_new_day_void_the_mark(portfolio):
+    _stored()
+    LiveFigure.objects.filter(project=portfolio[0]).delete()
+    assert live.ensure_fresh(year=YEAR, month=MONTH, today=TODAY, projects=active_projects()) == 1
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert live.ensure_fresh(year=YEAR, month=MONTH, today=tomorrow, projects=active_projects()) == active_projects().count()
+    assert _stored(tomorrow) == _live(tomorrow)
 
 
 def test_the_nightly_pass_stores_the_report_period_and_the_running_month(portfolio):
