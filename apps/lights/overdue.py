@@ -308,8 +308,10 @@ def lit_counts(ctx: LightContext, by: str) -> dict[int | None, list[int]]:
     if by == "department":
         add(lit.values_list("department_id").annotate(**tallies))
     elif by == "region":
-        add(lit.filter(project__region_id__isnull=False).values_list("project__region_id").annotate(**tallies))
-        add(lit.filter(project__region__parent_id__isnull=False).values_list("project__region__parent_id").annotate(**tallies))
+        # One scan grouped by (region, parent), each pair's counts added to both: not one per level.
+        pairs = lit.filter(project__region_id__isnull=False).values_list("project__region_id", "project__region__parent_id")
+        for region, parent, red, yellow in pairs.annotate(**tallies):
+            add((key, red, yellow) for key in dict.fromkeys((region, parent)) if key is not None)
     elif by == "leader":
         role = ResponsibilityRole.LEAD_LEADER
         # One count per lead row, as item_leaders lists them (the filter's join is the one grouped on).
