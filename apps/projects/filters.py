@@ -10,6 +10,11 @@ from apps.core.models import Light
 
 from .models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectResponsibility, ResponsibilityRole
 
+# The filters that read every project's light (`light`, and `overdue` from the light annotation):
+# a list works out the whole portfolio's lights only for them or a sort on the light; otherwise it
+# sets the lights of the rows it shows (apps.lights.selectors.attach_project_lights).
+LIGHT_FILTERS = ("light", "overdue")
+
 LEVELS = (("national", "国家重大项目"), ("provincial", "省重点项目"), ("municipal", "市重点项目"), ("county", "县（区）重点项目"))
 
 

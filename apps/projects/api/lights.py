@@ -8,11 +8,8 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from apps.lights.selectors import LightContext, attach_project_lights, light_context
+from apps.projects.filters import LIGHT_FILTERS
 from apps.projects.models import Project
-
-# Query parameters that read every project's light: the `light` and `overdue` filters.
-LIGHT_FILTERS = ("light", "overdue")
-
 
 if TYPE_CHECKING:  # the mixin goes before ApiViewSet: its super() calls are the viewset's
     from apps.api.viewsets import ApiViewSet

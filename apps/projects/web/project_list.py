@@ -25,9 +25,9 @@ from apps.accounts.models import Role
 from apps.core.models import Light
 from apps.core.xlsx import DATE_FORMAT, Alignment, Column, Font, add_heading, add_table, new_workbook, print_setup, xlsx_response
 from apps.lights.lists import project_list as project_list_queryset
-from apps.lights.selectors import report_period
+from apps.lights.selectors import LightContext, attach_project_lights, light_context, report_period
 from apps.organization.models import Department, Leader, Region
-from apps.projects.filters import LEVELS, ProjectFilter
+from apps.projects.filters import LEVELS, LIGHT_FILTERS, ProjectFilter
 from apps.projects.models import AnnualPlan, BuildStatus, InvestmentMode, PoolStage, Project, ProjectCategory, ResponsibilityRole
 from apps.stats import formulas
 
@@ -100,7 +100,13 @@ class ListQuery:
     values: dict[str, str]  # the filters as the user sent them (to refill the form)
     applied: list[tuple[str, str]]  # (filter label, value shown), for the title row and the page
     ordering: str
+    ctx: LightContext  # today's lights: the rows shown get theirs from it (`rows_with_lights`)
     errors: list[str] = field(default_factory=list)
+
+    def rows_with_lights(self, projects) -> list[Project]:
+        """The projects shown, each with its light: annotated already when the query filtered or
+        sorted on it, else worked out for these rows only (a page, an export of one region)."""
+        return attach_project_lights(projects, self.ctx)
 
     def params(self, **changes) -> str:
         """A query string for the same list with `changes` (None drops a key)."""
@@ -181,7 +187,11 @@ def _order_by(term: str):
 def build_query(request: HttpRequest, options: Options) -> ListQuery:
     """Apply the API's FilterSet and sort terms to the API's project queryset; bad values are dropped and named."""
     values = {key: request.GET.get(key, "").strip() for key in FILTER_KEYS}
-    filterset = ProjectFilter(data={k: v for k, v in values.items() if v}, queryset=project_list_queryset(user=request.user))
+    ctx = light_context(today=timezone.localdate())
+    # The whole portfolio's lights only when the list filters or sorts on them (as the API does).
+    lights = any(values.get(name) for name in LIGHT_FILTERS) or "light_rank" in (request.GET.get("ordering") or "")
+    projects = project_list_queryset(user=request.user, ctx=ctx, lights=lights)
+    filterset = ProjectFilter(data={k: v for k, v in values.items() if v}, queryset=projects)
     queryset = filterset.qs
     errors = []
     for name, messages in filterset.errors.items():
@@ -205,7 +215,7 @@ def build_query(request: HttpRequest, options: Options) -> ListQuery:
     order = [_order_by(t) for t in terms]
     if "id" not in keys:
         order.append(F("id").asc())  # a stable order: equal amounts never swap between pages
-    return ListQuery(queryset=queryset.order_by(*order), values=values, applied=applied, ordering=",".join(terms), errors=errors)
+    return ListQuery(queryset=queryset.order_by(*order), values=values, applied=applied, ordering=",".join(terms), ctx=ctx, errors=errors)
 
 
 @dataclass
@@ -277,7 +287,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     context = {
         "query": query,
         "options": options,
-        "rows": project_rows(page.object_list),
+        "rows": project_rows(query.rows_with_lights(page.object_list)),
         "page": page,
         "page_links": [
             (n, None if n == Paginator.ELLIPSIS else "?" + query.params(page=n))
@@ -325,7 +335,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
     options = filter_options()
     query = build_query(request, options)
     total = query.queryset.count()
-    rows = project_rows(query.queryset[:EXPORT_CAP])
+    rows = project_rows(query.rows_with_lights(query.queryset[:EXPORT_CAP]))
     now = timezone.localtime()
     period = _period(now.date())
     columns = list(EXPORT_COLUMNS)

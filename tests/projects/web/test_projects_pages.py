@@ -268,3 +268,18 @@ def test_the_same_number_of_queries_for_3_and_30_projects_shown(client, frozen_t
     shown = len(response.context["rows"]) if url == LIST else _workbook(response).active.max_row - 3
     assert shown == 30
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_a_list_not_filtered_nor_sorted_on_the_light_shows_the_same_lights(office_client):
+    # Without a light filter or sort the lights are worked out for the rows shown only
+    # (ListQuery.rows_with_lights): the same light per project as the whole portfolio's.
+    def lights(params: dict) -> dict:
+        ws = _workbook(office_client.get(EXPORT, params)).active
+        return {r[2]: r[1] for r in ws.iter_rows(min_row=4, values_only=True)}
+
+    by_light = lights({"ordering": "-light_rank", "total_investment_min": "8000"})
+    assert set(by_light.values()) == {"红灯", "黄灯", "绿灯"}
+    assert lights({"total_investment_min": "8000"}) == by_light
+    html = office_client.get("/projects/", {"total_investment_min": "8000"}).content.decode()
+    assert html.count('class="row-red"') == 1
+    assert html.count('class="row-yellow"') == 1
