@@ -129,6 +129,9 @@ class DueItem(models.Model):
         indexes = [
             models.Index(fields=("yellow_from", "due"), name="due_item_yellow"),
             models.Index(fields=("red_from", "due"), name="due_item_red"),
+            # The overdue list's order within red and within yellow (apps.lights.overdue.DueItemPage):
+            # a page is an ordered index read that stops at its last row, not a sort of every lit item.
+            models.Index(fields=("due", "kind", "object_id"), name="due_item_order"),
         ]
 
     def __str__(self) -> str:

@@ -207,13 +207,33 @@ class DueItemPage:
         self.narrowing = {"leader": leader, "department": department, "region": region}
         self.codes = [c for c in kinds() if item_type in (None, c) and ctx.windows[c].enabled]
         self._count: int | None = None
+        self._red: int | None = None  # of the stored items counted, the red ones
         self.stored = stored_answers(ctx)
 
-    def _stored(self) -> QuerySet[DueItem]:
-        # Red first: an item is red from its `red_from` on; then the order of `_keys`.
-        red = Case(When(red_from__lte=self.ctx.today, then=Value(0)), default=Value(1), output_field=IntegerField())
+    def _stored_counts(self) -> tuple[int, int]:
+        """(all, red) of the stored items listed: one query."""
+        if self._count is None or self._red is None:
+            qs = stored_items(self.ctx, self.codes, light=self.light, **self.narrowing)
+            counts = qs.aggregate(n=Count("id"), red=Count("id", filter=Q(red_from__lte=self.ctx.today)))
+            self._count, self._red = counts["n"], counts["red"]
+        return self._count, self._red
+
+    def _stored_page(self, window: slice) -> list[tuple[str, dict]]:
+        """The rows of `window`: red items first, then yellow, each in (due, kind, object_id) order —
+        two ordered reads of the index `due_item_order` (the second only when the page reaches the
+        yellow ones), not a sort of every lit item by a key that changes with the day."""
+        total, red = self._stored_counts()
+        start, stop = window.start or 0, total if window.stop is None else window.stop
+        today, order = self.ctx.today, ("due", "kind", "object_id")
         qs = stored_items(self.ctx, self.codes, light=self.light, **self.narrowing)
-        return qs.annotate(yellow=red).order_by("yellow", "due", "kind", "object_id")
+        rows = []
+        if start < red:
+            rows += stored_rows(qs.filter(red_from__lte=today).order_by(*order)[start : min(stop, red)])
+        if stop > red:
+            # Not red yet: red from a later day (NULL only while a service is working it out).
+            yellow = qs.filter(Q(red_from__gt=today) | Q(red_from__isnull=True))
+            rows += stored_rows(yellow.order_by(*order)[max(start - red, 0) : stop - red])
+        return rows
 
     def _sources(self, code: str) -> list:
         ctx = self.ctx
@@ -250,7 +270,7 @@ class DueItemPage:
 
     def count(self) -> int:
         if self._count is None and self.stored:
-            self._count = stored_items(self.ctx, self.codes, light=self.light, **self.narrowing).count()
+            self._stored_counts()
         if self._count is None:
             keys = self._keys()
             self._count = 0 if keys is None else keys.count()
@@ -260,8 +280,8 @@ class DueItemPage:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[OverdueItem]:
-        if self.stored:  # the page's rows in one query, with their project's name
-            return build_items(stored_rows(self._stored()[window]), ctx=self.ctx)
+        if self.stored:  # the page's rows with their project's name, in one query (two across red and yellow)
+            return build_items(self._stored_page(window), ctx=self.ctx)
         keys = self._keys()
         if keys is None:
             return []
