@@ -72,6 +72,8 @@ def test_the_lists_from_the_stored_rows_are_the_live_lists_on_every_day(demo):
             by_hand = DueItemPage(ctx=ctx, **narrowing)
             by_hand.stored = False
             assert page.count() == by_hand.count() == len(stored), (day, narrowing)
+            lit = (sum(i.light == "red" for i in stored), sum(i.light == "yellow" for i in stored))
+            assert page.light_counts() == by_hand.light_counts() == lit, (day, narrowing)
             red = page._stored_counts()[1]  # and the page where red turns yellow (two reads)
             for window in (slice(0, 20), slice(20, 40), slice(max(0, len(stored) - 5), len(stored)), slice(max(0, red - 3), red + 3)):
                 assert page[window] == by_hand[window], (day, narrowing, window)
