@@ -30,16 +30,25 @@ from .selectors import (
 
 
 def project_list(
-    *, user, today: dt.date | None = None, include_archived: bool = False, ctx: LightContext | None = None, lights: bool = True
+    *,
+    user,
+    today: dt.date | None = None,
+    include_archived: bool = False,
+    ctx: LightContext | None = None,
+    lights: bool = True,
+    within: QuerySet | None = None,
 ) -> QuerySet[Project]:
     """Projects with their light, category, region, lead leader and lead department, in a constant number of queries.
 
     With `lights=False` the rows carry the period figures but not the light: a caller that shows a
     page sets the page's lights afterwards (`attach_project_lights`), which is far cheaper than
-    working out the lights of the whole portfolio to show twenty of them."""
+    working out the lights of the whole portfolio to show twenty of them. `within` (a queryset of
+    project ids) narrows the list before the lights are worked out: one unit's projects, not all."""
     qs = Project.objects.select_related("category", "region")
     if not include_archived:
         qs = qs.filter(on_ledger_q())
+    if within is not None:
+        qs = qs.filter(pk__in=within)
     ctx = ctx or light_context(today=today or timezone.localdate())
     qs = annotate_project_lights(qs, ctx) if lights else annotate_period_figures(qs, ctx)
     return qs.prefetch_related(

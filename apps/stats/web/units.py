@@ -7,6 +7,8 @@ registry's (`due_items`), the projects the project list's (`ProjectFilter` on `p
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,10 +20,11 @@ from apps.core.due import kinds
 from apps.core.filters import MAX_ID
 from apps.core.xlsx import DATE_FORMAT, Column, add_table, new_workbook, print_setup, xlsx_response
 from apps.lights.lists import project_list
-from apps.lights.overdue import OverdueItem
+from apps.lights.overdue import OverdueItem, due_items
 from apps.lights.selectors import light_context
 from apps.organization.models import Department, Region
 from apps.projects.filters import ProjectFilter
+from apps.projects.models import Project
 from apps.stats.units import DEPARTMENT, KIND_LABELS, REGION, UnitBoard, UnitFigures, unit_board
 
 PROJECTS_SHOWN = 50
@@ -35,7 +38,22 @@ def _unit(model: type[Department] | type[Region], pk: int) -> Department | Regio
 
 
 def _board() -> UnitBoard:
-    return unit_board(ctx=light_context(today=timezone.localdate()))
+    """Both rankings, their item counts grouped in SQL (`with_items=False`): a unit's own items are
+    read narrowed to it (`_unit_items`), not picked out of the whole portfolio's."""
+    return unit_board(ctx=light_context(today=timezone.localdate()), with_items=False)
+
+
+def _unit_items(kind: str, unit: Department | Region, today: dt.date) -> list[OverdueItem]:
+    """The unit's open overdue and due-soon items, worst first: the registry's, narrowed as the
+    overdue list narrows (`department=`: its items; `region=`: its projects' and its sub-areas')."""
+    return due_items(ctx=light_context(today=today), **{kind: unit.pk})
+
+
+def _unit_projects(request: HttpRequest, kind: str, unit: Department | Region):
+    """The unit's projects with their lights, worst first: the lights worked out for them only."""
+    mine = ProjectFilter({kind: unit.pk}, queryset=Project.objects.all()).qs.values("pk")
+    projects = project_list(user=request.user, within=mine)
+    return projects.order_by(F("light_rank").desc(), F("total_investment").desc(), "id")
 
 
 @login_required
@@ -57,10 +75,8 @@ def unit_ranking(request: HttpRequest) -> HttpResponse:
 def _unit_page(request: HttpRequest, kind: str, unit: Department | Region) -> HttpResponse:
     board = _board()
     figures: UnitFigures | None = board.unit(kind, unit.pk)
-    items = board.items_of(kind, unit.pk)
-    projects = ProjectFilter({kind: unit.pk}, queryset=project_list(user=request.user)).qs
-    projects = projects.order_by(F("light_rank").desc(), F("total_investment").desc(), "id")
-    shown = list(projects[: PROJECTS_SHOWN + 1])
+    items = _unit_items(kind, unit, board.today)
+    shown = list(_unit_projects(request, kind, unit)[: PROJECTS_SHOWN + 1])
     return render(
         request,
         "stats/units/detail.html",
@@ -123,8 +139,7 @@ def _item_row(n: int, item: OverdueItem) -> list:
 
 def _unit_export(kind: str, unit: Department | Region) -> HttpResponse:
     """The unit's open overdue and due-soon items as an .xlsx, worst first."""
-    board = _board()
-    items = board.items_of(kind, unit.pk)
+    items = _unit_items(kind, unit, timezone.localdate())
     now = timezone.localtime()
     title = f"{unit.name}逾期与临期事项清单（截至{now:%Y年%m月%d日}，共{len(items)}项）"
     wb, ws = new_workbook("逾期与临期事项")
