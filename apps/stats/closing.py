@@ -36,7 +36,7 @@ from apps.core.models import Light
 from apps.lights.selectors import LightContext, light_context, project_ranks, rule_thresholds
 from apps.progress.models import ProgressReport
 from apps.projects.models import AnnualPlan, Project, ProjectResponsibility, ResponsibilityRole
-from apps.workcalendar.periods import Period, report_deadline
+from apps.workcalendar.periods import Period, nominal_deadline, report_deadline
 
 from .models import (
     CloseSetting,
@@ -404,12 +404,24 @@ def close_setting_save(*, actor: Actor, auto_close: bool, working_days_after_dea
 def close_day(period: Period, setting: CloseSetting | None = None) -> dt.date:
     """The day `period` closes by itself: the N-th working day after its report deadline (次月N日,
     moved to a working day by the calendar)."""
-    from apps.lights.models import RuleCode
-    from apps.workcalendar.services import add_working_days
+    return close_days([period], setting)[period]
 
+
+def close_days(periods: list[Period], setting: CloseSetting | None = None) -> dict[Period, dt.date]:
+    """`close_day` of each period, with the filing rule read once and one working-day index over
+    them all (the periods page lists two years of months)."""
+    from apps.lights.models import RuleCode
+    from apps.workcalendar.services import WorkdayIndex, add_working_days
+
+    if not periods:
+        return {}
     setting = setting or close_setting()
-    deadline = report_deadline(period, rule_thresholds(RuleCode.REPORT_FILING).report_due_day)
-    return add_working_days(start=deadline, days=setting.working_days_after_deadline)
+    due_day = rule_thresholds(RuleCode.REPORT_FILING).report_due_day
+    days = setting.working_days_after_deadline
+    nominal = [nominal_deadline(period, due_day) for period in periods]
+    index = WorkdayIndex.spanning(*nominal, margin_days=2 * abs(days) + 31)
+    deadlines = {period: report_deadline(period, due_day, index) for period in periods}
+    return {period: add_working_days(start=deadline, days=days, index=index) for period, deadline in deadlines.items()}
 
 
 def close_due_period(*, today: dt.date) -> PeriodClose | None:

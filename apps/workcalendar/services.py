@@ -192,21 +192,23 @@ def is_working_day(*, day: dt.date) -> bool:
     return WorkCalendar.load(day.year, day.year).is_working_day(day)
 
 
-def add_working_days(*, start: dt.date, days: int) -> dt.date:
+def add_working_days(*, start: dt.date, days: int, index: WorkdayIndex | None = None) -> dt.date:
     """The date `days` working days after `start` (before it when negative); `start` itself is not counted.
 
     `add_working_days(start=d, days=0)` is `d` when `d` is a working day, else the next working day.
+    `index`: one the caller built over many starts (a page of months), used when it covers this one.
     """
     if abs(days) > MAX_WORKING_DAYS:
         raise ValueError(f"工作日数不能超过{MAX_WORKING_DAYS}天。")
     # Any 2n + 31 calendar days hold at least n working days, even across the Spring Festival.
     span = dt.timedelta(days=2 * abs(days) + 31)
+    first, last = (start, start + span) if days >= 0 else (start - span, start)
+    if index is None or not index.covers(first, last):
+        index = WorkdayIndex(first, last)
     if days >= 0:
-        index = WorkdayIndex(start, start + span)
         if days == 0 and index.is_working_day(start):
             return start
         return index.day(index.count(start) + max(days, 1))
-    index = WorkdayIndex(start - span, start)
     return index.day(index.count(start - dt.timedelta(days=1)) + days + 1)
 
 

@@ -233,6 +233,22 @@ def test_the_close_day_is_the_third_working_day_after_the_moved_deadline(referen
     assert close_day(Period(2026, 11)) == dt.date(2026, 12, 10)
 
 
+def test_the_close_days_of_two_years_of_months_are_each_months_close_day_from_one_calendar_read(reference):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.stats.closing import close_days
+
+    periods = [Period(2025, 1)]
+    while len(periods) < 24:
+        periods.append(periods[-1].next)
+    one_by_one = {period: close_day(period) for period in periods}
+    with CaptureQueriesContext(connection) as queries:
+        assert close_days(periods) == one_by_one
+    assert len(queries) <= 4  # the setting, the rule, the calendar's days and years
+    assert one_by_one[Period(2025, 9)] > one_by_one[Period(2025, 8)]
+
+
 def test_the_close_task_closes_once_on_its_day_and_not_before(reference):
     project = led_project(DepartmentFactory())
     with time_machine.travel(dt.datetime(2026, 12, 9, 6, 30, tzinfo=SHANGHAI), tick=False):

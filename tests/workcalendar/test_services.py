@@ -107,3 +107,12 @@ def test_rows_entered_for_an_unknown_year_are_used(calendar):
 def test_add_working_days_rejects_absurd_spans():
     with pytest.raises(ValueError, match="工作日数"):
         add_working_days(start=D(2025, 1, 1), days=100_000)
+
+
+def test_add_working_days_over_a_callers_index_is_the_same_day(calendar):
+    from apps.workcalendar.services import WorkdayIndex
+
+    index = WorkdayIndex(D(2026, 1, 1), D(2026, 12, 31))
+    for start in (D(2026, 1, 30), D(2026, 2, 13), D(2026, 9, 30), D(2026, 10, 8), D(2026, 12, 20)):
+        for days in (-10, -1, 0, 1, 3, 10):
+            assert add_working_days(start=start, days=days, index=index) == add_working_days(start=start, days=days), (start, days)

@@ -19,7 +19,7 @@ from apps.lights.selectors import rule_thresholds
 from apps.progress.selectors import progress_report_list
 from apps.progress.services import progress_report_correct
 from apps.progress.web.forms import CONTENT_FIELDS, ReportContentForm
-from apps.stats.closing import close_day, close_setting, close_setting_save, period_close, period_list, period_reopen
+from apps.stats.closing import close_days, close_setting, close_setting_save, period_close, period_list, period_reopen
 from apps.stats.models import PeriodClose
 from apps.web.views.common import call_service
 from apps.workcalendar.periods import Period
@@ -102,8 +102,9 @@ def period_close_page(request: HttpRequest) -> HttpResponse:
             errors, status = ["请选择要执行的操作。"], 400
     today = timezone.localdate()
     rows = period_list(today=today)
+    closing = close_days([Period(row["year"], row["month"]) for row in rows if row["status"] == "open"], setting)
     for row in rows:
-        row["close_day"] = close_day(Period(row["year"], row["month"]), setting) if row["status"] == "open" else None
+        row["close_day"] = closing.get(Period(row["year"], row["month"]))
     return render(
         request,
         "stats/closing/periods.html",
