@@ -166,3 +166,16 @@ def test_the_same_number_of_queries_for_1_and_10_departments(client, frozen_toda
     many = [_count(client, url) for url in urls]
     assert len(client.get(RANKING).context["tables"][0]["units"]) == 11
     assert few == many
+
+
+def test_the_ranking_lists_the_first_rows_and_the_rest_on_asking(office_client, world, monkeypatch):
+    from apps.stats.web import units
+
+    monkeypatch.setattr(units, "RANKING_ROWS", 1)
+    html = office_client.get(RANKING).content.decode()
+    assert "共 2 个责任单位，此处列出前 1 名" in html
+    assert "交通局" in html
+    assert "住建局" not in html.split('id="regions"')[0]
+    everything = office_client.get(RANKING, {"all": "1"}).content.decode()
+    assert "此处列出前" not in everything
+    assert "住建局" in everything.split('id="regions"')[0]
