@@ -67,10 +67,11 @@ def unit_ranking(request: HttpRequest) -> HttpResponse:
         {"kind": DEPARTMENT, "title": "责任单位排名", "unit_label": "责任单位", "units": board.departments},
         {"kind": REGION, "title": "乡镇（街道）/园区排名", "unit_label": "乡镇（街道）/园区", "units": board.regions},
     ]
-    for table in tables:
-        units = table["units"]
-        table.update(total=len(units), cut=rows is not None and len(units) > rows, units=units[:rows])
-    return render(request, "stats/units/ranking.html", {"today": board.today, "tables": tables})
+    shown = [
+        {**table, "total": len(table["units"]), "cut": rows is not None and len(table["units"]) > rows, "units": table["units"][:rows]}
+        for table in tables
+    ]
+    return render(request, "stats/units/ranking.html", {"today": board.today, "tables": shown})
 
 
 def _unit_page(request: HttpRequest, kind: str, unit: Department | Region) -> HttpResponse:
