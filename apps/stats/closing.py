@@ -419,7 +419,9 @@ def close_days(periods: list[Period], setting: CloseSetting | None = None) -> di
     due_day = rule_thresholds(RuleCode.REPORT_FILING).report_due_day
     days = setting.working_days_after_deadline
     nominal = [nominal_deadline(period, due_day) for period in periods]
-    index = WorkdayIndex.spanning(*nominal, margin_days=2 * abs(days) + 31)
+    # Wide enough for a deadline moved past holidays (report_deadline looks 20 days ahead) and then
+    # `days` working days on (add_working_days' span): no month falls back to a calendar read of its own.
+    index = WorkdayIndex.spanning(*nominal, margin_days=20 + 2 * abs(days) + 31)
     deadlines = {period: report_deadline(period, due_day, index) for period in periods}
     return {period: add_working_days(start=deadline, days=days, index=index) for period, deadline in deadlines.items()}
 
